@@ -24,11 +24,13 @@ def from_minor(minor: int | None) -> Decimal:
     return (Decimal(minor or 0) / MINOR_UNITS).quantize(CENT)
 
 
-def weighted_from_sum(amount_times_probability: int | None) -> Decimal:
-    """SUM(amount_minor * probability) is in hundredths of a percent of a minor unit."""
-    return (Decimal(amount_times_probability or 0) / (MINOR_UNITS * 100)).quantize(
-        CENT, rounding=ROUND_HALF_EVEN
-    )
+def weighted_from_sum(amount_times_probability: int | Decimal | None) -> Decimal:
+    """SUM(amount_minor * probability) is in hundredths of a percent of a minor unit.
+
+    Kept exact (four places, not rounded to cents) so that sums of rows equal the
+    total; rounding happens once, when a figure is shown.
+    """
+    return Decimal(int(amount_times_probability or 0)) / (MINOR_UNITS * 100)
 
 
 def format_money(amount: Decimal | None, currency: str = "USD", *, compact: bool = False) -> str:

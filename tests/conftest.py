@@ -1,0 +1,62 @@
+"""Shared fixtures: throwaway databases on SQLite and, when asked for, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from pipeline_tui.storage import make_engine, upgrade
+
+PG_ENV = "PIPELINE_TUI_TEST_PG_URL"
+PG_SKIP_REASON = f"set {PG_ENV} to run the storage tests on PostgreSQL too"
+
+
+def pg_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: os.PathLike[str]) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/pipeline.db")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_pg_engine() -> Iterator[Engine]:
+    """A PostgreSQL engine whose search path is a fresh, empty schema of its own."""
+    url = pg_url()
+    if url is None:
+        pytest.skip(PG_SKIP_REASON)
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(empty_pg_engine: Engine) -> Engine:
+    upgrade(empty_pg_engine)
+    return empty_pg_engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A migrated database, once on each backend (PostgreSQL only when configured)."""
+    name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    result: Engine = request.getfixturevalue(name)
+    return result
