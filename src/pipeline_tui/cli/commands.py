@@ -115,6 +115,7 @@ def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 rollup,
                 coverage_target=settings.coverage_target,
                 win_rate_target=settings.win_rate_target,
+                compact=out.width < 150,
             )
         )
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 from rich.table import Table
@@ -62,9 +63,15 @@ def _ratio(value: float | None, *, percent: bool = False, target: float | None =
 
 
 def as_table(
-    rollup: Rollup, *, coverage_target: float = 3.0, win_rate_target: float = 0.6
+    rollup: Rollup,
+    *,
+    coverage_target: float = 3.0,
+    win_rate_target: float = 0.6,
+    compact: bool = False,
 ) -> Table:
-    money = lambda v: format_money(v, rollup.currency)  # noqa: E731
+    def money(value: Decimal | None) -> str:
+        return format_money(value, rollup.currency, compact=compact)
+
     title = f"Forecast {rollup.period.label} by {rollup.by.value}"
     table = Table(title=title, title_justify="left", header_style="bold", show_footer=False)
     table.add_column(rollup.by.value.title(), no_wrap=True)

@@ -1,0 +1,63 @@
+"""Results coming back from thread workers to the screen that asked for them."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..forecast.metrics import ForecastFigures
+from ..services.deals import DealCard
+from ..services.detail import DealDetail
+from ..services.workspace import BoardSnapshot, ColumnPage
+from ..services.writes import EditResult
+
+
+class BoardLoaded(Message):
+    def __init__(self, snapshot: BoardSnapshot, keep: dict[int, int], generation: int) -> None:
+        super().__init__()
+        self.snapshot, self.keep, self.generation = snapshot, keep, generation
+
+
+class ColumnLoaded(Message):
+    def __init__(self, page: ColumnPage, highlight: int, generation: int) -> None:
+        super().__init__()
+        self.page, self.highlight, self.generation = page, highlight, generation
+
+
+class TableLoaded(Message):
+    def __init__(
+        self,
+        figures: ForecastFigures | None,
+        cards: list[DealCard],
+        offset: int,
+        total: int,
+        keep_deal: int | None,
+        highlight: int | None,
+        generation: int,
+    ) -> None:
+        super().__init__()
+        self.figures, self.cards, self.offset, self.total = figures, cards, offset, total
+        self.keep_deal, self.highlight, self.generation = keep_deal, highlight, generation
+
+
+class EditDone(Message):
+    def __init__(self, result: EditResult | None, summary: str) -> None:
+        super().__init__()
+        self.result, self.summary = result, summary
+
+
+class EditFailed(Message):
+    def __init__(self, error: str, *, reload: bool = False) -> None:
+        super().__init__()
+        self.error, self.reload = error, reload
+
+
+class DealLoaded(Message):
+    def __init__(self, detail: DealDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class LoadFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

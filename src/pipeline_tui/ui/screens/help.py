@@ -1,0 +1,82 @@
+"""Every key that works where you are, with the keymap's overrides applied."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+GROUPS = [
+    ("deal.", "Update the selected deal"),
+    ("main.", "Scope, filters and views"),
+    ("board.", "Move"),
+    ("table.", "Move"),
+    ("prompt.", "Prompts"),
+    ("app.", "Anywhere"),
+]
+ALWAYS = [
+    ("↑ ↓ / j k", "Move between deals"),
+    ("← → / h l", "Move between stages (board)"),
+    ("tab / shift+tab", "Next / previous pane"),
+    ("enter", "Open the selected deal"),
+    ("escape", "Back out, clear the filters"),
+]
+
+
+def describe_keys(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The active bindings of a screen, grouped for reading."""
+    keys_by_binding: dict[str, tuple[Binding, list[str]]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        ident = binding.id or binding.action
+        shown = screen.app.get_key_display(Binding(key, binding.action))
+        entry = keys_by_binding.setdefault(ident, (binding, []))
+        if shown not in entry[1]:
+            entry[1].append(shown)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ident, (binding, keys) in keys_by_binding.items():
+        title = next((t for prefix, t in GROUPS if ident.startswith(prefix)), "Other")
+        groups.setdefault(title, []).append((" / ".join(keys), binding.description or ident))
+    order = [t for _, t in GROUPS] + ["Other"]
+    return [(t, groups[t]) for t in dict.fromkeys(order) if t in groups]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, under: Screen[Any]) -> None:
+        super().__init__(id="help")
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._render_keys(), id="help-keys")
+
+    def _render_keys(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        table.add_row(
+            Text("Keys", style="bold underline"),
+            Text("Every binding can be changed in the [keymap] of the config file", style="dim"),
+        )
+        table.add_row("", "")
+        for key, what in ALWAYS:
+            table.add_row(key, what)
+        for title, rows in describe_keys(self.under):
+            table.add_row("", "")
+            table.add_row(Text(title, style="bold"), "")
+            for key, what in rows:
+                table.add_row(key, what)
+        return table
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

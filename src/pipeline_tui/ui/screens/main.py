@@ -1,0 +1,390 @@
+"""The main screen: the live forecast on top, the pipeline as a board or a table below."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+
+from ...services.deals import DealCard
+from ...services.writes import EditResult
+from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
+from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
+from ..widgets.board import PAGE_SIZE, Board, DealList
+from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
+from ..widgets.forecast_bar import ForecastBar
+from ..widgets.prompt import Prompt, refocus
+from .editing import EDIT_BINDINGS, DealEditing
+
+
+class MainScreen(DealEditing):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
+        Binding("left,h", "column(-1)", "Prev stage col", show=False, id="main.column_left"),
+        Binding("right,l", "column(1)", "Next stage col", show=False, id="main.column_right"),
+        Binding(
+            "less_than_sign,comma",
+            "period(-1)",
+            "Prev period",
+            show=False,
+            id="main.previous_period",
+        ),
+        Binding(
+            "greater_than_sign,full_stop",
+            "period(1)",
+            "Next period",
+            show=False,
+            id="main.next_period",
+        ),
+        Binding("o", "owner", "Owner", id="main.owner"),
+        Binding("p", "pipeline", "Pipeline", show=False, id="main.pipeline"),
+        Binding("C", "category_filter", "Category filter", show=False, id="main.category_filter"),
+        Binding("D", "date_filter", "Date filter", show=False, id="main.date_filter"),
+        Binding("S", "stale_filter", "Stale filter", show=False, id="main.stale_filter"),
+        Binding("s", "sort", "Sort", show=False, id="main.sort"),
+        Binding("slash", "search", "Search", key_display="/", id="main.search"),
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
+        *EDIT_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.state: ViewState = ViewState.initial(self.pipeline_app.workspace)
+        self._generation = 0
+        self._offsets: dict[int, int] = {}
+        self._table_offset = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="top"):
+            yield Static(id="context")
+            yield ForecastBar(id="forecast")
+        with ContentSwitcher(initial="board", id="views"):
+            yield Board(id="board")
+            yield DealTable(id="table")
+        yield Prompt(id="prompt")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Prompt).display = False
+        self.reload()
+
+    # Helpers ------------------------------------------------------------------------
+    @property
+    def board(self) -> Board:
+        return self.query_one(Board)
+
+    @property
+    def table(self) -> DealTable:
+        return self.query_one(DealTable)
+
+    @property
+    def in_table(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "table"
+
+    def selected_deal(self) -> DealCard | None:
+        if self.in_table:
+            return self.table.selected()
+        column = self.board.focused_column()
+        return column.selected() if column else None
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.update(Text(text, style="bold red" if error else ""))
+        status.set_class(error, "error")
+
+    def _show_context(self) -> None:
+        ws, st = self.pipeline_app.workspace, self.state
+        pipeline = dict(ws.pipelines).get(st.pipeline_id, "?")
+        _, _, sort_label = SORTS[st.sort_index]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {st.period.label} ", style="bold reverse")
+        text.append(f"  {st.owner_label}", style="bold")
+        text.append(f" · {pipeline}")
+        filters = st.filter_labels()
+        if filters:
+            text.append(" · " + ", ".join(filters), style="yellow")
+        text.append(f" · by {sort_label}", style="dim")
+        self.query_one("#context", Static).update(text)
+
+    # Loading ------------------------------------------------------------------------
+    def reload(self, *, keep_deal: int | None = None) -> None:
+        """Fetch what is on screen again, keeping each cursor on its deal if it's still there."""
+        self._generation += 1
+        self._show_context()
+        ws = self.pipeline_app.workspace
+        flt = self.state.deal_filter(ws.today())
+        if self.in_table:
+            self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
+        else:
+            keep = {
+                c.stage.stage_id: card.id
+                for c in self.board.columns()
+                if (card := c.selected()) is not None
+            }
+            if keep_deal is not None:
+                keep = {k: v for k, v in keep.items()} | {-1: keep_deal}
+            self._load_board(flt, dict(self._offsets), keep, self._generation)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_board(
+        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int
+    ) -> None:
+        ws = self.pipeline_app.workspace
+        sort, descending = self.state.sort
+        try:
+            snapshot = ws.board(
+                flt,
+                self.state.scope,
+                sort=sort,
+                descending=descending,
+                offsets=offsets,
+                page_size=PAGE_SIZE,
+            )
+        except Exception as exc:  # shown to the person; the app stays usable
+            self.post_message(LoadFailed(f"Couldn't load the board: {exc}"))
+            return
+        self.post_message(BoardLoaded(snapshot, keep, gen))
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_table(
+        self, flt: Any, offset: int, keep_deal: int | None, highlight: int | None, gen: int
+    ) -> None:
+        ws = self.pipeline_app.workspace
+        sort, descending = self.state.sort
+        try:
+            figures = ws.forecast(self.state.scope, flt)
+            total = ws.count(flt)
+            offset = max(0, min(offset, max(total - 1, 0)))
+            cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
+        except Exception as exc:
+            self.post_message(LoadFailed(f"Couldn't load deals: {exc}"))
+            return
+        self.post_message(TableLoaded(figures, cards, offset, total, keep_deal, highlight, gen))
+
+    @work(thread=True, group="page")
+    def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
+        ws = self.pipeline_app.workspace
+        column = self.board.column_for_stage(stage_id)
+        if column is None:
+            return
+        sort, descending = self.state.sort
+        flt = self.state.deal_filter(ws.today())
+        page = ws.page(
+            flt, column.stage, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+        )
+        self.post_message(ColumnLoaded(page, highlight, gen))
+
+    def _show_figures(self, figures: Any) -> None:
+        ws = self.pipeline_app.workspace
+        self.query_one(ForecastBar).show(
+            figures,
+            currency=ws.settings.currency,
+            coverage_target=ws.settings.coverage_target,
+            win_rate_target=ws.settings.win_rate_target,
+        )
+
+    async def on_board_loaded(self, message: BoardLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        ws = self.pipeline_app.workspace
+        self._show_figures(message.snapshot.figures)
+        follow = message.keep.pop(-1, None)
+        if follow is not None:
+            for page in message.snapshot.pages:
+                if any(card.id == follow for card in page.cards):
+                    message.keep[page.stage.stage_id] = follow
+        focused = self.board.focused_column()
+        await self.board.show(
+            message.snapshot.pages, ws.settings.currency, ws.today(), keep=message.keep
+        )
+        self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
+        target = None
+        if follow is not None:
+            target = next(
+                (c for c in self.board.columns() if (s := c.selected()) and s.id == follow), None
+            )
+        if target is not None:
+            target.deal_list.focus()
+            self.board.scroll_to_widget(target, animate=False)
+        elif focused is None and not self.prompt().is_open and not self.in_table:
+            self.board.focus_column(0)
+
+    def on_column_loaded(self, message: ColumnLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        ws = self.pipeline_app.workspace
+        column = self.board.column_for_stage(message.page.stage.stage_id)
+        if column is None:
+            return
+        self._offsets[message.page.stage.stage_id] = message.page.offset
+        column.show(message.page, ws.settings.currency, ws.today())
+        if column.cards:
+            column.deal_list.highlighted = max(0, min(message.highlight, len(column.cards) - 1))
+
+    def on_table_loaded(self, message: TableLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        ws = self.pipeline_app.workspace
+        if message.figures is not None:
+            self._show_figures(message.figures)
+        self._table_offset = message.offset
+        self.table.show(
+            message.cards,
+            message.offset,
+            message.total,
+            ws.settings.currency,
+            ws.today(),
+            keep_deal=message.keep_deal,
+            highlight=message.highlight,
+        )
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.show_status(message.error, error=True)
+
+    def after_edit(self, result: EditResult | None) -> None:
+        self.reload(keep_deal=result.deal.id if result else None)
+
+    # Paging -------------------------------------------------------------------------
+    @on(DealList.EdgeReached)
+    def _column_edge(self, message: DealList.EdgeReached) -> None:
+        column, step = message.column, message.direction
+        half = PAGE_SIZE // 2
+        count = column.stage.count
+        if step == 2:
+            offset, highlight = max(0, count - PAGE_SIZE), PAGE_SIZE - 1
+        elif step == -2:
+            offset, highlight = 0, 0
+        elif step == 1:
+            offset = column.first_row + half
+            highlight = len(column.cards) - half
+        else:
+            offset = max(0, column.first_row - half)
+            highlight = column.first_row - offset - 1
+        self._load_column(column.stage.stage_id, offset, highlight, self._generation)
+
+    @on(DealTable.EdgeReached)
+    def _table_edge(self, message: DealTable.EdgeReached) -> None:
+        table, half = self.table, TABLE_PAGE // 2
+        if message.direction == 2:
+            offset, highlight = max(0, table.total - TABLE_PAGE), TABLE_PAGE - 1
+        elif message.direction == -2:
+            offset, highlight = 0, 0
+        elif message.direction == 1:
+            offset, highlight = table.first_row + half, len(table.cards) - half
+        else:
+            offset = max(0, table.first_row - half)
+            highlight = table.first_row - offset - 1
+        self._generation += 1
+        ws = self.pipeline_app.workspace
+        self._load_table(
+            self.state.deal_filter(ws.today()), offset, None, highlight, self._generation
+        )
+
+    # Navigation and scope -----------------------------------------------------------
+    def action_column(self, step: int) -> None:
+        if self.in_table:
+            return
+        columns = self.board.columns()
+        current = self.board.focused_column()
+        index = columns.index(current) if current in columns else -step
+        self.board.focus_column(index + step)
+
+    @on(OptionList.OptionSelected)
+    def _open_from_board(self, event: OptionList.OptionSelected) -> None:
+        self.action_open_deal()
+
+    @on(DataTable.RowSelected)
+    def _open_from_table(self, event: DataTable.RowSelected) -> None:
+        self.action_open_deal()
+
+    @on(DataTable.HeaderSelected)
+    def _sort_table(self, event: DataTable.HeaderSelected) -> None:
+        sort = SORT_BY_COLUMN.get(str(event.column_key.value))
+        if sort is None:
+            self.show_status("That column can't be sorted", error=True)
+            return
+        descending = not self.state.table_descending if self.state.table_sort == sort else False
+        self._set_state(replace(self.state, table_sort=sort, table_descending=descending))
+
+    def action_open_deal(self) -> None:
+        card = self.selected_deal()
+        if card is None:
+            return
+        from .deal import DealScreen
+
+        self.app.push_screen(DealScreen(card), callback=lambda _: self.reload())
+
+    def _set_state(self, state: ViewState, *, keep_offsets: bool = False) -> None:
+        self.state = state
+        if not keep_offsets:
+            self._offsets, self._table_offset = {}, 0
+        self.reload()
+
+    def action_toggle_view(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "board" if self.in_table else "table"
+        if self.in_table:
+            self.table.focus()
+        else:
+            self.board.focus_column(0)
+        self.reload()
+
+    def action_period(self, step: int) -> None:
+        self._set_state(replace(self.state, period=self.state.period.shift(step)))
+
+    def action_owner(self) -> None:
+        self._set_state(self.state.next_owner(self.pipeline_app.workspace))
+
+    def set_owner(self, key: str) -> None:
+        self._set_state(self.state.with_owner(self.pipeline_app.workspace, key))
+
+    def action_pipeline(self) -> None:
+        ids = [pid for pid, _ in self.pipeline_app.workspace.pipelines]
+        index = (ids.index(self.state.pipeline_id) + 1) % len(ids)
+        self.set_pipeline(ids[index])
+
+    def set_pipeline(self, pipeline_id: int) -> None:
+        self._set_state(replace(self.state, pipeline_id=pipeline_id))
+
+    def action_category_filter(self) -> None:
+        index = (self.state.category_index + 1) % len(CATEGORY_FILTERS)
+        self._set_state(replace(self.state, category_index=index))
+
+    def action_date_filter(self) -> None:
+        index = (self.state.date_index + 1) % len(DATE_FILTERS)
+        self._set_state(replace(self.state, date_index=index))
+
+    def action_stale_filter(self) -> None:
+        self._set_state(replace(self.state, stale=not self.state.stale))
+
+    def action_sort(self) -> None:
+        index = (self.state.sort_index + 1) % len(SORTS)
+        self._set_state(replace(self.state, sort_index=index, table_sort=None))
+
+    def action_search(self) -> None:
+        focused = self.focused
+
+        def submit(text: str) -> str | None:
+            self._set_state(replace(self.state, search=text.strip() or None))
+            return None
+
+        self.prompt().ask(
+            "Search:",
+            submit,
+            value=self.state.search or "",
+            placeholder="deal or account name",
+            on_close=lambda: refocus(focused),
+        )
+
+    def action_clear_filters(self) -> None:
+        st = self.state
+        if st.search or st.category_index or st.date_index or st.stale:
+            self._set_state(replace(st, search=None, category_index=0, date_index=0, stale=False))
+            self.show_status("Filters cleared")

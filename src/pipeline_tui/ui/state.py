@@ -1,0 +1,115 @@
+"""What the main screen is looking at: period, whose deals, which pipeline, which filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from ..forecast import Scope
+from ..periods import Period, quarter_containing
+from ..services.deals import DealFilter
+from ..services.workspace import Workspace
+
+CATEGORY_FILTERS: list[tuple[str, frozenset[str] | None]] = [
+    ("all categories", None),
+    ("commit", frozenset({"commit"})),
+    ("best case", frozenset({"best_case"})),
+    ("commit + best case", frozenset({"commit", "best_case"})),
+    ("pipeline", frozenset({"pipeline"})),
+    ("omitted", frozenset({"omitted"})),
+]
+DATE_FILTERS = ["closing this period", "no close date", "any close date"]
+SORTS = [("close_date", False, "close date"), ("amount", True, "amount")]
+STALE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ViewState:
+    period: Period
+    owner_key: str  # "me", "team", "everyone" or a login
+    owner_ids: frozenset[int] | None
+    owner_label: str
+    pipeline_id: int
+    category_index: int = 0
+    date_index: int = 0
+    stale: bool = False
+    search: str | None = None
+    sort_index: int = 0
+    table_sort: str | None = None
+    table_descending: bool = False
+
+    @classmethod
+    def initial(cls, ws: Workspace) -> ViewState:
+        me = ws.me
+        period = quarter_containing(ws.today(), ws.settings.fiscal_year_start_month)
+        if ws.org.direct_reports(me.id):
+            key, ids, label = "team", ws.team_of(me.id), f"{me.display_name}'s team"
+        else:
+            key, ids, label = "me", frozenset({me.id}), me.display_name
+        return cls(period, key, ids, label, ws.pipelines[0][0])
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.owner_ids, self.pipeline_id)
+
+    @property
+    def sort(self) -> tuple[str, bool]:
+        if self.table_sort is not None:
+            return self.table_sort, self.table_descending
+        key, descending, _ = SORTS[self.sort_index]
+        return key, descending
+
+    def deal_filter(self, today: date) -> DealFilter:
+        dated = DATE_FILTERS[self.date_index]
+        return DealFilter(
+            period=self.period,
+            closing_in_period=dated == "closing this period",
+            owner_ids=self.owner_ids,
+            pipeline_id=self.pipeline_id,
+            categories=CATEGORY_FILTERS[self.category_index][1],
+            no_close_date=dated == "no close date",
+            stale_days=STALE_DAYS if self.stale else None,
+            search=self.search or None,
+            today=today,
+        )
+
+    def with_owner(self, ws: Workspace, key: str) -> ViewState:
+        me = ws.me
+        if key == "everyone":
+            return replace(self, owner_key=key, owner_ids=None, owner_label="Everyone")
+        if key == "me":
+            return replace(
+                self, owner_key=key, owner_ids=frozenset({me.id}), owner_label=me.display_name
+            )
+        if key == "team":
+            return replace(
+                self,
+                owner_key=key,
+                owner_ids=ws.team_of(me.id),
+                owner_label=f"{me.display_name}'s team",
+            )
+        person = ws.org.by_login(key)
+        if person is None:
+            return self
+        team = ws.team_of(person.id)
+        label = person.display_name + ("'s team" if len(team) > 1 else "")
+        return replace(self, owner_key=key, owner_ids=team, owner_label=label)
+
+    def next_owner(self, ws: Workspace) -> ViewState:
+        cycle = (
+            ["me", "team", "everyone"] if ws.org.direct_reports(ws.me.id) else ["me", "everyone"]
+        )
+        index = cycle.index(self.owner_key) + 1 if self.owner_key in cycle else 0
+        return self.with_owner(ws, cycle[index % len(cycle)])
+
+    def filter_labels(self) -> list[str]:
+        labels = []
+        if self.category_index:
+            labels.append(CATEGORY_FILTERS[self.category_index][0])
+        if self.date_index:
+            labels.append(DATE_FILTERS[self.date_index])
+        if self.stale:
+            labels.append(f"stale {STALE_DAYS}d+")
+        if self.search:
+            labels.append(f"“{self.search}”")
+        return labels

@@ -1,0 +1,254 @@
+"""The board: one column per open stage, each holding a window of deal cards.
+
+A column never holds more than one page of cards. Moving past either end of the page asks
+the screen for the neighbouring page, so a stage with a hundred thousand deals costs the
+same to draw as one with ten.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import HorizontalScroll, Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...money import format_money
+from ...services.deals import DealCard, StageColumn
+from ...services.workspace import ColumnPage
+
+PAGE_SIZE = 40
+MIN_COLUMN_WIDTH = 26
+
+CATEGORY_BADGES = {
+    "commit": ("C", "bold green"),
+    "best_case": ("B", "bold yellow"),
+    "pipeline": ("P", "dim"),
+    "omitted": ("O", "dim strike"),
+    "closed": ("W", "bold blue"),
+}
+
+
+def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
+    """Three lines, each cut to the column: a card never wraps into its neighbour."""
+    badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
+    title = Text.assemble((f"{badge} ", badge_style), (card.name, "bold"))
+    who = Text.assemble(
+        (card.account or "no account", "dim" if card.account else "dim italic"),
+        (" · ", "dim"),
+        (card.owner_name, "dim"),
+    )
+    figures = Text.assemble(
+        (format_money(card.amount, currency, compact=True), "bold"), f"  {card.probability}%  "
+    )
+    if card.close_date is None:
+        figures.append("no close date", style="bold red")
+    else:
+        overdue = card.close_date < today
+        shown = (
+            f"{card.close_date:%d %b}"
+            if card.close_date.year == today.year
+            else f"{card.close_date:%b %Y}"
+        )
+        figures.append(shown, style="red" if overdue else "")
+    if card.push_count:
+        figures.append(f"  ↻{card.push_count}", style="yellow")
+    for line in (title, who, figures):
+        line.truncate(width, overflow="ellipsis")
+    return Text("\n").join([title, who, figures])
+
+
+class DealList(OptionList):
+    """The cards of one stage; vim keys beside the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="board.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="board.up"),
+        Binding("g", "first", "First", show=False, id="board.first"),
+        Binding("G", "last", "Last", show=False, id="board.last"),
+        # OptionList would scroll sideways on these; on the board they move between stages.
+        Binding("left", "screen.column(-1)", "Prev stage col", show=False, id="board.left"),
+        Binding("right", "screen.column(1)", "Next stage col", show=False, id="board.right"),
+    ]
+
+    class EdgeReached(Message):
+        """The cursor tried to leave the loaded page: fetch the neighbour."""
+
+        def __init__(self, column: StageColumnView, direction: int) -> None:
+            super().__init__()
+            self.column = column
+            self.direction = direction
+
+    def __init__(self, column: StageColumnView, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.column = column
+
+    def action_first(self) -> None:
+        if self.column.first_row > 0:
+            self.post_message(self.EdgeReached(self.column, -2))
+        else:
+            self.action_first_option()
+
+    def action_last(self) -> None:
+        if self.column.first_row + len(self.column.cards) < self.column.stage.count:
+            self.post_message(self.EdgeReached(self.column, 2))
+        else:
+            self.action_last_option()
+
+    def action_first_option(self) -> None:
+        if self.option_count:
+            self.highlighted = 0
+
+    def action_last_option(self) -> None:
+        if self.option_count:
+            self.highlighted = self.option_count - 1
+
+    def action_cursor_down(self) -> None:
+        at_end = self.highlighted is not None and self.highlighted >= self.option_count - 1
+        if at_end and self.column.first_row + len(self.column.cards) < self.column.stage.count:
+            self.post_message(self.EdgeReached(self.column, 1))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted == 0 and self.column.first_row > 0:
+            self.post_message(self.EdgeReached(self.column, -1))
+            return
+        super().action_cursor_up()
+
+
+class StageColumnView(Vertical):
+    """A stage: its totals on top, a page of its deals below."""
+
+    def __init__(self, stage: StageColumn, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.stage = stage
+        self.first_row = 0
+        self.cards: list[DealCard] = []
+        self.currency = "USD"
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="column-title")
+        yield DealList(self, classes="deal-list")
+
+    def _card_width(self) -> int:
+        width = self.styles.width
+        columns = int(width.value) if width is not None and width.is_cells else MIN_COLUMN_WIDTH
+        return max(10, columns - 5)  # padding, border and scrollbar
+
+    @property
+    def deal_list(self) -> DealList:
+        return self.query_one(DealList)
+
+    def selected(self) -> DealCard | None:
+        index = self.deal_list.highlighted
+        if index is None or not 0 <= index < len(self.cards):
+            return None
+        return self.cards[index]
+
+    def show(
+        self, page: ColumnPage, currency: str, today: date, *, keep_deal: int | None = None
+    ) -> None:
+        self.stage, self.first_row, self.cards, self.currency = (
+            page.stage,
+            page.offset,
+            page.cards,
+            currency,
+        )
+        stage = page.stage
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(stage.name, style="bold")
+        title.append(f"  {stage.count:,}\n", style="dim")
+        title.append(format_money(stage.amount, currency, compact=True))
+        title.append(" · ", style="dim")
+        title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.count > len(page.cards):
+            last = page.offset + len(page.cards)
+            title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
+        self.query_one(".column-title", Static).update(title)
+        deal_list = self.deal_list
+        previous = deal_list.highlighted
+        deal_list.clear_options()
+        deal_list.add_options(
+            [
+                Option(card_text(card, currency, today, self._card_width()), id=str(card.id))
+                for card in page.cards
+            ]
+        )
+        if not page.cards:
+            deal_list.highlighted = None
+            return
+        index = None
+        if keep_deal is not None:
+            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), None)
+        if index is None:
+            index = min(previous or 0, len(page.cards) - 1)
+        deal_list.highlighted = index
+
+
+class Board(HorizontalScroll):
+    """The open stages of one pipeline, left to right."""
+
+    can_focus = False
+    # The screen's left/right move between stages; a scroll binding here would eat them.
+    inherit_bindings = False
+
+    def columns(self) -> list[StageColumnView]:
+        return list(self.query(StageColumnView))
+
+    def column_for_stage(self, stage_id: int) -> StageColumnView | None:
+        return next((c for c in self.columns() if c.stage.stage_id == stage_id), None)
+
+    def focused_column(self) -> StageColumnView | None:
+        focused = self.screen.focused
+        if isinstance(focused, DealList):
+            return focused.column
+        return None
+
+    async def show(
+        self,
+        pages: list[ColumnPage],
+        currency: str,
+        today: date,
+        *,
+        keep: dict[int, int] | None = None,
+    ) -> None:
+        """Draws the columns, reusing the ones already there so focus survives."""
+        keep = keep or {}
+        existing = {c.stage.stage_id: c for c in self.columns()}
+        wanted = [p.stage.stage_id for p in pages]
+        if list(existing) != wanted:
+            await self.remove_children()
+            views = [StageColumnView(p.stage, classes="stage-column") for p in pages]
+            await self.mount_all(views)
+            existing = {v.stage.stage_id: v for v in views}
+        self._fit_columns()
+        for page in pages:
+            existing[page.stage.stage_id].show(
+                page, currency, today, keep_deal=keep.get(page.stage.stage_id)
+            )
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Share the width between the stages, but never squeeze a card below readable."""
+        columns = self.columns()
+        if not columns:
+            return
+        width = max(MIN_COLUMN_WIDTH, self.size.width // len(columns))
+        for column in columns:
+            column.styles.width = width
+
+    def focus_column(self, index: int) -> None:
+        columns = self.columns()
+        if not columns:
+            return
+        index = max(0, min(index, len(columns) - 1))
+        columns[index].deal_list.focus()
+        self.scroll_to_widget(columns[index], animate=False)

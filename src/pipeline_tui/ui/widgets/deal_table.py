@@ -1,0 +1,131 @@
+"""The table view: the same deals as the board, one row each, a page at a time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ...money import format_money
+from ...services.deals import DealCard
+
+TABLE_PAGE = 100
+
+# (column key, title, the sort of services.deals.list_deals a click on its header picks)
+COLUMNS: list[tuple[str, str, str | None]] = [
+    ("name", "Deal", "name"),
+    ("account", "Account", "account"),
+    ("owner", "Owner", "owner"),
+    ("stage", "Stage", "stage"),
+    ("amount", "Amount", "amount"),
+    ("probability", "Prob", "probability"),
+    ("weighted", "Weighted", None),
+    ("category", "Category", None),
+    ("close_date", "Close", "close_date"),
+    ("pushes", "Push", None),
+    ("updated", "Updated", "updated"),
+]
+SORT_BY_COLUMN = {key: sort for key, _, sort in COLUMNS if sort is not None}
+
+
+class DealTable(DataTable[Text | str]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g", "first", "First", show=False, id="table.first"),
+        Binding("G", "last", "Last", show=False, id="table.last"),
+    ]
+
+    class EdgeReached(Message):
+        def __init__(self, direction: int) -> None:
+            super().__init__()
+            self.direction = direction
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self.first_row = 0
+        self.total = 0
+        self.cards: list[DealCard] = []
+
+    def on_mount(self) -> None:
+        for key, title, _ in COLUMNS:
+            self.add_column(title, key=key)
+
+    def selected(self) -> DealCard | None:
+        row = self.cursor_row
+        if not self.cards or not 0 <= row < len(self.cards):
+            return None
+        return self.cards[row]
+
+    def show(
+        self,
+        cards: list[DealCard],
+        offset: int,
+        total: int,
+        currency: str,
+        today: date,
+        *,
+        keep_deal: int | None = None,
+        highlight: int | None = None,
+    ) -> None:
+        previous = self.cursor_row
+        self.cards, self.first_row, self.total = cards, offset, total
+        self.clear()
+        for card in cards:
+            close = (
+                Text("none", style="bold red")
+                if card.close_date is None
+                else Text(
+                    card.close_date.isoformat(), style="red" if card.close_date < today else ""
+                )
+            )
+            self.add_row(
+                card.name,
+                card.account or "",
+                card.owner_name,
+                card.stage_name,
+                Text(format_money(card.amount, currency), justify="right"),
+                Text(f"{card.probability}%", justify="right"),
+                Text(format_money(card.weighted, currency), justify="right"),
+                card.forecast_category.replace("_", " "),
+                close,
+                Text(str(card.push_count or ""), justify="right"),
+                card.updated_at.date().isoformat(),
+                key=str(card.id),
+            )
+        if not cards:
+            return
+        row = highlight
+        if keep_deal is not None:
+            row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
+        if row is None:
+            row = min(previous, len(cards) - 1)
+        self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+
+    def action_cursor_down(self) -> None:
+        if self.cursor_row >= len(self.cards) - 1 and self.first_row + len(self.cards) < self.total:
+            self.post_message(self.EdgeReached(1))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row == 0 and self.first_row > 0:
+            self.post_message(self.EdgeReached(-1))
+            return
+        super().action_cursor_up()
+
+    def action_first(self) -> None:
+        if self.first_row > 0:
+            self.post_message(self.EdgeReached(-2))
+        else:
+            self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        if self.first_row + len(self.cards) < self.total:
+            self.post_message(self.EdgeReached(2))
+        else:
+            self.move_cursor(row=max(len(self.cards) - 1, 0))

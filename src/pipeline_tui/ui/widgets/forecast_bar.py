@@ -1,0 +1,78 @@
+"""The live forecast across the top: the numbers a forecast meeting argues about."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Static
+
+from ...forecast.metrics import ForecastFigures
+from ...money import format_money
+
+
+class Tile(Static):
+    """One figure: a dim label over a bold value."""
+
+    def show(self, label: str, value: str, style: str = "") -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(label + "\n", style="dim")
+        text.append(value, style=f"bold {style}".strip())
+        self.update(text)
+
+
+class ForecastBar(Grid):
+    TILES = ("quota", "won", "commit", "best", "weighted", "coverage", "win", "gap")
+
+    def compose(self) -> ComposeResult:
+        for name in self.TILES:
+            yield Tile(id=f"tile-{name}", classes="tile")
+
+    def on_mount(self) -> None:
+        for name in self.TILES:
+            self.query_one(f"#tile-{name}", Tile).show(name.title(), "…")
+
+    def show(
+        self,
+        f: ForecastFigures,
+        *,
+        currency: str,
+        coverage_target: float,
+        win_rate_target: float,
+    ) -> None:
+        def money(value: Decimal | None) -> str:
+            return format_money(value, currency, compact=True)
+
+        def tile(name: str, label: str, value: str, style: str = "") -> None:
+            self.query_one(f"#tile-{name}", Tile).show(label, value, style)
+
+        tile("quota", "Quota", money(f.quota))
+        tile("won", "Closed won", money(f.closed_won), "green" if f.closed_won else "")
+        tile("commit", "Commit", money(f.commit))
+        tile("best", "Best case", money(f.best_case))
+        tile("weighted", "Weighted", money(f.weighted))
+        # A coverage target below what the team's own win rate needs is not a target.
+        needed = max(coverage_target, f.needed_coverage or 0.0)
+        coverage = f.coverage
+        tile(
+            "coverage",
+            f"Cover ≥{needed:.1f}x",
+            "—" if coverage is None else f"{coverage:.1f}x",
+            "" if coverage is None else ("red" if coverage < needed else "green"),
+        )
+        rate = f.win_rate
+        tile(
+            "win",
+            f"Win ≥{win_rate_target:.0%}",
+            "—" if rate is None else f"{rate:.0%}",
+            "" if rate is None else ("red" if rate < win_rate_target else "green"),
+        )
+        gap = f.gap
+        if gap is None:
+            tile("gap", "Gap", "—")
+        elif gap > 0:
+            tile("gap", "Gap", money(gap), "red")
+        else:
+            tile("gap", "Ahead", money(-gap), "green")

@@ -1,0 +1,84 @@
+"""A one-line prompt at the bottom of the screen: the only "form" the app has.
+
+The caller validates what was typed; a bad value keeps the prompt open with the reason
+beside it, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+# Returns an error message to show, or None when the value was accepted.
+Submit = Callable[[str], str | None]
+
+
+def refocus(widget: Widget | None) -> None:
+    """Gives focus back to where it was before a prompt, if that widget is still there."""
+    if widget is not None and widget.is_attached:
+        widget.focus()
+
+
+class Prompt(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel")
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._submit: Submit | None = None
+        self._on_close: Callable[[], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="prompt-row"):
+            yield Label(id="prompt-label")
+            yield Input(id="prompt-input")
+        yield Static(id="prompt-error")
+
+    def ask(
+        self,
+        label: str,
+        submit: Submit,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self._submit, self._on_close = submit, on_close
+        self.query_one("#prompt-label", Label).update(label)
+        field = self.query_one("#prompt-input", Input)
+        field.value, field.placeholder = value, placeholder
+        field.cursor_position = len(value)
+        self.query_one("#prompt-error", Static).update("")
+        self.display = True
+        field.focus()
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.display)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._submit is None:
+            return
+        error = self._submit(event.value)
+        if error:
+            self.query_one("#prompt-error", Static).update(error)
+            return
+        self.close()
+
+    def action_cancel(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.display = False
+        self._submit = None
+        callback, self._on_close = self._on_close, None
+        if callback is not None:
+            callback()
