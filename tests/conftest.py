@@ -20,11 +20,16 @@ def pg_url() -> str | None:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: os.PathLike[str]) -> Iterator[Engine]:
+def empty_sqlite_engine(tmp_path: os.PathLike[str]) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path}/pipeline.db")
-    upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(empty_sqlite_engine: Engine) -> Engine:
+    upgrade(empty_sqlite_engine)
+    return empty_sqlite_engine
 
 
 @pytest.fixture
@@ -58,5 +63,13 @@ def pg_engine(empty_pg_engine: Engine) -> Engine:
 def engine(request: pytest.FixtureRequest) -> Engine:
     """A migrated database, once on each backend (PostgreSQL only when configured)."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    result: Engine = request.getfixturevalue(name)
+    return result
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest) -> Engine:
+    """An empty database (no schema at all), once on each backend."""
+    name = "empty_sqlite_engine" if request.param == "sqlite" else "empty_pg_engine"
     result: Engine = request.getfixturevalue(name)
     return result

@@ -16,7 +16,7 @@ from ..config import DB_ENV, ConfigError, UserConfig, data_dir, database_url
 USER_ENV = "PIPELINE_TUI_USER"
 DEMO_DEALS = 5_000
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CliError(Exception):

@@ -21,7 +21,7 @@ from ..storage import current_revision, downgrade, head_revision, make_engine, r
 from . import CliError, err
 from .output import as_csv, as_json, as_markdown, as_table
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 @contextmanager
