@@ -115,9 +115,18 @@ class DealEditing(Screen[Any]):
         raise NotImplementedError
 
     # Running edits ------------------------------------------------------------------
-    def _queue(self, operation: str, *args: Any, **kwargs: Any) -> None:
+    def current_card(self, deal_id: int) -> DealCard | None:
+        """The newest copy of a deal on screen: queued edits need its latest version."""
+        card = self.selected_deal()
+        return card if card is not None and card.id == deal_id else None
+
+    def _queue(self, operation: str, *args: Any, target: DealCard | None = None,
+               **kwargs: Any) -> None:
+        """Queues an edit of the deal selected now (or `target`, picked when a prompt opened)."""
+        chosen = target or self.selected_deal()
+
         def run() -> None:
-            card = self.selected_deal()
+            card = self.current_card(chosen.id) or chosen if chosen else None
             if card is None:
                 self.show_status("No deal selected", error=True)
                 self._next_edit()
@@ -236,10 +245,12 @@ class DealEditing(Screen[Any]):
         self.prompt().ask(label, submit, on_close=lambda: refocus(focused), **kwargs)
 
     def action_lost(self) -> None:
+        card = self.selected_deal()
+
         def submit(text: str) -> str | None:
             if not text.strip():
                 return "Say why it was lost (Price, Competitor, No decision, …)"
-            self._queue("mark_lost", text.strip())
+            self._queue("mark_lost", text.strip(), target=card)
             return None
 
         self._ask("Lost because:", submit, placeholder="Price, Competitor, No decision, …")
@@ -260,6 +271,7 @@ class DealEditing(Screen[Any]):
             self._queue(
                 "set_close_date",
                 new_date,
+                target=card,
                 fiscal_year_start_month=ws.settings.fiscal_year_start_month,
             )
             return None
@@ -275,13 +287,15 @@ class DealEditing(Screen[Any]):
                 amount = parse_amount(text)
             except ParseError as exc:
                 return str(exc)
-            self._queue("set_amount", amount)
+            self._queue("set_amount", amount, target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
         self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
 
     def action_note(self) -> None:
+        target = self.selected_deal()
+
         def submit(text: str) -> str | None:
             text = text.strip()
             kind = "note"
@@ -289,7 +303,7 @@ class DealEditing(Screen[Any]):
                 kind, text = "next_step", text[5:].strip()
             if not text:
                 return "Type the note (start with 'next:' to set the next step)"
-            card = self.selected_deal()
+            card = self.current_card(target.id) or target if target else None
             if card is not None:
                 self._save_note(card, text, kind)
             return None

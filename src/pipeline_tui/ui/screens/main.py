@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
 
+from ...forecast.metrics import ForecastFigures
 from ...services.deals import DealCard
 from ...services.writes import EditResult
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
@@ -59,6 +60,7 @@ class MainScreen(DealEditing):
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
+        self.figures: ForecastFigures | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -93,6 +95,15 @@ class MainScreen(DealEditing):
             return self.table.selected()
         column = self.board.focused_column()
         return column.selected() if column else None
+
+    def current_card(self, deal_id: int) -> DealCard | None:
+        if self.in_table:
+            return next((c for c in self.table.cards if c.id == deal_id), None)
+        for column in self.board.columns():
+            for card in column.cards:
+                if card.id == deal_id:
+                    return card
+        return None
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)
@@ -181,7 +192,8 @@ class MainScreen(DealEditing):
         )
         self.post_message(ColumnLoaded(page, highlight, gen))
 
-    def _show_figures(self, figures: Any) -> None:
+    def _show_figures(self, figures: ForecastFigures) -> None:
+        self.figures = figures
         ws = self.pipeline_app.workspace
         self.query_one(ForecastBar).show(
             figures,

@@ -1,0 +1,92 @@
+"""Driving the real app: a seeded database, a frozen clock, and waiting for the workers."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from pipeline_tui.config import UserConfig
+from pipeline_tui.seed import seed_demo
+from pipeline_tui.storage import make_engine, upgrade
+from pipeline_tui.ui.app import PipelineApp
+from pipeline_tui.ui.screens.main import MainScreen
+
+TODAY = date(2026, 11, 26)
+DEMO_DEALS = 2_000
+
+
+def seed_file(path: Path, deals: int = DEMO_DEALS) -> Path:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    seed_demo(engine, deals=deals, seed=42, today=TODAY)
+    engine.dispose()
+    return path
+
+
+def copy_db(template: Path, target: Path) -> Path:
+    shutil.copyfile(template, target)
+    return target
+
+
+def make_app(db: Path, *, user: str | None = "vp", config_dir: Path | None = None) -> PipelineApp:
+    config = UserConfig(path=(config_dir or db.parent) / "config.toml")
+    return PipelineApp(f"sqlite:///{db}", user=user, config=config, today=lambda: TODAY,
+                       save_config=False)
+
+
+async def settle(pilot: Pilot[int], rounds: int = 4) -> None:
+    """Lets workers finish and their messages land, a few times over: a loaded board can
+    start the next load (paging, following a moved deal)."""
+    for _ in range(rounds):
+        with contextlib.suppress(WorkerCancelled):  # the app may be exiting
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_board(pilot: Pilot[int]) -> MainScreen:
+    for _ in range(100):
+        await settle(pilot, 1)
+        screen = pilot.app.screen
+        if isinstance(screen, MainScreen) and screen.board.columns():
+            await settle(pilot)
+            return screen
+    raise AssertionError(f"the board never showed; screen is {pilot.app.screen}")
+
+
+def sql_engine(db: Path) -> Engine:
+    return create_engine(f"sqlite:///{db}")
+
+
+def deal_row(db: Path, deal_id: int) -> dict[str, object]:
+    engine = sql_engine(db)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM deal WHERE id = :id"), {"id": deal_id}).mappings()
+        result = dict(row.one())
+    engine.dispose()
+    return result
+
+
+def changes_of(db: Path, deal_id: int) -> list[tuple[str, str | None, str | None, str]]:
+    engine = sql_engine(db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT field, old_value, new_value, source FROM deal_change "
+                 "WHERE deal_id = :id ORDER BY id"),
+            {"id": deal_id},
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def count_changes(db: Path) -> int:
+    engine = sql_engine(db)
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT COUNT(*) FROM deal_change")).scalar_one()
+    engine.dispose()
+    return int(n)
