@@ -21,7 +21,9 @@ TODAY = "2026-11-26"
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("cli") / "seeded.db"
-    assert main(["seed", "--deals", "20000", "--seed", "7", "--today", TODAY, "--db", str(path)]) == 0
+    assert (
+        main(["seed", "--deals", "20000", "--seed", "7", "--today", TODAY, "--db", str(path)]) == 0
+    )
     yield str(path)
 
 
@@ -84,8 +86,9 @@ def independent_totals(db: str, start: str, end: str) -> dict[str, Decimal | int
 def test_report_json_totals_equal_independent_sql(
     seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "report", "--db", seeded, "--period", "2026Q4", "--format",
-                       "json", "--today", TODAY)
+    code, out, _ = run(
+        capsys, "report", "--db", seeded, "--period", "2026Q4", "--format", "json", "--today", TODAY
+    )
     assert code == 0
     data = json.loads(out)
     assert data["period"] == {"key": "2026Q4", "start": "2026-10-01", "end": "2026-12-31"}
@@ -121,8 +124,7 @@ def test_report_groupings_and_formats(
 
 
 def report_json(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> dict[str, Any]:
-    code, out, err = run(capsys, "report", "--db", db, "--format", "json", "--today", TODAY,
-                         *args)
+    code, out, err = run(capsys, "report", "--db", db, "--format", "json", "--today", TODAY, *args)
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
     return result
@@ -133,8 +135,11 @@ def test_owner_scope_matches_the_roll_up_rows(
 ) -> None:
     everyone = report_json(capsys, seeded)["totals"]
     managers = report_json(capsys, seeded, "--by", "manager")["rows"]
-    reps = [r for r in report_json(capsys, seeded, "--by", "rep")["rows"]
-            if r["key"] not in {m["key"] for m in managers}]  # a manager's own deals only
+    reps = [
+        r
+        for r in report_json(capsys, seeded, "--by", "rep")["rows"]
+        if r["key"] not in {m["key"] for m in managers}
+    ]  # a manager's own deals only
     assert managers and reps
     for row in managers + reps:
         scoped = report_json(capsys, seeded, "--owner", row["key"])["totals"]

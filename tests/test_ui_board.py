@@ -59,9 +59,24 @@ async def test_header_equals_the_report_for_the_same_scope(
         shown = screen.figures
         assert screen.state.owner_key == "team"
     assert shown is not None
-    assert cli_main(["report", "--db", str(db), "--format", "json", "--owner", "vp",
-                     "--pipeline", "New Business",
-                     "--today", TODAY.isoformat()]) == 0
+    assert (
+        cli_main(
+            [
+                "report",
+                "--db",
+                str(db),
+                "--format",
+                "json",
+                "--owner",
+                "vp",
+                "--pipeline",
+                "New Business",
+                "--today",
+                TODAY.isoformat(),
+            ]
+        )
+        == 0
+    )
     totals = json.loads(capsys.readouterr().out)["totals"]
     assert f"{shown.pipeline:.2f}" == totals["pipeline"]
     assert f"{shown.commit:.2f}" == totals["commit"]
@@ -232,8 +247,10 @@ async def test_notes_and_next_steps(db: Path) -> None:
             text("SELECT kind, text FROM note WHERE deal_id = :id ORDER BY id"), {"id": deal_id}
         ).all()
     engine.dispose()
-    assert [tuple(n) for n in notes][-2:] == [("note", "Called the CFO"),
-                                             ("next_step", "Send the MSA")]
+    assert [tuple(n) for n in notes][-2:] == [
+        ("note", "Called the CFO"),
+        ("next_step", "Send the MSA"),
+    ]
 
 
 async def test_won_and_lost(db: Path) -> None:

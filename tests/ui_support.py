@@ -36,8 +36,9 @@ def copy_db(template: Path, target: Path) -> Path:
 
 def make_app(db: Path, *, user: str | None = "vp", config_dir: Path | None = None) -> PipelineApp:
     config = UserConfig(path=(config_dir or db.parent) / "config.toml")
-    return PipelineApp(f"sqlite:///{db}", user=user, config=config, today=lambda: TODAY,
-                       save_config=False)
+    return PipelineApp(
+        f"sqlite:///{db}", user=user, config=config, today=lambda: TODAY, save_config=False
+    )
 
 
 async def settle(pilot: Pilot[int], rounds: int = 4) -> None:
@@ -76,8 +77,10 @@ def changes_of(db: Path, deal_id: int) -> list[tuple[str, str | None, str | None
     engine = sql_engine(db)
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT field, old_value, new_value, source FROM deal_change "
-                 "WHERE deal_id = :id ORDER BY id"),
+            text(
+                "SELECT field, old_value, new_value, source FROM deal_change "
+                "WHERE deal_id = :id ORDER BY id"
+            ),
             {"id": deal_id},
         ).all()
     engine.dispose()

@@ -120,8 +120,9 @@ class DealEditing(Screen[Any]):
         card = self.selected_deal()
         return card if card is not None and card.id == deal_id else None
 
-    def _queue(self, operation: str, *args: Any, target: DealCard | None = None,
-               **kwargs: Any) -> None:
+    def _queue(
+        self, operation: str, *args: Any, target: DealCard | None = None, **kwargs: Any
+    ) -> None:
         """Queues an edit of the deal selected now (or `target`, picked when a prompt opened)."""
         chosen = target or self.selected_deal()
 

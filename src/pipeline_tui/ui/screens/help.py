@@ -40,6 +40,14 @@ def describe_keys(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]
         if shown not in entry[1]:
             entry[1].append(shown)
     groups: dict[str, list[tuple[str, str]]] = {}
+    digits = [i for i in keys_by_binding if i.startswith("deal.probability_") and i[-1].isdigit()]
+    if len(digits) == 10:  # ten rows saying 0%, 10%, … read better as one
+        first, last = keys_by_binding[digits[0]][1], keys_by_binding[digits[-1]][1]
+        groups.setdefault("Update the selected deal", []).append(
+            (f"{first[0]}–{last[0]}", "Probability 0%–90%")
+        )
+        for ident in digits:
+            del keys_by_binding[ident]
     for ident, (binding, keys) in keys_by_binding.items():
         title = next((t for prefix, t in GROUPS if ident.startswith(prefix)), "Other")
         groups.setdefault(title, []).append((" / ".join(keys), binding.description or ident))

@@ -139,7 +139,7 @@ class StageColumnView(Vertical):
     def _card_width(self) -> int:
         width = self.styles.width
         columns = int(width.value) if width is not None and width.is_cells else MIN_COLUMN_WIDTH
-        return max(10, columns - 5)  # padding, border and scrollbar
+        return max(10, columns - 4)  # padding, border and scrollbar
 
     @property
     def deal_list(self) -> DealList:
@@ -241,7 +241,8 @@ class Board(HorizontalScroll):
         columns = self.columns()
         if not columns:
             return
-        width = max(MIN_COLUMN_WIDTH, self.size.width // len(columns))
+        visible = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
+        width = max(MIN_COLUMN_WIDTH, self.size.width // visible)
         for column in columns:
             column.styles.width = width
 

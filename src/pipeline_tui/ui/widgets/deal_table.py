@@ -15,21 +15,21 @@ from ...services.deals import DealCard
 
 TABLE_PAGE = 100
 
-# (column key, title, the sort of services.deals.list_deals a click on its header picks)
-COLUMNS: list[tuple[str, str, str | None]] = [
-    ("name", "Deal", "name"),
-    ("account", "Account", "account"),
-    ("owner", "Owner", "owner"),
-    ("stage", "Stage", "stage"),
-    ("amount", "Amount", "amount"),
-    ("probability", "Prob", "probability"),
-    ("weighted", "Weighted", None),
-    ("category", "Category", None),
-    ("close_date", "Close", "close_date"),
-    ("pushes", "Push", None),
-    ("updated", "Updated", "updated"),
+# (column key, title, width or None to fit, the sort a click on its header picks)
+COLUMNS: list[tuple[str, str, int | None, str | None]] = [
+    ("name", "Deal", 30, "name"),
+    ("account", "Account", 20, "account"),
+    ("owner", "Owner", 14, "owner"),
+    ("stage", "Stage", 13, "stage"),
+    ("amount", "Amount", None, "amount"),
+    ("probability", "Prob", None, "probability"),
+    ("weighted", "Weighted", None, None),
+    ("category", "Category", None, None),
+    ("close_date", "Close", None, "close_date"),
+    ("pushes", "Push", None, None),
+    ("updated", "Updated", None, "updated"),
 ]
-SORT_BY_COLUMN = {key: sort for key, _, sort in COLUMNS if sort is not None}
+SORT_BY_COLUMN = {key: sort for key, _, _, sort in COLUMNS if sort is not None}
 
 
 class DealTable(DataTable[Text | str]):
@@ -52,8 +52,8 @@ class DealTable(DataTable[Text | str]):
         self.cards: list[DealCard] = []
 
     def on_mount(self) -> None:
-        for key, title, _ in COLUMNS:
-            self.add_column(title, key=key)
+        for key, title, width, _ in COLUMNS:
+            self.add_column(title, key=key, width=width)
 
     def selected(self) -> DealCard | None:
         row = self.cursor_row

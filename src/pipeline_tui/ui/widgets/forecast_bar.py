@@ -49,7 +49,7 @@ class ForecastBar(Grid):
             self.query_one(f"#tile-{name}", Tile).show(label, value, style)
 
         tile("quota", "Quota", money(f.quota))
-        tile("won", "Closed won", money(f.closed_won), "green" if f.closed_won else "")
+        tile("won", "Won", money(f.closed_won), "green" if f.closed_won else "")
         tile("commit", "Commit", money(f.commit))
         tile("best", "Best case", money(f.best_case))
         tile("weighted", "Weighted", money(f.weighted))
@@ -58,15 +58,15 @@ class ForecastBar(Grid):
         coverage = f.coverage
         tile(
             "coverage",
-            f"Cover ≥{needed:.1f}x",
-            "—" if coverage is None else f"{coverage:.1f}x",
+            "Coverage",
+            ("—" if coverage is None else f"{coverage:.1f}x") + f"/{needed:.1f}x",
             "" if coverage is None else ("red" if coverage < needed else "green"),
         )
         rate = f.win_rate
         tile(
             "win",
-            f"Win ≥{win_rate_target:.0%}",
-            "—" if rate is None else f"{rate:.0%}",
+            "Win rate",
+            ("—" if rate is None else f"{rate:.0%}") + f"/{win_rate_target:.0%}",
             "" if rate is None else ("red" if rate < win_rate_target else "green"),
         )
         gap = f.gap

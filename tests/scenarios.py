@@ -1,0 +1,47 @@
+"""Screens worth a picture: the snapshot tests and the README's screenshots both use these.
+
+Each scenario drives the real app on a seeded database with a frozen clock to the screen it
+names. `screenshots/generate.py` renders them to SVG for the README; the snapshot tests
+compare the same renders with the ones accepted before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
+
+from .ui_support import open_board, settle
+
+Scenario = Callable[[Pilot[int]], Awaitable[None]]
+
+
+async def board(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+
+
+async def table(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+
+
+async def deal(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("l", "enter")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "board": board,
+    "table": table,
+    "deal": deal,
+    "help": help_screen,
+}
+SIZES = [(80, 24), (160, 48)]
