@@ -186,7 +186,7 @@ def test_db_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, out, _ = run(capsys, "db", "current", "--db", db)
     assert code == 0 and "none (empty)" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
-    assert code == 0 and "base -> 0001" in out
+    assert code == 0 and "base -> 0002" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
     assert "already at revision" in out
     code, out, _ = run(capsys, "db", "downgrade", "base", "--db", db)

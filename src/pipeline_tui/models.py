@@ -142,6 +142,10 @@ class Deal(SQLModel, table=True):
         ),
         Index("ix_deal_owner_close", "owner_id", "close_date"),
         Index("ix_deal_stage_close", "stage_id", "close_date"),
+        # A board column sorted by amount, and stage totals with no period filter.
+        Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability"),
+        # "Stale: no change for N days".
+        Index("ix_deal_updated", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,122 @@
+"""A deal as the lists, the board and the edits show it: one row, names joined in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, select
+
+from ..models import Account, Deal, Stage, User, table_of
+from ..money import from_minor, to_minor, weighted_from_sum
+from .errors import DealNotFoundError
+
+DEAL_TABLE, ACCOUNT_TABLE = table_of(Deal), table_of(Account)
+USER_TABLE, STAGE_TABLE = table_of(User), table_of(Stage)
+DEAL, ACCOUNT, USER, STAGE = DEAL_TABLE.c, ACCOUNT_TABLE.c, USER_TABLE.c, STAGE_TABLE.c
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back naive (they were stored as UTC), PostgreSQL in the
+    session's time zone; callers always get aware UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class DealCard:
+    id: int
+    name: str
+    account: str | None
+    owner_id: int
+    owner_name: str
+    pipeline_id: int
+    stage_id: int
+    stage_name: str
+    amount: Decimal
+    currency: str
+    probability: int
+    forecast_category: str
+    close_date: date | None
+    next_step: str | None
+    push_count: int
+    updated_at: datetime
+    stage_entered_at: datetime
+    created_at: datetime
+    version: int
+
+    @property
+    def weighted(self) -> Decimal:
+        return weighted_from_sum(to_minor(self.amount) * self.probability)
+
+    @property
+    def close_date_missing(self) -> bool:
+        return self.close_date is None
+
+
+_CARD_COLUMNS = (
+    DEAL.id,
+    DEAL.name,
+    ACCOUNT.name.label("account"),
+    DEAL.owner_id,
+    USER.display_name.label("owner_name"),
+    DEAL.pipeline_id,
+    DEAL.stage_id,
+    STAGE.name.label("stage_name"),
+    DEAL.amount_minor,
+    DEAL.currency,
+    DEAL.probability,
+    DEAL.forecast_category,
+    DEAL.close_date,
+    DEAL.next_step,
+    DEAL.push_count,
+    DEAL.updated_at,
+    DEAL.stage_entered_at,
+    DEAL.created_at,
+    DEAL.version,
+)
+
+
+def card_query() -> Select[Any]:
+    """The card's columns with the names of its account, owner and stage joined in."""
+    joined = (
+        DEAL_TABLE.join(USER_TABLE, USER.id == DEAL.owner_id)
+        .join(STAGE_TABLE, STAGE.id == DEAL.stage_id)
+        .outerjoin(ACCOUNT_TABLE, ACCOUNT.id == DEAL.account_id)
+    )
+    return select(*_CARD_COLUMNS).select_from(joined)
+
+
+def card_from_row(row: Row[Any]) -> DealCard:
+    m = row._mapping
+    return DealCard(
+        id=m["id"],
+        name=m["name"],
+        account=m["account"],
+        owner_id=m["owner_id"],
+        owner_name=m["owner_name"],
+        pipeline_id=m["pipeline_id"],
+        stage_id=m["stage_id"],
+        stage_name=m["stage_name"],
+        amount=from_minor(m["amount_minor"]),
+        currency=m["currency"],
+        probability=m["probability"],
+        forecast_category=m["forecast_category"],
+        close_date=m["close_date"],
+        next_step=m["next_step"],
+        push_count=m["push_count"],
+        updated_at=as_utc(m["updated_at"]),
+        stage_entered_at=as_utc(m["stage_entered_at"]),
+        created_at=as_utc(m["created_at"]),
+        version=m["version"],
+    )
+
+
+def load_card(conn: Connection, deal_id: int) -> DealCard:
+    row = conn.execute(card_query().where(DEAL.id == deal_id)).first()
+    if row is None:
+        raise DealNotFoundError(deal_id)
+    return card_from_row(row)

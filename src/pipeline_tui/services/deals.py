@@ -1,0 +1,241 @@
+"""Deals a window at a time, for the table and the board.
+
+A database may hold a million deals, so nothing here loads them all: lists are one
+LIMIT/OFFSET page, counts and board columns are single aggregate queries.
+
+OFFSET makes the database walk past every skipped row, which is fine for the first few
+thousand rows but slow deep into a million on SQLite; keyset paging (sort key, id) is the
+way out if people really scroll that far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, FromClause, func, or_, select
+
+from ..models import StageKind
+from ..money import from_minor, weighted_from_sum
+from ..periods import Period
+from .cards import (
+    ACCOUNT,
+    ACCOUNT_TABLE,
+    DEAL,
+    DEAL_TABLE,
+    STAGE,
+    STAGE_TABLE,
+    USER,
+    USER_TABLE,
+    DealCard,
+    card_from_row,
+    card_query,
+)
+from .detail import ChangeView, DealDetail, NoteView, StageOption, get_deal
+
+# A page is what fits on a screen or two; a caller asking for more is a bug.
+MAX_LIMIT = 1000
+SORTS = ("close_date", "amount", "probability", "name", "account", "owner", "stage", "updated")
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    period: Period | None = None
+    closing_in_period: bool = True
+    owner_ids: frozenset[int] | None = None
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+    categories: frozenset[str] | None = None
+    # Replaces the period condition: such deals close in no period.
+    no_close_date: bool = False
+    stale_days: int | None = None
+    search: str | None = None
+    open_only: bool = True
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class StageColumn:
+    stage_id: int
+    name: str
+    position: int
+    default_probability: int
+    count: int
+    amount: Decimal
+    weighted: Decimal
+
+
+def filter_conditions(flt: DealFilter) -> list[ColumnElement[bool]]:
+    """The filter as WHERE conditions on the deal table (and the account, for search)."""
+    conditions: list[ColumnElement[bool]] = []
+    if flt.no_close_date:
+        conditions.append(DEAL.close_date.is_(None))
+    elif (
+        flt.closing_in_period
+        and flt.period is not None
+        and flt.period.start is not None
+        and flt.period.end is not None
+    ):
+        conditions.append(DEAL.close_date.between(flt.period.start, flt.period.end))
+    if flt.owner_ids is not None:
+        conditions.append(DEAL.owner_id.in_(sorted(flt.owner_ids)))
+    if flt.pipeline_id is not None:
+        conditions.append(DEAL.pipeline_id == flt.pipeline_id)
+    if flt.stage_id is not None:
+        conditions.append(DEAL.stage_id == flt.stage_id)
+    if flt.categories is not None:
+        conditions.append(DEAL.forecast_category.in_(sorted(flt.categories)))
+    if flt.stale_days is not None:
+        today = flt.today or date.today()
+        cutoff = datetime.combine(today - timedelta(days=flt.stale_days), time.min, UTC)
+        conditions.append(DEAL.updated_at < cutoff)
+    if flt.open_only:
+        # A handful of stage ids: the IN list lets the deal indexes on stage_id do the work.
+        open_stages = select(STAGE.id).where(STAGE.kind == StageKind.OPEN.value)
+        conditions.append(DEAL.stage_id.in_(open_stages.scalar_subquery()))
+    needle = _search_text(flt)
+    if needle:
+        # SQLite's lower() folds ASCII only, so non-ASCII matches only in the same case.
+        conditions.append(
+            or_(
+                func.lower(DEAL.name).contains(needle, autoescape=True),
+                func.lower(ACCOUNT.name).contains(needle, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _search_text(flt: DealFilter) -> str:
+    return (flt.search or "").strip().lower()
+
+
+def _filtered_from(flt: DealFilter, sort: str | None = None) -> FromClause:
+    """The deal table, joined only to what the search or the sort key needs."""
+    joined: FromClause = DEAL_TABLE
+    if _search_text(flt) or sort == "account":
+        joined = joined.outerjoin(ACCOUNT_TABLE, ACCOUNT.id == DEAL.account_id)
+    if sort == "owner":
+        joined = joined.join(USER_TABLE, USER.id == DEAL.owner_id)
+    if sort == "stage":
+        joined = joined.join(STAGE_TABLE, STAGE.id == DEAL.stage_id)
+    return joined
+
+
+def _order_by(sort: str, descending: bool) -> list[ColumnElement[Any]]:
+    keys: dict[str, tuple[ColumnElement[Any], bool]] = {
+        "close_date": (DEAL.close_date, True),
+        "amount": (DEAL.amount_minor, False),
+        "probability": (DEAL.probability, False),
+        "name": (func.lower(DEAL.name), False),
+        "account": (func.lower(ACCOUNT.name), True),
+        "owner": (func.lower(USER.display_name), False),
+        "stage": (STAGE.position, False),
+        "updated": (DEAL.updated_at, False),
+    }
+    if sort not in keys:
+        raise ValueError(f"Unknown sort '{sort}'. Try {', '.join(SORTS)}.")
+    column, nullable = keys[sort]
+    key = column.desc() if descending else column.asc()
+    if nullable:
+        key = key.nulls_last()
+    # The id breaks ties so pages neither repeat nor skip deals with equal keys.
+    return [key, DEAL.id.desc() if descending else DEAL.id.asc()]
+
+
+def list_deals(
+    engine: Engine,
+    flt: DealFilter,
+    *,
+    sort: str = "close_date",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[DealCard]:
+    """One page of deals, ordered by `sort` (one of `SORTS`) and then id."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, not {offset}")
+    order = _order_by(sort, descending)
+    # The page's ids first, joining only what sorting needs; the names are joined in for
+    # those rows alone, instead of for every matching deal before the sort.
+    page = (
+        select(DEAL.id)
+        .select_from(_filtered_from(flt, sort))
+        .where(*filter_conditions(flt))
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    query = card_query().join(page, page.c.id == DEAL.id).order_by(*order)
+    with engine.connect() as conn:
+        return [card_from_row(row) for row in conn.execute(query)]
+
+
+def count_deals(engine: Engine, flt: DealFilter) -> int:
+    query = select(func.count()).select_from(_filtered_from(flt)).where(*filter_conditions(flt))
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def stage_columns(engine: Engine, flt: DealFilter, pipeline_id: int) -> list[StageColumn]:
+    """Every open stage of the pipeline, in order, with the totals of its matching deals."""
+    stages_query = (
+        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
+        .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
+        .order_by(STAGE.position, STAGE.id)
+    )
+    # The pipeline's open stages stand for both the pipeline and "open": with nothing else
+    # to filter on, an index led by stage_id then answers the totals on its own.
+    open_stages = stages_query.with_only_columns(STAGE.id).order_by(None).scalar_subquery()
+    flt = replace(flt, pipeline_id=None, open_only=False)
+    totals_query = (
+        select(
+            DEAL.stage_id,
+            func.count(),
+            func.coalesce(func.sum(DEAL.amount_minor), 0),
+            func.coalesce(func.sum(DEAL.amount_minor * DEAL.probability), 0),
+        )
+        .select_from(_filtered_from(flt))
+        .where(DEAL.stage_id.in_(open_stages), *filter_conditions(flt))
+        .group_by(DEAL.stage_id)
+    )
+    with engine.connect() as conn:
+        stages = conn.execute(stages_query).all()
+        totals = {row[0]: row[1:] for row in conn.execute(totals_query)}
+    columns = []
+    for stage_id, name, position, default_probability in stages:
+        count, amount, weighted = totals.get(stage_id, (0, 0, 0))
+        columns.append(
+            StageColumn(
+                stage_id=stage_id,
+                name=name,
+                position=position,
+                default_probability=default_probability,
+                count=int(count),
+                amount=from_minor(int(amount)),
+                weighted=weighted_from_sum(weighted),
+            )
+        )
+    return columns
+
+
+__all__ = [
+    "MAX_LIMIT",
+    "SORTS",
+    "ChangeView",
+    "DealCard",
+    "DealDetail",
+    "DealFilter",
+    "NoteView",
+    "StageColumn",
+    "StageOption",
+    "count_deals",
+    "filter_conditions",
+    "get_deal",
+    "list_deals",
+    "stage_columns",
+]

@@ -1,0 +1,160 @@
+"""One deal in full: the card, its notes, its change history and its pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from ..models import DealChange, Note, Pipeline, table_of
+from .cards import DEAL, DEAL_TABLE, STAGE, USER, USER_TABLE, DealCard, as_utc, load_card
+
+NOTE_TABLE, CHANGE_TABLE = table_of(Note), table_of(DealChange)
+NOTE, CHANGE, PIPELINE = NOTE_TABLE.c, CHANGE_TABLE.c, table_of(Pipeline).c
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    author_id: int | None
+    author_name: str | None
+    kind: str
+    text: str
+    due_date: date | None
+    done: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    id: int
+    field: str
+    old_value: str | None
+    new_value: str | None
+    who: str | None
+    when: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class StageOption:
+    id: int
+    name: str
+    kind: str
+    default_probability: int
+    position: int
+
+
+@dataclass(frozen=True)
+class DealDetail(DealCard):
+    pipeline_name: str
+    owner_login: str
+    lost_reason: str | None
+    closed_date: date | None
+    days_in_stage: int
+    age_days: int
+    notes: list[NoteView]
+    history: list[ChangeView]
+    stages: list[StageOption]
+
+
+def load_pipeline_stages(conn: Connection, pipeline_id: int) -> list[StageOption]:
+    """All the pipeline's stages (open, won and lost) in position order."""
+    query = (
+        select(STAGE.id, STAGE.name, STAGE.kind, STAGE.default_probability, STAGE.position)
+        .where(STAGE.pipeline_id == pipeline_id)
+        .order_by(STAGE.position, STAGE.id)
+    )
+    return [StageOption(*row) for row in conn.execute(query)]
+
+
+def get_deal(
+    engine: Engine,
+    deal_id: int,
+    *,
+    today: date | None = None,
+    notes_limit: int = 200,
+    history_limit: int = 500,
+) -> DealDetail:
+    """The deal with its newest notes and changes first; a long-lived deal fed by a nightly
+    import can collect thousands of changes, hence the limits.
+
+    Raises `DealNotFoundError` (a `LookupError`) for an unknown id.
+    """
+    today = today or date.today()
+    with engine.connect() as conn:
+        card = load_card(conn, deal_id)
+        extra = conn.execute(
+            select(PIPELINE.name, USER.login, DEAL.lost_reason, DEAL.closed_date)
+            .select_from(DEAL_TABLE)
+            .join(table_of(Pipeline), PIPELINE.id == DEAL.pipeline_id)
+            .join(USER_TABLE, USER.id == DEAL.owner_id)
+            .where(DEAL.id == deal_id)
+        ).one()
+        notes = _notes(conn, deal_id, notes_limit)
+        history = _history(conn, deal_id, history_limit)
+        stages = load_pipeline_stages(conn, card.pipeline_id)
+    pipeline_name, owner_login, lost_reason, closed_date = extra
+    return DealDetail(
+        **vars(card),
+        pipeline_name=pipeline_name,
+        owner_login=owner_login,
+        lost_reason=lost_reason,
+        closed_date=closed_date,
+        days_in_stage=max(0, (today - card.stage_entered_at.date()).days),
+        age_days=max(0, (today - card.created_at.date()).days),
+        notes=notes,
+        history=history,
+        stages=stages,
+    )
+
+
+def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
+    query = (
+        select(
+            NOTE.id,
+            NOTE.author_id,
+            USER.display_name,
+            NOTE.kind,
+            NOTE.text,
+            NOTE.due_date,
+            NOTE.done,
+            NOTE.created_at,
+        )
+        .select_from(NOTE_TABLE.outerjoin(USER_TABLE, USER.id == NOTE.author_id))
+        .where(NOTE.deal_id == deal_id)
+        .order_by(NOTE.created_at.desc(), NOTE.id.desc())
+        .limit(limit)
+    )
+    return [_note(row) for row in conn.execute(query)]
+
+
+def _note(row: Any) -> NoteView:
+    note_id, author_id, author_name, kind, text, due_date, done, created_at = row
+    return NoteView(
+        note_id, author_id, author_name, kind, text, due_date, bool(done), as_utc(created_at)
+    )
+
+
+def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
+    query = (
+        select(
+            CHANGE.id,
+            CHANGE.field,
+            CHANGE.old_value,
+            CHANGE.new_value,
+            USER.display_name,
+            CHANGE.changed_at,
+            CHANGE.source,
+        )
+        .select_from(CHANGE_TABLE.outerjoin(USER_TABLE, USER.id == CHANGE.changed_by_id))
+        .where(CHANGE.deal_id == deal_id)
+        .order_by(CHANGE.changed_at.desc(), CHANGE.id.desc())
+        .limit(limit)
+    )
+    return [
+        ChangeView(change_id, field, old, new, who, as_utc(when), source)
+        for change_id, field, old, new, who, when, source in conn.execute(query)
+    ]

@@ -1,0 +1,277 @@
+"""Keystroke edits to one deal.
+
+Each function is one transaction that writes the deal, one `deal_change` row per changed
+field and bumps `updated_at` and `version` (see `writes.apply_edit`). Each takes the
+version the user was looking at and raises `StaleDealError` if the deal has moved on.
+Bad input raises `EditError` before anything is written. An edit that changes nothing
+writes nothing and returns an empty `changes` list.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, insert
+
+from ..models import ChangeSource, ForecastCategory, Note, NoteKind, StageKind, table_of
+from ..money import from_minor, to_minor
+from ..periods import quarter_containing
+from .errors import EditError
+from .outcomes import mark_lost, mark_won
+from .writes import (
+    DealState,
+    EditResult,
+    FieldChange,
+    Plan,
+    Source,
+    StageRef,
+    apply_edit,
+    ref,
+)
+
+EARLIEST_CLOSE = date(2000, 1, 1)
+LATEST_CLOSE = date(2100, 12, 31)
+MAX_AMOUNT = Decimal(10**13)
+# The column widths, checked here because SQLite would store longer text without a word.
+MAX_NOTE, MAX_NEXT_STEP = 4000, 500
+
+CATEGORY_CYCLE = [
+    ForecastCategory.PIPELINE.value,
+    ForecastCategory.BEST_CASE.value,
+    ForecastCategory.COMMIT.value,
+    ForecastCategory.OMITTED.value,
+]
+
+
+def _check_probability(probability: int) -> int:
+    if isinstance(probability, bool) or not isinstance(probability, int):
+        raise EditError(f"Probability must be a whole number, not {probability!r}.")
+    if not 0 <= probability <= 100:
+        raise EditError(f"Probability must be 0 to 100, not {probability}.")
+    return probability
+
+
+def _require_open(state: DealState, action: str) -> None:
+    if state.stage.kind != StageKind.OPEN.value:
+        raise EditError(f"This deal is {state.stage.kind}; {action} only applies to open deals.")
+
+
+def set_probability(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    probability: int,
+    *,
+    user_id: int | None,
+    source: Source,
+) -> EditResult:
+    value = _check_probability(probability)
+    return apply_edit(
+        engine,
+        deal_id,
+        expected_version,
+        lambda state: Plan({"probability": value}),
+        user_id=user_id,
+        source=source,
+    )
+
+
+def nudge_probability(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    delta: int,
+    *,
+    user_id: int | None,
+    source: Source,
+) -> EditResult:
+    """Add `delta` points, stopping at 0 and 100 rather than refusing."""
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise EditError(f"A probability step must be a whole number, not {delta!r}.")
+
+    def plan(state: DealState) -> Plan:
+        return Plan({"probability": min(100, max(0, state.row["probability"] + delta))})
+
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def move_stage(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    direction: int,
+    *,
+    user_id: int | None,
+    source: Source,
+    accept_default_probability: bool = False,
+) -> EditResult:
+    """One open stage forward (+1) or back (-1); won and lost have their own edits.
+
+    The probability is the rep's judgement, so it only follows the stage's default when
+    asked to; `proposed_probability` is always the new stage's default, for the UI to offer.
+    """
+    if direction not in (1, -1):
+        raise EditError(f"A stage move is +1 or -1, not {direction!r}.")
+
+    def plan(state: DealState) -> Plan:
+        _require_open(state, "moving between stages")
+        open_stages = state.stages_of(StageKind.OPEN)
+        index = next(i for i, s in enumerate(open_stages) if s.id == state.stage.id)
+        target = index + direction
+        if target >= len(open_stages):
+            raise EditError("Already in the last open stage")
+        if target < 0:
+            raise EditError("Already in the first open stage")
+        stage = open_stages[target]
+        values: dict[str, object] = {"stage": ref(stage)}
+        if accept_default_probability:
+            values["probability"] = stage.default_probability
+        return Plan(values, proposed_probability=stage.default_probability)
+
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def cycle_category(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    *,
+    user_id: int | None,
+    source: Source,
+) -> EditResult:
+    """pipeline -> best_case -> commit -> omitted -> pipeline; `closed` comes from won/lost."""
+
+    def plan(state: DealState) -> Plan:
+        _require_open(state, "the forecast category cycle")
+        current = state.row["forecast_category"]
+        # An open deal marked closed (imported that way) re-enters the cycle at the start.
+        index = CATEGORY_CYCLE.index(current) + 1 if current in CATEGORY_CYCLE else 0
+        return Plan({"forecast_category": CATEGORY_CYCLE[index % len(CATEGORY_CYCLE)]})
+
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def set_close_date(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    new_date: date | None,
+    *,
+    user_id: int | None,
+    source: Source,
+    fiscal_year_start_month: int = 1,
+) -> EditResult:
+    """A move into a later fiscal quarter is a push and counts in `push_count`; None clears
+    the date (which is not a push)."""
+    if isinstance(new_date, datetime):
+        new_date = new_date.date()
+    if new_date is not None and not EARLIEST_CLOSE <= new_date <= LATEST_CLOSE:
+        raise EditError(
+            f"Close date {new_date.isoformat()} is out of range "
+            f"({EARLIEST_CLOSE.isoformat()} to {LATEST_CLOSE.isoformat()})."
+        )
+    if not 1 <= fiscal_year_start_month <= 12:
+        raise EditError(f"Fiscal year start month must be 1 to 12, not {fiscal_year_start_month}.")
+
+    def plan(state: DealState) -> Plan:
+        old: date | None = state.row["close_date"]
+        values: dict[str, object] = {"close_date": new_date}
+        if old is not None and new_date is not None:
+            old_quarter = quarter_containing(old, fiscal_year_start_month)
+            new_quarter = quarter_containing(new_date, fiscal_year_start_month)
+            assert old_quarter.start is not None and new_quarter.start is not None
+            if new_quarter.start > old_quarter.start:
+                values["push_count"] = state.row["push_count"] + 1
+        return Plan(values)
+
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def set_amount(
+    engine: Engine,
+    deal_id: int,
+    expected_version: int,
+    amount: Decimal,
+    *,
+    user_id: int | None,
+    source: Source,
+) -> EditResult:
+    """Amounts are kept to the cent (half-even), like everywhere else."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise EditError(f"An amount must be a Decimal, not {type(amount).__name__}.")
+    amount = Decimal(amount)
+    if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
+        raise EditError(f"Amount must be at least 0 and less than {MAX_AMOUNT:,}, not {amount}.")
+    value = from_minor(to_minor(amount))
+    return apply_edit(
+        engine,
+        deal_id,
+        expected_version,
+        lambda state: Plan({"amount": value}),
+        user_id=user_id,
+        source=source,
+    )
+
+
+def add_note(
+    engine: Engine,
+    deal_id: int,
+    text: str,
+    *,
+    kind: NoteKind | str,
+    user_id: int | None,
+    due_date: date | None = None,
+    expected_version: int | None = None,
+    source: Source = ChangeSource.TUI,
+) -> EditResult:
+    """Adds a note; a `next_step` note also becomes the deal's next step (a versioned edit,
+    checked against `expected_version` when given). Notes are never undone."""
+    try:
+        note_kind = NoteKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in NoteKind)
+        raise EditError(f"Unknown note kind '{kind}'; use {allowed}.") from None
+    body = text.strip()
+    if not body:
+        raise EditError("A note needs some text.")
+    limit = MAX_NEXT_STEP if note_kind is NoteKind.NEXT_STEP else MAX_NOTE
+    if len(body) > limit:
+        raise EditError(f"That is {len(body)} characters; the limit is {limit}.")
+
+    def write_note(conn: Connection, now: datetime) -> None:
+        conn.execute(
+            insert(table_of(Note)).values(
+                deal_id=deal_id,
+                author_id=user_id,
+                text=body,
+                created_at=now,
+                kind=note_kind.value,
+                due_date=due_date,
+                done=False,
+            )
+        )
+
+    def plan(state: DealState) -> Plan:
+        values = {"next_step": body} if note_kind is NoteKind.NEXT_STEP else {}
+        return Plan(values, after=write_note)
+
+    return apply_edit(
+        engine, deal_id, expected_version, plan, user_id=user_id, source=source, undoable=False
+    )
+
+
+__all__ = [
+    "EditResult",
+    "FieldChange",
+    "StageRef",
+    "add_note",
+    "cycle_category",
+    "mark_lost",
+    "mark_won",
+    "move_stage",
+    "nudge_probability",
+    "set_amount",
+    "set_close_date",
+    "set_probability",
+]
