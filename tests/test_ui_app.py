@@ -1,0 +1,71 @@
+"""App-wide behaviour: the command palette fits the screen, themes are remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+
+from pipeline_tui.config import UserConfig
+from pipeline_tui.ui.app import PipelineApp
+from pipeline_tui.ui.screens.deal import DealScreen
+
+from .ui_support import TODAY, copy_db, make_app, open_board, seed_file, settle
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_file(tmp_path_factory.mktemp("app") / "template.db")
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path) -> Path:
+    return copy_db(template, tmp_path / "pipeline.db")
+
+
+def titles(app: PipelineApp) -> set[str]:
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
+async def test_palette_commands_fit_the_screen(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_board(pilot)
+        board_commands = titles(app)
+        assert "Switch to the table view" in board_commands
+        assert "Pipeline: Renewals" in board_commands
+        assert "Back to the board" not in board_commands
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DealScreen)
+        deal_commands = titles(app)
+        assert "Back to the board" in deal_commands
+        assert "Switch to the table view" not in deal_commands
+        assert "Mark won" in deal_commands
+        await pilot.press("escape")
+        await settle(pilot)
+        # Choosing a command from the palette runs it.
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Pipeline: Renewals")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert dict(app.workspace.pipelines)[screen.state.pipeline_id] == "Renewals"
+        assert [c.stage.name for c in screen.board.columns()][0] == "Upcoming"
+
+
+async def test_theme_choice_is_remembered(db: Path, tmp_path: Path) -> None:
+    config_path = tmp_path / "config.toml"
+    app = PipelineApp(f"sqlite:///{db}", user="vp", config=UserConfig(path=config_path),
+                      today=lambda: TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_board(pilot)
+        app.theme = "nord"
+        await settle(pilot)
+    assert UserConfig.load(config_path).theme == "nord"
+    again = PipelineApp(f"sqlite:///{db}", user="vp", config=UserConfig.load(config_path),
+                        today=lambda: TODAY)
+    assert again.theme == "nord"
