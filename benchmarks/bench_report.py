@@ -63,8 +63,9 @@ def main() -> int:
     cli = [sys.executable, "-m", "pipeline_tui"]
 
     if deal_count(db) == 0:
-        seconds, _ = timed([*cli, "seed", "--deals", str(args.deals), "--today", TODAY,
-                            "--db", str(db)])
+        seconds, _ = timed(
+            [*cli, "seed", "--deals", str(args.deals), "--today", TODAY, "--db", str(db)]
+        )
         print(f"seed: {args.deals:,} deals in {seconds:.1f} s ({args.deals / seconds:,.0f}/s)")
     deals = deal_count(db)
 
@@ -87,12 +88,16 @@ def main() -> int:
 
     median, scan, start = statistics.median(runs), statistics.median(scans), min(startup)
     print(f"database: {db} ({deals:,} deals)")
-    print(f"report --format json: median {median:.2f} s, best {min(runs):.2f} s "
-          f"over {args.runs} runs")
-    print(f"baseline full scan (sqlite3 COUNT/SUM over all deals): {scan:.3f} s "
-          f"-> report = {median / scan:.1f}x a full scan")
-    print(f"python start-up with the CLI imported: {start:.2f} s "
-          f"({start / median:.0%} of the report)")
+    print(
+        f"report --format json: median {median:.2f} s, best {min(runs):.2f} s over {args.runs} runs"
+    )
+    print(
+        f"baseline full scan (sqlite3 COUNT/SUM over all deals): {scan:.3f} s "
+        f"-> report = {median / scan:.1f}x a full scan"
+    )
+    print(
+        f"python start-up with the CLI imported: {start:.2f} s ({start / median:.0%} of the report)"
+    )
     print("totals equal independent SQL:", "yes" if not mismatches else f"NO {mismatches}")
     return 1 if mismatches else 0
 

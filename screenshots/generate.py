@@ -1,6 +1,6 @@
 """Renders the README's screenshots with the snapshot tests' own scenarios.
 
-    python screenshots/generate.py            # writes screenshots/<scenario>-<W>x<H>.svg
+python screenshots/generate.py            # writes screenshots/<scenario>-<W>x<H>.svg
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from textual._doc import take_svg_screenshot  # noqa: E402  (what pytest-textual-snapshot uses)
-
 from tests.scenarios import SCENARIOS, SIZES  # noqa: E402
 from tests.ui_support import copy_db, make_app, seed_file  # noqa: E402
+from textual._doc import take_svg_screenshot  # noqa: E402  (what pytest-textual-snapshot uses)
 
 
 def main() -> int:

@@ -54,18 +54,20 @@ async def test_palette_commands_fit_the_screen(db: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert dict(app.workspace.pipelines)[screen.state.pipeline_id] == "Renewals"
-        assert [c.stage.name for c in screen.board.columns()][0] == "Upcoming"
+        assert screen.board.columns()[0].stage.name == "Upcoming"
 
 
 async def test_theme_choice_is_remembered(db: Path, tmp_path: Path) -> None:
     config_path = tmp_path / "config.toml"
-    app = PipelineApp(f"sqlite:///{db}", user="vp", config=UserConfig(path=config_path),
-                      today=lambda: TODAY)
+    app = PipelineApp(
+        f"sqlite:///{db}", user="vp", config=UserConfig(path=config_path), today=lambda: TODAY
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await open_board(pilot)
         app.theme = "nord"
         await settle(pilot)
     assert UserConfig.load(config_path).theme == "nord"
-    again = PipelineApp(f"sqlite:///{db}", user="vp", config=UserConfig.load(config_path),
-                        today=lambda: TODAY)
+    again = PipelineApp(
+        f"sqlite:///{db}", user="vp", config=UserConfig.load(config_path), today=lambda: TODAY
+    )
     assert again.theme == "nord"
