@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import sqlite3
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
 from pipeline_tui.models import (
@@ -31,9 +29,8 @@ from pipeline_tui.models import (
 )
 from pipeline_tui.seed import SeedError, SeedSummary, seed_demo, writers
 from pipeline_tui.seed.org import organisation
-from pipeline_tui.storage import open_database, upgrade
+from pipeline_tui.storage import open_database
 
-PG_ENV = "PIPELINE_TUI_TEST_PG_URL"
 TODAY = date(2026, 11, 26)
 QUARTER = (date(2026, 10, 1), date(2026, 12, 31))
 DEALS = 3_000
@@ -403,40 +400,6 @@ def test_scale_follows_deals() -> None:
 # PostgreSQL, when configured: the COPY path must store what the SQLite path stores.
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not os.environ.get(PG_ENV),
-                reason="set PIPELINE_TUI_TEST_PG_URL to run PostgreSQL storage tests",
-            ),
-        ),
-    ]
-)
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = open_database(f"sqlite:///{tmp_path}/t.db")
-        yield engine
-        engine.dispose()
-        return
-    url = os.environ[PG_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"seed_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def schema_of(engine: Engine) -> list[tuple[str, ...]]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -456,23 +419,23 @@ def schema_of(engine: Engine) -> list[tuple[str, ...]]:
         ]
 
 
-def test_each_backend_stores_the_same_demo(any_db: Engine, tmp_path: Path) -> None:
-    schema = schema_of(any_db)
-    summary = seed_demo(any_db, deals=DEALS, seed=3, today=TODAY)
-    assert schema_of(any_db) == schema
+def test_each_backend_stores_the_same_demo(engine: Engine, tmp_path: Path) -> None:
+    schema = schema_of(engine)
+    summary = seed_demo(engine, deals=DEALS, seed=3, today=TODAY)
+    assert schema_of(engine) == schema
     reference = open_database(f"sqlite:///{tmp_path}/reference.db")
     try:
         assert seed_demo(reference, deals=DEALS, seed=3, today=TODAY) == summary
         for model in TABLES:
-            got = [r.model_dump() for r in rows(any_db, model)]
+            got = [r.model_dump() for r in rows(engine, model)]
             assert got == [r.model_dump() for r in rows(reference, model)], model.__name__
     finally:
         reference.dispose()
     # Ids continue after the seeded ones (PostgreSQL sequences had to be moved on).
-    with Session(any_db) as session:
+    with Session(engine) as session:
         account = Account(name="Brand New Co")
         session.add(account)
         session.commit()
         assert account.id == summary.accounts + 1
     with pytest.raises(SeedError):
-        seed_demo(any_db, deals=10, today=TODAY)
+        seed_demo(engine, deals=10, today=TODAY)

@@ -30,7 +30,10 @@ class PipelineApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.command_palette"),
+        # Some terminals and multiplexers take ctrl+p for themselves; ":" always gets through.
+        Binding(
+            "ctrl+p,colon", "command_palette", "Commands", show=False, id="app.command_palette"
+        ),
     ]
 
     def __init__(
