@@ -141,7 +141,17 @@ class Deal(SQLModel, table=True):
             "probability",
         ),
         Index("ix_deal_owner_close", "owner_id", "close_date"),
-        Index("ix_deal_stage_close", "stage_id", "close_date"),
+        # Board columns (a stage, a close-date range) and roll-ups filtered by stage: the
+        # planner likes to start from the stage, so this index covers the roll-up too.
+        Index(
+            "ix_deal_stage_cover",
+            "stage_id",
+            "close_date",
+            "owner_id",
+            "forecast_category",
+            "amount_minor",
+            "probability",
+        ),
         # A board column sorted by amount, and stage totals with no period filter.
         Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability"),
         # "Stale: no change for N days".

@@ -158,10 +158,11 @@ class Workspace:
         self.undo_stack.push(result)
         return result
 
-    def add_note(self, card: DealCard, text: str, *, kind: str) -> None:
+    def add_note(self, card: DealCard, text: str, *, kind: str) -> edits.EditResult:
         result = edits.add_note(self.engine, card.id, text, kind=kind, user_id=self.me.id)
         # Not undoable, but a next step bumps the version, which undo must know about.
         self.undo_stack.push(result)
+        return result
 
     def undo(self) -> edits.EditResult:
         return self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)

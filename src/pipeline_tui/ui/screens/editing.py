@@ -93,6 +93,9 @@ class DealEditing(Screen[Any]):
         self._pending: deque[Callable[[], None]] = deque()
         self._editing = False
         self._proposal: tuple[int, int] | None = None
+        # Deals as our own edits left them: the screen may still show an older version
+        # while it reloads, and the next edit must not be refused as stale because of that.
+        self._latest: dict[int, DealCard] = {}
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -127,7 +130,7 @@ class DealEditing(Screen[Any]):
         chosen = target or self.selected_deal()
 
         def run() -> None:
-            card = self.current_card(chosen.id) or chosen if chosen else None
+            card = self._freshest(chosen) if chosen else None
             if card is None:
                 self.show_status("No deal selected", error=True)
                 self._next_edit()
@@ -137,6 +140,14 @@ class DealEditing(Screen[Any]):
         self._pending.append(run)
         if not self._editing:
             self._next_edit()
+
+    def _freshest(self, chosen: DealCard) -> DealCard:
+        candidates = [
+            c
+            for c in (chosen, self.current_card(chosen.id), self._latest.get(chosen.id))
+            if c is not None
+        ]
+        return max(candidates, key=lambda c: c.version)
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
@@ -170,6 +181,8 @@ class DealEditing(Screen[Any]):
 
     def on_edit_done(self, message: EditDone) -> None:
         result = message.result
+        if result is not None:
+            self._latest[result.deal.id] = result.deal
         self.show_status(message.summary)
         if result is not None and result.proposed_probability is not None:
             deal = result.deal
@@ -304,9 +317,8 @@ class DealEditing(Screen[Any]):
                 kind, text = "next_step", text[5:].strip()
             if not text:
                 return "Type the note (start with 'next:' to set the next step)"
-            card = self.current_card(target.id) or target if target else None
-            if card is not None:
-                self._save_note(card, text, kind)
+            if target is not None:
+                self._save_note(self._freshest(target), text, kind)
             return None
 
         self._ask("Note:", submit, placeholder="what happened · next: what happens next")
@@ -315,9 +327,9 @@ class DealEditing(Screen[Any]):
     def _save_note(self, card: DealCard, text: str, kind: str) -> None:
         ws = self.pipeline_app.workspace
         try:
-            ws.add_note(card, text, kind=kind)
+            result = ws.add_note(card, text, kind=kind)
         except EditError as exc:
             self.post_message(EditFailed(str(exc)))
             return
         what = "Next step set" if kind == "next_step" else "Note added"
-        self.post_message(EditDone(None, f"{what} on {card.name}"))
+        self.post_message(EditDone(result, f"{what} on {card.name}"))
