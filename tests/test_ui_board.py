@@ -387,3 +387,51 @@ async def test_unknown_user_exits_with_a_message(db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 2
+
+
+async def test_filters_sorts_and_pipelines(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("right")
+        second = screen.board.focused_column()
+        await pilot.press("left")
+        assert screen.board.focused_column() is not second
+        await pilot.press("tab")
+        assert screen.board.focused_column() is second
+        await pilot.press("C", "C")  # best case only
+        await settle(pilot)
+        cards = [c for col in screen.board.columns() for c in col.cards]
+        assert cards and {c.forecast_category for c in cards} == {"best_case"}
+        await pilot.press("C", "C", "C", "C")  # back to all categories
+        await settle(pilot)
+        await pilot.press("D")  # deals with no close date
+        await settle(pilot)
+        cards = [c for col in screen.board.columns() for c in col.cards]
+        assert cards and all(c.close_date is None for c in cards)
+        await pilot.press("D", "D")  # back to this period
+        await settle(pilot)
+        await pilot.press("S")  # stale: no change for 30 days
+        await settle(pilot)
+        stale = [c for col in screen.board.columns() for c in col.cards]
+        assert stale and all((TODAY - c.updated_at.date()).days >= 30 for c in stale)
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press("s")  # by amount, largest first
+        await settle(pilot)
+        for column in screen.board.columns():
+            amounts = [c.amount for c in column.cards]
+            assert amounts == sorted(amounts, reverse=True)
+        assert "by amount" in str(screen.query_one("#context").render())
+        first_pipeline = screen.state.pipeline_id
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.state.pipeline_id != first_pipeline
+        names = [c.stage.name for c in screen.board.columns()]
+        assert "Prospecting" not in names and names
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.click("DealTable", offset=(2, 0))  # the Deal column's header
+        await settle(pilot)
+        names = [c.name.casefold() for c in screen.table.cards]
+        assert screen.state.table_sort == "name" and names == sorted(names)
