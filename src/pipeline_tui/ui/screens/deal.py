@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -13,11 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
-from ...money import format_money
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
 from ...services.writes import EditResult
 from ..messages import DealLoaded, LoadFailed
+from ..widgets.deal_view import deal_fields, history_text, notes_text
 from ..widgets.prompt import Prompt
 from .editing import EDIT_BINDINGS, DealEditing
 
@@ -72,74 +70,9 @@ class DealScreen(DealEditing):
         title.append(f" {d.name} ", style="bold reverse")
         title.append(f"  {d.account or 'no account'} · {d.owner_name}")
         self.query_one("#deal-title", Static).update(title)
-        self.query_one("#fields", Static).update(self._fields(d, currency, today))
-        self.query_one("#notes", Static).update(self._notes(d))
-        self.query_one("#history", Static).update(self._history(d))
-
-    def _fields(self, d: DealDetail, currency: str, today: date) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column()
-        stage_path = Text()
-        for i, stage in enumerate(s for s in d.stages if s.kind == "open"):
-            if i:
-                stage_path.append(" › ", style="dim")
-            stage_path.append(stage.name, style="bold reverse" if stage.id == d.stage_id else "dim")
-        close = (
-            Text("none — set one with d", style="bold red")
-            if d.close_date is None
-            else Text(d.close_date.isoformat(), style="red" if d.close_date < today else "")
-        )
-        rows: list[tuple[str, Text | str]] = [
-            ("Amount", Text(format_money(d.amount, currency), style="bold")),
-            ("Probability", f"{d.probability}%  (weighted {format_money(d.weighted, currency)})"),
-            ("Category", d.forecast_category.replace("_", " ")),
-            ("Stage", stage_path),
-            ("Pipeline", d.pipeline_name),
-            ("Close date", close),
-            ("Pushed", f"{d.push_count} time{'s' if d.push_count != 1 else ''}"),
-            ("Next step", d.next_step or Text("none", style="dim")),
-            ("Days in stage", str(d.days_in_stage)),
-            ("Age", f"{d.age_days} days (created {d.created_at.date().isoformat()})"),
-            ("Owner", f"{d.owner_name} ({d.owner_login})"),
-            ("Account", d.account or Text("none", style="dim")),
-            ("Updated", d.updated_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ]
-        if d.closed_date:
-            rows.append(("Closed", d.closed_date.isoformat()))
-        if d.lost_reason:
-            rows.append(("Lost because", d.lost_reason))
-        for label, value in rows:
-            table.add_row(label, value)
-        return table
-
-    def _notes(self, d: DealDetail) -> Text:
-        text = Text()
-        text.append("Notes\n", style="bold underline")
-        if not d.notes:
-            text.append("No notes yet: n adds one, 'next: …' sets the next step\n", style="dim")
-        for note in d.notes:
-            text.append(f"{note.created_at:%Y-%m-%d} ", style="dim")
-            text.append(f"{note.author_name or 'someone'}", style="bold")
-            if note.kind != "note":
-                text.append(f" [{note.kind.replace('_', ' ')}]", style="yellow")
-            text.append(f"\n  {note.text}\n")
-        return text
-
-    def _history(self, d: DealDetail) -> Text:
-        text = Text()
-        text.append("\nHistory\n", style="bold underline")
-        if not d.history:
-            text.append("No changes recorded\n", style="dim")
-        for change in d.history:
-            text.append(f"{change.when:%Y-%m-%d %H:%M} ", style="dim")
-            text.append(change.who or "someone", style="bold")
-            text.append(f" {change.field.replace('_', ' ')}: ")
-            text.append(change.old_value or "—", style="red")
-            text.append(" → ")
-            text.append(change.new_value or "—", style="green")
-            text.append(f"  ({change.source})\n", style="dim")
-        return text
+        self.query_one("#fields", Static).update(deal_fields(d, currency, today))
+        self.query_one("#notes", Static).update(notes_text(d))
+        self.query_one("#history", Static).update(history_text(d))
 
     # DealEditing --------------------------------------------------------------------
     def selected_deal(self) -> DealCard | None:
