@@ -1,0 +1,186 @@
+"""`pipeline-tui import` and `pipeline-tui export`.
+
+A dry run prints its report on stdout and exits 0 when the import would go through, 1
+when rows would be rejected. A real import prints a summary on stderr; when it refuses
+the file or some rows, every problem is listed and the exit status is 2 (nothing was
+written). `--errors PATH` writes the rejected rows' problems as CSV either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group
+from rich.progress import TaskID
+
+from . import CliError, err
+
+if TYPE_CHECKING:
+    from ..importing import DryRunReport, ImportSummary, Problem
+
+out = Console(highlight=False, soft_wrap=True)
+PROGRESS_FROM_ROWS = 2_000  # smaller files finish before a bar would be worth drawing
+
+
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """The `import` and `export` subcommands, for `build_parser`."""
+    imp = sub.add_parser(
+        "import", parents=[common], help="import deals, people or quotas from a CRM export"
+    )
+    imp.add_argument("file", type=Path, metavar="FILE", help="CSV (or JSON) export")
+    imp.add_argument("--kind", choices=["deals", "users", "quotas"], default="deals")
+    imp.add_argument(
+        "--format",
+        choices=["auto", "salesforce", "hubspot", "pipedrive", "csv"],
+        default="auto",
+        help="which CRM wrote the file (default: recognised by its header)",
+    )
+    imp.add_argument(
+        "--map", action="append", default=[], metavar="FIELD=COLUMN,...",
+        help="read a field from this column (an empty COLUMN ignores the field)",
+    )  # fmt: skip
+    imp.add_argument(
+        "--stage-map", action="append", default=[], metavar="NAME=STAGE,...",
+        help="the stage a stage name in the file stands for",
+    )  # fmt: skip
+    imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
+    imp.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
+    imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
+    imp.add_argument("--errors", type=Path, metavar="PATH", help="write rejected rows as CSV")
+    imp.add_argument(
+        "--skip-invalid", action="store_true", help="import the good rows when some are rejected"
+    )
+    imp.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who is importing")
+    exp = sub.add_parser("export", parents=[common], help="write deals, people, quotas or history")
+    exp.add_argument("--format", choices=["csv", "json"], default="csv")
+    exp.add_argument("--kind", choices=["deals", "users", "quotas", "changes"], default="deals")
+    exp.add_argument("--output", "-o", type=Path, metavar="PATH", help="default: stdout")
+
+
+def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
+    from ..importing import (
+        ALL_DEAL_FIELDS,
+        ImportFailed,
+        ImportOptions,
+        RowsRejected,
+        dry_run,
+        import_file,
+        parse_pairs,
+    )
+    from .commands import opened
+
+    try:
+        fields = ALL_DEAL_FIELDS if args.kind == "deals" else None
+        options = ImportOptions(
+            kind=args.kind,
+            format=args.format,
+            mapping=parse_pairs(args.map, what="--map", keys=fields),
+            stage_map=parse_pairs(args.stage_map, what="--stage-map"),
+            pipeline=args.pipeline,
+            dayfirst=args.dayfirst,
+            skip_invalid=args.skip_invalid,
+            user=user,
+        )
+        with opened(url) as engine:
+            if args.dry_run:
+                report = dry_run(engine, args.file, options)
+                _errors_file(args.errors, report.problems, report.unit)
+                print_report(report)
+                return 1 if report.counts.rejected else 0
+            with _progress_bar() as progress:
+                summary = import_file(engine, args.file, options, progress)
+    except RowsRejected as exc:
+        _print_problems(exc.problems, exc.unit, console=err)
+        _errors_file(args.errors, exc.problems, exc.unit)
+        hint = f" (written to {args.errors})" if args.errors else ""
+        raise CliError(f"{exc}{hint}") from None
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    _errors_file(args.errors, summary.problems, summary.unit)
+    print_summary(summary, console=err)
+    return 0
+
+
+def run_export(url: str, args: argparse.Namespace) -> int:
+    from ..importing import export
+    from .commands import opened
+
+    with opened(url) as engine:
+        if args.output is None:
+            count = export(engine, sys.stdout, kind=args.kind, fmt=args.format)
+        else:
+            try:
+                with open(args.output, "w", newline="", encoding="utf-8") as stream:
+                    count = export(engine, stream, kind=args.kind, fmt=args.format)
+            except OSError as exc:
+                raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
+            err.print(f"Exported {count:,} {args.kind} to {args.output}.")
+    return 0
+
+
+def _errors_file(path: Path | None, problems: list[Problem], unit: str) -> None:
+    if path is None:
+        return
+    from ..importing import write_problems
+
+    try:
+        write_problems(path, problems, unit)
+    except OSError as exc:
+        raise CliError(f"can't write {path}: {exc.strerror or exc}") from None
+
+
+class LazyProgress:
+    """A progress callback that draws a bar only once a file turns out to be large."""
+
+    def __init__(self) -> None:
+        from .commands import _progress
+
+        self.bar = _progress()
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if total < PROGRESS_FROM_ROWS:
+            return
+        if not self.tasks:
+            self.bar.start()
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(f"{phase} rows", total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)
+
+    def close(self) -> None:
+        if self.tasks:
+            self.bar.stop()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[LazyProgress]:
+    progress = LazyProgress()
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
+def print_report(report: DryRunReport) -> None:
+    from ..importing.report import dry_run_report
+
+    out.print(dry_run_report(report))
+
+
+def print_summary(summary: ImportSummary, *, console: Console) -> None:
+    from ..importing.report import import_summary
+
+    console.print(import_summary(summary))
+
+
+def _print_problems(problems: list[Problem], unit: str, *, console: Console) -> None:
+    from ..importing.report import problem_lines
+
+    console.print(Group(*problem_lines(problems, unit)))
