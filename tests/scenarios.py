@@ -38,10 +38,48 @@ async def help_screen(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def review_walk(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    await pilot.press("ctrl+s")  # the defaults: my team, this quarter, every stage
+    await settle(pilot)
+    await pilot.press("space", "7")
+    await settle(pilot)
+
+
+async def review_summary(pilot: Pilot[int]) -> None:
+    await review_walk(pilot)
+    await pilot.press("m", *"commit 40k signed off by the CFO", "enter")
+    await settle(pilot)
+    await pilot.press("f", *"Send the order form @vp due:2026-12-04", "enter")
+    await settle(pilot)
+    await pilot.press("space", "e")
+    await settle(pilot)
+
+
+async def changes(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("W")
+    await settle(pilot)
+    await pilot.press("down", "down", "down")
+    await settle(pilot)
+
+
+async def rollup(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "board": board,
     "table": table,
     "deal": deal,
     "help": help_screen,
+    "review": review_walk,
+    "summary": review_summary,
+    "changes": changes,
+    "rollup": rollup,
 }
 SIZES = [(80, 24), (160, 48)]

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline_tui.cli import main
+from pipeline_tui.storage import head_revision
 
 TODAY = "2026-11-26"
 
@@ -186,7 +187,7 @@ def test_db_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, out, _ = run(capsys, "db", "current", "--db", db)
     assert code == 0 and "none (empty)" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
-    assert code == 0 and "base -> 0002" in out
+    assert code == 0 and f"base -> {head_revision()}" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
     assert "already at revision" in out
     code, out, _ = run(capsys, "db", "downgrade", "base", "--db", db)

@@ -11,7 +11,8 @@ from pipeline_tui import models  # noqa: F401  (the tables register on the metad
 from pipeline_tui.storage import current_revision, downgrade, head_revision, upgrade
 
 TABLES = {"user", "quota", "account", "pipeline", "stage", "deal", "deal_change", "note",
-          "settings"}  # fmt: skip
+          "settings", "review", "review_item", "forecast_snapshot", "snapshot_row",
+          "snapshot_deal", "judgment"}  # fmt: skip
 
 
 def app_tables(engine: Engine) -> set[str]:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from .scenarios import SCENARIOS, SIZES
-from .ui_support import copy_db, make_app, seed_file
+from .ui_support import NOW, copy_db, make_app, seed_file
 
 
 @pytest.fixture(scope="module")
@@ -27,4 +28,5 @@ def test_screen(
     snap_compare: Callable[..., Any],
 ) -> None:
     app = make_app(copy_db(template, tmp_path / "pipeline.db"))
-    assert snap_compare(app, terminal_size=size, run_before=SCENARIOS[name])
+    with time_machine.travel(NOW, tick=False):
+        assert snap_compare(app, terminal_size=size, run_before=SCENARIOS[name])

@@ -71,3 +71,49 @@ async def test_theme_choice_is_remembered(db: Path, tmp_path: Path) -> None:
         f"sqlite:///{db}", user="vp", config=UserConfig.load(config_path), today=lambda: TODAY
     )
     assert again.theme == "nord"
+
+
+async def test_import_screen_dry_runs_then_imports(db: Path) -> None:
+    from pipeline_tui.ui.screens.importing import ImportScreen
+
+    from .ui_support import count_changes, sql_engine
+
+    fixture = Path(__file__).parent / "fixtures" / "import" / "salesforce_report.csv"
+    engine = sql_engine(db)
+
+    def deals() -> int:
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM deal")).scalar_one())
+
+    before, changes = deals(), count_changes(db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Import a file")
+        for _ in range(20):  # the palette searches in the background
+            await pilot.pause(0.2)
+            if app.screen.query("CommandList Option"):
+                break
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*"/no/such/file.csv", "enter")
+        assert "There is no file" in str(screen.query_one("#prompt-error").render())
+        await pilot.press("ctrl+u", *str(fixture), "enter")
+        await settle(pilot)
+        assert screen.report is not None and screen.report.format == "salesforce"
+        assert deals() == before  # a dry run writes nothing
+        await pilot.press("i")
+        await settle(pilot)
+        assert screen.imported
+        await pilot.press("escape")
+        await settle(pilot)
+    imported = deals() - before
+    engine.dispose()
+    assert imported == screen.report.counts.created if screen.report else imported > 0
+    assert imported > 0 and count_changes(db) >= changes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -18,6 +18,8 @@ from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.main import MainScreen
 
 TODAY = date(2026, 11, 26)
+# Wall-clock time for screens that show when something happened (snapshots freeze it).
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 DEMO_DEALS = 2_000
 
 
@@ -37,7 +39,12 @@ def copy_db(template: Path, target: Path) -> Path:
 def make_app(db: Path, *, user: str | None = "vp", config_dir: Path | None = None) -> PipelineApp:
     config = UserConfig(path=(config_dir or db.parent) / "config.toml")
     return PipelineApp(
-        f"sqlite:///{db}", user=user, config=config, today=lambda: TODAY, save_config=False
+        f"sqlite:///{db}",
+        user=user,
+        config=config,
+        today=lambda: TODAY,
+        clock=lambda: 1000.0,  # meeting timers stand still
+        save_config=False,
     )
 
 

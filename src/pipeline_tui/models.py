@@ -60,6 +60,24 @@ class NoteKind(StrEnum):
     ACTION = "action"
 
 
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    REVIEWED = "reviewed"
+    SKIPPED = "skipped"
+
+
+class SnapshotKind(StrEnum):
+    REVIEW_START = "review_start"
+    REVIEW_END = "review_end"
+    WEEKLY = "weekly"
+
+
 def _one_of(table: str, column: str, values: type[StrEnum]) -> CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
@@ -129,6 +147,9 @@ class Deal(SQLModel, table=True):
         _one_of("deal", "forecast_category", ForecastCategory),
         CheckConstraint("probability BETWEEN 0 AND 100", name="ck_deal_probability"),
         CheckConstraint("amount_minor >= 0", name="ck_deal_amount_minor"),
+        CheckConstraint(
+            "probability_at_close BETWEEN 0 AND 100", name="ck_deal_probability_at_close"
+        ),
         # The forecast roll-up filters on close date and reads only these columns: a
         # covering index lets SQLite answer it from the index alone.
         Index(
@@ -178,6 +199,8 @@ class Deal(SQLModel, table=True):
     lost_reason: str | None = Field(default=None, max_length=255)
     push_count: int = 0
     version: int = 1
+    # Closed deals show 100% or 0%; calibration needs what the rep said while it was open.
+    probability_at_close: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -206,6 +229,7 @@ class Note(SQLModel, table=True):
     __table_args__ = (
         _one_of("note", "kind", NoteKind),
         Index("ix_note_deal", "deal_id", "created_at"),
+        Index("ix_note_review", "review_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -216,6 +240,155 @@ class Note(SQLModel, table=True):
     kind: str = Field(default=NoteKind.NOTE.value, max_length=16)
     due_date: date | None = None
     done: bool = False
+    # Action items: who has to do it (the author is who wrote it down), and the meeting.
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+
+
+class Review(SQLModel, table=True):
+    """A forecast review meeting: what it covers, where it stopped, how long it took."""
+
+    __table_args__ = (
+        _one_of("review", "status", ReviewStatus),
+        Index("ix_review_started_by", "started_by_id", "status"),
+        Index("ix_review_ended_at", "ended_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_by_id: int = Field(foreign_key="user.id")
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    status: str = Field(default=ReviewStatus.OPEN.value, max_length=16)
+    # Scope: a person (with everyone below them when `scope_subtree`), or NULL: everyone.
+    scope_owner_id: int | None = Field(default=None, foreign_key="user.id")
+    scope_subtree: bool = True
+    pipeline_id: int | None = Field(default=None, foreign_key="pipeline.id")
+    period_key: str = Field(max_length=16)
+    period_kind: str = Field(max_length=8)
+    period_start: date | None = None
+    period_end: date | None = None
+    stage_ids: str | None = Field(default=None, max_length=500)  # "3,4,5"; NULL: all open
+    min_amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    changed_only: bool = False
+    latest_stage_first: bool = True
+    current_index: int = 0
+    elapsed_seconds: int = 0
+
+
+class ReviewItem(SQLModel, table=True):
+    __tablename__ = "review_item"
+    __table_args__ = (
+        _one_of("review_item", "status", ItemStatus),
+        UniqueConstraint("review_id", "position", name="uq_review_item_position"),
+        UniqueConstraint("review_id", "deal_id", name="uq_review_item_deal"),
+        Index("ix_review_item_deal", "deal_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id")
+    deal_id: int = Field(foreign_key="deal.id")
+    position: int
+    # The stage when the meeting started: the walk's grouping stays put when a deal moves.
+    stage_id: int = Field(foreign_key="stage.id")
+    status: str = Field(default=ItemStatus.PENDING.value, max_length=16)
+    seconds_spent: int = 0
+    reviewed_at: datetime | None = None
+
+
+class ForecastSnapshot(SQLModel, table=True):
+    """The forecast of one period and scope at one moment, kept for later comparison."""
+
+    __tablename__ = "forecast_snapshot"
+    __table_args__ = (
+        _one_of("forecast_snapshot", "kind", SnapshotKind),
+        UniqueConstraint("review_id", "kind", name="uq_forecast_snapshot_review_kind"),
+        Index("ix_forecast_snapshot_period", "period_key", "taken_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    taken_at: datetime = Field(default_factory=utcnow)
+    as_of: date  # the "today" its trailing win rates were computed for
+    kind: str = Field(max_length=16)
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    period_key: str = Field(max_length=16)
+    period_kind: str = Field(max_length=8)
+    period_start: date | None = None
+    period_end: date | None = None
+    scope_owner_id: int | None = Field(default=None, foreign_key="user.id")
+    scope_subtree: bool = True
+    pipeline_id: int | None = Field(default=None, foreign_key="pipeline.id")
+    # False when only the per-person figures were kept (demo history, for one).
+    with_deals: bool = True
+
+
+class SnapshotRow(SQLModel, table=True):
+    """One owner's figures in a snapshot; a manager's are the sum over their subtree."""
+
+    __tablename__ = "snapshot_row"
+
+    snapshot_id: int = Field(foreign_key="forecast_snapshot.id", primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", primary_key=True)
+    quota_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    closed_won_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    commit_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    best_case_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    pipeline_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # SUM(amount_minor * probability): exact, like the roll-up keeps it.
+    weighted_units: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    lost_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    open_count: int = 0
+    won_count: int = 0
+    lost_count: int = 0
+    trailing_won_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    trailing_lost_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # The open part of the manager's call: commit by the manager's judgment where given.
+    manager_commit_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    judged_count: int = 0
+
+
+class SnapshotDeal(SQLModel, table=True):
+    """Every deal of the snapshot's period and scope, as it stood."""
+
+    __tablename__ = "snapshot_deal"
+
+    snapshot_id: int = Field(foreign_key="forecast_snapshot.id", primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", primary_key=True)
+    owner_id: int = Field(foreign_key="user.id")
+    pipeline_id: int = Field(foreign_key="pipeline.id")
+    stage_id: int = Field(foreign_key="stage.id")
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    probability: int
+    forecast_category: str = Field(max_length=16)
+    close_date: date | None = None
+
+
+class Judgment(SQLModel, table=True):
+    """A manager's own call on a deal, kept beside the rep's; the latest per deal counts.
+
+    NULL category and amount is a judgment withdrawn: the rep's call stands again.
+    """
+
+    __table_args__ = (
+        CheckConstraint(
+            "category IS NULL OR category IN ('pipeline', 'best_case', 'commit', 'omitted')",
+            name="ck_judgment_category",
+        ),
+        CheckConstraint("amount_minor >= 0", name="ck_judgment_amount_minor"),
+        Index("ix_judgment_deal", "deal_id", "id"),
+        Index("ix_judgment_review", "review_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id")
+    manager_id: int = Field(foreign_key="user.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    category: str | None = Field(default=None, max_length=16)
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    note: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    # The rep's call when the judgment was made, so it reads the same later on.
+    rep_category: str = Field(max_length=16)
+    rep_amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class Settings(SQLModel, table=True):
@@ -241,12 +414,21 @@ __all__ = [
     "Deal",
     "DealChange",
     "ForecastCategory",
+    "ForecastSnapshot",
+    "ItemStatus",
+    "Judgment",
     "Note",
     "NoteKind",
     "Pipeline",
     "Quota",
+    "Review",
+    "ReviewItem",
+    "ReviewStatus",
     "Role",
     "Settings",
+    "SnapshotDeal",
+    "SnapshotKind",
+    "SnapshotRow",
     "Stage",
     "StageKind",
     "User",

@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     down = db_sub.add_parser("downgrade", parents=[common], help="step the schema back")
     down.add_argument("revision", help="a revision id, -1, or base")
     db_sub.add_parser("current", parents=[common], help="show the database and its revision")
+
+    from .importing import add_parsers as add_import_parsers
+
+    add_import_parsers(sub, common)
+
+    from .reviews import add_parsers as add_review_parsers
+
+    add_review_parsers(sub, common, report=report)
     return parser
 
 
@@ -105,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_seed
 
             return run_seed(url, deals=args.deals, seed=args.seed, today=args.today)
+        if args.command == "report" and args.calibration:
+            from .reviews import run_report_calibration
+
+            return run_report_calibration(url, args, user=user)
         if args.command == "report":
             from .commands import run_report
 
@@ -113,6 +125,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_db
 
             return run_db(url, args.db_command, getattr(args, "revision", None))
+        if args.command == "review":
+            from .reviews import run_review
+
+            return run_review(url, args)
+        if args.command == "changes":
+            from .reviews import run_changes
+
+            return run_changes(url, args, user=user)
+        if args.command == "import":
+            from .importing import run_import
+
+            return run_import(url, args, user=user)
+        if args.command == "export":
+            from .importing import run_export
+
+            return run_export(url, args)
         if args.demo:
             from .commands import make_demo_database
 

@@ -340,3 +340,24 @@ def _person_row(
 def _person_sort(org: OrgChart, person_id: int) -> tuple[str, int]:
     person = org.people.get(person_id)
     return ((person.display_name if person else "").casefold(), person_id)
+
+
+def owner_figures(
+    conn: Connection, period: Period, scope: Scope | None = None, *, today: date | None = None
+) -> dict[int, ForecastFigures]:
+    """The `GroupBy.REP` rows keyed by user id: each owner's own figures and quota, for
+    everyone in scope with deals (in the period or the trailing year) or a quota."""
+    scope = scope or Scope()
+    today = today or date.today()
+    stages = load_stages(conn)
+    org = load_org(conn)
+    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
+        scope = replace(scope, owner_ids=None)  # as in `compute_rollup`
+    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
+    quotas = quota_by_user(conn, period, people)
+    per_owner = _with_trailing(
+        _figures(conn, DEAL.owner_id, period, scope, stages),
+        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+    )
+    owners = (set(per_owner) | set(quotas)) & people
+    return {o: per_owner.get(o, ForecastFigures()).with_quota(quotas.get(o)) for o in owners}

@@ -14,8 +14,32 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
-from ..models import Account, Deal, DealChange, Note, Pipeline, Quota, Settings, Stage, User
+from ..models import (
+    Account,
+    Deal,
+    DealChange,
+    ForecastSnapshot,
+    Judgment,
+    Note,
+    Pipeline,
+    Quota,
+    Review,
+    ReviewItem,
+    Settings,
+    SnapshotRow,
+    Stage,
+    User,
+)
+from .closings import closing_changes
 from .deals import CHANGE_COLUMNS, DEAL_COLUMNS, NOTE_COLUMNS, DealFactory
+from .history import ROW_COLUMNS, SNAPSHOT_COLUMNS, forecast_history
+from .meeting import (
+    ACTION_COLUMNS,
+    ITEM_COLUMNS,
+    JUDGMENT_COLUMNS,
+    REVIEW_COLUMNS,
+    demo_review,
+)
 from .org import (
     ACCOUNT_COLUMNS,
     PIPELINE_COLUMNS,
@@ -39,6 +63,7 @@ SETTINGS_COLUMNS = (
     "win_rate_target",
 )
 DEFAULT_SETTINGS = (1, 1, "USD", 3.0, 0.60)
+HISTORY_TABLES = (Review, ForecastSnapshot, ReviewItem, Judgment)
 
 __all__ = ["SeedError", "SeedSummary", "seed_demo"]
 
@@ -55,6 +80,8 @@ class SeedSummary:
     changes: int
     notes: int
     quotas: int
+    snapshots: int = 0
+    reviews: int = 0
 
 
 class SeedError(Exception):
@@ -91,11 +118,15 @@ def seed_demo(
         writer.write(Pipeline, PIPELINE_COLUMNS, pipelines)
         writer.write(Stage, STAGE_COLUMNS, stages)
 
-        factory = DealFactory(rng, timeline, org, [name for _, name, _ in accounts])
+        # The forecast history draws from a generator of its own: the deals stay the same.
+        extra = random.Random(f"pipeline-tui-history-{seed}")
+        factory = DealFactory(rng, timeline, org, [name for _, name, _ in accounts], extra)
         written = 0
         if progress:
             progress(0, deals)
-        with writer.loading((Deal, DealChange, Note)):
+        # The review tables are empty until the end, but their indexes were created after
+        # the deal tables' ones: rebuilding them here too keeps the schema in its order.
+        with writer.loading((Deal, DealChange, Note, *HISTORY_TABLES)):
             # Deals first in each chunk: on PostgreSQL the foreign keys are checked at once.
             for deal_rows, change_rows, note_rows in factory.chunks(deals, CHUNK):
                 writer.write(Deal, DEAL_COLUMNS, deal_rows)
@@ -104,8 +135,18 @@ def seed_demo(
                 written += len(deal_rows)
                 if progress:
                     progress(written, deals)
+            closed = closing_changes(factory.closings, extra, factory.change_count + 1)
+            writer.write(DealChange, CHANGE_COLUMNS, closed)
         quotas = quota_rows(rng, org, timeline, factory.won)
         writer.write(Quota, QUOTA_COLUMNS, quotas)
+        history = forecast_history(connection, extra, org, timeline, quotas, factory.won)
+        demo_review(connection, history, extra, org, timeline, factory.note_count + 1)
+        writer.write(Review, REVIEW_COLUMNS, history.reviews)
+        writer.write(ForecastSnapshot, SNAPSHOT_COLUMNS, history.snapshots)
+        writer.write(SnapshotRow, ROW_COLUMNS, history.rows)
+        writer.write(ReviewItem, ITEM_COLUMNS, history.items)
+        writer.write(Judgment, JUDGMENT_COLUMNS, history.judgments)
+        writer.write(Note, ACTION_COLUMNS, history.actions)
         writer.finish()
         connection.commit()
     return SeedSummary(
@@ -116,9 +157,11 @@ def seed_demo(
         pipelines=len(pipelines),
         stages=len(stages),
         deals=written,
-        changes=factory.change_count,
-        notes=factory.note_count,
+        changes=factory.change_count + len(closed),
+        notes=factory.note_count + len(history.actions),
         quotas=len(quotas),
+        snapshots=len(history.snapshots),
+        reviews=len(history.reviews),
     )
 
 

@@ -11,14 +11,16 @@ import random
 from collections.abc import Iterator
 from datetime import date
 
+from .closings import Closing
 from .org import Organisation
-from .timeline import Row, Timeline, lookup_table
+from .timeline import Row, Timeline, lookup_normal, lookup_table
 from .vocabulary import (
     AMOUNT_SIGMA,
     BASE_WIN_RATE,
     CATEGORY_BEFORE,
     CHANGE_SHARE,
     CHANGE_WINDOW_DAYS,
+    CLOSING_HISTORY_DAYS,
     LOST_REASONS,
     MANAGER_OWNED_SHARE,
     MAX_AMOUNT,
@@ -33,6 +35,8 @@ from .vocabulary import (
     PIPELINES,
     PRODUCTS,
     QUARTER_WEIGHTS,
+    STATED_LOST,
+    STATED_WON,
 )
 
 # fmt: off
@@ -40,7 +44,7 @@ DEAL_COLUMNS = (
     "id", "external_id", "name", "account_id", "owner_id", "pipeline_id", "stage_id",
     "amount_minor", "currency", "probability", "forecast_category", "close_date", "next_step",
     "created_at", "updated_at", "stage_entered_at", "closed_date", "lost_reason", "push_count",
-    "version",
+    "version", "probability_at_close",
 )
 CHANGE_COLUMNS = ("id", "deal_id", "field", "old_value", "new_value", "changed_by_id",
                   "changed_at", "source")
@@ -53,9 +57,19 @@ class DealFactory:
     """Builds the rows; `won` and the counts are read once `chunks` is exhausted."""
 
     def __init__(
-        self, rng: random.Random, timeline: Timeline, org: Organisation, account_names: list[str]
+        self,
+        rng: random.Random,
+        timeline: Timeline,
+        org: Organisation,
+        account_names: list[str],
+        outcomes: random.Random | None = None,
     ) -> None:
         self.rng, self.timeline, self.org, self.account_names = rng, timeline, org, account_names
+        # What reps said before deals closed comes from a generator of its own, so the
+        # deals themselves stay what they were before this was added.
+        self.outcomes = outcomes or random.Random(0)
+        self.stated = (lookup_normal(*STATED_WON), lookup_normal(*STATED_LOST))
+        self.closings: list[Closing] = []  # the last few weeks' closings, for history
         self.quarter_luck = [rng.uniform(0.85, 1.15) for _ in QUARTER_WEIGHTS]
         people = max(row[0] for row in org.users) + 1
         # won[owner * quarters + q]: won amount closed in quarter q, for sizing quotas.
@@ -121,6 +135,8 @@ class DealFactory:
         pushes, overdue_pushes = self.pushes, self.overdue_pushes
         mus = [log(spec.median) for spec in PIPELINES]
         medians = [spec.median for spec in PIPELINES]
+        said, (said_won, said_lost) = self.outcomes.random, self.stated
+        closings, recent = self.closings, today - CLOSING_HISTORY_DAYS
 
         rows: list[Row] = []
         deal_id = 0
@@ -150,14 +166,19 @@ class DealFactory:
                         won[owner * nq + q] += amount
                         stage, probability, category = closed_stages[p][0], 100, "closed"
                         lost = None
+                        stated = said_won[int(said() * 1000)] + bias[owner]
                     else:
                         stage, probability, category = closed_stages[p][1], 0, "omitted"
                         lost = LOST_REASONS[int(r() * 5)]
+                        stated = said_lost[int(said() * 1000)] + bias[owner]
+                    stated = 5 if stated < 5 else 95 if stated > 95 else stated
+                    if day >= recent:
+                        closings.append((deal_id, owner, p, closed_s, stated, lost is None))
                     # fmt: off
                     rows.append((
                         deal_id, f"D-{deal_id:07d}", name, account + 1, owner, p + 1, stage,
                         amount, "USD", probability, category, close, None, created_s,
-                        closed_s, closed_s, close, lost, pushes[int(r() * 1000)], 1,
+                        closed_s, closed_s, close, lost, pushes[int(r() * 1000)], 1, stated,
                     ))
                     # fmt: on
                     is_open, last_day = False, day
@@ -205,7 +226,7 @@ class DealFactory:
                     rows.append((
                         deal_id, f"D-{deal_id:07d}", name, account + 1, owner, p + 1, stage,
                         amount, "USD", probability, category, close_s, step,
-                        created_s, updated_s, entered_s, None, None, push, 1,
+                        created_s, updated_s, entered_s, None, None, push, 1, None,
                     ))
                     # fmt: on
                     is_open, last_day = True, today - 1

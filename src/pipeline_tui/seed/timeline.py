@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
+from statistics import NormalDist
 from typing import Any
 
 from .vocabulary import QUARTERS_AHEAD, QUARTERS_BACK
@@ -69,3 +70,10 @@ def lookup_table(pairs: Sequence[tuple[Any, float]], size: int = 1000) -> list[A
         running += weight
         table.extend([item] * (round(size * running / total) - len(table)))
     return table
+
+
+def lookup_normal(mean: float, spread: float, size: int = 1000, step: int = 5) -> list[int]:
+    """A lookup table (as `lookup_table`) of a normal distribution's quantiles, rounded to
+    `step`: a normal draw for one `random()` call, with no draws spent building it."""
+    dist = NormalDist(mean, spread)
+    return [step * round(dist.inv_cdf((k + 0.5) / size) / step) for k in range(size)]

@@ -194,6 +194,8 @@ class PostgresWriter(BulkWriter):
     def finish(self) -> None:
         # Explicit ids don't advance the id sequences; the app's next insert would clash.
         for table in self.written:
+            if "id" not in table.c:  # keyed by other columns, with no sequence
+                continue
             name = self.quote(table.name)
             self.connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "

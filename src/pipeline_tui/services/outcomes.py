@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, update
 
 from ..models import ForecastCategory, StageKind
+from .cards import DEAL, DEAL_TABLE
 from .detail import StageOption
 from .errors import EditError
 from .writes import DealState, EditResult, Plan, Source, apply_edit, ref
@@ -39,7 +41,8 @@ def mark_won(
                 "closed_date": day,
                 "close_date": day if close is None or close > day else close,
                 "lost_reason": None,
-            }
+            },
+            after=_keep_last_open_probability(state),
         )
 
     return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
@@ -72,10 +75,27 @@ def mark_lost(
                 "forecast_category": ForecastCategory.OMITTED.value,
                 "closed_date": day,
                 "lost_reason": why,
-            }
+            },
+            after=_keep_last_open_probability(state),
         )
 
     return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def _keep_last_open_probability(state: DealState) -> Callable[[Connection, datetime], None]:
+    """Store what the rep said while the deal was open, for calibration: a closed deal's
+    own probability is 100 or 0. A deal moving from won to lost keeps the one it had."""
+    if state.stage.kind != StageKind.OPEN.value:
+        return lambda conn, now: None
+    probability = state.row["probability"]
+    deal_id = state.row["id"]
+
+    def write(conn: Connection, now: datetime) -> None:
+        conn.execute(
+            update(DEAL_TABLE).where(DEAL.id == deal_id).values(probability_at_close=probability)
+        )
+
+    return write
 
 
 def _closing_stage(state: DealState, kind: StageKind) -> StageOption:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar
@@ -43,10 +44,11 @@ class PipelineApp(App[int]):
         user: str | None = None,
         config: UserConfig | None = None,
         today: Callable[[], date] = date.today,
+        clock: Callable[[], float] = time.monotonic,
         save_config: bool = True,
     ) -> None:
         super().__init__()
-        self.url, self.user, self.today_fn = url, user, today
+        self.url, self.user, self.today_fn, self.clock = url, user, today, clock
         self.config = config or UserConfig()
         self.save_config = save_config
         self._workspace: Workspace | None = None
@@ -86,6 +88,16 @@ class PipelineApp(App[int]):
         self._workspace = message.workspace
         self.sub_title = f"{message.workspace.me.display_name} · {message.workspace.display_url}"
         self.push_screen(MainScreen())
+
+    @work(thread=True, group="review-time")
+    def keep_review_time(self, review_id: int, index: int, seconds: int) -> None:
+        """Records the time spent on a deal when its review is paused."""
+        from ..reviews import ReviewError, move
+
+        try:
+            move(self.workspace.engine, review_id, index, seconds_spent=seconds)
+        except (ReviewError, LookupError) as exc:
+            self.call_from_thread(self.notify, f"Couldn't keep the review time: {exc}")
 
     def _remember_theme(self, theme: Theme) -> None:
         if not self.save_config or self.config.theme == theme.name:

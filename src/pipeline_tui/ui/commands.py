@@ -81,6 +81,30 @@ def _main_commands(app: PipelineApp, screen: Any) -> Iterator[SystemCommand]:
         "Clear filters", "Back to the whole scope (escape)", screen.action_clear_filters
     )
     yield SystemCommand("Sort", "Close date or amount (s)", screen.action_sort)
+    yield SystemCommand(
+        "Forecast roll-up", "The team as a tree, calls and calibration (R)", screen.action_rollup
+    )
+    yield SystemCommand(
+        "What changed", "The pipeline waterfall since the last review (W)", screen.action_changes
+    )
+    yield SystemCommand(
+        "Import a file", "Deals from Salesforce, HubSpot, Pipedrive or CSV", screen.action_import
+    )
+    yield SystemCommand(
+        "Start review",
+        "Walk the team's deals stage by stage (r)",
+        partial(screen.find_review, "start"),
+    )
+    yield SystemCommand(
+        "Resume review",
+        "Carry on where the last review stopped (r)",
+        partial(screen.find_review, "resume"),
+    )
+    yield SystemCommand(
+        "End review",
+        "Close the open review and see its summary",
+        partial(screen.find_review, "end"),
+    )
 
 
 def _set(screen: Any, **changes: Any) -> None:

@@ -21,12 +21,16 @@ from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
 from ..widgets.prompt import Prompt, refocus
-from .editing import EDIT_BINDINGS, DealEditing
+from .editing import EDIT_BINDINGS
+from .review_flow import ReviewFlow
 
 
-class MainScreen(DealEditing):
+class MainScreen(ReviewFlow):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
+        Binding("r", "review", "Review", id="main.review"),
+        Binding("R", "rollup", "Roll-up", show=False, id="main.rollup"),
+        Binding("W", "changes", "What changed", show=False, id="main.changes"),
         Binding("left,h", "column(-1)", "Prev stage col", show=False, id="main.column_left"),
         Binding("right,l", "column(1)", "Next stage col", show=False, id="main.column_right"),
         Binding(
@@ -76,6 +80,10 @@ class MainScreen(DealEditing):
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
         self.reload()
+        self.find_review("notice")
+
+    def query_stage_columns(self) -> list[Any]:
+        return self.board.columns()
 
     # Helpers ------------------------------------------------------------------------
     @property
@@ -338,6 +346,29 @@ class MainScreen(DealEditing):
         if not keep_offsets:
             self._offsets, self._table_offset = {}, 0
         self.reload()
+
+    def action_rollup(self) -> None:
+        from .rollup import RollupScreen
+
+        def drill(login: str | None) -> None:
+            if login is not None:
+                self.set_owner(login)
+
+        self.app.push_screen(RollupScreen(self.state.period, self.state.scope), callback=drill)
+
+    def action_import(self) -> None:
+        from .importing import ImportScreen
+
+        def done(imported: bool | None) -> None:
+            if imported:
+                self.reload()
+
+        self.app.push_screen(ImportScreen(), callback=done)
+
+    def action_changes(self) -> None:
+        from .changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen(self.state.period, self.state.scope))
 
     def action_toggle_view(self) -> None:
         switcher = self.query_one(ContentSwitcher)

@@ -1,0 +1,300 @@
+"""`review list`, `review show`, `changes`, and `report --calibration`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import Engine
+
+from ..money import format_money
+from ..periods import Period, PeriodError, parse_period
+from . import CliError
+
+out = Console(highlight=False, soft_wrap=True)
+LAST_REVIEW = "last-review"
+CHART_WIDTH = 40
+
+
+def add_parsers(
+    sub: Any, common: argparse.ArgumentParser, *, report: argparse.ArgumentParser
+) -> None:
+    """The `review` and `changes` commands, and `--calibration` on `report`."""
+    review = sub.add_parser("review", parents=[common], help="forecast review meetings")
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help="every review, newest first")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    show = actions.add_parser("show", parents=[common], help="one review's summary")
+    show.add_argument("id", type=int, metavar="ID")
+    show.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    show.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+
+    changes = sub.add_parser(
+        "changes", parents=[common], help="what changed: the pipeline waterfall"
+    )
+    changes.add_argument("--since", required=True, metavar="DATE|last-review")
+    changes.add_argument("--period", default="this-quarter")
+    changes.add_argument("--owner", metavar="LOGIN", help="one rep, or a manager's team")
+    changes.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
+    changes.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    changes.add_argument(
+        "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
+    )
+    changes.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+
+    report.add_argument(
+        "--calibration",
+        action="store_true",
+        help="add per-rep calibration and the accuracy of past snapshots",
+    )
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-26") from None
+
+
+def run_review(url: str, args: argparse.Namespace) -> int:
+    from ..reviews import list_reviews, review_summary, summary_markdown
+    from .commands import opened
+
+    with opened(url) as engine:
+        if args.review_command == "list":
+            reviews = list_reviews(engine)
+        else:
+            try:
+                summary = review_summary(engine, args.id, today=args.today)
+            except LookupError as exc:
+                raise CliError(str(exc)) from exc
+    if args.review_command == "show":
+        if args.format == "json":
+            print(json.dumps(summary.as_dict(), indent=2))
+        else:
+            print(summary_markdown(summary), end="")
+        return 0
+    if args.format == "json":
+        rows = [r.as_dict() for r in reviews]
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="Forecast reviews", title_justify="left", header_style="bold")
+    for name in ("#", "Started", "By", "Scope", "Period", "Status", "Deals", "Time"):
+        table.add_column(name, justify="right" if name in ("#", "Deals", "Time") else "left")
+    for r in reviews:
+        table.add_row(
+            str(r.id),
+            f"{r.started_at:%Y-%m-%d %H:%M}",
+            r.started_by_name,
+            r.scope_label,
+            r.period_key,
+            r.status,
+            f"{r.reviewed + r.skipped}/{r.total}",
+            f"{r.elapsed_seconds // 60}m",
+        )
+    out.print(table if reviews else "No reviews yet.")
+    return 0
+
+
+def _resolve(
+    engine: Engine, args: argparse.Namespace, user: str | None
+) -> tuple[Any, Period, frozenset[int] | None, int | None]:
+    """Settings, period, owners and pipeline, as `report` reads them."""
+    from ..services.people import list_pipelines, load_settings, resolve_owner_scope
+
+    settings = load_settings(engine)
+    try:
+        period = parse_period(
+            args.period, today=args.today, fiscal_year_start_month=settings.fiscal_year_start_month
+        )
+    except PeriodError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        owners, _label = resolve_owner_scope(engine, args.owner, me=user)
+    except LookupError as exc:
+        raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
+    pipeline_id = None
+    if args.pipeline:
+        pipelines = list_pipelines(engine)
+        pipeline_id = {name.casefold(): pid for pid, name in pipelines}.get(
+            args.pipeline.casefold()
+        )
+        if pipeline_id is None:
+            known = ", ".join(name for _, name in pipelines)
+            raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
+    return settings, period, owners, pipeline_id
+
+
+def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
+    from ..forecast import Scope
+    from ..forecast.waterfall import WaterfallError, waterfall
+    from ..forecast.waterfall_text import waterfall_markdown
+    from .commands import opened
+
+    with opened(url) as engine:
+        settings, period, owners, pipeline_id = _resolve(engine, args, user)
+        scope = Scope(owners, pipeline_id)
+        since = _since(engine, args.since, period, scope)
+        try:
+            result = waterfall(engine, since=since, period=period, scope=scope)
+        except (WaterfallError, LookupError) as exc:
+            raise CliError(str(exc)) from exc
+    if args.format == "json":
+        print(json.dumps(result.as_dict() | {"currency": settings.currency}, indent=2))
+    elif args.format == "markdown":
+        print(waterfall_markdown(result, settings.currency), end="")
+    else:
+        out.print(_waterfall_table(result, settings.currency, compact=out.width < 120))
+    return 0
+
+
+def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | int:
+    """A day (from its start, UTC), or where the last review ended (`since_last_review`)."""
+    from ..reviews import since_last_review
+
+    if text.strip().casefold() != LAST_REVIEW:
+        try:
+            return datetime.combine(date.fromisoformat(text.strip()), time.min, UTC)
+        except ValueError:
+            raise CliError(f"--since takes a date like 2026-11-01 or '{LAST_REVIEW}'") from None
+    since = since_last_review(engine, period, scope)
+    if since is None:
+        raise CliError(f"no review has ended yet, so there is no '{LAST_REVIEW}'; give a date")
+    return since
+
+
+def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
+    from ..forecast.waterfall_model import Bar
+
+    def money(value: Decimal) -> str:
+        return format_money(value, currency, compact=compact)
+
+    team = result.team
+    moved = [m for m in team.movements if m.deals]
+    scale = max([team.start, team.end, *(m.amount for m in moved)]) or Decimal(1)
+    since = f"{result.since:%Y-%m-%d %H:%M} UTC"
+    title = f"What changed: {team.label}, {result.period.label}, since {since}"
+    chart = Table(title=title, title_justify="left", header_style="bold", box=None)
+    for name, justify in (("", "left"), ("Amount", "right"), ("Deals", "right"), ("", "left")):
+        chart.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+
+    def bar(amount: Decimal, style: str) -> Text:
+        return Text("█" * max(1, round(CHART_WIDTH * amount / scale)) if amount else "", style)
+
+    chart.add_row("Start", money(team.start), str(team.start_count), bar(team.start, "blue"))
+    for m in moved:
+        sign, style = ("+", "green") if m.bar.sign > 0 else ("−", "red")
+        chart.add_row(
+            f"{sign} {m.bar.label}", money(m.amount), str(len(m.deals)), bar(m.amount, style)
+        )
+    chart.add_row("End", money(team.end), str(team.end_count), bar(team.end, "bold blue"))
+
+    shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
+    reps = Table(title="By rep", title_justify="left", header_style="bold")
+    reps.add_column("Rep", no_wrap=True)
+    for name in ["Start", *(("+ " if b.sign > 0 else "− ") + b.label for b in shown), "End"]:
+        reps.add_column(name, justify="right", no_wrap=True)
+    for rep in result.reps:
+        cells = [money(rep.movement(b).amount) if rep.movement(b).deals else "" for b in shown]
+        reps.add_row(rep.label, money(rep.start), *cells, money(rep.end))
+
+    deals = Table(title="Biggest deals behind each bar", title_justify="left", header_style="bold")
+    for name in ("Bar", "Deal", "Amount", "Close before", "Close after"):
+        deals.add_column(name, justify="right" if name == "Amount" else "left")
+    for m in moved:
+        for d in m.deals[:5]:
+            deals.add_row(
+                m.bar.label,
+                d.name,
+                money(d.amount),
+                d.close_before.isoformat() if d.close_before else "—",
+                d.close_after.isoformat() if d.close_after else "—",
+            )
+    return Group(chart, Text(""), reps, Text(""), deals)
+
+
+def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | None) -> int:
+    """`report` as usual, with calibration and forecast accuracy added (JSON: an extra
+    top-level "calibration" key; the others are unchanged)."""
+    from ..forecast import GroupBy, Scope, compute_rollup
+    from ..forecast.calibration_text import calibration_markdown, calibration_report
+    from .commands import opened
+    from .output import as_json, as_markdown, as_table
+
+    if args.format == "csv":
+        raise CliError("--calibration works with --format table, json or markdown, not csv")
+    with opened(url) as engine:
+        settings, period, owners, pipeline_id = _resolve(engine, args, user)
+        today = args.today or date.today()
+        with engine.connect() as conn:
+            rollup = compute_rollup(
+                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
+            )
+            report = calibration_report(
+                conn, period=period, today=today, owner_ids=owners, pipeline_id=pipeline_id
+            )
+    rollup = replace(rollup, currency=settings.currency)
+    if args.format == "json":
+        data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}
+        print(json.dumps(data, indent=2))
+    elif args.format == "markdown":
+        print(as_markdown(rollup) + "\n" + calibration_markdown(report, settings.currency), end="")
+    else:
+        out.print(
+            as_table(
+                rollup,
+                coverage_target=settings.coverage_target,
+                win_rate_target=settings.win_rate_target,
+                compact=out.width < 150,
+            )
+        )
+        out.print(_calibration_tables(report))
+    return 0
+
+
+def _calibration_tables(report: Any) -> Group:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    window = "all time" if report.since is None else f"{report.since} to {report.until}"
+    cal = Table(title=f"Calibration, deals closing {window}", title_justify="left")
+    for name in ("Rep", "Deals", "Brier", "Stated", "Won", "Over"):
+        cal.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
+    for r in [*report.reps, report.total]:
+        over = r.overconfidence
+        cal.add_row(
+            r.label,
+            str(r.deals),
+            "—" if r.brier is None else f"{r.brier:.3f}",
+            pct(r.mean_stated),
+            pct(r.win_rate),
+            Text(
+                "—" if over is None else f"{over * 100:+.0f} pts",
+                "red" if over and over > 0.05 else "",
+            ),
+        )
+    bands = Table(title="Reliability", title_justify="left")
+    for name in ("Band", "Deals", "Stated", "Won"):
+        bands.add_column(name, justify="left" if name == "Band" else "right")
+    for band in report.total.bands:
+        bands.add_row(band.label, str(band.count), pct(band.mean_stated), pct(band.win_rate))
+    acc = Table(title="Forecast accuracy of past snapshots", title_justify="left")
+    for name in ("Rep", "Snapshots", "Mean error", "Call/actual", "Manager error"):
+        acc.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
+    for o in [*report.accuracy.by_owner, report.accuracy.team]:
+        ratio = o.mean_ratio
+        acc.add_row(
+            o.label,
+            str(len(o.points)),
+            pct(o.mean_error),
+            "—" if ratio is None else f"{ratio:.2f}",
+            pct(o.manager_mean_error),
+        )
+    return Group(cal, Text(""), bands, Text(""), acc)

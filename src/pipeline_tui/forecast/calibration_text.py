@@ -1,0 +1,141 @@
+"""Calibration and forecast accuracy together, as the roll-up screen and `report` show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Connection, Engine
+
+from ..money import format_money
+from ..periods import Period
+from .accuracy import ForecastAccuracy, forecast_accuracy
+from .binding import reading
+from .calibration import RepCalibration, calibration, calibration_total
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    since: date | None
+    until: date | None
+    reps: list[RepCalibration]
+    total: RepCalibration
+    accuracy: ForecastAccuracy
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "window": {
+                "start": None if self.since is None else self.since.isoformat(),
+                "end": None if self.until is None else self.until.isoformat(),
+            },
+            "reps": [r.as_dict() for r in self.reps],
+            "totals": self.total.as_dict(),
+            "accuracy": self.accuracy.as_dict(),
+        }
+
+
+def calibration_report(
+    bind: Engine | Connection,
+    *,
+    period: Period,
+    today: date,
+    owner_ids: frozenset[int] | None = None,
+    pipeline_id: int | None = None,
+) -> CalibrationReport:
+    """Calibration over the deals closing in the year up to the period's end (or today,
+    if sooner; all time for `all`), and the accuracy of every ended period's snapshots."""
+    until = today if period.end is None else min(period.end, today)
+    since = None if period.end is None else until - relativedelta(years=1) + relativedelta(days=1)
+    with reading(bind) as conn:
+        reps = calibration(
+            conn, owner_ids=owner_ids, since=since, until=until, pipeline_id=pipeline_id
+        )
+        accuracy = forecast_accuracy(
+            conn, today=today, owner_ids=owner_ids, pipeline_id=pipeline_id
+        )
+    label = "Everyone" if owner_ids is None else "Team"
+    return CalibrationReport(since, until, reps, calibration_total(reps, label), accuracy)
+
+
+def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> str:
+    window = (
+        "all closed deals"
+        if report.since is None
+        else f"deals closing {report.since.isoformat()} to "
+        f"{report.until.isoformat() if report.until else 'now'}"
+    )
+    lines = [
+        f"## Calibration ({window})",
+        "",
+        "| Rep | Deals | Brier | Stated | Won | Over-confidence |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in [*report.reps, report.total]:
+        lines.append(
+            _row(
+                r.label,
+                str(r.deals),
+                _num(r.brier),
+                _pct(r.mean_stated),
+                _pct(r.win_rate),
+                _points(r.overconfidence),
+            )
+        )
+    lines += ["", "### Reliability", "", "| Band | Deals | Stated | Won |", "|---|---:|---:|---:|"]
+    for band in report.total.bands:
+        lines.append(_row(band.label, str(band.count), _pct(band.mean_stated), _pct(band.win_rate)))
+    accuracy = report.accuracy
+    lines += [
+        "",
+        "## Forecast accuracy (snapshots of ended periods)",
+        "",
+        "| Rep | Snapshots | Mean error | Call / actual | Manager's mean error |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for o in [*accuracy.by_owner, accuracy.team]:
+        lines.append(
+            _row(
+                o.label,
+                str(len(o.points)),
+                _pct(o.mean_error),
+                _num(o.mean_ratio),
+                _pct(o.manager_mean_error),
+            )
+        )
+    if accuracy.team.points:
+        lines += [
+            "",
+            "| Snapshot | Period | Days before end | Rep call | Manager call | Actual | Error |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for p in accuracy.team.points:
+            lines.append(
+                _row(
+                    f"{p.taken_at:%Y-%m-%d}",
+                    p.period.key,
+                    str(p.days_before_end),
+                    format_money(p.rep_call, currency),
+                    format_money(p.manager_call, currency),
+                    format_money(p.actual, currency),
+                    _pct(p.error),
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f} pts"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"

@@ -1,0 +1,13 @@
+"""What the review functions raise; every message is written to be shown as it is."""
+
+from __future__ import annotations
+
+
+class ReviewError(ValueError):
+    """A request about a review that was refused before anything was written."""
+
+
+class ReviewNotFoundError(ReviewError, LookupError):
+    def __init__(self, review_id: int) -> None:
+        self.review_id = review_id
+        super().__init__(f"There is no review with id {review_id}.")

@@ -1,0 +1,213 @@
+"""What a manager records on a deal during a review: a judgment, an action item.
+
+A judgment is the manager's own category and amount for a deal, kept beside the rep's
+call (never over it): rows are only ever added, and the latest one per deal counts. An
+action item is a note of kind `action` with an owner, a due date and the review it came
+from. Each function is one transaction; bad input raises `ReviewError` and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..models import ForecastCategory, NoteKind, ReviewStatus, StageKind, utcnow
+from ..money import to_minor
+from .errors import ReviewError
+from .lookups import JUDGMENT_TABLE, action_items, latest_judgment
+from .model import ActionItemView, JudgmentView
+from .store import (
+    DEAL,
+    DEAL_TABLE,
+    ITEM,
+    NOTE,
+    NOTE_TABLE,
+    STAGE,
+    STAGE_TABLE,
+    USER,
+    review_row,
+)
+
+MAX_TEXT = 4000
+MAX_AMOUNT = Decimal(10**13)
+EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2100, 12, 31)
+JUDGED_CATEGORIES = tuple(c.value for c in ForecastCategory if c is not ForecastCategory.CLOSED)
+
+
+def record_judgment(
+    engine: Engine,
+    review_id: int | None,
+    deal_id: int,
+    manager_id: int,
+    category: ForecastCategory | str | None,
+    amount: Decimal | None,
+    note: str | None = None,
+) -> JudgmentView:
+    """The manager's call on an open deal: a category (not `closed`) and/or an amount
+    (None keeps the rep's). `review_id` None records it outside a meeting."""
+    if category is not None and str(category) not in JUDGED_CATEGORIES:
+        raise ReviewError(f"A judgment's category is one of {', '.join(JUDGED_CATEGORIES)}.")
+    if category is None and amount is None:
+        raise ReviewError("A judgment needs a category or an amount (or withdraw it instead).")
+    minor = None if amount is None else _amount_minor(amount)
+    text = _text(note, "note", required=False)
+    return _write_judgment(
+        engine,
+        review_id,
+        deal_id,
+        manager_id,
+        None if category is None else str(category),
+        minor,
+        text,
+    )
+
+
+def withdraw_judgment(
+    engine: Engine, review_id: int | None, deal_id: int, manager_id: int
+) -> JudgmentView:
+    """Let the rep's call stand again: adds a judgment with no category and no amount."""
+    with engine.connect() as conn:
+        if latest_judgment(conn, deal_id) is None:
+            raise ReviewError("There is no judgment on this deal to withdraw.")
+    return _write_judgment(engine, review_id, deal_id, manager_id, None, None, None)
+
+
+def _write_judgment(
+    engine: Engine,
+    review_id: int | None,
+    deal_id: int,
+    manager_id: int,
+    category: str | None,
+    amount_minor: int | None,
+    note: str | None,
+) -> JudgmentView:
+    with engine.begin() as conn:
+        deal = _open_deal(conn, deal_id)
+        _check_person(conn, manager_id, "manager")
+        if review_id is not None:
+            _check_in_review(conn, review_id, deal_id)
+        conn.execute(
+            insert(JUDGMENT_TABLE).values(
+                deal_id=deal_id,
+                manager_id=manager_id,
+                review_id=review_id,
+                category=category,
+                amount_minor=amount_minor,
+                note=note,
+                created_at=utcnow(),
+                rep_category=deal["forecast_category"],
+                rep_amount_minor=deal["amount_minor"],
+            )
+        )
+        judgment = latest_judgment(conn, deal_id, include_withdrawn=True)
+    assert judgment is not None
+    return judgment
+
+
+def add_action_item(
+    engine: Engine,
+    review_id: int | None,
+    deal_id: int,
+    text: str,
+    owner_id: int,
+    due_date: date | None,
+    author_id: int | None,
+) -> ActionItemView:
+    """An action item on the deal: what, who does it, by when."""
+    body = _text(text, "action item", required=True)
+    if isinstance(due_date, datetime):
+        due_date = due_date.date()
+    if due_date is not None and not EARLIEST_DUE <= due_date <= LATEST_DUE:
+        raise ReviewError(f"Due date {due_date.isoformat()} is out of range.")
+    with engine.begin() as conn:
+        if conn.execute(select(DEAL.id).where(DEAL.id == deal_id)).first() is None:
+            raise ReviewError(f"There is no deal with id {deal_id}.")
+        _check_person(conn, owner_id, "owner")
+        if author_id is not None:
+            _check_person(conn, author_id, "author")
+        if review_id is not None:
+            _check_in_review(conn, review_id, deal_id)
+        note_id = conn.execute(
+            insert(NOTE_TABLE)
+            .returning(NOTE.id)
+            .values(
+                deal_id=deal_id,
+                author_id=author_id,
+                text=body,
+                created_at=utcnow(),
+                kind=NoteKind.ACTION.value,
+                due_date=due_date,
+                done=False,
+                owner_id=owner_id,
+                review_id=review_id,
+            )
+        ).scalar_one()
+        return action_items(conn, note_id=note_id)[0]
+
+
+def set_action_done(engine: Engine, note_id: int, done: bool = True) -> ActionItemView:
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(NOTE_TABLE)
+            .where(NOTE.id == note_id, NOTE.kind == NoteKind.ACTION.value)
+            .values(done=done)
+        ).rowcount
+        if not changed:
+            raise ReviewError(f"There is no action item with id {note_id}.")
+        return action_items(conn, note_id=note_id)[0]
+
+
+def _open_deal(conn: Connection, deal_id: int) -> Any:
+    row = (
+        conn.execute(
+            select(DEAL.forecast_category, DEAL.amount_minor, STAGE.kind)
+            .join_from(DEAL_TABLE, STAGE_TABLE, STAGE.id == DEAL.stage_id)
+            .where(DEAL.id == deal_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise ReviewError(f"There is no deal with id {deal_id}.")
+    if row["kind"] != StageKind.OPEN.value:
+        raise ReviewError(f"This deal is {row['kind']}; judgments apply to open deals.")
+    return row
+
+
+def _check_person(conn: Connection, person_id: int, what: str) -> None:
+    if conn.execute(select(USER.id).where(USER.id == person_id)).first() is None:
+        raise ReviewError(f"There is no person with id {person_id} ({what}).")
+
+
+def _check_in_review(conn: Connection, review_id: int, deal_id: int) -> None:
+    review = review_row(conn, review_id)
+    if review["status"] != ReviewStatus.OPEN.value:
+        raise ReviewError(f"Review {review_id} is {review['status']}; it can't be added to.")
+    found = conn.execute(
+        select(ITEM.id).where(ITEM.review_id == review_id, ITEM.deal_id == deal_id)
+    ).first()
+    if found is None:
+        raise ReviewError(f"Deal {deal_id} is not one of review {review_id}'s deals.")
+
+
+def _amount_minor(amount: Decimal) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise ReviewError(f"An amount must be a Decimal, not {type(amount).__name__}.")
+    value = Decimal(amount)
+    if not value.is_finite() or not 0 <= value < MAX_AMOUNT:
+        raise ReviewError(f"An amount must be at least 0 and below {MAX_AMOUNT:,}.")
+    return to_minor(value)
+
+
+def _text(text: str | None, what: str, *, required: bool) -> str | None:
+    body = (text or "").strip()
+    if not body:
+        if required:
+            raise ReviewError(f"The {what} needs some text.")
+        return None
+    if len(body) > MAX_TEXT:
+        raise ReviewError(f"That {what} is {len(body)} characters; the limit is {MAX_TEXT}.")
+    return body

@@ -1,0 +1,241 @@
+"""What changed: the pipeline waterfall since the last review (or a date), and the deals
+behind each bar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...forecast.rollup import Scope
+from ...forecast.waterfall import waterfall
+from ...forecast.waterfall_model import Bar, Waterfall, WaterfallError, WaterfallRow
+from ...money import format_money
+from ...parsing import ParseError, parse_date
+from ...periods import Period
+from ...reviews.since import since_last_review
+from ..messages import LoadFailed
+from ..widgets.prompt import Prompt
+
+BAR_WIDTH = 30
+
+
+class WaterfallLoaded(Message):
+    def __init__(self, result: Waterfall, since_label: str) -> None:
+        super().__init__()
+        self.result, self.since_label = result, since_label
+
+
+def bar_lines(row: WaterfallRow, currency: str) -> list[tuple[str, Text]]:
+    """(id, line) per bar: start, every movement that moved anything, end."""
+    biggest = max([row.start, row.end, *(m.amount for m in row.movements)]) or Decimal(1)
+
+    def line(label: str, amount: Decimal, sign: int, style: str) -> Text:
+        length = max(1, int(amount / biggest * BAR_WIDTH)) if amount else 0
+        text = Text(no_wrap=True)
+        text.append(f"{label:<11}", style="bold" if sign == 0 else "")
+        text.append(("+" if sign > 0 else "-" if sign < 0 else " "), style=style)
+        text.append(f"{format_money(amount, currency, compact=True):>8} ")
+        text.append("█" * length, style=style)
+        return text
+
+    lines = [("start", line("Start", row.start, 0, "blue"))]
+    for m in row.movements:
+        if m.deals:
+            lines.append(
+                (
+                    m.bar.value,
+                    line(m.bar.label, m.amount, m.bar.sign, "green" if m.bar.sign > 0 else "red"),
+                )
+            )
+    lines.append(("end", line("End", row.end, 0, "blue")))
+    return lines
+
+
+class ChangesScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="changes.back"),
+        Binding("d", "since", "Since…", id="changes.since"),
+        Binding(
+            "less_than_sign,comma",
+            "period(-1)",
+            "Prev period",
+            show=False,
+            id="changes.previous_period",
+        ),
+        Binding(
+            "greater_than_sign,full_stop",
+            "period(1)",
+            "Next period",
+            show=False,
+            id="changes.next_period",
+        ),
+    ]
+
+    def __init__(self, period: Period, scope: Scope) -> None:
+        super().__init__(id="changes")
+        self.period, self.scope = period, scope
+        self.since_text = "last-review"
+        self.result: Waterfall | None = None
+        self.row: WaterfallRow | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="changes-title")
+        with Horizontal(id="changes-body"):
+            with Vertical(id="changes-left"):
+                yield OptionList(id="changes-bars")
+                yield DataTable(id="changes-reps", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="changes-deals", cursor_type="row", zebra_stripes=True)
+        yield Prompt(id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Prompt).display = False
+        reps = self.query_one("#changes-reps", DataTable)
+        for title in ["Who", "Start", "New", "Won", "Lost", "Pushed", "End"]:
+            reps.add_column(title, key=title)
+        deals = self.query_one("#changes-deals", DataTable)
+        for title in ["Deal", "Moved", "Before", "After", "Close before", "Close after"]:
+            deals.add_column(title, key=title)
+        self.query_one("#changes-bars").focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="changes")
+    def _load(self) -> None:
+        from ..app import PipelineApp
+
+        app = self.app
+        assert isinstance(app, PipelineApp)
+        ws = app.workspace
+        try:
+            if self.since_text == "last-review":
+                since = since_last_review(ws.engine, self.period, self.scope)
+                label = "the last review"
+                if since is None:  # no review yet: the last week is the next best thing
+                    since = datetime.combine(ws.today() - timedelta(days=7), time.min, UTC)
+                    label = "a week ago (no review has ended yet)"
+            else:
+                day = parse_date(self.since_text, today=ws.today())
+                since, label = datetime.combine(day, time.min, UTC), day.isoformat()
+            result = waterfall(ws.engine, since=since, period=self.period, scope=self.scope)
+        except (WaterfallError, ParseError, LookupError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(WaterfallLoaded(result, label))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#changes-title", Static).update(Text(message.error, style="bold red"))
+
+    def on_waterfall_loaded(self, message: WaterfallLoaded) -> None:
+        self.result = message.result
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f" {self.period.label} ", style="bold reverse")
+        title.append(f"  What changed in {message.result.team.label} since {message.since_label}")
+        title.append(" · enter on a bar lists its deals, on a person shows theirs", style="dim")
+        self.query_one("#changes-title", Static).update(title)
+        reps = self.query_one("#changes-reps", DataTable)
+        reps.clear()
+        currency = self._currency()
+        for row in [message.result.team, *message.result.reps]:
+
+            def cell(value: Decimal) -> Text:
+                return Text(format_money(value, currency, compact=True), justify="right")
+
+            reps.add_row(
+                Text(row.label, style="bold" if row is message.result.team else ""),
+                cell(row.start),
+                cell(row.movement(Bar.NEW).amount),
+                cell(row.movement(Bar.WON).amount),
+                cell(row.movement(Bar.LOST).amount),
+                cell(row.movement(Bar.PUSHED_OUT).amount),
+                cell(row.end),
+                key=row.key,
+            )
+        self._show_row(message.result.team)
+
+    def _currency(self) -> str:
+        from ..app import PipelineApp
+
+        app = self.app
+        assert isinstance(app, PipelineApp)
+        return app.workspace.settings.currency
+
+    def _show_row(self, row: WaterfallRow) -> None:
+        self.row = row
+        bars = self.query_one("#changes-bars", OptionList)
+        bars.clear_options()
+        bars.add_options([Option(text, id=key) for key, text in bar_lines(row, self._currency())])
+        bars.highlighted = 0
+        self._show_deals(None)
+
+    def _show_deals(self, bar: Bar | None) -> None:
+        table = self.query_one("#changes-deals", DataTable)
+        table.clear()
+        if self.row is None or bar is None:
+            return
+        currency = self._currency()
+
+        def money(value: Decimal | None) -> str:
+            return "—" if value is None else format_money(value, currency)
+
+        for deal in self.row.movement(bar).deals:
+            table.add_row(
+                deal.name,
+                Text(money(deal.amount), justify="right"),
+                money(deal.before),
+                money(deal.after),
+                str(deal.close_before or "—"),
+                str(deal.close_after or "—"),
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id or ""
+        self._show_deals(Bar(key) if key in Bar.__members__.values() else None)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        key = event.option.id or ""
+        self._show_deals(Bar(key) if key in {b.value for b in Bar} else None)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "changes-reps" or self.result is None:
+            return
+        key = str(event.row_key.value)
+        rows = [self.result.team, *self.result.reps]
+        self._show_row(next(r for r in rows if r.key == key))
+        self.query_one("#changes-bars").focus()
+
+    def action_period(self, step: int) -> None:
+        self.period = self.period.shift(step)
+        self._load()
+
+    def action_since(self) -> None:
+        def submit(text: str) -> str | None:
+            value = text.strip() or "last-review"
+            if value != "last-review":
+                try:
+                    parse_date(value)
+                except ParseError as exc:
+                    return str(exc)
+            self.since_text = value
+            self._load()
+            return None
+
+        self.query_one(Prompt).ask(
+            "Since:", submit, value=self.since_text, placeholder="last-review, 2026-11-01, -2w"
+        )
+
+    def action_back(self) -> None:
+        if self.query_one(Prompt).is_open:
+            self.query_one(Prompt).close()
+            return
+        self.dismiss(None)

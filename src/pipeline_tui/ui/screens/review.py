@@ -1,0 +1,437 @@
+"""The walk: one deal at a time, what changed since the last review, decisions in a key.
+
+The banner shows the forecast at the start of the meeting beside the forecast now, so the
+room sees what each decision did. Time is kept per deal and for the meeting; leaving the
+screen (or quitting) keeps the review, and `r` on the board resumes it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from ...money import format_money
+from ...parsing import ParseError, parse_amount, parse_date
+from ...reviews import (
+    ReviewedDeal,
+    ReviewError,
+    ReviewForecast,
+    ReviewState,
+    ReviewSummary,
+    add_action_item,
+    end_review,
+    move,
+    record_judgment,
+    review_deal,
+    review_forecast,
+)
+from ...services.deals import DealCard
+from ...services.writes import EditResult
+from ..messages import LoadFailed
+from ..widgets.deal_view import deal_fields, notes_text
+from ..widgets.prompt import Prompt
+from .editing import EDIT_BINDINGS, DealEditing
+
+CATEGORY_WORDS = {
+    "c": "commit", "commit": "commit",
+    "b": "best_case", "best": "best_case", "best_case": "best_case", "bestcase": "best_case",
+    "p": "pipeline", "pipeline": "pipeline",
+    "o": "omitted", "omit": "omitted", "omitted": "omitted",
+}  # fmt: skip
+MANAGER_CYCLE = ["commit", "best_case", "pipeline", "omitted"]
+
+
+class ReviewLoaded(Message):
+    def __init__(self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast) -> None:
+        super().__init__()
+        self.state, self.deal, self.forecast = state, deal, forecast
+
+
+class ReviewEnded(Message):
+    def __init__(self, summary: ReviewSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+def parse_judgment(text: str) -> tuple[str, Decimal | None, str | None]:
+    """`commit 450k strong champion` -> (category, amount, note); amount and note optional."""
+    words = text.split()
+    if not words or words[0].lower() not in CATEGORY_WORDS:
+        raise ValueError(
+            "Start with the category you believe: commit, best, pipeline or omit "
+            "(c/b/p/o), then an amount if it differs, then a note"
+        )
+    category = CATEGORY_WORDS[words[0].lower()]
+    amount = None
+    rest = words[1:]
+    if rest:
+        try:
+            amount = parse_amount(rest[0])
+            rest = rest[1:]
+        except ParseError:
+            amount = None
+    return category, amount, " ".join(rest) or None
+
+
+def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        show_edge=False,
+        box=None,
+        padding=(0, 1),
+        expand=True,
+    )
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(style="red")
+    table.add_column(style="dim")
+    table.add_column(style="green")
+    if not diffs:
+        table.add_row(Text(empty, style="dim"), "", "", "")
+    for diff in diffs:
+        table.add_row(diff.label, diff.before or "—", "→", diff.after or "—")
+    return table
+
+
+class ReviewScreen(DealEditing):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space,right", "next", "Next", key_display="space", id="review.next"),
+        Binding("left", "previous", "Previous", show=False, id="review.previous"),
+        Binding("s", "skip", "Skip", id="review.skip"),
+        Binding("M", "cycle_judgment", "Mgr category", show=False, id="review.cycle_judgment"),
+        Binding("m", "judgment", "Judgment", id="review.judgment"),
+        Binding("f", "action_item", "Action", id="review.action_item"),
+        Binding("e", "end", "End review", id="review.end"),
+        Binding("escape", "leave", "Pause", id="review.leave"),
+        *EDIT_BINDINGS,
+    ]
+
+    def __init__(self, state: ReviewState, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(id="review")
+        self.state = state
+        self.reviewed: ReviewedDeal | None = None
+        self.clock = clock
+        self._deal_started = clock()
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="review-banner")
+        yield Static(id="review-progress")
+        yield Static(id="review-title")
+        with Horizontal(id="review-body"):
+            with VerticalScroll(id="review-deal", classes="pane"):
+                yield Static(id="review-fields")
+                yield Static(id="review-notes")
+            with VerticalScroll(id="review-side", classes="pane"):
+                yield Static(id="review-diffs")
+                yield Static(id="review-judgment")
+                yield Static(id="review-actions")
+        yield Prompt(id="prompt")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Prompt).display = False
+        self.query_one("#review-deal").focus()
+        self.set_interval(1, self._tick)
+        self._load(None)
+
+    # Loading ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="review")
+    def _load(self, step: tuple[int, str | None, int] | None) -> None:
+        """Optionally move first (to index, mark, seconds spent), then load the deal."""
+        app = self.pipeline_app
+        ws, review_id = app.workspace, self.state.id
+        try:
+            state = self.state
+            if step is not None:
+                to_index, mark, seconds = step
+                state = move(ws.engine, review_id, to_index, mark=mark, seconds_spent=seconds)
+            deal = review_deal(ws.engine, review_id, today=ws.today())
+            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+        except (ReviewError, LookupError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(ReviewLoaded(state, deal, forecast))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self._busy = False
+        self.show_status(message.error, error=True)
+
+    def on_review_loaded(self, message: ReviewLoaded) -> None:
+        moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
+        self.state, self.reviewed, self._busy = message.state, message.deal, False
+        if moved:
+            self._deal_started = self.clock()
+        ws = self.pipeline_app.workspace
+        r = message.deal
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f" {r.deal.name} ", style="bold reverse")
+        title.append(f"  {r.deal.account or 'no account'} · {r.deal.owner_name}")
+        if r.item.status != "pending":
+            title.append(f"  ({r.item.status})", style="dim")
+        self.query_one("#review-title", Static).update(title)
+        self.query_one("#review-fields", Static).update(
+            deal_fields(r.deal, ws.settings.currency, ws.today())
+        )
+        self.query_one("#review-notes", Static).update(notes_text(r.deal))
+        side = Table.grid(expand=True)
+        side.add_row(
+            diff_table(
+                "Changed since the last review",
+                r.changes_since_last_review,
+                "nothing" if r.baseline_at else "first review of this deal",
+            )
+        )
+        side.add_row("")
+        side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
+        self.query_one("#review-diffs", Static).update(side)
+        self.query_one("#review-judgment", Static).update(self._judgment_text(r))
+        self.query_one("#review-actions", Static).update(self._actions_text(r))
+        self._show_banner(message.forecast)
+        self._tick()
+
+    def _show_banner(self, forecast: ReviewForecast) -> None:
+        currency = self.pipeline_app.workspace.settings.currency
+        now = forecast.now.figures
+        start = forecast.start.figures if forecast.start else None
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" Forecast ", style="bold reverse")
+
+        def figure(label: str, before: Decimal | None, after: Decimal) -> None:
+            text.append(f"  {label} ")
+            if before is not None and before != after:
+                text.append(format_money(before, currency, compact=True), style="dim")
+                text.append("→")
+                up = after > before
+                text.append(
+                    format_money(after, currency, compact=True),
+                    style="bold green" if up else "bold red",
+                )
+            else:
+                text.append(format_money(after, currency, compact=True), style="bold")
+
+        figure("Commit", start.commit if start else None, now.commit)
+        figure("Best case", start.best_case if start else None, now.best_case)
+        figure("Weighted", start.weighted if start else None, now.weighted)
+        coverage = now.coverage
+        text.append("  Coverage ")
+        if start is not None and start.coverage is not None and start.coverage != coverage:
+            text.append(f"{start.coverage:.2f}x", style="dim")
+            text.append("→")
+        text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        self.query_one("#review-banner", Static).update(text)
+
+    def _tick(self) -> None:
+        if not self.state.items:
+            self.query_one("#review-progress", Static).update("This review has no deals.")
+            return
+        spent = int(self.clock() - self._deal_started)
+        current = self.state.current
+        deal_seconds = (current.seconds_spent if current else 0) + spent
+        meeting = self.state.elapsed_seconds + spent
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {self.state.progress().text} ", style="bold")
+        text.append(f" · deal {_clock(deal_seconds)} · meeting {_clock(meeting)}", style="dim")
+        text.append(f" · {self.state.scope_label}, {self.state.period.label}", style="dim")
+        self.query_one("#review-progress", Static).update(text)
+
+    def _judgment_text(self, r: ReviewedDeal) -> Text:
+        currency = self.pipeline_app.workspace.settings.currency
+        text = Text("\nManager's call\n", style="bold")
+        j = r.judgment
+        rep = (
+            f"{r.deal.forecast_category.replace('_', ' ')} {format_money(r.deal.amount, currency)}"
+        )
+        text.append(f"  Rep: {rep}\n")
+        if j is None:
+            text.append(
+                "  none yet: M cycles a category, m sets category, amount, note\n", style="dim"
+            )
+            return text
+        text.append(f"  {j.manager_name}: ", style="bold")
+        text.append(
+            f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
+        )
+        if j.note:
+            text.append(f" — {j.note}", style="italic")
+        text.append("\n")
+        return text
+
+    def _actions_text(self, r: ReviewedDeal) -> Text:
+        text = Text("\nAction items\n", style="bold")
+        if not r.action_items:
+            text.append("  none: f adds one (text @owner due:fri)\n", style="dim")
+        for item in r.action_items:
+            mark = "✓" if item.done else "•"
+            due = f" due {item.due_date.isoformat()}" if item.due_date else ""
+            text.append(f"  {mark} {item.text}")
+            text.append(f" ({item.owner_name or 'unassigned'}{due})\n", style="dim")
+        return text
+
+    # DealEditing --------------------------------------------------------------------
+    def selected_deal(self) -> DealCard | None:
+        return self.reviewed.deal if self.reviewed else None
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
+
+    def after_edit(self, result: EditResult | None) -> None:
+        self._load(None)
+
+    # The walk -----------------------------------------------------------------------
+    def _seconds_here(self) -> int:
+        return max(0, int(self.clock() - self._deal_started))
+
+    def _go(self, to_index: int, mark: str | None) -> None:
+        if self._busy or self.reviewed is None:
+            return
+        self._busy = True
+        self._load((to_index, mark, self._seconds_here()))
+
+    def action_next(self) -> None:
+        index = self.state.current_index
+        if index + 1 >= self.state.total:
+            self._go(index, "reviewed")
+            self.show_status("That was the last deal: e ends the review and shows the summary")
+            return
+        self._go(index + 1, "reviewed")
+
+    def action_previous(self) -> None:
+        if self.state.current_index == 0:
+            self.show_status("This is the first deal", error=True)
+            return
+        self._go(self.state.current_index - 1, None)
+
+    def action_skip(self) -> None:
+        index = self.state.current_index
+        self._go(min(index + 1, self.state.total - 1), "skipped")
+
+    def action_cycle_judgment(self) -> None:
+        r = self.reviewed
+        if r is None:
+            return
+        current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
+        following = (
+            MANAGER_CYCLE[(MANAGER_CYCLE.index(current) + 1) % 4]
+            if current in MANAGER_CYCLE
+            else "commit"
+        )
+        self._judge(r.deal.id, following, None, None)
+
+    def action_judgment(self) -> None:
+        r = self.reviewed
+        if r is None:
+            return
+
+        def submit(text: str) -> str | None:
+            try:
+                category, amount, note = parse_judgment(text)
+            except ValueError as exc:
+                return str(exc)
+            self._judge(r.deal.id, category, amount, note)
+            return None
+
+        self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
+
+    @work(thread=True, group="edit")
+    def _judge(self, deal_id: int, category: str, amount: Decimal | None, note: str | None) -> None:
+        ws = self.pipeline_app.workspace
+        try:
+            record_judgment(ws.engine, self.state.id, deal_id, ws.me.id, category, amount, note)
+        except (ReviewError, LookupError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self._load(None)
+
+    def action_action_item(self) -> None:
+        r = self.reviewed
+        if r is None:
+            return
+        ws = self.pipeline_app.workspace
+
+        def submit(text: str) -> str | None:
+            words, owner, due = [], r.deal.owner_id, None
+            for word in text.split():
+                if word.startswith("@") and len(word) > 1:
+                    person = ws.org.by_login(word[1:])
+                    if person is None:
+                        return f"No one has the login '{word[1:]}'"
+                    owner = person.id
+                elif word.lower().startswith("due:"):
+                    try:
+                        due = parse_date(
+                            word[4:],
+                            today=ws.today(),
+                            fiscal_year_start_month=ws.settings.fiscal_year_start_month,
+                        )
+                    except ParseError as exc:
+                        return str(exc)
+                else:
+                    words.append(word)
+            if not words:
+                return "Say what has to happen (then @owner and due:DATE if needed)"
+            self._add_action(r.deal.id, " ".join(words), owner, due)
+            return None
+
+        self.prompt().ask("Action:", submit, placeholder="Send the MSA @alex.kim due:fri")
+
+    @work(thread=True, group="edit")
+    def _add_action(self, deal_id: int, text: str, owner: int, due: date | None) -> None:
+        ws = self.pipeline_app.workspace
+        try:
+            add_action_item(ws.engine, self.state.id, deal_id, text, owner, due, ws.me.id)
+        except (ReviewError, LookupError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self._load(None)
+
+    def action_end(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._end(self._seconds_here())
+
+    @work(thread=True, exclusive=True, group="review")
+    def _end(self, seconds: int) -> None:
+        ws = self.pipeline_app.workspace
+        try:
+            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+        except (ReviewError, LookupError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(ReviewEnded(summary))
+
+    def on_review_ended(self, message: ReviewEnded) -> None:
+        from .review_summary import ReviewSummaryScreen
+
+        self.app.switch_screen(ReviewSummaryScreen(message.summary))
+
+    def action_leave(self) -> None:
+        if self.prompt().is_open:
+            self.prompt().close()
+            return
+        # The app keeps the time on this deal: this screen's own workers end with it.
+        self.pipeline_app.keep_review_time(
+            self.state.id, self.state.current_index, self._seconds_here()
+        )
+        self.dismiss(None)
+
+
+def _clock(seconds: int) -> str:
+    minutes, seconds = divmod(max(0, seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"

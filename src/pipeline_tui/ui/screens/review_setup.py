@@ -1,0 +1,118 @@
+"""Choosing what a forecast review covers. The defaults are this quarter and my team, so
+`r` then `enter` starts the usual weekly meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+
+from ...parsing import ParseError, parse_amount
+from ...periods import Period
+from ...services.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    owner_id: int | None  # None: everyone
+    subtree: bool
+    period: Period
+    stage_ids: tuple[int, ...] | None
+    min_amount: Decimal | None
+    changed_only: bool
+    latest_stage_first: bool
+
+
+def scope_choices(ws: Workspace) -> list[tuple[str, tuple[int | None, bool]]]:
+    me, org = ws.me, ws.org
+    choices: list[tuple[str, tuple[int | None, bool]]] = []
+    if org.direct_reports(me.id):
+        choices.append((f"My team ({me.display_name})", (me.id, True)))
+    choices.append(("Everyone", (None, True)))
+    choices.append((f"Only me ({me.display_name})", (me.id, False)))
+    for manager in org.managers():
+        if manager != me.id:
+            choices.append((f"Team: {org.people[manager].display_name}", (manager, True)))
+    for person in sorted(org.people.values(), key=lambda p: p.display_name.casefold()):
+        if person.role == "rep":
+            choices.append((f"Rep: {person.display_name}", (person.id, False)))
+    return choices
+
+
+class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="review_setup.cancel"),
+        Binding("ctrl+s", "start", "Start", id="review_setup.start"),
+    ]
+
+    def __init__(self, ws: Workspace, period: Period, stages: list[tuple[int, str]]) -> None:
+        super().__init__(id="review-setup")
+        self.ws, self.period, self.stages = ws, period, stages
+
+    def compose(self) -> ComposeResult:
+        periods = [self.period.shift(step) for step in (0, 1, -1)]
+        with Vertical(id="setup-body"):
+            yield Static("Start a forecast review", classes="setup-title")
+            yield Button("Start review", id="start", variant="primary")
+            yield Label("Whose deals")
+            choices = scope_choices(self.ws)
+            yield Select(choices, value=choices[0][1], allow_blank=False, id="scope")
+            yield Label("Closing in")
+            yield Select(
+                [(p.label, p.key) for p in periods],
+                value=periods[0].key,
+                allow_blank=False,
+                id="period",
+            )
+            yield Label("Stages")
+            yield SelectionList[int](*[(name, sid, True) for sid, name in self.stages], id="stages")
+            with Horizontal(classes="setup-row"):
+                yield Label("Minimum amount ")
+                yield Input(placeholder="none, or 50k", id="min-amount")
+            yield Checkbox("Only deals changed since the last review", id="changed-only")
+            yield Checkbox("Latest stage first", value=True, id="latest-first")
+            yield Static(id="setup-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#start", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_start()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_start(self) -> None:
+        error = self.query_one("#setup-error", Static)
+        text = self.query_one("#min-amount", Input).value.strip()
+        try:
+            min_amount = parse_amount(text) if text else None
+        except ParseError as exc:
+            error.update(str(exc))
+            return
+        stage_ids = tuple(self.query_one("#stages", SelectionList).selected)
+        if not stage_ids:
+            error.update("Pick at least one stage.")
+            return
+        owner_id, subtree = self.query_one("#scope", Select).value  # type: ignore[misc]
+        period_key = self.query_one("#period", Select).value
+        period = next(p for p in (self.period.shift(s) for s in (0, 1, -1)) if p.key == period_key)
+        everything = len(stage_ids) == len(self.stages)
+        self.dismiss(
+            ReviewOptions(
+                owner_id=owner_id,
+                subtree=subtree,
+                period=period,
+                stage_ids=None if everything else stage_ids,
+                min_amount=min_amount,
+                changed_only=self.query_one("#changed-only", Checkbox).value,
+                latest_stage_first=self.query_one("#latest-first", Checkbox).value,
+            )
+        )

@@ -1,0 +1,77 @@
+"""The end of a review: what was decided, as the Markdown everyone gets afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from ...reviews import ReviewSummary, summary_markdown
+from ..widgets.prompt import Prompt
+
+
+class ReviewSummaryScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "write", "Save as Markdown", id="summary.write"),
+        Binding("y", "copy", "Copy", id="summary.copy"),
+        Binding("escape,enter", "close", "Back to the board", id="summary.close"),
+    ]
+
+    def __init__(self, summary: ReviewSummary) -> None:
+        super().__init__(id="review-summary")
+        self.summary = summary
+        self.markdown = summary_markdown(summary)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="summary-body"):
+            yield Markdown(self.markdown, id="summary-markdown")
+        yield Prompt(id="prompt")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Prompt).display = False
+        self.query_one("#summary-body").focus()
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
+
+    def action_copy(self) -> None:
+        # OSC 52: the terminal puts it on the clipboard, over ssh and tmux too.
+        self.app.copy_to_clipboard(self.markdown)
+        self.show_status("The summary is on the clipboard (if your terminal allows OSC 52)")
+
+    def action_write(self) -> None:
+        default = f"review-{self.summary.review.id}.md"
+
+        def submit(text: str) -> str | None:
+            path = Path(text.strip() or default).expanduser()
+            if path.is_dir():
+                return f"{path} is a folder: give a file name"
+            if not path.parent.exists():
+                return f"There is no folder {path.parent}"
+            self._write(path)
+            return None
+
+        self.query_one(Prompt).ask("Save to:", submit, value=default)
+
+    @work(thread=True, group="write")
+    def _write(self, path: Path) -> None:
+        try:
+            path.write_text(self.markdown, encoding="utf-8")
+        except OSError as exc:
+            self.app.call_from_thread(self.show_status, f"Couldn't save: {exc}", error=True)
+            return
+        self.app.call_from_thread(self.show_status, f"Saved {path}")
+
+    def action_close(self) -> None:
+        if self.query_one(Prompt).is_open:
+            return
+        self.dismiss(None)

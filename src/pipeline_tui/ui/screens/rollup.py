@@ -1,0 +1,244 @@
+"""The forecast roll-up: the organisation as a tree, the rep's call beside the manager's,
+and how well each rep's probabilities and past calls held up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
+from ...forecast.calibration import RepCalibration, calibration, calibration_total
+from ...forecast.rollup import Scope
+from ...forecast.tree import TreeNode, rollup_tree
+from ...money import format_money
+from ...periods import Period
+from ..messages import LoadFailed
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: tuple[Decimal, ...]) -> str:
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[3] * len(values)
+    span = high - low
+    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in values)
+
+
+@dataclass(frozen=True)
+class RollupData:
+    nodes: list[TreeNode]
+    calibration: list[RepCalibration]
+    accuracy: ForecastAccuracy
+
+
+class RollupLoaded(Message):
+    def __init__(self, data: RollupData) -> None:
+        super().__init__()
+        self.data = data
+
+
+def ratio_text(value: float | None, *, target: float | None = None, percent: bool = False) -> Text:
+    if value is None:
+        return Text("—", style="dim", justify="right")
+    shown = f"{value:.0%}" if percent else f"{value:.1f}x"
+    style = "red" if target is not None and value < target else ""
+    return Text(shown, style=style, justify="right")
+
+
+class RollupScreen(Screen[str | None]):
+    """Dismisses with the login to drill into (enter), or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_screen", "Back", id="rollup.back"),
+        Binding(
+            "less_than_sign,comma",
+            "period(-1)",
+            "Prev period",
+            show=False,
+            id="rollup.previous_period",
+        ),
+        Binding(
+            "greater_than_sign,full_stop",
+            "period(1)",
+            "Next period",
+            show=False,
+            id="rollup.next_period",
+        ),
+    ]
+
+    def __init__(self, period: Period, scope: Scope) -> None:
+        super().__init__(id="rollup")
+        self.period, self.scope = period, scope
+        self.nodes: list[TreeNode] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="rollup-title")
+        with Vertical(id="rollup-body"):
+            yield DataTable(id="rollup-tree", cursor_type="row", zebra_stripes=True)
+            yield Static("Calibration: stated probability against what closed", classes="caption")
+            yield DataTable(id="rollup-calibration", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one("#rollup-tree", DataTable)
+        for title in [
+            "Team",
+            "Quota",
+            "Won",
+            "Commit",
+            "Best case",
+            "Pipeline",
+            "Weighted",
+            "Cover",
+            "Need",
+            "Gap",
+            "Rep call",
+            "Mgr call",
+            "Commit trend",
+        ]:
+            tree.add_column(title, key=title)
+        cal = self.query_one("#rollup-calibration", DataTable)
+        for title in [
+            "Rep",
+            "Closed",
+            "Brier",
+            "Said",
+            "Won",
+            "Over",
+            "0-20",
+            "20-40",
+            "40-60",
+            "60-80",
+            "80-100",
+            "Call error",
+        ]:
+            cal.add_column(title, key=title)
+        tree.focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="rollup")
+    def _load(self) -> None:
+        from ..app import PipelineApp
+
+        app = self.app
+        assert isinstance(app, PipelineApp)
+        ws = app.workspace
+        try:
+            nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
+            cal = calibration(
+                ws.engine, owner_ids=self.scope.owner_ids, pipeline_id=self.scope.pipeline_id
+            )
+            accuracy = forecast_accuracy(
+                ws.engine,
+                today=ws.today(),
+                owner_ids=self.scope.owner_ids,
+                pipeline_id=self.scope.pipeline_id,
+            )
+        except Exception as exc:  # shown; the screen stays
+            self.post_message(LoadFailed(f"Couldn't build the roll-up: {exc}"))
+            return
+        self.post_message(RollupLoaded(RollupData(nodes, cal, accuracy)))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#rollup-title", Static).update(Text(message.error, style="bold red"))
+
+    def on_rollup_loaded(self, message: RollupLoaded) -> None:
+        from ..app import PipelineApp
+
+        app = self.app
+        assert isinstance(app, PipelineApp)
+        settings = app.workspace.settings
+        data = message.data
+        self.nodes = data.nodes
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f" {self.period.label} ", style="bold reverse")
+        title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        self.query_one("#rollup-title", Static).update(title)
+
+        def money(value: Decimal | None) -> Text:
+            return Text(format_money(value, settings.currency, compact=True), justify="right")
+
+        tree = self.query_one("#rollup-tree", DataTable)
+        tree.clear()
+        for node in data.nodes:
+            f = node.figures
+            need = max(settings.coverage_target, f.needed_coverage or 0.0)
+            label = Text(
+                "  " * node.depth + node.label,
+                style="bold" if node.kind in ("organisation", "manager") else "",
+            )
+            gap = f.gap
+            tree.add_row(
+                label,
+                money(f.quota),
+                money(f.closed_won),
+                money(f.commit),
+                money(f.best_case),
+                money(f.pipeline),
+                money(f.weighted),
+                ratio_text(f.coverage, target=need),
+                ratio_text(f.needed_coverage),
+                Text(
+                    format_money(gap, settings.currency, compact=True),
+                    justify="right",
+                    style="red" if gap is not None and gap > 0 else "green",
+                ),
+                money(node.rep_call),
+                money(node.manager_call),
+                Text(sparkline(node.commit_history), style="cyan"),
+                key=node.key,
+            )
+        errors = {o.key: o.mean_error for o in data.accuracy.by_owner}
+        cal = self.query_one("#rollup-calibration", DataTable)
+        cal.clear()
+        rows = [*data.calibration, calibration_total(data.calibration)]
+        for row in rows:
+            bands = [
+                Text("—" if not b.count else f"{b.won / b.count:.0%}", justify="right")
+                for b in row.bands
+            ]
+            error = data.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
+            cal.add_row(
+                Text(row.label, style="bold" if row.key == "TOTAL" else ""),
+                Text(str(row.deals), justify="right"),
+                Text("—" if row.brier is None else f"{row.brier:.3f}", justify="right"),
+                ratio_text(row.mean_stated, percent=True),
+                ratio_text(row.win_rate, percent=True),
+                Text(
+                    "—" if row.overconfidence is None else f"{row.overconfidence:+.0%}",
+                    justify="right",
+                ),
+                *bands,
+                ratio_text(error, percent=True),
+            )
+
+    def action_period(self, step: int) -> None:
+        self.period = self.period.shift(step)
+        self._load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "rollup-tree":
+            return
+        key = str(event.row_key.value)
+        node = next((n for n in self.nodes if n.key == key), None)
+        if node is None or node.person_id is None:
+            self.dismiss("everyone")
+            return
+        login = key.split(":")[0]
+        self.dismiss(login)
+
+    def action_dismiss_screen(self) -> None:
+        self.dismiss(None)
