@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from .ui_support import open_board, settle
 
@@ -72,14 +73,34 @@ async def rollup(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+def steady(scenario: Scenario) -> Scenario:
+    """The scenario, then time for tables to lay out their columns and rows: a data table
+    draws its rows a refresh after it is filled, and a snapshot must not catch it halfway."""
+
+    async def run(pilot: Pilot[int]) -> None:
+        await scenario(pilot)
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause(0.3)
+        for table in pilot.app.screen.query(DataTable):
+            table.refresh(layout=True)
+        await pilot.pause(0.3)
+
+    return run
+
+
 SCENARIOS: dict[str, Scenario] = {
-    "board": board,
-    "table": table,
-    "deal": deal,
-    "help": help_screen,
-    "review": review_walk,
-    "summary": review_summary,
-    "changes": changes,
-    "rollup": rollup,
+    name: steady(scenario)
+    for name, scenario in {
+        "board": board,
+        "table": table,
+        "deal": deal,
+        "help": help_screen,
+        "review": review_walk,
+        "summary": review_summary,
+        "changes": changes,
+        "rollup": rollup,
+    }.items()
 }
 SIZES = [(80, 24), (160, 48)]
