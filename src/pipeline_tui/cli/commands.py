@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..config import UserConfig
 from ..forecast import GroupBy, Scope, compute_rollup
-from ..periods import PeriodError, parse_period
+from ..periods import Period, PeriodError, parse_period
+from ..services.people import SettingsView
 from ..storage import current_revision, downgrade, head_revision, make_engine, redact_url, upgrade
 from . import CliError, err
 from .output import as_csv, as_json, as_markdown, as_table
@@ -74,30 +75,38 @@ def _progress() -> Progress:
     )
 
 
-def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
+def resolve_scope(
+    engine: Engine, args: argparse.Namespace, user: str | None
+) -> tuple[SettingsView, Period, frozenset[int] | None, int | None]:
+    """Settings, period, owners and pipeline from `--period`, `--owner` and `--pipeline`."""
     from ..services.people import list_pipelines, load_settings, resolve_owner_scope
 
+    settings = load_settings(engine)
+    try:
+        period = parse_period(
+            args.period, today=args.today, fiscal_year_start_month=settings.fiscal_year_start_month
+        )
+    except PeriodError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        owners, _label = resolve_owner_scope(engine, args.owner, me=user)
+    except LookupError as exc:
+        raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
+    pipeline_id = None
+    if args.pipeline:
+        pipelines = list_pipelines(engine)
+        pipeline_id = {name.casefold(): pid for pid, name in pipelines}.get(
+            args.pipeline.casefold()
+        )
+        if pipeline_id is None:
+            known = ", ".join(name for _, name in pipelines)
+            raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
+    return settings, period, owners, pipeline_id
+
+
+def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     with opened(url) as engine:
-        settings = load_settings(engine)
-        try:
-            period = parse_period(
-                args.period,
-                today=args.today,
-                fiscal_year_start_month=settings.fiscal_year_start_month,
-            )
-        except PeriodError as exc:
-            raise CliError(str(exc)) from exc
-        try:
-            owners, _label = resolve_owner_scope(engine, args.owner, me=user)
-        except LookupError as exc:
-            raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
-        pipeline_id = None
-        if args.pipeline:
-            pipelines = {name.casefold(): pid for pid, name in list_pipelines(engine)}
-            pipeline_id = pipelines.get(args.pipeline.casefold())
-            if pipeline_id is None:
-                known = ", ".join(name for _, name in list_pipelines(engine))
-                raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
+        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
         with engine.connect() as conn:
             rollup = compute_rollup(
                 conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today

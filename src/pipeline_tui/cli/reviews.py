@@ -15,7 +15,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from ..money import format_money
-from ..periods import Period, PeriodError, parse_period
+from ..periods import Period
 from . import CliError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -103,43 +103,14 @@ def run_review(url: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve(
-    engine: Engine, args: argparse.Namespace, user: str | None
-) -> tuple[Any, Period, frozenset[int] | None, int | None]:
-    """Settings, period, owners and pipeline, as `report` reads them."""
-    from ..services.people import list_pipelines, load_settings, resolve_owner_scope
-
-    settings = load_settings(engine)
-    try:
-        period = parse_period(
-            args.period, today=args.today, fiscal_year_start_month=settings.fiscal_year_start_month
-        )
-    except PeriodError as exc:
-        raise CliError(str(exc)) from exc
-    try:
-        owners, _label = resolve_owner_scope(engine, args.owner, me=user)
-    except LookupError as exc:
-        raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
-    pipeline_id = None
-    if args.pipeline:
-        pipelines = list_pipelines(engine)
-        pipeline_id = {name.casefold(): pid for pid, name in pipelines}.get(
-            args.pipeline.casefold()
-        )
-        if pipeline_id is None:
-            known = ", ".join(name for _, name in pipelines)
-            raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
-    return settings, period, owners, pipeline_id
-
-
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..forecast import Scope
     from ..forecast.waterfall import WaterfallError, waterfall
     from ..forecast.waterfall_text import waterfall_markdown
-    from .commands import opened
+    from .commands import opened, resolve_scope
 
     with opened(url) as engine:
-        settings, period, owners, pipeline_id = _resolve(engine, args, user)
+        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
         scope = Scope(owners, pipeline_id)
         since = _since(engine, args.since, period, scope)
         try:
@@ -225,13 +196,13 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
     top-level "calibration" key; the others are unchanged)."""
     from ..forecast import GroupBy, Scope, compute_rollup
     from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened
+    from .commands import opened, resolve_scope
     from .output import as_json, as_markdown, as_table
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
     with opened(url) as engine:
-        settings, period, owners, pipeline_id = _resolve(engine, args, user)
+        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
         today = args.today or date.today()
         with engine.connect() as conn:
             rollup = compute_rollup(
