@@ -68,6 +68,9 @@ async def test_a_whole_meeting(
         await pilot.press("d", "ctrl+u", *"next-quarter", "enter")
         await settle(pilot)
         assert deal_row(db, deal_id)["close_date"] == "2027-03-31"
+        await pilot.press("p")  # slips a quarter more, in one key
+        await settle(pilot)
+        assert deal_row(db, deal_id)["close_date"] == "2027-06-30"
         await pilot.press("m", *"best 35k champion left", "enter")
         await settle(pilot)
         await pilot.press("f", *"Find a new champion @vp due:+1w", "enter")

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
+from ...periods import quarter_containing
 from ...reviews import (
     ReviewedDeal,
     ReviewError,
@@ -114,6 +115,7 @@ class ReviewScreen(DealEditing):
         Binding("M", "cycle_judgment", "Mgr category", show=False, id="review.cycle_judgment"),
         Binding("m", "judgment", "Judgment", id="review.judgment"),
         Binding("f", "action_item", "Action", id="review.action_item"),
+        Binding("p", "push", "Push a quarter", show=False, id="review.push"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
         *EDIT_BINDINGS,
@@ -319,6 +321,18 @@ class ReviewScreen(DealEditing):
     def action_skip(self) -> None:
         index = self.state.current_index
         self._go(min(index + 1, self.state.total - 1), "skipped")
+
+    def action_push(self) -> None:
+        """The most common forecast call, "it slips", in one key: close at the end of the
+        following quarter."""
+        r = self.reviewed
+        if r is None:
+            return
+        ws = self.pipeline_app.workspace
+        fy = ws.settings.fiscal_year_start_month
+        quarter = quarter_containing(r.deal.close_date or ws.today(), fy).shift(1)
+        assert quarter.end is not None
+        self._queue("set_close_date", quarter.end, fiscal_year_start_month=fy)
 
     def action_cycle_judgment(self) -> None:
         r = self.reviewed
