@@ -72,6 +72,11 @@ async def test_fetches_stay_bounded_by_the_window(
             await pilot.press("G")
             await settle(pilot)
             assert column.first_row + len(column.cards) == column.stage.count
+            await pilot.press("g")
+            await settle(pilot)
+            assert column.first_row == 0 and column.deal_list.highlighted == 0
+            await pilot.press("G")
+            await settle(pilot)
             await pilot.press("t")
             await settle(pilot)
             await pilot.press("G")
