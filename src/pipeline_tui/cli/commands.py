@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..config import UserConfig
-from ..forecast import GroupBy, Scope, compute_rollup
+from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..periods import Period, PeriodError, parse_period
 from ..services.people import SettingsView
 from ..storage import current_revision, downgrade, head_revision, make_engine, redact_url, upgrade
@@ -119,15 +119,20 @@ def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     elif args.format == "markdown":
         print(as_markdown(rollup), end="")
     else:
-        out.print(
-            as_table(
-                rollup,
-                coverage_target=settings.coverage_target,
-                win_rate_target=settings.win_rate_target,
-                compact=out.width < 150,
-            )
-        )
+        print_rollup_table(rollup, settings)
     return 0
+
+
+def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
+    """The roll-up as a rich table, compact money when the terminal is narrow."""
+    out.print(
+        as_table(
+            rollup,
+            coverage_target=settings.coverage_target,
+            win_rate_target=settings.win_rate_target,
+            compact=out.width < 150,
+        )
+    )
 
 
 def run_db(url: str, action: str, revision: str | None) -> int:

@@ -196,8 +196,8 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
     top-level "calibration" key; the others are unchanged)."""
     from ..forecast import GroupBy, Scope, compute_rollup
     from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened, resolve_scope
-    from .output import as_json, as_markdown, as_table
+    from .commands import opened, print_rollup_table, resolve_scope
+    from .output import as_json, as_markdown
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
@@ -218,14 +218,7 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
     elif args.format == "markdown":
         print(as_markdown(rollup) + "\n" + calibration_markdown(report, settings.currency), end="")
     else:
-        out.print(
-            as_table(
-                rollup,
-                coverage_target=settings.coverage_target,
-                win_rate_target=settings.win_rate_target,
-                compact=out.width < 150,
-            )
-        )
+        print_rollup_table(rollup, settings)
         out.print(_calibration_tables(report))
     return 0
 

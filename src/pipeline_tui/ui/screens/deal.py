@@ -78,9 +78,6 @@ class DealScreen(DealEditing):
     def selected_deal(self) -> DealCard | None:
         return self.card
 
-    def show_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
-
     def after_edit(self, result: EditResult | None) -> None:
         if result is not None:
             self.card = result.deal

@@ -13,9 +13,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Static
 
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
@@ -112,7 +114,10 @@ class DealEditing(Screen[Any]):
         return self.query_one(Prompt)
 
     def show_status(self, text: str, *, error: bool = False) -> None:
-        raise NotImplementedError
+        """The one-line message above the footer; every editing screen has `#status`."""
+        status = self.query_one("#status", Static)
+        status.update(Text(text, style="bold red" if error else ""))
+        status.set_class(error, "error")
 
     def after_edit(self, result: EditResult | None) -> None:
         raise NotImplementedError

@@ -113,11 +113,6 @@ class MainScreen(ReviewFlow):
                     return card
         return None
 
-    def show_status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#status", Static)
-        status.update(Text(text, style="bold red" if error else ""))
-        status.set_class(error, "error")
-
     def _show_context(self) -> None:
         ws, st = self.pipeline_app.workspace, self.state
         pipeline = dict(ws.pipelines).get(st.pipeline_id, "?")

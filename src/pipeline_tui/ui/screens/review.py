@@ -288,9 +288,6 @@ class ReviewScreen(DealEditing):
     def selected_deal(self) -> DealCard | None:
         return self.reviewed.deal if self.reviewed else None
 
-    def show_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
-
     def after_edit(self, result: EditResult | None) -> None:
         self._load(None)
 
