@@ -14,6 +14,8 @@ from typing import Any
 
 from platformdirs import user_config_path, user_data_path
 
+from .errors import InputError
+
 APP_NAME = "pipeline-tui"
 DB_ENV = "PIPELINE_TUI_DB"
 CONFIG_ENV = "PIPELINE_TUI_CONFIG"
@@ -97,7 +99,7 @@ class UserConfig:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     pass
 
 

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from dateutil.parser import isoparse, isoparser, parserinfo
 from dateutil.relativedelta import relativedelta
 
+from .errors import InputError
 from .money import CENT, CURRENCY_SYMBOLS
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class ParseError(ValueError):
+class ParseError(InputError):
     """Input that none of the accepted forms match.
 
     `value` is the raw input and `accepted` a human-readable list of forms that would

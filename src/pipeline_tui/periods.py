@@ -14,13 +14,15 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from .errors import InputError
+
 ACCEPTED = (
     "2026Q4, 2026-11, FY2027, this-quarter, next-quarter, last-quarter, "
     "this-month, next-month, last-month, this-year, next-year, last-year or all"
 )
 
 
-class PeriodError(ValueError):
+class PeriodError(InputError):
     def __init__(self, value: str, reason: str = "") -> None:
         self.value = value
         detail = f" ({reason})" if reason else ""

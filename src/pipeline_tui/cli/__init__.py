@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..config import DB_ENV, ConfigError, UserConfig, data_dir, database_url
+from ..errors import InputError
 
 USER_ENV = "PIPELINE_TUI_USER"
 DEMO_DEALS = 5_000
@@ -19,7 +20,7 @@ DEMO_DEALS = 5_000
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class CliError(Exception):
+class CliError(InputError):
     """A problem with what was asked for: shown as one line, exit status 2."""
 
 

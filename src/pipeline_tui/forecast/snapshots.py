@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, insert, literal, select
 
+from ..errors import NotFoundError
 from ..models import (
     ForecastSnapshot,
     Settings,
@@ -37,7 +38,7 @@ SNAPSHOT_DEAL_TABLE = table_of(SnapshotDeal)
 SNAPSHOT, ROW = SNAPSHOT_TABLE.c, ROW_TABLE.c
 
 
-class SnapshotNotFoundError(LookupError):
+class SnapshotNotFoundError(NotFoundError):
     def __init__(self, snapshot_id: int) -> None:
         self.snapshot_id = snapshot_id
         super().__init__(f"There is no forecast snapshot with id {snapshot_id}.")

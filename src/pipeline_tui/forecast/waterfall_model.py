@@ -9,13 +9,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from ..errors import InputError
 from ..money import from_minor
 from ..periods import Period
 from .history import DealState
 from .metrics import ZERO, money_text
 
 
-class WaterfallError(ValueError):
+class WaterfallError(InputError):
     """A waterfall that can't be drawn as asked (shown to the user as it is)."""
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from ..errors import ConflictError, InputError
+
 KINDS = ("deals", "users", "quotas")
 FORMATS = ("auto", "salesforce", "hubspot", "pipedrive", "csv")
 PREVIEW_ROWS = 5
@@ -49,7 +51,7 @@ class Problem:
         return f"{where}:{quoted} {self.reason}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(InputError):
     """Nothing was written. The message is meant to be shown as it is."""
 
 
@@ -66,7 +68,7 @@ class RowsRejected(ImportFailed):
         self.unit = unit
 
 
-class ImportConflict(ImportFailed):
+class ImportConflict(ImportFailed, ConflictError):
     """The database changed under the import (someone edited a deal meanwhile)."""
 
 

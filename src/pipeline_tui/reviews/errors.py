@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ..errors import InputError, NotFoundError
 
-class ReviewError(ValueError):
+
+class ReviewError(InputError):
     """A request about a review that was refused before anything was written."""
 
 
-class ReviewNotFoundError(ReviewError, LookupError):
+class ReviewNotFoundError(ReviewError, NotFoundError):
     def __init__(self, review_id: int) -> None:
         self.review_id = review_id
         super().__init__(f"There is no review with id {review_id}.")

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
+from ..errors import InputError
 from ..models import (
     Account,
     Deal,
@@ -84,7 +85,7 @@ class SeedSummary:
     reviews: int = 0
 
 
-class SeedError(Exception):
+class SeedError(InputError):
     """The database can't take demo data, for example because it already has deals."""
 
 

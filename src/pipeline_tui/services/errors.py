@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ..errors import ConflictError, InputError, NotFoundError
 
-class EditError(ValueError):
+
+class EditError(InputError):
     """An edit that was refused before anything was written."""
 
 
-class StaleDealError(EditError):
+class StaleDealError(EditError, ConflictError):
     """The deal's version moved on since the caller read it; nothing was written.
 
     A subclass of `EditError` so a UI that only shows edit errors still shows this one,
@@ -19,7 +21,7 @@ class StaleDealError(EditError):
         super().__init__("This deal was changed by someone else; it has been reloaded.")
 
 
-class DealNotFoundError(EditError, LookupError):
+class DealNotFoundError(EditError, NotFoundError):
     """No deal has this id (a bad id is bad input to an edit and a failed lookup to a read)."""
 
     def __init__(self, deal_id: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..errors import PipelineError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
@@ -27,7 +28,7 @@ from .people import SettingsView, list_pipelines, load_settings
 from .undo import UndoStack
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(PipelineError):
     """Something the person must fix before the app can start (shown, then exit)."""
 
 

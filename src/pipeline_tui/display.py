@@ -1,0 +1,64 @@
+"""Data as display text: the one way anything typed or imported reaches a screen.
+
+Names, notes, stages and every other string that came from a person or a file are shown
+literally. They are never parsed as Rich or Textual markup (a deal named `[@click=app.quit]`
+is just a name), and their control characters (ESC, BEL, C1 codes, bidi overrides) are
+never written to the terminal: each is replaced by a visible stand-in, so a name that
+carries an escape sequence looks odd instead of clearing the screen or setting the title.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+# C0 (but tab and newline, handled below), DEL, C1, and the bidi embeddings, overrides and
+# isolates that reorder what follows them (the "Trojan Source" characters), plus U+2028/9.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+_REPLACEMENT = "\ufffd"
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, ␇ for BEL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return _REPLACEMENT
+
+
+def clean(value: object, *, multiline: bool = False) -> str:
+    """`value` as plain text that is safe to write to a terminal.
+
+    One-line text (the default) has its line breaks and tabs turned into spaces; multi-line
+    text (notes) keeps newlines and turns tabs into spaces.
+    """
+    text = "" if value is None else str(value)
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    text = text.replace("\t", " ")
+    if not multiline:
+        text = text.replace("\n", " ")
+    return _UNSAFE.sub(_stand_in, text)
+
+
+def has_unsafe(text: str) -> bool:
+    """True when `text` holds a character `clean` would replace (besides tab and newline)."""
+    return _UNSAFE.search(text.replace("\r\n", "\n")) is not None
+
+
+def display_text(value: object, style: str = "", *, multiline: bool = False) -> Text:
+    """`value` as a Rich `Text`: literal (never markup), cleaned, optionally styled."""
+    return Text(clean(value, multiline=multiline), style=style)
+
+
+def join(*parts: Text | str) -> Text:
+    """Parts joined into one `Text`; plain `str` parts are data and are cleaned, not parsed."""
+    text = Text()
+    for part in parts:
+        text.append(part if isinstance(part, Text) else clean(part))
+    return text
