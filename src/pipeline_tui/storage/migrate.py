@@ -75,6 +75,13 @@ def check_ours(connection: Connection, shown: str) -> str | None:
         revision = MigrationContext.configure(connection).get_current_revision()
     except CommandError:  # several rows in alembic_version: not a history of ours
         revision = "(several)"
+    refuse_foreign(shown, tables, revision)
+    return revision
+
+
+def refuse_foreign(shown: str, tables: set[str], revision: str | None) -> None:
+    """Raises `ForeignDatabase` unless the tables and revision are an empty database's or
+    a pipeline-tui schema's."""
     others = sorted(tables - {VERSION_TABLE})
     if revision is None and others:
         listed = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
@@ -87,7 +94,6 @@ def check_ours(connection: Connection, shown: str) -> str | None:
             f"{shown} has schema revision '{revision}', which is not pipeline-tui's "
             "(another app's database, or one from a newer pipeline-tui); nothing was changed"
         )
-    return revision
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -10,6 +10,7 @@ with a driver message, and opening someone's half-written file would be worse.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,6 +128,42 @@ def check_sqlite_file(path: Path) -> None:
         raise StorageError(f"Can't read {path}: {exc.strerror or exc}") from None
     if header and header != SQLITE_HEADER:
         raise StorageError(f"{path} is not a SQLite database")
+    if header:
+        _refuse_foreign_file(path)
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuses another application's SQLite file before our connection setup touches it
+    (switching it to WAL would already be a change), looking through a read-only handle.
+
+    When the file can't be read that way (locked, say), the same check still runs on the
+    real connection before any migration (`migrate.check_ours`).
+    """
+    from .migrate import refuse_foreign
+
+    try:
+        peek = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, ValueError):
+        return
+    try:
+        tables = {
+            row[0]
+            for row in peek.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%'"
+                " ESCAPE '~'"
+            )
+        }
+        versions = (
+            [str(row[0]) for row in peek.execute("SELECT version_num FROM alembic_version")]
+            if "alembic_version" in tables
+            else []
+        )
+    except sqlite3.Error:
+        return
+    finally:
+        peek.close()
+    revision = versions[0] if len(versions) == 1 else "(several)" if versions else None
+    refuse_foreign(str(path), tables, revision)
 
 
 def database_exists(url: str) -> bool:
