@@ -21,7 +21,15 @@ from ..errors import InputError, PipelineError, redact, user_message
 USER_ENV = "PIPELINE_TUI_USER"
 DEMO_DEALS = 5_000
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class CliConsole(Console):
+    """A rich console that lets a closed pipe reach `main` (rich would exit 1 by itself)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+err = CliConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CliError(InputError):

@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from sqlalchemy import Engine
@@ -31,10 +30,10 @@ from ..storage import (
     redact_url,
     upgrade,
 )
-from . import CliError, err
+from . import CliConsole, CliError, err
 from .output import as_csv, as_json, as_markdown, as_table
 
-out = Console(highlight=False, soft_wrap=True)
+out = CliConsole(highlight=False, soft_wrap=True)
 
 
 @contextmanager
