@@ -22,6 +22,7 @@ from ..services.people import SettingsView
 from ..storage import (
     current_revision,
     database_exists,
+    display_url,
     downgrade,
     faults_as_errors,
     head_revision,
@@ -44,7 +45,7 @@ def opened(url: str, *, migrate: bool = True, create: bool = False) -> Iterator[
     a mistyped `--db` must not leave an empty database behind.
     """
     if not create and not database_exists(url) and url != default_database_url():
-        shown = redact_url(url).removeprefix("sqlite:///")
+        shown = display_url(url)
         raise NotFoundError(
             f"No database at {shown}; create one with `pipeline-tui db init {shown}`"
         )

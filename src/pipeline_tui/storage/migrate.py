@@ -24,7 +24,8 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.pool import StaticPool
 
-from ..errors import InputError, StorageError, redact
+from ..errors import InputError, StorageError
+from .opening import display_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
@@ -62,10 +63,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def display_name(engine: Engine) -> str:
     """How a message names the database: the file, or the URL without its password."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database:
-        return url.database
-    return redact(url.render_as_string(hide_password=True))
+    return display_url(engine.url)
 
 
 def check_ours(connection: Connection, shown: str) -> str | None:

@@ -35,6 +35,18 @@ def redact_url(url: str) -> str:
     return redact(shown)
 
 
+def display_url(url: str | URL) -> str:
+    """How a message names a database: the SQLite file, or the server URL with neither
+    password nor parameters (which are noise in a message, and may carry the password)."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return redact_url(str(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return redact(parsed.set(query={}).render_as_string(hide_password=True))
+
+
 def url_secrets(url: str) -> tuple[str, ...]:
     """Every spelling of a password the URL or the environment gives the driver."""
     found: list[str] = []
@@ -192,4 +204,4 @@ def faults_as_errors(url: str) -> Iterator[None]:
         original = exc.orig if exc.orig is not None else exc
         lines = str(original).strip().splitlines()
         reason = redact(lines[0].strip(), url_secrets(url)) if lines else type(original).__name__
-        raise StorageError(f"Database {redact_url(url)}: {reason}") from None
+        raise StorageError(f"Database {display_url(url)}: {reason}") from None
