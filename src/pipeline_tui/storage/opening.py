@@ -126,7 +126,10 @@ def check_sqlite_file(path: Path) -> None:
     first use.
     """
     if path == default_database_path().expanduser().resolve():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Can't create {path.parent}: {exc.strerror or exc}") from None
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a database file")
     if not path.parent.is_dir():
