@@ -152,7 +152,7 @@ def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
 
 
 def run_db(url: str, args: argparse.Namespace) -> int:
-    shown = redact_url(url)
+    shown = display_url(url)
     if args.db_command == "init":
         return run_db_init(url)
     with opened(url, migrate=False) as engine:
@@ -174,7 +174,7 @@ def run_db(url: str, args: argparse.Namespace) -> int:
 def run_db_init(url: str) -> int:
     """A new database at the newest schema; an existing one of ours is only brought up to
     date, and anything else is refused (`upgrade` checks)."""
-    shown = redact_url(url)
+    shown = display_url(url)
     existed = database_exists(url)
     with opened(url, migrate=False, create=True) as engine:
         before = current_revision(engine)
