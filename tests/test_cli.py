@@ -184,14 +184,18 @@ def test_password_is_never_printed(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_db_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "fresh.db")
+    code, _, err = run(capsys, "db", "current", "--db", db)
+    assert code == 2 and "No database at" in err and not Path(db).exists()
+    code, out, _ = run(capsys, "db", "init", db)
+    assert code == 0 and f"Created {db} (revision {head_revision()})" in out
+    code, out, _ = run(capsys, "db", "downgrade", "base", "--db", db, "--yes")
+    assert code == 0 and "-> base" in out
     code, out, _ = run(capsys, "db", "current", "--db", db)
     assert code == 0 and "none (empty)" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
     assert code == 0 and f"base -> {head_revision()}" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
     assert "already at revision" in out
-    code, out, _ = run(capsys, "db", "downgrade", "base", "--db", db)
-    assert code == 0 and "-> base" in out
 
 
 def test_database_url_from_environment(
@@ -199,5 +203,5 @@ def test_database_url_from_environment(
 ) -> None:
     db = tmp_path / "from-env.db"
     monkeypatch.setenv("PIPELINE_TUI_DB", str(db))
-    code, out, _ = run(capsys, "db", "upgrade")
+    code, out, _ = run(capsys, "db", "init")
     assert code == 0 and db.exists() and str(db) in out

@@ -40,15 +40,27 @@ def default_database_path() -> Path:
 def database_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from `--db`, then `PIPELINE_TUI_DB`, then the default file.
 
-    A value with `://` is a URL; anything else is a path to a SQLite file.
+    A value with `://` is a URL; anything else is a path to a SQLite file. An empty `--db`
+    is a mistake, not a request for the default (an empty environment variable is unset,
+    as the shell convention goes).
     """
-    value = db or os.environ.get(DB_ENV) or str(default_database_path())
+    if db is not None and not db.strip():
+        raise ConfigError("No database given: --db is empty; give a SQLite file or a URL")
+    value = db or os.environ.get(DB_ENV, "").strip() or str(default_database_path())
     if "://" in value:
         if value.startswith(("postgresql://", "postgres://")):
             # psycopg 3 is the driver we ship; plain URLs would ask for psycopg2.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
+    try:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    except (ValueError, OSError, RuntimeError) as exc:  # a NUL byte, an unknown ~user, a loop
+        raise ConfigError(f"Can't use {value!r} as a database path: {exc}") from None
+
+
+def default_database_url() -> str:
+    """The app's own database in the user data folder, created on first use."""
+    return f"sqlite:///{default_database_path().expanduser().resolve()}"
 
 
 @dataclass

@@ -22,6 +22,22 @@ ACCEPTED = (
 )
 
 
+# Far enough inside what `date` can hold that a period, or its neighbour on either side,
+# never overflows: year 0 and year 10000 are typos, not forecasts.
+FIRST_YEAR = 1900
+LAST_YEAR = 9998
+
+
+def check_day(day: date, what: str = "date") -> date:
+    """`day`, if it is in the years the app works with; a one-line `InputError` if not."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(
+            f"The {what} {day.isoformat()} is out of range: use a year from {FIRST_YEAR} "
+            f"to {LAST_YEAR}"
+        )
+    return day
+
+
 class PeriodError(InputError):
     def __init__(self, value: str, reason: str = "") -> None:
         self.value = value
@@ -124,12 +140,17 @@ def parse_period(
     text: str, *, today: date | None = None, fiscal_year_start_month: int = 1
 ) -> Period:
     """`2026Q4`, `Q4-2026`, `2026-11`, `FY2027`, `FY27`, `this-quarter`, `all`, ..."""
+    day = check_day(today or date.today(), "day given as today")
     try:
-        return _parse_period(text, today or date.today(), fiscal_year_start_month)
+        period = _parse_period(text, day, fiscal_year_start_month)
     except PeriodError:
         raise
     except (ValueError, OverflowError) as exc:  # a year such as 0000 that dates can't hold
         raise PeriodError(text, "out of range") from exc
+    for bound in (period.start, period.end):
+        if bound is not None and not FIRST_YEAR <= bound.year <= LAST_YEAR:
+            raise PeriodError(text, f"out of range: years {FIRST_YEAR} to {LAST_YEAR}")
+    return period
 
 
 def _parse_period(text: str, today: date, fiscal_year_start_month: int) -> Period:

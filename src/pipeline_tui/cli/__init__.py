@@ -3,36 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import date
+from typing import NoReturn
 
 from rich.console import Console
+from rich.text import Text
 
 from .. import __version__
-from ..config import DB_ENV, ConfigError, UserConfig, data_dir, database_url
-from ..errors import InputError
+from ..config import DB_ENV, UserConfig, data_dir, database_url
+from ..errors import InputError, PipelineError, redact, user_message
 
 USER_ENV = "PIPELINE_TUI_USER"
 DEMO_DEALS = 5_000
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class CliConsole(Console):
+    """A rich console that lets a closed pipe reach `main` (rich would exit 1 by itself)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+err = CliConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CliError(InputError):
     """A problem with what was asked for: shown as one line, exit status 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line like every other error (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
         metavar="URL_OR_PATH",
         help=f"SQLite file or SQLAlchemy URL (default: ${DB_ENV}, then the user data folder)",
     )
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = Parser(
         prog="pipeline-tui",
         description="Keyboard-first sales pipeline and forecast review.",
         parents=[common],
@@ -72,9 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    init = db_sub.add_parser("init", parents=[common], help="create a new, empty database")
+    init.add_argument("path", nargs="?", metavar="PATH_OR_URL", help="default: --db")
     db_sub.add_parser("upgrade", parents=[common], help="apply every pending migration")
     down = db_sub.add_parser("downgrade", parents=[common], help="step the schema back")
     down.add_argument("revision", help="a revision id, -1, or base")
+    down.add_argument("--yes", action="store_true", help="drop tables without asking")
     db_sub.add_parser("current", parents=[common], help="show the database and its revision")
 
     from .importing import add_parsers as add_import_parsers
@@ -98,63 +120,107 @@ def _positive_int(text: str) -> int:
 
 
 def _iso_date(text: str) -> date:
+    from ..periods import check_day
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-26") from None
+    try:
+        return check_day(day)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Runs the command; any `PipelineError` is one line on stderr and exit status 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        config = UserConfig.load()
-        url = database_url(getattr(args, "db", None) or config.database)
-        user = getattr(args, "user", None) or os.environ.get(USER_ENV) or config.user
-        if args.command == "seed":
-            from .commands import run_seed
-
-            return run_seed(url, deals=args.deals, seed=args.seed, today=args.today)
-        if args.command == "report" and args.calibration:
-            from .reviews import run_report_calibration
-
-            return run_report_calibration(url, args, user=user)
-        if args.command == "report":
-            from .commands import run_report
-
-            return run_report(url, args, user=user)
-        if args.command == "db":
-            from .commands import run_db
-
-            return run_db(url, args.db_command, getattr(args, "revision", None))
-        if args.command == "review":
-            from .reviews import run_review
-
-            return run_review(url, args)
-        if args.command == "changes":
-            from .reviews import run_changes
-
-            return run_changes(url, args, user=user)
-        if args.command == "import":
-            from .importing import run_import
-
-            return run_import(url, args, user=user)
-        if args.command == "export":
-            from .importing import run_export
-
-            return run_export(url, args)
-        if args.demo:
-            from .commands import make_demo_database
-
-            url = make_demo_database(data_dir() / "demo.db")
-        from .commands import run_app
-
-        return run_app(url, user=user, config=config)
-    except (CliError, ConfigError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows up here rather than at exit
+        return code
+    except PipelineError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), user_message(exc, _secrets(argv))))
         return 2
+    except BrokenPipeError:
+        return _closed_pipe()
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except Exception:  # a bug: its traceback helps, its database password must not leak
+        sys.stderr.write(redact(traceback.format_exc(), _secrets(argv)))
+        return 1
+
+
+def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
+    """The passwords any database URL we might have been given carries."""
+    from ..storage import url_secrets
+
+    candidates = [arg.split("=", 1)[-1] if arg.startswith("--") else arg for arg in argv]
+    candidates.append(os.environ.get(DB_ENV, ""))
+    with contextlib.suppress(PipelineError):  # a broken config file has no URL to hide
+        candidates.append(UserConfig.load().database or "")
+    return tuple(s for c in candidates if "://" in c for s in url_secrets(c)) + url_secrets("")
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`export | head`): stop quietly, as other tools do."""
+    try:
+        # Python flushes stdout once more at exit; point it where that can't fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    config = UserConfig.load()
+    given = getattr(args, "db", None)
+    if args.command == "db" and getattr(args, "path", None) is not None:
+        given = args.path
+    url = database_url(config.database if given is None else given)
+    user = getattr(args, "user", None) or os.environ.get(USER_ENV) or config.user
+    if args.command == "seed":
+        from .commands import run_seed
+
+        return run_seed(url, deals=args.deals, seed=args.seed, today=args.today)
+    if args.command == "report" and args.calibration:
+        from .reviews import run_report_calibration
+
+        return run_report_calibration(url, args, user=user)
+    if args.command == "report":
+        from .commands import run_report
+
+        return run_report(url, args, user=user)
+    if args.command == "db":
+        from .commands import run_db
+
+        return run_db(url, args)
+    if args.command == "review":
+        from .reviews import run_review
+
+        return run_review(url, args)
+    if args.command == "changes":
+        from .reviews import run_changes
+
+        return run_changes(url, args, user=user)
+    if args.command == "import":
+        from .importing import run_import
+
+        return run_import(url, args, user=user)
+    if args.command == "export":
+        from .importing import run_export
+
+        return run_export(url, args)
+    if args.demo:
+        from .commands import make_demo_database
+
+        url = make_demo_database(data_dir() / "demo.db")
+    from .commands import run_app
+
+    return run_app(url, user=user, config=config)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,42 +3,58 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ..config import UserConfig
+from ..config import UserConfig, default_database_url
+from ..errors import NotFoundError
 from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..periods import Period, PeriodError, parse_period
 from ..services.people import SettingsView
-from ..storage import current_revision, downgrade, head_revision, make_engine, redact_url, upgrade
-from . import CliError, err
+from ..storage import (
+    current_revision,
+    database_exists,
+    display_url,
+    downgrade,
+    faults_as_errors,
+    head_revision,
+    make_engine,
+    plan_downgrade,
+    redact_url,
+    upgrade,
+)
+from . import CliConsole, CliError, err
 from .output import as_csv, as_json, as_markdown, as_table
 
-out = Console(highlight=False, soft_wrap=True)
+out = CliConsole(highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def opened(url: str, *, migrate: bool = True) -> Iterator[Engine]:
-    """An engine on the database, migrated, with connection trouble turned into one line."""
+def opened(url: str, *, migrate: bool = True, create: bool = False) -> Iterator[Engine]:
+    """An engine on the database, migrated, with database faults turned into one line.
+
+    An explicit database must exist unless the command exists to make one (`create`):
+    a mistyped `--db` must not leave an empty database behind.
+    """
+    if not create and not database_exists(url) and url != default_database_url():
+        shown = display_url(url)
+        raise NotFoundError(
+            f"No database at {shown}; create one with `pipeline-tui db init {shown}`"
+        )
+    engine = make_engine(url)
     try:
-        engine = make_engine(url)
-    except (SQLAlchemyError, ValueError, OSError) as exc:
-        raise CliError(f"can't open database {redact_url(url)}: {exc}") from exc
-    try:
-        if migrate:
-            upgrade(engine)
-        yield engine
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise CliError(f"database {redact_url(url)}: {reason}") from exc
+        with faults_as_errors(url):
+            if migrate:
+                upgrade(engine)
+            yield engine
     finally:
         engine.dispose()
 
@@ -46,7 +62,7 @@ def opened(url: str, *, migrate: bool = True) -> Iterator[Engine]:
 def run_seed(url: str, *, deals: int, seed: int, today: date | None) -> int:
     from ..seed import SeedError, seed_demo
 
-    with opened(url) as engine, _progress() as progress:
+    with opened(url, create=True) as engine, _progress() as progress:
         task = progress.add_task("Seeding deals", total=deals)
 
         def report(done: int, total: int) -> None:
@@ -135,21 +151,65 @@ def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
     )
 
 
-def run_db(url: str, action: str, revision: str | None) -> int:
+def run_db(url: str, args: argparse.Namespace) -> int:
+    shown = display_url(url)
+    if args.db_command == "init":
+        return run_db_init(url)
     with opened(url, migrate=False) as engine:
+        if args.db_command == "downgrade":
+            return run_downgrade(engine, shown, args.revision, yes=args.yes)
         before = current_revision(engine)
-        if action == "upgrade":
+        if args.db_command == "upgrade":
             upgrade(engine)
-        elif action == "downgrade":
-            downgrade(engine, revision or "-1")
         after = current_revision(engine)
-    shown = redact_url(url)
-    if action == "current":
-        out.print(f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}")
+    if args.db_command == "current":
+        out.print(Text(f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}"))
     elif before == after:
-        out.print(f"{shown}: already at revision {after or 'base'}")
+        out.print(Text(f"{shown}: already at revision {after or 'base'}"))
     else:
-        out.print(f"{shown}: {before or 'base'} -> {after or 'base'}")
+        out.print(Text(f"{shown}: {before or 'base'} -> {after or 'base'}"))
+    return 0
+
+
+def run_db_init(url: str) -> int:
+    """A new database at the newest schema; an existing one of ours is only brought up to
+    date, and anything else is refused (`upgrade` checks)."""
+    shown = display_url(url)
+    existed = database_exists(url)
+    with opened(url, migrate=False, create=True) as engine:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    if not existed:
+        out.print(Text(f"Created {shown} (revision {after})"))
+    elif before == after:
+        out.print(Text(f"{shown} is already a pipeline-tui database (revision {after})"))
+    else:
+        out.print(Text(f"{shown}: {before or 'base'} -> {after}"))
+    return 0
+
+
+def run_downgrade(engine: Engine, shown: str, revision: str, *, yes: bool) -> int:
+    """Says what the downgrade drops and asks, unless `--yes`; without a terminal to ask
+    on, refuses."""
+    plan = plan_downgrade(engine, revision)
+    if plan.target == plan.current:
+        out.print(Text(f"{shown}: already at revision {plan.current or 'base'}"))
+        return 0
+    step = f"{shown}: {plan.current or 'base'} -> {plan.target or 'base'}"
+    if plan.drops_anything and not yes:
+        question = f"Downgrading {step} drops {plan.describe()}"
+        if not sys.stdin.isatty():
+            raise CliError(f"{question}; run again with --yes to do it")
+        err.print(Text(question + "."))
+        try:
+            answer = input("Drop them? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in {"y", "yes"}:
+            raise CliError("Downgrade cancelled; nothing was changed")
+    downgrade(engine, plan.target or "base")
+    out.print(Text(step))
     return 0
 
 
@@ -157,10 +217,11 @@ def make_demo_database(path: Path) -> str:
     """A new demo database in the data folder, replacing the last one."""
     from ..seed import seed_demo
 
+    path.parent.mkdir(parents=True, exist_ok=True)  # the app's own data folder
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    with opened(url) as engine:
+    with opened(url, create=True) as engine:
         seed_demo(engine, deals=5_000, seed=42)
     return url
 

@@ -88,7 +88,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             skip_invalid=args.skip_invalid,
             user=user,
         )
-        with opened(url) as engine:
+        with opened(url, create=True) as engine:
             if args.dry_run:
                 report = dry_run(engine, args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
 
 from ..config import database_url
+from .opening import check_sqlite_file, parse_url, redact_url, sqlite_path
 
-
-def redact_url(url: str) -> str:
-    """The URL as it may be shown to a person: never with its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown without anything after the scheme
-        return url.split("://", 1)[0] + "://…"
+__all__ = ["make_engine", "open_database", "redact_url"]
 
 
 def make_engine(url: str | None = None) -> Engine:
-    url = url or database_url()
-    parsed = make_url(url)
+    """An engine on a database we support; refuses, without creating anything, a SQLite
+    path in a missing folder or a file that isn't SQLite (see `opening`)."""
+    parsed = parse_url(url or database_url())
+    path = sqlite_path(parsed)
+    if path is not None:
+        check_sqlite_file(path)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
