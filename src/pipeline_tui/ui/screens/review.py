@@ -26,6 +26,7 @@ from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    ReviewConflict,
     ReviewedDeal,
     ReviewError,
     ReviewForecast,
@@ -341,7 +342,7 @@ class ReviewScreen(DealEditing):
             if current in MANAGER_CYCLE
             else "commit"
         )
-        self._judge(r.deal.id, following, None, None)
+        self._judge(r, following, None, None)
 
     def action_judgment(self) -> None:
         r = self.reviewed
@@ -353,16 +354,33 @@ class ReviewScreen(DealEditing):
                 category, amount, note = parse_judgment(text)
             except ValueError as exc:
                 return str(exc)
-            self._judge(r.deal.id, category, amount, note)
+            self._judge(r, category, amount, note)
             return None
 
         self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
 
     @work(thread=True, group="edit")
-    def _judge(self, deal_id: int, category: str, amount: Decimal | None, note: str | None) -> None:
+    def _judge(
+        self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
+    ) -> None:
+        """Records the call made on `seen`, the deal and judgment as shown when it was made."""
         ws = self.pipeline_app.workspace
         try:
-            record_judgment(ws.engine, self.state.id, deal_id, ws.me.id, category, amount, note)
+            record_judgment(
+                ws.engine,
+                self.state.id,
+                seen.deal.id,
+                ws.me.id,
+                category,
+                amount,
+                note,
+                expected_version=ws.based_on(seen.deal),
+                expected_judgment_id=seen.judgment.id if seen.judgment else None,
+            )
+        except ReviewConflict as exc:
+            self.post_message(LoadFailed(str(exc)))
+            self._load(None)  # show what the other person did
+            return
         except (ReviewError, LookupError) as exc:
             self.post_message(LoadFailed(str(exc)))
             return
@@ -395,16 +413,29 @@ class ReviewScreen(DealEditing):
                     words.append(word)
             if not words:
                 return "Say what has to happen (then @owner and due:DATE if needed)"
-            self._add_action(r.deal.id, " ".join(words), owner, due)
+            self._add_action(r.deal, " ".join(words), owner, due)
             return None
 
         self.prompt().ask("Action:", submit, placeholder="Send the MSA @alex.kim due:fri")
 
     @work(thread=True, group="edit")
-    def _add_action(self, deal_id: int, text: str, owner: int, due: date | None) -> None:
+    def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.pipeline_app.workspace
         try:
-            add_action_item(ws.engine, self.state.id, deal_id, text, owner, due, ws.me.id)
+            add_action_item(
+                ws.engine,
+                self.state.id,
+                deal.id,
+                text,
+                owner,
+                due,
+                ws.me.id,
+                expected_version=ws.based_on(deal),
+            )
+        except ReviewConflict as exc:
+            self.post_message(LoadFailed(str(exc)))
+            self._load(None)
+            return
         except (ReviewError, LookupError) as exc:
             self.post_message(LoadFailed(str(exc)))
             return
