@@ -40,6 +40,7 @@ from pipeline_tui.periods import parse_period
 from pipeline_tui.services import edits
 
 from .factories import Builder
+from .reads import read, version_of
 
 TODAY = date(2026, 11, 26)
 Q4 = parse_period("2026Q4", today=TODAY)
@@ -147,13 +148,27 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
         engine, deals["b25"], second.deal.version, date(2027, 1, 15), user_id=mgr, source="tui"
     )
     reviews.add_action_item(
-        engine, state.id, deals["b25"], "Get the PO date", team.ids["bob"], date(2026, 12, 1), mgr
+        engine,
+        state.id,
+        deals["b25"],
+        "Get the PO date",
+        team.ids["bob"],
+        date(2026, 12, 1),
+        mgr,
+        expected_version=version_of(engine, deals["b25"]),
     )
     state = reviews.move(engine, state.id, 2, mark="reviewed", seconds_spent=45)
 
     # Deal 3: the manager's own call, beside the rep's.
     reviews.record_judgment(
-        engine, state.id, deals["a30"], mgr, "commit", D("27000"), "Signed off by the CFO"
+        engine,
+        state.id,
+        deals["a30"],
+        mgr,
+        "commit",
+        D("27000"),
+        "Signed off by the CFO",
+        **read(engine, deals["a30"]),
     )
     banner = reviews.review_forecast(engine, state.id, today=TODAY)
     assert banner.start == start
