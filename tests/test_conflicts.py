@@ -39,7 +39,8 @@ def ids(engine: Engine) -> dict[str, int]:
     dana = b.user("dana", manager=mgr)
     boss = b.user("boss", role="manager")
     deal = b.deal(rep, "Propose", "10000", date(2026, 12, 10), probability=40)
-    made = {"mgr": mgr, "rep": rep, "dana": dana, "boss": boss, "deal": deal}
+    second = b.deal(dana, "Qualify", "5000", date(2026, 12, 12))  # a review's next deal
+    made = {"mgr": mgr, "rep": rep, "dana": dana, "boss": boss, "deal": deal, "second": second}
     result = {k: v.id for k, v in made.items() if v.id is not None}
     b.commit()
     return result
@@ -294,3 +295,26 @@ def test_a_judgment_made_without_seeing_anothers_is_refused(
         expected_judgment_id=boss_call.id,
     )
     assert overruled.manager_category == "commit"
+
+
+# --- review decisions ----------------------------------------------------------------------
+
+
+def test_a_mark_from_a_stale_position_is_refused(engine: Engine, ids: dict[str, int]) -> None:
+    review = reviews.start_review(
+        engine, started_by=ids["mgr"], scope=reviews.ReviewScope(ids["mgr"]), period=Q4, today=TODAY
+    )
+    assert review.total == 2 and review.current_index == 0
+    # Another session of the same manager marks the first deal and moves on.
+    reviews.move(engine, review.id, 1, mark="reviewed", from_index=0)
+
+    with pytest.raises(reviews.ReviewConflict, match="moved on to deal 2 of 2 meanwhile"):
+        reviews.move(engine, review.id, 1, mark="skipped", seconds_spent=30, from_index=0)
+    with pytest.raises(reviews.ReviewConflict, match="your mark was not saved"):
+        reviews.end_review(engine, review.id, today=TODAY, mark="skipped", from_index=0)
+    with pytest.raises(reviews.ReviewError, match="needs the position"):
+        reviews.move(engine, review.id, 1, mark="skipped")
+
+    after = reviews.get_review(engine, review.id)
+    assert [i.status for i in after.items] == ["reviewed", "pending"]
+    assert after.is_open and after.elapsed_seconds == 0

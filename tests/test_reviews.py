@@ -139,7 +139,7 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
     assert reviews.review_deal(engine, state.id, today=TODAY).changes_in_review == (
         reviews.FieldDiff("probability", "80", "90"),
     )
-    state = reviews.move(engine, state.id, 1, mark="reviewed", seconds_spent=30)
+    state = reviews.move(engine, state.id, 1, mark="reviewed", seconds_spent=30, from_index=0)
 
     # Deal 2: pushed into January, and an action item for bob.
     second = reviews.review_deal(engine, state.id, today=TODAY)
@@ -157,7 +157,7 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
         mgr,
         expected_version=version_of(engine, deals["b25"]),
     )
-    state = reviews.move(engine, state.id, 2, mark="reviewed", seconds_spent=45)
+    state = reviews.move(engine, state.id, 2, mark="reviewed", seconds_spent=45, from_index=1)
 
     # Deal 3: the manager's own call, beside the rep's.
     reviews.record_judgment(
@@ -184,9 +184,11 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
     assert third.judgment is not None and third.judgment.manager_category == "commit"
     assert third.judgment.manager_amount == D("27000")
     assert (third.judgment.rep_category, third.judgment.rep_amount) == ("best_case", D("30000"))
-    resumed = reviews.move(engine, resumed.id, 3, mark="reviewed", seconds_spent=60)
-    resumed = reviews.move(engine, resumed.id, 4, mark="skipped", seconds_spent=5)
-    summary = reviews.end_review(engine, resumed.id, today=TODAY, seconds_spent=15, mark="reviewed")
+    resumed = reviews.move(engine, resumed.id, 3, mark="reviewed", seconds_spent=60, from_index=2)
+    resumed = reviews.move(engine, resumed.id, 4, mark="skipped", seconds_spent=5, from_index=3)
+    summary = reviews.end_review(
+        engine, resumed.id, today=TODAY, seconds_spent=15, mark="reviewed", from_index=4
+    )
 
     review = summary.review
     assert review.status == "ended" and review.ended_at is not None

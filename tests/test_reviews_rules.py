@@ -57,8 +57,9 @@ def start(engine: Engine, ids: dict[str, int], **kwargs: object) -> reviews.Revi
 
 def walk_all(engine: Engine, state: reviews.ReviewState) -> reviews.ReviewSummary:
     for k in range(1, state.total):
-        reviews.move(engine, state.id, k, mark="reviewed")
-    return reviews.end_review(engine, state.id, today=TODAY, mark="reviewed")
+        reviews.move(engine, state.id, k, mark="reviewed", from_index=k - 1)
+    last = state.total - 1
+    return reviews.end_review(engine, state.id, today=TODAY, mark="reviewed", from_index=last)
 
 
 def bump(engine: Engine, deal_id: int, probability: int) -> None:
@@ -91,9 +92,9 @@ def test_changed_since_the_last_review(engine: Engine, ids: dict[str, int]) -> N
     first = start(engine, ids, changed_only=True)
     assert first.total == 3 and first.baseline_at is None
     # The first meeting reviews x and z, and skips y.
-    reviews.move(engine, first.id, 1, mark="reviewed")
-    reviews.move(engine, first.id, 2, mark="reviewed")
-    reviews.end_review(engine, first.id, today=TODAY, mark="skipped")
+    reviews.move(engine, first.id, 1, mark="reviewed", from_index=0)
+    reviews.move(engine, first.id, 2, mark="reviewed", from_index=1)
+    reviews.end_review(engine, first.id, today=TODAY, mark="skipped", from_index=2)
     # Only z and y change after it; x changes twice but ends where it was.
     bump(engine, ids["z"], 60)
     bump(engine, ids["z"], 65)

@@ -34,6 +34,7 @@ from ...reviews import (
     ReviewSummary,
     add_action_item,
     end_review,
+    get_review,
     move,
     record_judgment,
     review_deal,
@@ -154,15 +155,27 @@ class ReviewScreen(DealEditing):
 
     # Loading ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="review")
-    def _load(self, step: tuple[int, str | None, int] | None) -> None:
-        """Optionally move first (to index, mark, seconds spent), then load the deal."""
+    def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
+        """Optionally move first (to index, mark, seconds spent, from the index shown),
+        then load the deal."""
         app = self.pipeline_app
         ws, review_id = app.workspace, self.state.id
         try:
             state = self.state
             if step is not None:
-                to_index, mark, seconds = step
-                state = move(ws.engine, review_id, to_index, mark=mark, seconds_spent=seconds)
+                to_index, mark, seconds, shown = step
+                try:
+                    state = move(
+                        ws.engine,
+                        review_id,
+                        to_index,
+                        mark=mark,
+                        seconds_spent=seconds,
+                        from_index=shown,
+                    )
+                except ReviewConflict as exc:
+                    self.post_message(LoadFailed(str(exc)))
+                    state = get_review(ws.engine, review_id)  # where the review is now
             deal = review_deal(ws.engine, review_id, today=ws.today())
             forecast = review_forecast(ws.engine, review_id, today=ws.today())
         except (ReviewError, LookupError) as exc:
@@ -300,7 +313,7 @@ class ReviewScreen(DealEditing):
         if self._busy or self.reviewed is None:
             return
         self._busy = True
-        self._load((to_index, mark, self._seconds_here()))
+        self._load((to_index, mark, self._seconds_here(), self.state.current_index))
 
     def action_next(self) -> None:
         index = self.state.current_index
