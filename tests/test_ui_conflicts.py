@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from pipeline_tui.services import add_note, set_probability
+from pipeline_tui.services import add_note, set_amount, set_probability
 from pipeline_tui.ui.screens.main import MainScreen
+from pipeline_tui.ui.screens.review import ReviewScreen
 from pipeline_tui.ui.widgets.prompt import Prompt
 
 from .ui_support import copy_db, deal_row, make_app, open_board, seed_file, settle, sql_engine
@@ -102,3 +104,31 @@ async def test_a_prompt_writes_against_the_version_it_was_opened_on(db: Path) ->
         assert deal_row(db, deal_id)["amount_minor"] == amount
         assert f"{name} changed probability" in status(screen)
         assert "→ 3%" in status(screen)
+
+
+async def test_a_judgment_on_a_deal_changed_meanwhile_is_refused(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_board(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # the review's default options
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.reviewed is not None
+        deal_id = screen.reviewed.deal.id
+        other, name = someone_else(db, app.workspace.me.id)
+        engine = sql_engine(db)
+        version = int(deal_row(db, deal_id)["version"])  # type: ignore[call-overload]
+        set_amount(engine, deal_id, version, Decimal("123456"), user_id=other, source="cli")
+        with engine.connect() as conn:
+            judgments = conn.execute(text("SELECT COUNT(*) FROM judgment")).scalar_one()
+        await pilot.press("M")  # the manager's category, on the deal as shown
+        await settle(pilot)
+
+        shown = str(screen.query_one("#status").render())
+        assert f"{name} changed amount" in shown and "your judgment was not saved" in shown
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM judgment")).scalar_one() == judgments
+        engine.dispose()
+        assert screen.reviewed.deal.amount == Decimal("123456")  # reloaded
