@@ -118,6 +118,25 @@ def test_a_plain_note_on_a_stale_view_is_refused(engine: Engine, ids: dict[str, 
     assert count(engine, Note) == 0
 
 
+def test_the_message_is_one_clean_line_however_much_changed(
+    engine: Engine, ids: dict[str, int]
+) -> None:
+    rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
+    seen_by_rep = card(engine, ids["deal"])
+    dana.edit("set_probability", card(engine, ids["deal"]), 50)
+    dana.edit("set_probability", card(engine, ids["deal"]), 70)
+    hostile = "\x1b]0;pwned\x07" + "x" * 100 + "\nrm -rf"
+    dana.add_note(card(engine, ids["deal"]), hostile, kind="next_step")
+    with pytest.raises(StaleDealError) as caught:
+        rep.edit("set_amount", seen_by_rep, Decimal(1))
+    message = one_line(caught.value)
+    # Dana's three writes in a row are one clause, each field from first to last value.
+    assert message.startswith("Dana changed probability 40% → 70%, next step none → “␛]0;pwned␇x")
+    assert "\x1b" not in message and "\x07" not in message
+    assert "rm -rf" not in message  # long values are cut short
+    assert deal_row(engine, ids["deal"])["amount_minor"] == 1_000_000
+
+
 def test_no_write_takes_whatever_version_is_current(engine: Engine, ids: dict[str, int]) -> None:
     with pytest.raises(EditError, match="needs the version of the deal"):
         add_note(

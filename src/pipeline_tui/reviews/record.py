@@ -187,6 +187,9 @@ def add_action_item(
 
 
 def set_action_done(engine: Engine, note_id: int, done: bool = True) -> ActionItemView:
+    """Marks the item done (or not). It takes no version: it sets one flag to the value
+    asked for, so whatever someone else did to the flag meanwhile, the result is what
+    both of them wanted the last time, and nothing else of the item is written."""
     with engine.begin() as conn:
         changed = conn.execute(
             update(NOTE_TABLE)
