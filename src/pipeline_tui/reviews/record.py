@@ -187,9 +187,8 @@ def add_action_item(
 
 
 def set_action_done(engine: Engine, note_id: int, done: bool = True) -> ActionItemView:
-    """Marks the item done (or not). It takes no version: it sets one flag to the value
-    asked for, so whatever someone else did to the flag meanwhile, the result is what
-    both of them wanted the last time, and nothing else of the item is written."""
+    """Marks the item done (or not). Not checked against a read (not yet used by the
+    app): it writes only this one flag, to the value asked for, and nothing else."""
     with engine.begin() as conn:
         changed = conn.execute(
             update(NOTE_TABLE)
