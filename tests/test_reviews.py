@@ -40,6 +40,7 @@ from pipeline_tui.periods import parse_period
 from pipeline_tui.services import edits
 
 from .factories import Builder
+from .reads import read, version_of
 
 TODAY = date(2026, 11, 26)
 Q4 = parse_period("2026Q4", today=TODAY)
@@ -138,7 +139,7 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
     assert reviews.review_deal(engine, state.id, today=TODAY).changes_in_review == (
         reviews.FieldDiff("probability", "80", "90"),
     )
-    state = reviews.move(engine, state.id, 1, mark="reviewed", seconds_spent=30)
+    state = reviews.move(engine, state.id, 1, mark="reviewed", seconds_spent=30, from_index=0)
 
     # Deal 2: pushed into January, and an action item for bob.
     second = reviews.review_deal(engine, state.id, today=TODAY)
@@ -147,13 +148,27 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
         engine, deals["b25"], second.deal.version, date(2027, 1, 15), user_id=mgr, source="tui"
     )
     reviews.add_action_item(
-        engine, state.id, deals["b25"], "Get the PO date", team.ids["bob"], date(2026, 12, 1), mgr
+        engine,
+        state.id,
+        deals["b25"],
+        "Get the PO date",
+        team.ids["bob"],
+        date(2026, 12, 1),
+        mgr,
+        expected_version=version_of(engine, deals["b25"]),
     )
-    state = reviews.move(engine, state.id, 2, mark="reviewed", seconds_spent=45)
+    state = reviews.move(engine, state.id, 2, mark="reviewed", seconds_spent=45, from_index=1)
 
     # Deal 3: the manager's own call, beside the rep's.
     reviews.record_judgment(
-        engine, state.id, deals["a30"], mgr, "commit", D("27000"), "Signed off by the CFO"
+        engine,
+        state.id,
+        deals["a30"],
+        mgr,
+        "commit",
+        D("27000"),
+        "Signed off by the CFO",
+        **read(engine, deals["a30"]),
     )
     banner = reviews.review_forecast(engine, state.id, today=TODAY)
     assert banner.start == start
@@ -169,9 +184,11 @@ def test_a_whole_meeting(engine: Engine, team: Team, capsys: pytest.CaptureFixtu
     assert third.judgment is not None and third.judgment.manager_category == "commit"
     assert third.judgment.manager_amount == D("27000")
     assert (third.judgment.rep_category, third.judgment.rep_amount) == ("best_case", D("30000"))
-    resumed = reviews.move(engine, resumed.id, 3, mark="reviewed", seconds_spent=60)
-    resumed = reviews.move(engine, resumed.id, 4, mark="skipped", seconds_spent=5)
-    summary = reviews.end_review(engine, resumed.id, today=TODAY, seconds_spent=15, mark="reviewed")
+    resumed = reviews.move(engine, resumed.id, 3, mark="reviewed", seconds_spent=60, from_index=2)
+    resumed = reviews.move(engine, resumed.id, 4, mark="skipped", seconds_spent=5, from_index=3)
+    summary = reviews.end_review(
+        engine, resumed.id, today=TODAY, seconds_spent=15, mark="reviewed", from_index=4
+    )
 
     review = summary.review
     assert review.status == "ended" and review.ended_at is not None

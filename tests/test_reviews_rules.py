@@ -15,6 +15,7 @@ from pipeline_tui.periods import parse_period
 from pipeline_tui.services import edits
 
 from .factories import Builder
+from .reads import judged, read, version_of
 
 TODAY = date(2026, 11, 26)
 Q4 = parse_period("2026Q4", today=TODAY)
@@ -56,8 +57,9 @@ def start(engine: Engine, ids: dict[str, int], **kwargs: object) -> reviews.Revi
 
 def walk_all(engine: Engine, state: reviews.ReviewState) -> reviews.ReviewSummary:
     for k in range(1, state.total):
-        reviews.move(engine, state.id, k, mark="reviewed")
-    return reviews.end_review(engine, state.id, today=TODAY, mark="reviewed")
+        reviews.move(engine, state.id, k, mark="reviewed", from_index=k - 1)
+    last = state.total - 1
+    return reviews.end_review(engine, state.id, today=TODAY, mark="reviewed", from_index=last)
 
 
 def bump(engine: Engine, deal_id: int, probability: int) -> None:
@@ -90,9 +92,9 @@ def test_changed_since_the_last_review(engine: Engine, ids: dict[str, int]) -> N
     first = start(engine, ids, changed_only=True)
     assert first.total == 3 and first.baseline_at is None
     # The first meeting reviews x and z, and skips y.
-    reviews.move(engine, first.id, 1, mark="reviewed")
-    reviews.move(engine, first.id, 2, mark="reviewed")
-    reviews.end_review(engine, first.id, today=TODAY, mark="skipped")
+    reviews.move(engine, first.id, 1, mark="reviewed", from_index=0)
+    reviews.move(engine, first.id, 2, mark="reviewed", from_index=1)
+    reviews.end_review(engine, first.id, today=TODAY, mark="skipped", from_index=2)
     # Only z and y change after it; x changes twice but ends where it was.
     bump(engine, ids["z"], 60)
     bump(engine, ids["z"], 65)
@@ -127,20 +129,39 @@ def test_judgments_stand_beside_the_reps_call_and_can_be_withdrawn(
     engine: Engine, ids: dict[str, int]
 ) -> None:
     state = start(engine, ids)
-    first = reviews.record_judgment(engine, state.id, ids["x"], ids["mgr"], "commit", None)
+    first = reviews.record_judgment(
+        engine, state.id, ids["x"], ids["mgr"], "commit", None, **read(engine, ids["x"])
+    )
     assert (first.manager_category, first.manager_amount) == ("commit", D("50000"))
     second = reviews.record_judgment(
-        engine, state.id, ids["x"], ids["mgr"], None, D("42000.004"), "  haircut  "
+        engine,
+        state.id,
+        ids["x"],
+        ids["mgr"],
+        None,
+        D("42000.004"),
+        "  haircut  ",
+        **read(engine, ids["x"]),
     )
     assert (second.category, second.amount, second.note) == (None, D("42000.00"), "haircut")
     assert (second.manager_category, second.manager_amount) == ("best_case", D("42000.00"))
     banner = reviews.review_forecast(engine, state.id, today=TODAY)
     assert banner.now.manager_call == banner.now.rep_call  # the latest counts: no commit now
-    withdrawn = reviews.withdraw_judgment(engine, state.id, ids["x"], ids["mgr"])
+    withdrawn = reviews.withdraw_judgment(
+        engine, state.id, ids["x"], ids["mgr"], **judged(engine, ids["x"])
+    )
     assert not withdrawn.active
     assert reviews.review_deal(engine, state.id, ids["x"], today=TODAY).judgment is None
-    with pytest.raises(reviews.ReviewError, match="no judgment on this deal to withdraw"):
-        reviews.withdraw_judgment(engine, state.id, ids["x"], ids["mgr"])
+    # Withdrawing again, from a view still showing the judgment: it is already gone.
+    with pytest.raises(reviews.ReviewConflict, match="Mgr withdrew the manager's call"):
+        reviews.withdraw_judgment(
+            engine,
+            state.id,
+            ids["x"],
+            ids["mgr"],
+            expected_version=version_of(engine, ids["x"]),
+            expected_judgment_id=second.id,
+        )
     # The deal itself never changed.
     with engine.connect() as conn:
         row = conn.execute(
@@ -189,32 +210,65 @@ def test_bad_steps_are_refused(engine: Engine, ids: dict[str, int]) -> None:
         (lambda: reviews.move(engine, 999, 1), "no review with id 999"),
         (
             lambda: reviews.record_judgment(
-                engine, state.id, ids["lost"], ids["mgr"], "commit", None
+                engine,
+                state.id,
+                ids["lost"],
+                ids["mgr"],
+                "commit",
+                None,
+                **read(engine, ids["lost"]),
             ),
             "lost; judgments apply to open deals",
         ),
         (
-            lambda: reviews.record_judgment(engine, state.id, ids["x"], ids["mgr"], "closed", None),
+            lambda: reviews.record_judgment(
+                engine, state.id, ids["x"], ids["mgr"], "closed", None, **read(engine, ids["x"])
+            ),
             "one of pipeline, best_case, commit, omitted",
         ),
         (
-            lambda: reviews.record_judgment(engine, state.id, ids["x"], ids["mgr"], None, None),
+            lambda: reviews.record_judgment(
+                engine, state.id, ids["x"], ids["mgr"], None, None, **read(engine, ids["x"])
+            ),
             "needs a category or an amount",
         ),
         (
             lambda: reviews.add_action_item(
-                engine, state.id, ids["x"], "  ", ids["ann"], None, None
+                engine,
+                state.id,
+                ids["x"],
+                "  ",
+                ids["ann"],
+                None,
+                None,
+                expected_version=version_of(engine, ids["x"]),
             ),
             "needs some text",
         ),
         (
             lambda: reviews.add_action_item(
-                engine, state.id, ids["lost"], "Call", ids["ann"], None, None
+                engine,
+                state.id,
+                ids["lost"],
+                "Call",
+                ids["ann"],
+                None,
+                None,
+                expected_version=version_of(engine, ids["lost"]),
             ),
             "not one of review",
         ),
         (
-            lambda: reviews.add_action_item(engine, state.id, ids["x"], "Call", 999, None, None),
+            lambda: reviews.add_action_item(
+                engine,
+                state.id,
+                ids["x"],
+                "Call",
+                999,
+                None,
+                None,
+                expected_version=version_of(engine, ids["x"]),
+            ),
             "no person with id 999",
         ),
         (lambda: reviews.review_deal(engine, state.id, ids["lost"]), "not one of review"),
@@ -232,14 +286,23 @@ def test_bad_steps_are_refused(engine: Engine, ids: dict[str, int]) -> None:
     with pytest.raises(reviews.ReviewError, match="is ended; it can't be changed"):
         reviews.end_review(engine, state.id, today=TODAY)
     with pytest.raises(reviews.ReviewError, match="is ended; it can't be added to"):
-        reviews.record_judgment(engine, state.id, ids["x"], ids["mgr"], "commit", None)
+        reviews.record_judgment(
+            engine, state.id, ids["x"], ids["mgr"], "commit", None, **read(engine, ids["x"])
+        )
     with pytest.raises(reviews.ReviewError, match="is ended, not open"):
         reviews.cancel_review(engine, state.id)
 
 
 def test_action_items_can_be_done_and_outside_a_review(engine: Engine, ids: dict[str, int]) -> None:
     item = reviews.add_action_item(
-        engine, None, ids["z"], "Send the order form", ids["bob"], date(2026, 12, 2), ids["mgr"]
+        engine,
+        None,
+        ids["z"],
+        "Send the order form",
+        ids["bob"],
+        date(2026, 12, 2),
+        ids["mgr"],
+        expected_version=version_of(engine, ids["z"]),
     )
     assert (item.owner_name, item.author_name, item.review_id, item.done) == (
         "Bob",

@@ -33,6 +33,7 @@ from pipeline_tui.services import edits, get_deal
 from pipeline_tui.storage import open_database
 
 from .factories import Builder
+from .reads import judged, read
 
 TODAY = date(2026, 11, 26)
 Q4 = parse_period("2026Q4", today=TODAY)
@@ -117,10 +118,23 @@ def test_every_node_is_the_roll_ups_row(engine: Engine, org: dict[str, int]) -> 
 
 def test_rep_call_and_manager_call(engine: Engine, org: dict[str, int]) -> None:
     vp = org["vp"]
-    reviews.record_judgment(engine, None, org["best"], vp, "commit", D("18000"), None)
-    reviews.record_judgment(engine, None, org["commit"], vp, "best_case", None, "slipping")
-    reviews.record_judgment(engine, None, org["big"], vp, "commit", None, None)
-    reviews.withdraw_judgment(engine, None, org["big"], vp)
+    reviews.record_judgment(
+        engine, None, org["best"], vp, "commit", D("18000"), None, **read(engine, org["best"])
+    )
+    reviews.record_judgment(
+        engine,
+        None,
+        org["commit"],
+        vp,
+        "best_case",
+        None,
+        "slipping",
+        **read(engine, org["commit"]),
+    )
+    reviews.record_judgment(
+        engine, None, org["big"], vp, "commit", None, None, **read(engine, org["big"])
+    )
+    reviews.withdraw_judgment(engine, None, org["big"], vp, **judged(engine, org["big"]))
     nodes = {n.key: n for n in rollup_tree(engine, Q4, today=TODAY)}
     root = nodes["organisation"]
     assert (root.rep_call, root.manager_call) == (D("137000"), D("105000"))

@@ -153,7 +153,9 @@ def test_stale_version_raises_and_writes_nothing(engine: Engine, world: World) -
     set_probability(engine, world.qualify, 1, 30, user_id=world.other, source=TUI)
     with pytest.raises(StaleDealError) as caught:
         set_probability(engine, world.qualify, 1, 40, user_id=world.rep, source=TUI)
-    assert str(caught.value) == "This deal was changed by someone else; it has been reloaded."
+    message = str(caught.value)
+    assert "changed probability" in message and "→ 30%" in message
+    assert message.endswith("your change was not saved and the deal has been reloaded.")
     assert_refused(
         engine,
         lambda: set_amount(engine, world.qualify, 1, Decimal(5), user_id=world.rep, source=TUI),
@@ -379,7 +381,14 @@ def notes(engine: Engine, deal_id: int) -> list[tuple[Any, ...]]:
 
 def test_a_note_leaves_the_deal_alone(engine: Engine, world: World) -> None:
     before = row(engine, world.qualify)
-    result = add_note(engine, world.qualify, "  Spoke to Sam  ", kind="note", user_id=world.rep)
+    result = add_note(
+        engine,
+        world.qualify,
+        "  Spoke to Sam  ",
+        kind="note",
+        user_id=world.rep,
+        expected_version=1,
+    )
     assert notes(engine, world.qualify) == [("note", "Spoke to Sam", world.rep, None)]
     assert row(engine, world.qualify) == before
     assert history(engine, world.qualify) == []
@@ -389,7 +398,13 @@ def test_a_note_leaves_the_deal_alone(engine: Engine, world: World) -> None:
 def test_a_next_step_note_sets_the_next_step(engine: Engine, world: World) -> None:
     due = date(2026, 12, 3)
     result = add_note(
-        engine, world.qualify, "Send pricing", kind="next_step", user_id=world.rep, due_date=due
+        engine,
+        world.qualify,
+        "Send pricing",
+        kind="next_step",
+        user_id=world.rep,
+        due_date=due,
+        expected_version=1,
     )
     assert notes(engine, world.qualify) == [("next_step", "Send pricing", world.rep, "2026-12-03")]
     after = row(engine, world.qualify)
@@ -414,7 +429,9 @@ def test_bad_notes_write_nothing(
 ) -> None:
     assert_refused(
         engine,
-        lambda: add_note(engine, world.qualify, body, kind=kind, user_id=world.rep),
+        lambda: add_note(
+            engine, world.qualify, body, kind=kind, user_id=world.rep, expected_version=1
+        ),
         match=match,
     )
 

@@ -194,8 +194,10 @@ def test_a_new_edit_clears_redo(engine: Engine, ids: dict[str, int]) -> None:
 def test_notes_and_no_ops_are_not_remembered(engine: Engine, ids: dict[str, int]) -> None:
     deal, rep = ids["deal"], ids["rep"]
     stack = UndoStack()
-    stack.push(add_note(engine, deal, "Call back", kind="next_step", user_id=rep))
-    stack.push(add_note(engine, deal, "Met", kind="note", user_id=rep))
+    stack.push(
+        add_note(engine, deal, "Call back", kind="next_step", user_id=rep, expected_version=1)
+    )
+    stack.push(add_note(engine, deal, "Met", kind="note", user_id=rep, expected_version=2))
     stack.push(set_probability(engine, deal, 2, 25, user_id=rep, source=TUI))
     assert not stack.can_undo
     with pytest.raises(EditError, match="Nothing to undo"):
@@ -233,7 +235,7 @@ def test_a_pushed_next_step_is_not_someone_elses_change(
     deal, rep = ids["deal"], ids["rep"]
     stack = UndoStack()
     stack.push(set_probability(engine, deal, 1, 60, user_id=rep, source=TUI))
-    note = add_note(engine, deal, "Call back", kind="next_step", user_id=rep)
+    note = add_note(engine, deal, "Call back", kind="next_step", user_id=rep, expected_version=2)
     with pytest.raises(StaleDealError):  # not told about it: it looks like anyone's change
         stack.undo(engine, user_id=rep, source=TUI)
     stack.push(note)

@@ -5,7 +5,7 @@ from thread workers; results are frozen dataclasses. Bad input raises `ReviewErr
 `ValueError`) with a message fit to show, and writes nothing.
 """
 
-from .errors import ReviewError, ReviewNotFoundError
+from .errors import ReviewConflict, ReviewError, ReviewNotFoundError
 from .markdown import summary_markdown
 from .model import (
     DIFF_FIELDS,
@@ -34,6 +34,7 @@ __all__ = [
     "FieldDiff",
     "JudgmentView",
     "Progress",
+    "ReviewConflict",
     "ReviewError",
     "ReviewForecast",
     "ReviewItemView",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InputError, NotFoundError
+from ..errors import ConflictError, InputError, NotFoundError
 
 
 class ReviewError(InputError):
@@ -13,3 +13,9 @@ class ReviewNotFoundError(ReviewError, NotFoundError):
     def __init__(self, review_id: int) -> None:
         self.review_id = review_id
         super().__init__(f"There is no review with id {review_id}.")
+
+
+class ReviewConflict(ReviewError, ConflictError):
+    """The deal or its judgment changed since the caller read it; nothing was written.
+
+    A `ReviewError` too, so a screen that shows review errors shows this one as well."""

@@ -22,7 +22,14 @@ from .errors import ReviewError
 from .lookups import action_items, judgments
 from .model import ActionItemView, JudgmentView, ReviewItemView, ReviewState
 from .store import DEAL, DEAL_TABLE, ITEM, REVIEW, REVIEW_TABLE, USER, USER_TABLE, load_state
-from .walk import check_mark, check_seconds, leave_item, lock_open_review
+from .walk import (
+    check_from,
+    check_mark,
+    check_position,
+    check_seconds,
+    leave_item,
+    lock_open_review,
+)
 
 CHANGE_TABLE = table_of(DealChange)
 CHANGE = CHANGE_TABLE.c
@@ -135,13 +142,17 @@ def end_review(
     today: date,
     seconds_spent: int = 0,
     mark: ItemStatus | str | None = None,
+    from_index: int | None = None,
 ) -> ReviewSummary:
     """Close the review (recording the time on, and mark of, the current deal) and store
-    the end snapshot, in one transaction; returns the summary."""
+    the end snapshot, in one transaction; returns the summary. A mark needs `from_index`,
+    as in `walk.move`."""
     status = check_mark(mark)
     seconds = check_seconds(seconds_spent)
+    check_from(status, from_index)
     with engine.begin() as conn:
         row = lock_open_review(conn, review_id)
+        check_position(conn, row, from_index)
         leave_item(conn, review_id, row["current_index"], status, seconds)
         now = utcnow()
         ended = conn.execute(

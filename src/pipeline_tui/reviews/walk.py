@@ -22,7 +22,7 @@ from ..forecast.snapshots import (
 )
 from ..models import DealChange, ItemStatus, ReviewStatus, SnapshotKind, table_of, utcnow
 from ..services.detail import get_deal
-from .errors import ReviewError
+from .errors import ReviewConflict, ReviewError
 from .lookups import action_items, latest_judgment
 from .model import DIFF_FIELDS, FieldDiff, ReviewedDeal, ReviewForecast, ReviewState
 from .store import (
@@ -48,12 +48,18 @@ def move(
     *,
     mark: ItemStatus | str | None = None,
     seconds_spent: int = 0,
+    from_index: int | None = None,
 ) -> ReviewState:
     """Leave the current deal (adding `seconds_spent` to its time and the meeting's, and
     marking it `reviewed` or `skipped` if asked) and go to item `to_index` (0-based).
-    Moving to the current index records time or a mark without moving."""
+    Moving to the current index records time or a mark without moving.
+
+    A mark is a decision about the deal the caller was looking at, so it takes that
+    position, `from_index`, and is refused with `ReviewConflict` if the review has
+    moved on meanwhile (another session walking it); time alone may omit it."""
     status = check_mark(mark)
     seconds = check_seconds(seconds_spent)
+    check_from(status, from_index)
     if isinstance(to_index, bool) or not isinstance(to_index, int):
         raise ReviewError(f"A position must be a whole number, not {to_index!r}.")
     with engine.begin() as conn:
@@ -63,6 +69,7 @@ def move(
         ).scalar_one()
         if not 0 <= to_index < count:
             raise ReviewError(f"This review has deals 0 to {count - 1}, not {to_index}.")
+        check_position(conn, row, from_index)
         leave_item(conn, review_id, row["current_index"], status, seconds)
         conn.execute(
             update(REVIEW_TABLE)
@@ -83,6 +90,26 @@ def leave_item(
         update(ITEM_TABLE)
         .where(ITEM.review_id == review_id, ITEM.position == position)
         .values(values)
+    )
+
+
+def check_from(status: ItemStatus | None, from_index: int | None) -> None:
+    if status is not None and from_index is None:
+        raise ReviewError("Marking a deal needs the position of the deal that was marked.")
+    if from_index is not None and (isinstance(from_index, bool) or not isinstance(from_index, int)):
+        raise ReviewError(f"A position must be a whole number, not {from_index!r}.")
+
+
+def check_position(conn: Connection, row: RowMapping, from_index: int | None) -> None:
+    """The review must still be where the caller saw it (checked under the row lock)."""
+    if from_index is None or row["current_index"] == from_index:
+        return
+    count = conn.execute(
+        select(func.count()).select_from(ITEM_TABLE).where(ITEM.review_id == row["id"])
+    ).scalar_one()
+    raise ReviewConflict(
+        f"The review moved on to deal {row['current_index'] + 1} of {count} meanwhile "
+        "(in another session); your mark was not saved and the review has been reloaded."
     )
 
 

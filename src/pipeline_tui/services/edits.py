@@ -221,12 +221,18 @@ def add_note(
     *,
     kind: NoteKind | str,
     user_id: int | None,
+    expected_version: int,
     due_date: date | None = None,
-    expected_version: int | None = None,
     source: Source = ChangeSource.TUI,
 ) -> EditResult:
-    """Adds a note; a `next_step` note also becomes the deal's next step (a versioned edit,
-    checked against `expected_version` when given). Notes are never undone."""
+    """Adds a note; a `next_step` note also becomes the deal's next step. Notes are never
+    undone.
+
+    Every note, a plain one too, is refused with `StaleDealError` when the deal has moved
+    on from `expected_version`: a plain note overwrites nothing, but it was written about
+    the deal as its author saw it ("agreed to 40k" beside someone else's new 60k is a
+    note about a deal that no longer exists), so its author sees the change first. A
+    plain note doesn't bump the version, so it never makes anyone else's view stale."""
     try:
         note_kind = NoteKind(kind)
     except ValueError:
@@ -257,7 +263,14 @@ def add_note(
         return Plan(values, after=write_note)
 
     return apply_edit(
-        engine, deal_id, expected_version, plan, user_id=user_id, source=source, undoable=False
+        engine,
+        deal_id,
+        expected_version,
+        plan,
+        user_id=user_id,
+        source=source,
+        undoable=False,
+        what="note" if note_kind is not NoteKind.NEXT_STEP else "next step",
     )
 
 

@@ -16,9 +16,13 @@ class StaleDealError(EditError, ConflictError):
     while one that wants to reload the deal can catch it first.
     """
 
-    def __init__(self, deal_id: int) -> None:
+    def __init__(self, deal_id: int, message: str | None = None) -> None:
         self.deal_id = deal_id
-        super().__init__("This deal was changed by someone else; it has been reloaded.")
+        super().__init__(
+            message
+            or "This deal was changed by someone else; your change was not saved "
+            "and the deal has been reloaded."
+        )
 
 
 class DealNotFoundError(EditError, NotFoundError):

@@ -10,7 +10,13 @@ Every step expects the version this session's own latest write left on that deal
 the version stored in the entry: undoing two edits of one deal in a row writes twice).
 So a deal someone else changed since raises `StaleDealError`, and the stack stays as it
 was. A change by someone else that the user reloaded and then edited on top of is no
-longer "since": undo reverts only the fields the entry changed and leaves theirs.
+longer "since" by version, so each step also checks, field by field, that every field it
+puts back still holds what the entry left in it: undoing a probability change that
+someone else has changed again since is refused, whatever this user did afterwards.
+
+The stack also knows every version this session's writes produced, which lets a caller
+holding an older copy of a deal tell its own later writes (fine to build on) from
+someone else's (a conflict): see `based_on`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import threading
 from sqlalchemy import Engine
 
 from .errors import EditError
-from .writes import EditResult, Source, apply_values
+from .writes import EditResult, Expect, Source, apply_values
 
 
 class UndoStack:
@@ -29,6 +35,7 @@ class UndoStack:
         self._undo: list[EditResult] = []
         self._redo: list[EditResult] = []
         self._versions: dict[int, int] = {}  # deal id -> version our latest write left
+        self._own: dict[int, set[int]] = {}  # deal id -> every version our writes left
         # The UI runs edits in thread workers; two quick keystrokes must not interleave.
         self._lock = threading.Lock()
 
@@ -47,7 +54,7 @@ class UndoStack:
         if not result.changes:
             return
         with self._lock:
-            self._versions[result.deal.id] = result.deal.version
+            self._remember(result)
             if not result.undoable:
                 return
             self._undo.append(result)
@@ -59,6 +66,26 @@ class UndoStack:
             self._undo.clear()
             self._redo.clear()
             self._versions.clear()
+            self._own.clear()
+
+    def based_on(self, deal_id: int, version: int) -> int:
+        """The version to write against for a deal read at `version`: this session's own
+        writes since then are built on (a screen may not have reloaded after them yet),
+        anyone else's are not."""
+        with self._lock:
+            own = self._own.get(deal_id, set())
+            # A write bumps the version by one, so version + 1 is ours or someone else's.
+            while version + 1 in own:
+                version += 1
+            return version
+
+    def own_versions(self, deal_id: int) -> frozenset[int]:
+        with self._lock:
+            return frozenset(self._own.get(deal_id, ()))
+
+    def _remember(self, result: EditResult) -> None:
+        self._versions[result.deal.id] = result.deal.version
+        self._own.setdefault(result.deal.id, set()).add(result.deal.version)
 
     def undo(self, engine: Engine, *, user_id: int | None, source: Source) -> EditResult:
         return self._step(engine, self._undo, self._redo, "undo", user_id, source)
@@ -80,11 +107,14 @@ class UndoStack:
                 raise EditError(f"Nothing to {what}.")
             last = take[-1]
             expected = self._versions.get(last.deal.id, last.deal.version)
-            inverse = revert(engine, last, expected, user_id=user_id, source=source)
+            own = frozenset(self._own.get(last.deal.id, ()))
+            inverse = revert(
+                engine, last, expected, user_id=user_id, source=source, own=own, what=what
+            )
             # Only now that the write succeeded does the stack move.
             take.pop()
             give.append(inverse)
-            self._versions[inverse.deal.id] = inverse.deal.version
+            self._remember(inverse)
             return inverse
 
 
@@ -95,9 +125,12 @@ def revert(
     *,
     user_id: int | None,
     source: Source,
+    own: frozenset[int] = frozenset(),
+    what: str = "undo",
 ) -> EditResult:
-    """Write the old values of `result` back."""
+    """Write the old values of `result` back, if its fields still hold its new values."""
     values = {change.field: change.old for change in result.changes}
+    left = {change.field: change.new for change in result.changes}
     return apply_values(
         engine,
         result.deal.id,
@@ -106,4 +139,6 @@ def revert(
         user_id=user_id,
         source=source,
         stage_entered_at=result.previous_stage_entered_at,
+        expect=Expect(left, result.deal.version, own),
+        what=what,
     )

@@ -144,13 +144,19 @@ class Workspace:
     def deal(self, deal_id: int) -> DealDetail:
         return get_deal(self.engine, deal_id, today=self.today())
 
+    def based_on(self, card: DealCard) -> int:
+        """The version a write based on `card` (as the user saw it) is checked against:
+        the card's own, moved on only past this session's own writes."""
+        return self.undo_stack.based_on(card.id, card.version)
+
     def edit(self, operation: str, card: DealCard, *args: Any, **kwargs: Any) -> edits.EditResult:
-        """Runs one keystroke edit as this person, remembering it for undo."""
+        """Runs one keystroke edit as this person on `card` as they saw it, remembering it
+        for undo. `StaleDealError` if someone else changed the deal since."""
         function = getattr(edits, operation)
         result: edits.EditResult = function(
             self.engine,
             card.id,
-            card.version,
+            self.based_on(card),
             *args,
             user_id=self.me.id,
             source=ChangeSource.TUI,
@@ -160,7 +166,14 @@ class Workspace:
         return result
 
     def add_note(self, card: DealCard, text: str, *, kind: str) -> edits.EditResult:
-        result = edits.add_note(self.engine, card.id, text, kind=kind, user_id=self.me.id)
+        result = edits.add_note(
+            self.engine,
+            card.id,
+            text,
+            kind=kind,
+            user_id=self.me.id,
+            expected_version=self.based_on(card),
+        )
         # Not undoable, but a next step bumps the version, which undo must know about.
         self.undo_stack.push(result)
         return result

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 from ..models import ChangeSource, DealChange, StageKind, table_of, utcnow
 from ..money import CENT, from_minor, to_minor
 from .cards import DEAL, DEAL_TABLE, DealCard, as_utc, load_card
+from .conflicts import conflict_message
 from .detail import StageOption, load_pipeline_stages
 from .errors import DealNotFoundError, EditError, StaleDealError
 
@@ -99,6 +100,16 @@ class DealState:
 
 
 @dataclass(frozen=True)
+class Expect:
+    """For undo and redo: the fields they put back must still hold what this session's
+    edit left in them, or the write would undo someone else's later change too."""
+
+    values: Mapping[str, Any]
+    since_version: int  # the version that edit left
+    own_versions: frozenset[int] = frozenset()  # this session's writes, not "someone else"
+
+
+@dataclass(frozen=True)
 class Plan:
     values: Mapping[str, Any]
     proposed_probability: int | None = None
@@ -129,6 +140,13 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Stages compare by id: a stage renamed since is still the stage the edit left."""
+    if isinstance(a, StageRef) and isinstance(b, StageRef):
+        return a.id == b.id
+    return bool(a == b)
+
+
 def _column_value(name: str, value: Any) -> Any:
     if name == "amount":
         return to_minor(value)
@@ -137,31 +155,56 @@ def _column_value(name: str, value: Any) -> Any:
     return value
 
 
+def check_version(expected_version: object) -> int:
+    """There is no "whatever is current": a write is based on what its caller read."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise EditError("A change needs the version of the deal it was based on.")
+    return expected_version
+
+
+def stale(conn: Connection, row: RowMapping, since: int, **kwargs: Any) -> StaleDealError:
+    """The conflict for `row`, saying what was changed after version `since`."""
+    message = conflict_message(
+        conn, row["id"], since, row["version"], currency=row["currency"], **kwargs
+    )
+    return StaleDealError(row["id"], message)
+
+
 def apply_edit(
     engine: Engine,
     deal_id: int,
-    expected_version: int | None,
+    expected_version: int,
     planner: Callable[[DealState], Plan],
     *,
     user_id: int | None,
     source: Source,
     undoable: bool = True,
+    expect: Expect | None = None,
+    what: str = "change",
 ) -> EditResult:
-    """Run `planner` on the deal as it is now and write what it asks for.
-
-    `expected_version` None takes whatever version is current (for adding notes, which
-    don't conflict); the UPDATE is still conditional on that version.
-    """
+    """Run `planner` on the deal, if it is still at `expected_version`, and write what it
+    asks for; otherwise raise `StaleDealError` saying what someone else changed."""
+    version = check_version(expected_version)
     change_source = check_source(source)
     now = utcnow()
     with engine.begin() as conn:
         row = conn.execute(select(DEAL_TABLE).where(DEAL.id == deal_id)).mappings().first()
         if row is None:
             raise DealNotFoundError(deal_id)
-        version = row["version"] if expected_version is None else expected_version
         if row["version"] != version:
-            raise StaleDealError(deal_id)
+            raise stale(conn, row, version, what=what)
         state = DealState(row, load_pipeline_stages(conn, row["pipeline_id"]))
+        if expect is not None:
+            moved = [n for n, v in expect.values.items() if not same_value(state.value(n), v)]
+            if moved:
+                raise stale(
+                    conn,
+                    row,
+                    expect.since_version,
+                    fields=moved,
+                    skip_versions=expect.own_versions,
+                    what=what,
+                )
         plan = planner(state)
         changes = [
             FieldChange(name, state.value(name), new)
@@ -180,7 +223,8 @@ def apply_edit(
             )
             # Someone committed between our read and our UPDATE: raising rolls back.
             if result.rowcount != 1:
-                raise StaleDealError(deal_id)
+                now_row = conn.execute(select(DEAL_TABLE).where(DEAL.id == deal_id)).mappings()
+                raise stale(conn, now_row.one(), version, what=what)
             conn.execute(
                 insert(CHANGE_TABLE),
                 [
@@ -211,9 +255,12 @@ def apply_values(
     user_id: int | None,
     source: Source,
     stage_entered_at: datetime | None = None,
+    expect: Expect | None = None,
+    what: str = "change",
 ) -> EditResult:
     """Set fields to exactly these values, with none of the edits' rules (no push
-    counting, no probability proposals): how undo and redo put a deal back."""
+    counting, no probability proposals): how undo and redo put a deal back, each
+    `expect`ing the fields to hold what the step it reverses left in them."""
     unknown = sorted(set(values) - set(COLUMNS))
     if unknown:
         raise EditError(f"Can't set {', '.join(unknown)}.")
@@ -225,4 +272,13 @@ def apply_values(
             resolved["stage"] = ref(state.stage_by_id(resolved["stage"].id))
         return Plan(resolved, stage_entered_at=stage_entered_at)
 
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    return apply_edit(
+        engine,
+        deal_id,
+        expected_version,
+        plan,
+        user_id=user_id,
+        source=source,
+        expect=expect,
+        what=what,
+    )

@@ -1,8 +1,12 @@
 """Keystroke edits on the selected deal, shared by the board, the table and the deal screen.
 
 Edits run one at a time in a thread worker: a key pressed while one is in flight waits its
-turn, so fast repeats (`+ + +`) apply in order against the deal's newest version instead
-of colliding with themselves.
+turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves.
+
+Every edit is written against the deal as the user saw it when they pressed the key (or
+opened the prompt): the workspace moves that version on past this session's own writes
+only, so an edit on a view someone else has changed since is refused and reported, never
+written over their change.
 """
 
 from __future__ import annotations
@@ -95,9 +99,6 @@ class DealEditing(Screen[Any]):
         self._pending: deque[Callable[[], None]] = deque()
         self._editing = False
         self._proposal: tuple[int, int] | None = None
-        # Deals as our own edits left them: the screen may still show an older version
-        # while it reloads, and the next edit must not be refused as stale because of that.
-        self._latest: dict[int, DealCard] = {}
 
     @property
     def pipeline_app(self) -> PipelineApp:
@@ -123,11 +124,6 @@ class DealEditing(Screen[Any]):
         raise NotImplementedError
 
     # Running edits ------------------------------------------------------------------
-    def current_card(self, deal_id: int) -> DealCard | None:
-        """The newest copy of a deal on screen: queued edits need its latest version."""
-        card = self.selected_deal()
-        return card if card is not None and card.id == deal_id else None
-
     def _queue(
         self, operation: str, *args: Any, target: DealCard | None = None, **kwargs: Any
     ) -> None:
@@ -135,24 +131,15 @@ class DealEditing(Screen[Any]):
         chosen = target or self.selected_deal()
 
         def run() -> None:
-            card = self._freshest(chosen) if chosen else None
-            if card is None:
+            if chosen is None:
                 self.show_status("No deal selected", error=True)
                 self._next_edit()
                 return
-            self._run_edit(operation, card, args, kwargs)
+            self._run_edit(operation, chosen, args, kwargs)
 
         self._pending.append(run)
         if not self._editing:
             self._next_edit()
-
-    def _freshest(self, chosen: DealCard) -> DealCard:
-        candidates = [
-            c
-            for c in (chosen, self.current_card(chosen.id), self._latest.get(chosen.id))
-            if c is not None
-        ]
-        return max(candidates, key=lambda c: c.version)
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
@@ -186,8 +173,6 @@ class DealEditing(Screen[Any]):
 
     def on_edit_done(self, message: EditDone) -> None:
         result = message.result
-        if result is not None:
-            self._latest[result.deal.id] = result.deal
         self.show_status(message.summary)
         if result is not None and result.proposed_probability is not None:
             deal = result.deal
@@ -323,7 +308,7 @@ class DealEditing(Screen[Any]):
             if not text:
                 return "Type the note (start with 'next:' to set the next step)"
             if target is not None:
-                self._save_note(self._freshest(target), text, kind)
+                self._save_note(target, text, kind)
             return None
 
         self._ask("Note:", submit, placeholder="what happened · next: what happens next")
@@ -333,6 +318,9 @@ class DealEditing(Screen[Any]):
         ws = self.pipeline_app.workspace
         try:
             result = ws.add_note(card, text, kind=kind)
+        except StaleDealError as exc:
+            self.post_message(EditFailed(str(exc), reload=True))
+            return
         except EditError as exc:
             self.post_message(EditFailed(str(exc)))
             return

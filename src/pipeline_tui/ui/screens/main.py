@@ -104,15 +104,6 @@ class MainScreen(ReviewFlow):
         column = self.board.focused_column()
         return column.selected() if column else None
 
-    def current_card(self, deal_id: int) -> DealCard | None:
-        if self.in_table:
-            return next((c for c in self.table.cards if c.id == deal_id), None)
-        for column in self.board.columns():
-            for card in column.cards:
-                if card.id == deal_id:
-                    return card
-        return None
-
     def _show_context(self) -> None:
         ws, st = self.pipeline_app.workspace, self.state
         pipeline = dict(ws.pipelines).get(st.pipeline_id, "?")

@@ -26,6 +26,7 @@ from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    ReviewConflict,
     ReviewedDeal,
     ReviewError,
     ReviewForecast,
@@ -33,6 +34,7 @@ from ...reviews import (
     ReviewSummary,
     add_action_item,
     end_review,
+    get_review,
     move,
     record_judgment,
     review_deal,
@@ -153,15 +155,27 @@ class ReviewScreen(DealEditing):
 
     # Loading ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="review")
-    def _load(self, step: tuple[int, str | None, int] | None) -> None:
-        """Optionally move first (to index, mark, seconds spent), then load the deal."""
+    def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
+        """Optionally move first (to index, mark, seconds spent, from the index shown),
+        then load the deal."""
         app = self.pipeline_app
         ws, review_id = app.workspace, self.state.id
         try:
             state = self.state
             if step is not None:
-                to_index, mark, seconds = step
-                state = move(ws.engine, review_id, to_index, mark=mark, seconds_spent=seconds)
+                to_index, mark, seconds, shown = step
+                try:
+                    state = move(
+                        ws.engine,
+                        review_id,
+                        to_index,
+                        mark=mark,
+                        seconds_spent=seconds,
+                        from_index=shown,
+                    )
+                except ReviewConflict as exc:
+                    self.post_message(LoadFailed(str(exc)))
+                    state = get_review(ws.engine, review_id)  # where the review is now
             deal = review_deal(ws.engine, review_id, today=ws.today())
             forecast = review_forecast(ws.engine, review_id, today=ws.today())
         except (ReviewError, LookupError) as exc:
@@ -299,7 +313,7 @@ class ReviewScreen(DealEditing):
         if self._busy or self.reviewed is None:
             return
         self._busy = True
-        self._load((to_index, mark, self._seconds_here()))
+        self._load((to_index, mark, self._seconds_here(), self.state.current_index))
 
     def action_next(self) -> None:
         index = self.state.current_index
@@ -341,7 +355,7 @@ class ReviewScreen(DealEditing):
             if current in MANAGER_CYCLE
             else "commit"
         )
-        self._judge(r.deal.id, following, None, None)
+        self._judge(r, following, None, None)
 
     def action_judgment(self) -> None:
         r = self.reviewed
@@ -353,16 +367,33 @@ class ReviewScreen(DealEditing):
                 category, amount, note = parse_judgment(text)
             except ValueError as exc:
                 return str(exc)
-            self._judge(r.deal.id, category, amount, note)
+            self._judge(r, category, amount, note)
             return None
 
         self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
 
     @work(thread=True, group="edit")
-    def _judge(self, deal_id: int, category: str, amount: Decimal | None, note: str | None) -> None:
+    def _judge(
+        self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
+    ) -> None:
+        """Records the call made on `seen`, the deal and judgment as shown when it was made."""
         ws = self.pipeline_app.workspace
         try:
-            record_judgment(ws.engine, self.state.id, deal_id, ws.me.id, category, amount, note)
+            record_judgment(
+                ws.engine,
+                self.state.id,
+                seen.deal.id,
+                ws.me.id,
+                category,
+                amount,
+                note,
+                expected_version=ws.based_on(seen.deal),
+                expected_judgment_id=seen.judgment.id if seen.judgment else None,
+            )
+        except ReviewConflict as exc:
+            self.post_message(LoadFailed(str(exc)))
+            self._load(None)  # show what the other person did
+            return
         except (ReviewError, LookupError) as exc:
             self.post_message(LoadFailed(str(exc)))
             return
@@ -395,16 +426,29 @@ class ReviewScreen(DealEditing):
                     words.append(word)
             if not words:
                 return "Say what has to happen (then @owner and due:DATE if needed)"
-            self._add_action(r.deal.id, " ".join(words), owner, due)
+            self._add_action(r.deal, " ".join(words), owner, due)
             return None
 
         self.prompt().ask("Action:", submit, placeholder="Send the MSA @alex.kim due:fri")
 
     @work(thread=True, group="edit")
-    def _add_action(self, deal_id: int, text: str, owner: int, due: date | None) -> None:
+    def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.pipeline_app.workspace
         try:
-            add_action_item(ws.engine, self.state.id, deal_id, text, owner, due, ws.me.id)
+            add_action_item(
+                ws.engine,
+                self.state.id,
+                deal.id,
+                text,
+                owner,
+                due,
+                ws.me.id,
+                expected_version=ws.based_on(deal),
+            )
+        except ReviewConflict as exc:
+            self.post_message(LoadFailed(str(exc)))
+            self._load(None)
+            return
         except (ReviewError, LookupError) as exc:
             self.post_message(LoadFailed(str(exc)))
             return
