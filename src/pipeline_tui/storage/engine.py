@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from ..config import database_url
 
@@ -19,14 +20,20 @@ def redact_url(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(
+    url: str | None = None, *, busy_timeout: float = 30.0, read_only: bool = False
+) -> Engine:
+    """`busy_timeout`: how long SQLite waits for another writer's lock before failing.
+    `read_only`: open a SQLite file so that nothing can be written to it."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        target: str | URL = _read_only_url(parsed) if read_only else url
+        connect_args = {"check_same_thread": False, "timeout": busy_timeout}
+        engine = create_engine(target, connect_args=connect_args)
+        event.listen(engine, "connect", _sqlite_read_only if read_only else _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -36,6 +43,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the UI read while a worker writes; NORMAL sync is safe under WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _read_only_url(parsed: URL) -> URL:
+    """The file as a `mode=ro` URI: SQLite itself refuses every write, whoever we are
+    (root can write a file whose mode says read-only)."""
+    path = Path(parsed.database or "").resolve()
+    return parsed.set(
+        database=f"file:{quote(str(path), safe='/')}", query={"mode": "ro", "uri": "true"}
+    )
+
+
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # No journal_mode switch: that is a write, and a read-only file keeps the mode it has.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
