@@ -9,6 +9,7 @@ import logging
 import os
 import sqlite3
 import stat
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -182,7 +183,60 @@ async def test_disk_full_is_reported_and_the_edit_is_not_shown_as_saved(
         assert app.is_running
 
 
-# Read-only -----------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB file system of its own, when this machine lets us mount one (root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("can't mount a small tmpfs here; the injected disk-full test stands in")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path) -> Path:
+    """Takes every free block of `disk`; deleting the returned file frees them again."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        for size in (1 << 16, 1 << 12, 1 << 9):
+            try:
+                while True:
+                    out.write(b"\0" * size)
+            except OSError:
+                continue
+    return filler
+
+
+async def test_a_really_full_disk_is_reported_and_nothing_is_lost(
+    template: Path, small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = copy_db(template, small_disk / "pipeline.db")
+    app = make_app(db, config_dir=small_disk.parent)
+    notes = record_notifications(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        deal_id, name = selected(screen)
+        before = deal_row(db, deal_id)["probability"]
+        filler = fill(small_disk)
+        await pilot.press("7")
+        await settle(pilot)
+        assert app.is_running
+        assert f"Probability 70% on {name} — not saved: the disk is full" in "\n".join(notes)
+        filler.unlink()
+        assert deal_row(db, deal_id)["probability"] == before
+        await pilot.press("6")
+        await settle(pilot)
+        assert deal_row(db, deal_id)["probability"] == 60
+        assert "60%" in status(screen)
+        app.workspace.engine.dispose()
+
+
+# Read-only -------------------------------------------------------------------------
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -51,9 +52,12 @@ def _read_only_url(parsed: URL) -> URL:
     """The file as a `mode=ro` URI: SQLite itself refuses every write, whoever we are
     (root can write a file whose mode says read-only)."""
     path = Path(parsed.database or "").resolve()
-    return parsed.set(
-        database=f"file:{quote(str(path), safe='/')}", query={"mode": "ro", "uri": "true"}
-    )
+    query = {"mode": "ro", "uri": "true"}
+    # A WAL file on read-only media can't get the shared-memory file readers need; there
+    # nobody can write it either, so SQLite may read it without locking at all.
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+        query["immutable"] = "1"
+    return parsed.set(database=f"file:{quote(str(path), safe='/')}", query=query)
 
 
 def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
