@@ -148,6 +148,32 @@ async def test_locked_database_gives_up_and_names_every_unsaved_edit(
         assert app.is_running
 
 
+async def test_edits_queued_behind_a_failed_one_are_named_not_dropped(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(db)
+    notes = record_notifications(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        deal_id, name = selected(screen)
+        ws = app.workspace
+        real_edit = ws.edit
+
+        def slow_edit(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(0.3)  # long enough for the next keystroke to queue behind it
+            return real_edit(*args, **kwargs)
+
+        before = deal_row(db, deal_id)["probability"]
+        monkeypatch.setattr(ws, "edit", slow_edit)
+        with sqlite3.connect(db) as other:  # someone else changes the deal meanwhile
+            other.execute("UPDATE deal SET version = version + 1 WHERE id = ?", (deal_id,))
+        await pilot.press("7", "plus")
+        await settle(pilot)
+        assert f"Probability +5% on {name} — not saved: an earlier edit failed" in "\n".join(notes)
+        assert deal_row(db, deal_id)["probability"] == before
+        assert app.is_running
+
+
 # Disk full -----------------------------------------------------------------------------
 async def test_disk_full_is_reported_and_the_edit_is_not_shown_as_saved(
     db: Path, monkeypatch: pytest.MonkeyPatch

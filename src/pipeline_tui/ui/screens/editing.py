@@ -259,8 +259,9 @@ class DealEditing(Screen[Any]):
         fault = message.fault
         reason = why_not_saved(fault) if fault is not None else "an earlier edit failed"
         lines = [f"{clean(label)} — not saved: {reason}" for label in labels]
-        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-        self.show_status(f"{lines[0]}{more}", error=True)
+        if fault is not None:  # otherwise the status keeps the failed edit's own message
+            more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+            self.show_status(f"{lines[0]}{more}", error=True)
         self.app.notify(
             "\n".join(lines), title=message.error, severity="error", timeout=10, markup=False
         )
