@@ -443,13 +443,3 @@ async def test_killed_connection_is_reported_reconnected_and_leaks_no_password(
     haystack = "\n".join([*screens, *notes, caplog.text, captured.out, captured.err])
     assert "connection lost" in haystack
     assert PASSWORD not in haystack
-
-
-def test_pg_password_is_redacted_from_driver_messages() -> None:
-    from pipeline_tui.errors import user_message
-    from pipeline_tui.storage.faults import translate
-
-    error = sqlite3.OperationalError(f"unable to open postgresql://u:{PASSWORD}@h/db")
-    fault = translate(error, (PASSWORD,))
-    assert fault is not None
-    assert PASSWORD not in user_message(fault, (PASSWORD,))
