@@ -85,8 +85,10 @@ class Workspace:
     def secrets(self) -> tuple[str, ...]:
         return url_secrets(self.url)
 
-    def _call(self, operation: Callable[[], T]) -> T:
-        """Runs one operation: faults become `StorageError`s, a lock is waited out."""
+    def run(self, operation: Callable[[], T]) -> T:
+        """Runs one operation on the database: faults become `StorageError`s and a lock
+        is waited out (the person is told at once). Workers that use `engine` directly
+        should go through this too."""
         return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
 
     def _writable(self) -> None:
@@ -100,7 +102,7 @@ class Workspace:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
-        self._call(select_one)
+        self.run(select_one)
 
     @classmethod
     def open(
@@ -157,7 +159,7 @@ class Workspace:
             with self.engine.connect() as conn:
                 return forecast_totals(conn, period, scope, today=self.today())
 
-        return self._call(totals)
+        return self.run(totals)
 
     def board(
         self,
@@ -174,7 +176,7 @@ class Workspace:
         assert pipeline_id is not None
         figures = self.forecast(scope, flt)
         pages = []
-        for stage in self._call(lambda: stage_columns(self.engine, flt, pipeline_id)):
+        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id)):
             offset = max(0, min(offsets.get(stage.stage_id, 0), max(stage.count - 1, 0)))
             pages.append(
                 self.page(
@@ -193,7 +195,7 @@ class Workspace:
         offset: int,
         limit: int,
     ) -> ColumnPage:
-        cards = self._call(
+        cards = self.run(
             lambda: list_deals(
                 self.engine,
                 replace(flt, stage_id=stage.stage_id),
@@ -208,23 +210,23 @@ class Workspace:
     def deals(
         self, flt: DealFilter, *, sort: str, descending: bool, offset: int, limit: int
     ) -> list[DealCard]:
-        return self._call(
+        return self.run(
             lambda: list_deals(
                 self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
             )
         )
 
     def count(self, flt: DealFilter) -> int:
-        return self._call(lambda: count_deals(self.engine, flt))
+        return self.run(lambda: count_deals(self.engine, flt))
 
     def deal(self, deal_id: int) -> DealDetail:
-        return self._call(lambda: get_deal(self.engine, deal_id, today=self.today()))
+        return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def edit(self, operation: str, card: DealCard, *args: Any, **kwargs: Any) -> edits.EditResult:
         """Runs one keystroke edit as this person, remembering it for undo."""
         self._writable()
         function = getattr(edits, operation)
-        result: edits.EditResult = self._call(
+        result: edits.EditResult = self.run(
             lambda: function(
                 self.engine,
                 card.id,
@@ -240,7 +242,7 @@ class Workspace:
 
     def add_note(self, card: DealCard, text: str, *, kind: str) -> edits.EditResult:
         self._writable()
-        result = self._call(
+        result = self.run(
             lambda: edits.add_note(self.engine, card.id, text, kind=kind, user_id=self.me.id)
         )
         # Not undoable, but a next step bumps the version, which undo must know about.
@@ -249,13 +251,13 @@ class Workspace:
 
     def undo(self) -> edits.EditResult:
         self._writable()
-        return self._call(
+        return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
     def redo(self) -> edits.EditResult:
         self._writable()
-        return self._call(
+        return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 

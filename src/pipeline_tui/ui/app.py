@@ -160,10 +160,11 @@ class PipelineApp(App[int]):
         """Records the time spent on a deal when its review is paused."""
         from ..reviews import ReviewError, move
 
+        ws = self.workspace
         try:
-            move(self.workspace.engine, review_id, index, seconds_spent=seconds)
+            ws.run(lambda: move(ws.engine, review_id, index, seconds_spent=seconds))
         except (ReviewError, LookupError, PipelineError) as exc:
-            text = f"Couldn't keep the review time: {user_message(exc, self.workspace.secrets)}"
+            text = f"Couldn't keep the review time: {user_message(exc, ws.secrets)}"
             self.call_from_thread(self.notify, text, markup=False)
 
     def _remember_theme(self, theme: Theme) -> None:
