@@ -8,24 +8,43 @@ settings and the undo history; the screens hold only results.
 from __future__ import annotations
 
 import getpass
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ..errors import PipelineError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
 from ..org import OrgChart, Person
-from ..storage import make_engine, redact_url, upgrade
+from ..storage import current_revision, head_revision, make_engine, redact_url, upgrade
+from ..storage.faults import (
+    LOCKED,
+    READ_ONLY,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    install,
+    read_only_reason,
+    translated,
+    url_secrets,
+)
 from . import edits
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .people import SettingsView, list_pipelines, load_settings
 from .undo import UndoStack
+
+T = TypeVar("T")
+
+# SQLite's own wait for a lock is short, so that the person is told at once; the retries
+# around each operation then wait up to LOCK_WAIT in all before giving up.
+BUSY_TIMEOUT = 0.2
+LOCK_WAIT = 10.0
+LOCK_RETRY = 0.25
 
 
 class WorkspaceError(PipelineError):
@@ -55,23 +74,72 @@ class Workspace:
     pipelines: list[tuple[int, str]]
     today_fn: Callable[[], date] = date.today
     undo_stack: UndoStack = field(default_factory=UndoStack)
+    # Why nothing may be written (a read-only file), or None when edits are allowed.
+    read_only: str | None = None
+    # Called from the worker's thread the moment an operation finds the database locked.
+    on_wait: Callable[[], None] | None = None
+    # How long a locked database is waited for before an operation gives up.
+    lock_wait: float = LOCK_WAIT
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return url_secrets(self.url)
+
+    def run(self, operation: Callable[[], T]) -> T:
+        """Runs one operation on the database: faults become `StorageError`s and a lock
+        is waited out (the person is told at once). Workers that use `engine` directly
+        should go through this too."""
+        return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+
+    def _writable(self) -> None:
+        if self.read_only is not None:
+            raise DatabaseReadOnly(f"{READ_ONLY} ({self.read_only}): nothing was changed")
+
+    def ping(self) -> None:
+        """Reaches the database once; after a lost connection this connects afresh."""
+
+        def select_one() -> None:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        self.run(select_one)
 
     @classmethod
     def open(
-        cls, url: str, user: str | None = None, *, today: Callable[[], date] = date.today
+        cls,
+        url: str,
+        user: str | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        on_wait: Callable[[], None] | None = None,
     ) -> Workspace:
-        engine = make_engine(url)
-        upgrade(engine)
-        with engine.connect() as conn:
-            org = load_org(conn)
-        pipelines = list_pipelines(engine)
+        secrets = url_secrets(url)
+
+        def connect() -> tuple[Engine, str | None]:
+            return _connect(url, read_only_reason(url))
+
+        engine, read_only = _retrying(connect, secrets, LOCK_WAIT, on_wait)
+
+        def load() -> tuple[OrgChart, list[tuple[int, str]], SettingsView]:
+            with engine.connect() as conn:
+                org = load_org(conn)
+            return org, list_pipelines(engine), load_settings(engine)
+
+        try:
+            org, pipelines, settings = _retrying(load, secrets, LOCK_WAIT, on_wait)
+        except BaseException:
+            engine.dispose()
+            raise
         if not org.people or not pipelines:
+            engine.dispose()
             raise WorkspaceError(
                 f"{redact_url(url)} has no people or pipelines yet: run `pipeline-tui seed` "
                 "or `pipeline-tui --demo` to try the app on demo data"
             )
         me = _who_am_i(org, user)
-        return cls(url, engine, me, org, load_settings(engine), pipelines, today)
+        return cls(
+            url, engine, me, org, settings, pipelines, today, read_only=read_only, on_wait=on_wait
+        )
 
     @property
     def display_url(self) -> str:
@@ -85,8 +153,13 @@ class Workspace:
 
     def forecast(self, scope: Scope, flt: DealFilter) -> ForecastFigures:
         assert flt.period is not None
-        with self.engine.connect() as conn:
-            return forecast_totals(conn, flt.period, scope, today=self.today())
+        period = flt.period
+
+        def totals() -> ForecastFigures:
+            with self.engine.connect() as conn:
+                return forecast_totals(conn, period, scope, today=self.today())
+
+        return self.run(totals)
 
     def board(
         self,
@@ -99,10 +172,11 @@ class Workspace:
         page_size: int,
     ) -> BoardSnapshot:
         """Header figures, stage totals and one page of cards per stage."""
-        assert scope.pipeline_id is not None
+        pipeline_id = scope.pipeline_id
+        assert pipeline_id is not None
         figures = self.forecast(scope, flt)
         pages = []
-        for stage in stage_columns(self.engine, flt, scope.pipeline_id):
+        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id)):
             offset = max(0, min(offsets.get(stage.stage_id, 0), max(stage.count - 1, 0)))
             pages.append(
                 self.page(
@@ -121,28 +195,32 @@ class Workspace:
         offset: int,
         limit: int,
     ) -> ColumnPage:
-        cards = list_deals(
-            self.engine,
-            replace(flt, stage_id=stage.stage_id),
-            sort=sort,
-            descending=descending,
-            offset=offset,
-            limit=limit,
+        cards = self.run(
+            lambda: list_deals(
+                self.engine,
+                replace(flt, stage_id=stage.stage_id),
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+            )
         )
         return ColumnPage(stage, offset, cards)
 
     def deals(
         self, flt: DealFilter, *, sort: str, descending: bool, offset: int, limit: int
     ) -> list[DealCard]:
-        return list_deals(
-            self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
+        return self.run(
+            lambda: list_deals(
+                self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
+            )
         )
 
     def count(self, flt: DealFilter) -> int:
-        return count_deals(self.engine, flt)
+        return self.run(lambda: count_deals(self.engine, flt))
 
     def deal(self, deal_id: int) -> DealDetail:
-        return get_deal(self.engine, deal_id, today=self.today())
+        return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def based_on(self, card: DealCard) -> int:
         """The version a write based on `card` (as the user saw it) is checked against:
@@ -152,37 +230,107 @@ class Workspace:
     def edit(self, operation: str, card: DealCard, *args: Any, **kwargs: Any) -> edits.EditResult:
         """Runs one keystroke edit as this person on `card` as they saw it, remembering it
         for undo. `StaleDealError` if someone else changed the deal since."""
+        self._writable()
         function = getattr(edits, operation)
-        result: edits.EditResult = function(
-            self.engine,
-            card.id,
-            self.based_on(card),
-            *args,
-            user_id=self.me.id,
-            source=ChangeSource.TUI,
-            **kwargs,
+        result: edits.EditResult = self.run(
+            lambda: function(
+                self.engine,
+                card.id,
+                self.based_on(card),
+                *args,
+                user_id=self.me.id,
+                source=ChangeSource.TUI,
+                **kwargs,
+            )
         )
         self.undo_stack.push(result)
         return result
 
     def add_note(self, card: DealCard, text: str, *, kind: str) -> edits.EditResult:
-        result = edits.add_note(
-            self.engine,
-            card.id,
-            text,
-            kind=kind,
-            user_id=self.me.id,
-            expected_version=self.based_on(card),
+        self._writable()
+        result = self.run(
+            lambda: edits.add_note(
+                self.engine,
+                card.id,
+                text,
+                kind=kind,
+                user_id=self.me.id,
+                expected_version=self.based_on(card),
+            )
         )
         # Not undoable, but a next step bumps the version, which undo must know about.
         self.undo_stack.push(result)
         return result
 
     def undo(self) -> edits.EditResult:
-        return self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
+        self._writable()
+        return self.run(
+            lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
+        )
 
     def redo(self) -> edits.EditResult:
-        return self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
+        self._writable()
+        return self.run(
+            lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
+        )
+
+
+def _retrying(
+    operation: Callable[[], T],
+    secrets: tuple[str, ...],
+    wait: float,
+    on_wait: Callable[[], None] | None,
+) -> T:
+    """`operation`, run again while another program holds the lock, for `wait` seconds.
+
+    Running it again is safe: a locked write raised before its transaction committed, so
+    it was rolled back whole. `on_wait` is told at the first refusal, so the person sees
+    why nothing happens yet.
+    """
+    deadline: float | None = None
+    while True:
+        try:
+            with translated(secrets):
+                return operation()
+        except DatabaseLocked as exc:
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + wait
+                if on_wait is not None:
+                    on_wait()
+            if now >= deadline:
+                raise DatabaseLocked(
+                    f"{LOCKED}: gave up after waiting {wait:g} s; nothing was changed"
+                ) from exc
+            time.sleep(min(LOCK_RETRY, max(deadline - now, 0.0)))
+
+
+def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
+    """An engine with a current schema, and why it is read-only (None if it isn't)."""
+    if read_only is None:
+        engine = install(make_engine(url, busy_timeout=BUSY_TIMEOUT))
+        try:
+            upgrade(engine)
+            return engine, None
+        except DatabaseReadOnly:  # a read-only mount, or a file only root may write
+            engine.dispose()
+            read_only = "the file can't be written"
+        except BaseException:
+            engine.dispose()
+            raise
+    engine = install(make_engine(url, busy_timeout=BUSY_TIMEOUT, read_only=True))
+    try:
+        current = current_revision(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if current != head_revision():
+        engine.dispose()
+        raise DatabaseReadOnly(
+            f"{redact_url(url)} is read-only ({read_only}) and its schema is out of date: "
+            "make it writable and run `pipeline-tui db upgrade` once"
+        )
+    return engine, read_only
 
 
 def _who_am_i(org: OrgChart, login: str | None) -> Person:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -14,9 +15,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
+from textual.worker import WorkerFailed
 
 from ..config import ConfigError, UserConfig
+from ..errors import PipelineError, user_message
 from ..services.workspace import Workspace, WorkspaceError
+from ..storage.faults import ConnectionLost, as_pipeline_error, url_secrets
+from .messages import DatabaseWaiting
+
+WAITING_NOTICE_SECONDS = 3.0
 
 
 class WorkspaceOpened(Message):
@@ -52,6 +59,7 @@ class PipelineApp(App[int]):
         self.config = config or UserConfig()
         self.save_config = save_config
         self._workspace: Workspace | None = None
+        self._waiting_shown = -WAITING_NOTICE_SECONDS
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
 
@@ -72,32 +80,92 @@ class PipelineApp(App[int]):
 
     @work(thread=True, exclusive=True, group="open")
     def _open_workspace(self) -> None:
+        secrets = url_secrets(self.url)
         try:
-            workspace = Workspace.open(self.url, self.user, today=self.today_fn)
+            workspace = Workspace.open(
+                self.url, self.user, today=self.today_fn, on_wait=self._database_waiting
+            )
         except WorkspaceError as exc:
-            self.call_from_thread(self.exit, 2, 2, str(exc))
+            self.call_from_thread(self.exit, 2, 2, Text(user_message(exc, secrets)))
             return
         except Exception as exc:  # a database that can't be reached, say
-            self.call_from_thread(self.exit, 2, 2, f"Can't open the pipeline: {exc}")
+            problem = as_pipeline_error(exc, secrets) or exc
+            message = f"Can't open the pipeline: {user_message(problem, secrets)}"
+            self.call_from_thread(self.exit, 2, 2, Text(message))
             return
         self.post_message(WorkspaceOpened(workspace))
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
         from .screens.main import MainScreen
 
-        self._workspace = message.workspace
-        self.sub_title = f"{message.workspace.me.display_name} · {message.workspace.display_url}"
+        ws = self._workspace = message.workspace
+        self.sub_title = f"{ws.me.display_name} · {ws.display_url}"
+        if ws.read_only is not None:
+            self.sub_title += " · read-only"
+            self.notify(
+                f"Opened read-only ({ws.read_only}): nothing can be changed",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.push_screen(MainScreen())
+
+    # Faults -------------------------------------------------------------------------
+    def _database_waiting(self) -> None:
+        """Called from a worker's thread when the database is locked."""
+        self.post_message(DatabaseWaiting())
+
+    def on_database_waiting(self, _message: DatabaseWaiting) -> None:
+        # Several workers can meet the same lock; one notice at a time is enough.
+        now = time.monotonic()
+        if now - self._waiting_shown < WAITING_NOTICE_SECONDS:
+            return
+        self._waiting_shown = now
+        self.notify(
+            "Waiting for the database… another program is writing to it",
+            severity="warning",
+            timeout=WAITING_NOTICE_SECONDS,
+        )
+
+    @work(thread=True, exclusive=True, group="reconnect")
+    def check_connection(self) -> None:
+        """After a lost connection: connects afresh and says whether that worked."""
+        ws = self.workspace
+        try:
+            ws.ping()
+        except PipelineError as exc:
+            text = f"Still can't reach the database: {user_message(exc, ws.secrets)}"
+            self.call_from_thread(self.notify, text, severity="error", markup=False)
+            return
+        self.call_from_thread(
+            self.notify, "Reconnected to the database; unsaved edits can be made again"
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A worker that met a database fault (or any of our errors) the screen that
+        started it did not expect: say so in one line and keep running, because the
+        default (exit with a traceback and its local variables) could print the URL."""
+        failure = error.error if isinstance(error, WorkerFailed) else None
+        secrets = url_secrets(self.url)
+        problem = as_pipeline_error(failure, secrets) if failure is not None else None
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        self.notify(user_message(problem, secrets), severity="error", timeout=10, markup=False)
+        if isinstance(problem, ConnectionLost) and self._workspace is not None:
+            self.check_connection()
 
     @work(thread=True, group="review-time")
     def keep_review_time(self, review_id: int, index: int, seconds: int) -> None:
         """Records the time spent on a deal when its review is paused."""
         from ..reviews import ReviewError, move
 
+        ws = self.workspace
         try:
-            move(self.workspace.engine, review_id, index, seconds_spent=seconds)
-        except (ReviewError, LookupError) as exc:
-            self.call_from_thread(self.notify, f"Couldn't keep the review time: {exc}")
+            ws.run(lambda: move(ws.engine, review_id, index, seconds_spent=seconds))
+        except (ReviewError, LookupError, PipelineError) as exc:
+            text = f"Couldn't keep the review time: {user_message(exc, ws.secrets)}"
+            self.call_from_thread(self.notify, text, markup=False)
 
     def _remember_theme(self, theme: Theme) -> None:
         if not self.save_config or self.config.theme == theme.name:

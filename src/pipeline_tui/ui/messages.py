@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ..errors import StorageError
 from ..forecast.metrics import ForecastFigures
 from ..services.deals import DealCard
 from ..services.detail import DealDetail
@@ -46,9 +47,24 @@ class EditDone(Message):
 
 
 class EditFailed(Message):
-    def __init__(self, error: str, *, reload: bool = False) -> None:
+    """`fault`: the database failed (locked, full, read-only, connection lost), so the
+    edit, named by `label` when the screen can't tell which it was, was not saved."""
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        reload: bool = False,
+        fault: StorageError | None = None,
+        label: str | None = None,
+    ) -> None:
         super().__init__()
         self.error, self.reload = error, reload
+        self.fault, self.label = fault, label
+
+
+class DatabaseWaiting(Message):
+    """A worker found the database locked and is waiting for it (posted from its thread)."""
 
 
 class DealLoaded(Message):

@@ -23,11 +23,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...display import clean
+from ...errors import PipelineError, StorageError, user_message
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...services.deals import DealCard
 from ...services.errors import EditError, StaleDealError
 from ...services.writes import EditResult, FieldChange
+from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import EditDone, EditFailed
 from ..widgets.prompt import Prompt, refocus
 
@@ -91,13 +94,41 @@ def describe(change: FieldChange, currency: str) -> str:
     return f"{label} {show(change.old)} → {show(change.new)}"
 
 
+def request_label(
+    operation: str, args: tuple[Any, ...], card: DealCard | None, currency: str
+) -> str:
+    """An edit as it was asked for, to name it when it could not be saved."""
+    if operation in ("undo", "redo"):
+        return f"{operation.capitalize()} of the last edit"
+    value = args[0] if args else None
+    if operation == "set_probability":
+        what = f"Probability {value}%"
+    elif operation == "nudge_probability" and isinstance(value, int):
+        what = f"Probability {value:+d}%"
+    elif operation == "move_stage" and isinstance(value, int):
+        what = "Next stage" if value > 0 else "Previous stage"
+    elif operation == "set_close_date" and isinstance(value, date):
+        what = f"Close date {value.isoformat()}"
+    elif operation == "set_amount" and isinstance(value, Decimal):
+        what = f"Amount {format_money(value, currency)}"
+    else:
+        what = {
+            "cycle_category": "Category change",
+            "mark_won": "Won",
+            "mark_lost": "Lost",
+        }.get(operation, operation.replace("_", " ").capitalize())
+    return f"{what} on {card.name if card else 'no deal'}"
+
+
 class DealEditing(Screen[Any]):
     """Edit actions for any screen that can say which deal is selected."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pending: deque[Callable[[], None]] = deque()
+        # Each queued edit with its label, so that none is ever dropped without a word.
+        self._pending: deque[tuple[str, Callable[[], None]]] = deque()
         self._editing = False
+        self._running_label = ""
         self._proposal: tuple[int, int] | None = None
 
     @property
@@ -137,14 +168,18 @@ class DealEditing(Screen[Any]):
                 return
             self._run_edit(operation, chosen, args, kwargs)
 
-        self._pending.append(run)
+        label = request_label(
+            operation, args, chosen, self.pipeline_app.workspace.settings.currency
+        )
+        self._pending.append((label, run))
         if not self._editing:
             self._next_edit()
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
         if self._pending:
-            self._pending.popleft()()
+            self._running_label, run = self._pending.popleft()
+            run()
 
     @work(thread=True, group="edit")
     def _run_edit(
@@ -167,6 +202,12 @@ class DealEditing(Screen[Any]):
         except (EditError, LookupError) as exc:
             self.post_message(EditFailed(str(exc)))
             return
+        except StorageError as exc:  # the environment failed: nothing was written
+            self.post_message(EditFailed(user_message(exc, ws.secrets), fault=exc))
+            return
+        except PipelineError as exc:
+            self.post_message(EditFailed(user_message(exc, ws.secrets)))
+            return
         currency = ws.settings.currency
         details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
         self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
@@ -188,10 +229,29 @@ class DealEditing(Screen[Any]):
 
     def on_edit_failed(self, message: EditFailed) -> None:
         self.show_status(message.error, error=True)
+        dropped = [label for label, _ in self._pending]
         self._pending.clear()
         self._editing = False
+        if message.fault is not None:
+            self._report_not_saved([message.label or self._running_label, *dropped], message)
+        elif dropped:
+            self._report_not_saved(dropped, message)
         if message.reload:
             self.after_edit(None)
+
+    def _report_not_saved(self, labels: list[str], message: EditFailed) -> None:
+        """Names every edit that was not saved: the failed one and those queued after it."""
+        fault = message.fault
+        reason = why_not_saved(fault) if fault is not None else "an earlier edit failed"
+        lines = [f"{clean(label)} — not saved: {reason}" for label in labels]
+        if fault is not None:  # otherwise the status keeps the failed edit's own message
+            more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+            self.show_status(f"{lines[0]}{more}", error=True)
+        self.app.notify(
+            "\n".join(lines), title=message.error, severity="error", timeout=10, markup=False
+        )
+        if isinstance(fault, ConnectionLost):
+            self.pipeline_app.check_connection()
 
     # The actions --------------------------------------------------------------------
     def _clear_proposal(self) -> None:
@@ -323,6 +383,10 @@ class DealEditing(Screen[Any]):
             return
         except EditError as exc:
             self.post_message(EditFailed(str(exc)))
+            return
+        except StorageError as exc:
+            label = f"{'Next step' if kind == 'next_step' else 'Note'} on {card.name}"
+            self.post_message(EditFailed(user_message(exc, ws.secrets), fault=exc, label=label))
             return
         what = "Next step set" if kind == "next_step" else "Note added"
         self.post_message(EditDone(result, f"{what} on {card.name}"))
