@@ -100,7 +100,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         )
         conn.rollback()
     table, mapping = prepared.table, prepared.mapping
-    problems = sorted(table.problems + plan.problems, key=_order)
+    problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
     return DryRunReport(
         kind="deals",
         format=mapping.format.name,
@@ -131,7 +131,7 @@ def import_file(
         plan = plan_deals(
             conn, prepared.deals, prepared.mapping, options, now=now, notices=prepared.notices
         )
-        problems = sorted(table.problems + plan.problems, key=_order)
+        problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
         rejected = plan.rejected + len(table.problems)
         if rejected and not options.skip_invalid:
             raise RowsRejected(

@@ -142,7 +142,7 @@ def finish(
 
 
 def _problems(table: SourceTable, outcome: Outcome) -> list[Problem]:
-    found = table.problems + [p for row in outcome.rows for p in row.problems]
+    found = table.problems + table.warnings + [p for row in outcome.rows for p in row.problems]
     return sorted(found, key=lambda p: p.line or 0)
 
 
