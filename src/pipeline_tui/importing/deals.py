@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from ..models import utcnow
 from .apply import write_plan
+from .export import IMPORTABLE
 from .formats import ALL_DEAL_FIELDS as FIELDS
 from .formats import (
     DEAL_FORMATS,
@@ -27,6 +28,7 @@ from .formats import (
     require,
     unknown_layout,
 )
+from .formula import is_export, restore_rows
 from .model import (
     Counts,
     DryRunReport,
@@ -54,6 +56,8 @@ class Prepared:
 
 def prepare(path: Path, options: ImportOptions, progress: Progress | None = None) -> Prepared:
     table = read_table(path)
+    if table.delimiter and is_export(table.header, IMPORTABLE["deals"]):
+        restore_rows(table.rows)
     mapping = choose_mapping(table, options)
     required = tuple(f for f in REQUIRED_DEAL_FIELDS if f != "owner" or not options.user)
     require(mapping, required, table.name)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .export import IMPORTABLE
 from .formats import ColumnMap, Format, map_columns, normalise, require
+from .formula import is_export, restore_rows
 from .model import (
     Counts,
     DryRunReport,
@@ -68,6 +70,9 @@ def read_simple(
     path: Path, options: ImportOptions, fmt: Format, required: tuple[str, ...]
 ) -> tuple[SourceTable, ColumnMap, list[Row]]:
     table = read_table(path)
+    exported = IMPORTABLE.get(fmt.name)
+    if table.delimiter and exported and is_export(table.header, exported):
+        restore_rows(table.rows)
     mapping = map_columns(table.header, fmt, options.mapping, fields=fmt.fields())
     if not mapping.columns:
         raise FileRejected(

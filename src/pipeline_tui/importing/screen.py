@@ -28,7 +28,7 @@ _C0_NAMES = (
 _C1_NAMES = {0x7F: "DEL", 0x85: "NEL", 0x90: "DCS", 0x9B: "CSI", 0x9C: "ST", 0x9D: "OSC"}
 SHOW_CHARS = 3
 REJECTED = "a row with control characters is rejected; remove them from the file"
-REMOVED = "removed; the rest of the value is imported"
+REMOVED = "was removed; the rest of the value is imported"
 
 
 def char_name(char: str) -> str:
@@ -69,7 +69,8 @@ def screen_cells(line: int, header: list[str], cells: list[str]) -> tuple[list[s
         if invisible:
             cell = INVISIBLE_CHARS.sub("", cell)
             if not controls:
-                reason = f"{_listed(invisible)} {REMOVED}"
+                plural = "s" * (len(set(invisible)) > 1)
+                reason = f"the invisible character{plural} {_listed(invisible)} {REMOVED}"
                 problems.append(Problem(line, column, clean(cell), reason, Severity.WARNING))
         kept.append(cell)
     return kept, problems
