@@ -112,7 +112,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,
-        rows=len(table.rows) + len(table.problems),
+        rows=len(table.rows) + table.dropped,
         skipped=table.skipped,
         mapping=mapping.described(),
         unused_columns=mapping.unused(),
@@ -136,10 +136,10 @@ def import_file(
             conn, prepared.deals, prepared.mapping, options, now=now, notices=prepared.notices
         )
         problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
-        rejected = plan.rejected + len(table.problems)
+        rejected = plan.rejected + table.dropped
         if rejected and not options.skip_invalid:
             raise RowsRejected(
-                f"{rejected:,} of {len(table.rows) + len(table.problems):,} rows rejected; "
+                f"{rejected:,} of {len(table.rows) + table.dropped:,} rows rejected; "
                 "nothing was imported",
                 [p for p in problems if p.severity is Severity.ERROR],
                 table.unit,
@@ -169,7 +169,7 @@ def _counts(plan: DealPlan, table: SourceTable, changes: int | None = None) -> C
         created=len(plan.creates),
         updated=len(plan.updates),
         unchanged=plan.unchanged,
-        rejected=plan.rejected + len(table.problems),
+        rejected=plan.rejected + table.dropped,
         changes=sum(len(u.changes) for u in plan.updates) if changes is None else changes,
     )
 

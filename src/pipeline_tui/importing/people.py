@@ -104,7 +104,7 @@ def report(
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,
-        rows=len(table.rows) + len(table.problems),
+        rows=len(table.rows) + table.dropped,
         skipped=table.skipped,
         mapping=mapping.described(),
         unused_columns=mapping.unused(),
@@ -127,7 +127,7 @@ def finish(
     counts = _counts(table, outcome)
     if counts.rejected and not options.skip_invalid:
         raise RowsRejected(
-            f"{counts.rejected:,} of {len(table.rows) + len(table.problems):,} rows rejected; "
+            f"{counts.rejected:,} of {len(table.rows) + table.dropped:,} rows rejected; "
             "nothing was imported",
             [p for p in problems if p.severity is Severity.ERROR],
             table.unit,
@@ -152,7 +152,7 @@ def _problems(table: SourceTable, outcome: Outcome) -> list[Problem]:
 
 
 def _counts(table: SourceTable, outcome: Outcome) -> Counts:
-    rejected = sum(1 for r in outcome.rows if r.rejected) + len(table.problems)
+    rejected = sum(1 for r in outcome.rows if r.rejected) + table.dropped
     return Counts(outcome.created, outcome.updated, outcome.unchanged, rejected)
 
 

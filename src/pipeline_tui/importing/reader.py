@@ -61,6 +61,11 @@ class SourceTable:
     problems: list[Problem] = field(default_factory=list)  # rows dropped as unreadable
     warnings: list[Problem] = field(default_factory=list)  # rows imported, but altered
 
+    @property
+    def dropped(self) -> int:
+        """How many rows `problems` rejected (a row can have several)."""
+        return len({p.line for p in self.problems})
+
 
 def read_table(path: Path) -> SourceTable:
     """The file's header and rows, read as a stream: never more than `MAX_FILE_BYTES`."""
@@ -154,9 +159,10 @@ def _encodings(head: bytes, name: str) -> list[tuple[str, str]]:
         except UnicodeDecodeError:
             candidates.reverse()
     sample = _decoded(head, candidates[0][0])
-    # A NUL or two in a cell is the row's problem, reported with its line; many are a
-    # binary file (or UTF-16 without its byte order mark).
-    if len(_CONTROL_RE.findall(sample)) > max(2, len(sample) // 200):
+    # Control characters in a few cells are those rows' problem, reported with their
+    # lines; in more than one character of twenty, a binary file (or UTF-16 without its
+    # byte order mark).
+    if len(_CONTROL_RE.findall(sample)) > max(2, len(sample) // 20):
         raise FileRejected(f"{name} is a binary file, not a CSV export")
     return candidates
 
