@@ -87,7 +87,7 @@ def parse_money(text: str, *, decimal_comma: bool | None = None) -> Money:
 
     Spaces and apostrophes always group thousands. Groups after the first must have
     exactly three digits, so `1.2.3` and `12,34,567` are rejected rather than guessed.
-    The amount is exact: one finer than a cent (`0.004`, `$0.001`, `12.345`, `1.23456k`)
+    The amount is exact: one finer than a cent (`0.004`, `$0.001`, `12.345`, `1.234567k`)
     is rejected rather than rounded, since rounding would store something other than
     what was typed (and a fraction of a cent would be stored as zero). The symbols `format_money`
     prints (`$`, `€`, `£`, `¥`, `A$`, `C$`) become ISO codes (USD, EUR, GBP, JPY, AUD,
