@@ -127,12 +127,6 @@ def test_amounts_finer_than_a_cent_are_refused_not_rounded(text: str, why: str) 
         parse_amount(text)  # what the app's amount prompt reads with
 
 
-def test_exact_amounts_with_trailing_zeros_are_fine() -> None:
-    assert parse_amount("0.010") == Decimal("0.01")
-    assert parse_amount("12.5000") == Decimal("12.50")
-    assert parse_amount("1.2345k") == Decimal("1234.50")
-
-
 def test_an_import_rejects_a_sub_cent_amount_instead_of_storing_zero(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
@@ -146,6 +140,10 @@ def test_an_import_rejects_a_sub_cent_amount_instead_of_storing_zero(
     assert (problem.line, problem.column) == (3, "Amount")
     assert "less than a cent" in problem.reason
     assert stored_deals(sqlite_engine) == {}
+    # Trailing zeros are not precision: these are exact.
+    assert parse_amount("0.010") == Decimal("0.01")
+    assert parse_amount("12.5000") == Decimal("12.50")
+    assert parse_amount("1.2345k") == Decimal("1234.50")
 
     quotas = tmp_path / "quotas.csv"
     quotas.write_text("user,period,amount\nJane Doe,2026Q1,$0.001\n", encoding="utf-8")
