@@ -13,12 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert, select, update
 
+from pipeline_tui.cli import main
 from pipeline_tui.importing import import_file
 from pipeline_tui.importing.formula import neutralise, restore
 from pipeline_tui.models import Deal, DealChange, Quota, User, table_of
 from pipeline_tui.seed import seed_demo
 from pipeline_tui.storage import open_database
 from tests.test_export import deal_fields, exported
+from tests.test_import_errors import GOOD, HEADER, csv_bytes
 from tests.test_import_people import people, quotas
 from tests.test_import_support import TODAY, options
 
@@ -116,3 +118,21 @@ def test_restore_undoes_neutralise_and_the_result_never_starts_a_formula(text: s
     written = neutralise(text)
     assert restore(written) == text
     assert not written.startswith(FORMULA_STARTS)
+
+
+def test_the_errors_file_neutralises_the_values_it_repeats(
+    sqlite_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [list(r) for r in GOOD]
+    rows[0][HEADER.index("Amount")] = '=HYPERLINK("http://evil.example","x")'
+    rows[1][HEADER.index("Stage")] = ""
+    path, errors = tmp_path / "bad.csv", tmp_path / "errors.csv"
+    path.write_bytes(csv_bytes(rows))
+    code = main(["import", str(path), "--db", str(sqlite_engine.url.database),
+                 "--errors", str(errors)])  # fmt: skip
+    capsys.readouterr()
+    assert code == 2
+    with open(errors, newline="", encoding="utf-8") as stream:
+        written = list(csv.reader(stream))[1:]
+    assert ["2", "Amount", '\'=HYPERLINK("http://evil.example","x")'] in [r[:3] for r in written]
+    assert not [cell for row in written for cell in row if cell.startswith(FORMULA_STARTS)]
