@@ -170,3 +170,23 @@ def test_any_text_through_the_import_is_rejected_or_stored_without_control_chara
             assert not raw_controls(value) and not INVISIBLE_CHARS.search(value)
     if raw_controls(name + step):
         assert report.counts.rejected == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--pipeline", "Sales\x1b]0;owned\x07"],
+        ["--stage-map", "Prospecting=New\x1b[2J"],
+        ["--map", "name=Opportunity Name\x9b"],
+    ],
+)
+def test_control_characters_in_options_are_refused_like_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    db = tmp_path / "x.db"
+    code = main(["import", str(path), "--db", str(db), *args])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.startswith(f"error: {args[0]} has the control character \\x")
+    assert len(err.strip().splitlines()) == 1 and not raw_controls(err)
