@@ -5,6 +5,11 @@ text"), and Windows-1252; CRLF, LF or CR line ends; comma, semicolon, tab or pip
 delimiters (and Excel's `sep=;` first line); JSON arrays of objects (what `export
 --format json` writes). Title lines above the header, blank lines, total rows and the
 footer Salesforce appends to report exports are left out and listed in `skipped`.
+
+Input is bounded: only a regular file is opened (a device or a pipe could never end), at
+most `MAX_FILE_BYTES` of it is read, CSV a line at a time with lines of at most
+`MAX_LINE_CHARS`, and the encoding is judged from a sample of its start. Cells then pass
+`screen`: a row with control characters is rejected, invisible characters are removed.
 """
 
 from __future__ import annotations
