@@ -13,11 +13,16 @@ import re
 
 from rich.text import Text
 
-# C0 (but tab and newline, handled below), DEL, C1, and the bidi embeddings, overrides and
-# isolates that reorder what follows them (the "Trojan Source" characters), plus U+2028/9.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
+# C0 (but tab and line ends, handled below), DEL and C1: what a terminal acts on.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# The bidi marks, embeddings, overrides and isolates that reorder what follows them (the
+# "Trojan Source" characters).
+_REORDERING = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\r{_CONTROLS}{_REORDERING}\u2028\u2029]")
+# What an import refuses (a row with one is rejected) and what it removes: the reordering
+# characters and the zero-width ones that make two equal-looking names differ.
+CONTROL_CHARS = re.compile(f"[{_CONTROLS}]")
+INVISIBLE_CHARS = re.compile(f"[{_REORDERING}\u200b\u2060\ufeff]")
 _REPLACEMENT = "\ufffd"
 
 
@@ -49,6 +54,12 @@ def clean(value: object, *, multiline: bool = False) -> str:
 def has_unsafe(text: str) -> bool:
     """True when `text` holds a character `clean` would replace (besides tab and newline)."""
     return _UNSAFE.search(text.replace("\r\n", "\n")) is not None
+
+
+def escaped(char: str) -> str:
+    """One character as a Python-style escape (`\\x1b`, `\\u202e`): never the raw character."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def display_text(value: object, style: str = "", *, multiline: bool = False) -> Text:

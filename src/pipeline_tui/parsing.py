@@ -87,7 +87,9 @@ def parse_money(text: str, *, decimal_comma: bool | None = None) -> Money:
 
     Spaces and apostrophes always group thousands. Groups after the first must have
     exactly three digits, so `1.2.3` and `12,34,567` are rejected rather than guessed.
-    The amount is exact and rounded half-even to cents. The symbols `format_money`
+    The amount is exact: one finer than a cent (`0.004`, `$0.001`, `12.345`, `1.234567k`)
+    is rejected rather than rounded, since rounding would store something other than
+    what was typed (and a fraction of a cent would be stored as zero). The symbols `format_money`
     prints (`$`, `€`, `£`, `¥`, `A$`, `C$`) become ISO codes (USD, EUR, GBP, JPY, AUD,
     CAD); a three-letter uppercase code before or after the number is returned as it is.
     """
@@ -109,9 +111,14 @@ def parse_money(text: str, *, decimal_comma: bool | None = None) -> Money:
     # The default 28-digit context would round long inputs before we get to cents.
     with localcontext() as context:
         context.prec = len(digits) + 20
-        amount = (Decimal(digits) * scale).quantize(CENT, rounding=ROUND_HALF_EVEN)
-    if amount >= _MAX_AMOUNT:
+        exact = Decimal(digits) * scale
+        amount = exact.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if exact >= _MAX_AMOUNT:
         raise fail(f"it's too large; amounts must be below {_MAX_AMOUNT:,}")
+    if amount != exact:
+        if amount == 0:
+            raise fail("it's less than a cent; amounts are kept to the cent")
+        raise fail("it's finer than a cent; give at most two decimals")
     code = match["before"] or match["after"]
     return Money(amount, _SYMBOL_CODES.get(code, code) if code else None)
 

@@ -21,6 +21,7 @@ from .deals import dry_run as _dry_run_deals
 from .deals import import_file as _import_deals
 from .export import EXPORT_FORMATS, EXPORT_KINDS, export
 from .formats import ALL_DEAL_FIELDS, DEAL_FIELDS
+from .formula import neutralise
 from .model import (
     FORMATS,
     KINDS,
@@ -94,15 +95,17 @@ def import_file(
 
 
 def write_problems(path: Path | str, problems: Iterable[Problem], unit: str = "line") -> int:
-    """The rejected rows' problems as CSV (line, column, value, reason); returns how many."""
+    """The rejected rows' problems as CSV (line, column, value, reason); returns how many.
+
+    Values come from the file, so one that a spreadsheet would run is made inert like an
+    export's."""
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow([unit, "column", "value", "reason"])
         for problem in problems:
             if problem.severity is Severity.ERROR:
-                writer.writerow(
-                    [problem.line or "", problem.column or "", problem.value or "", problem.reason]
-                )
+                cells = [problem.column or "", problem.value or "", problem.reason]
+                writer.writerow([problem.line or "", *map(neutralise, cells)])
                 count += 1
     return count

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from ..models import utcnow
 from .apply import write_plan
+from .export import IMPORTABLE
 from .formats import ALL_DEAL_FIELDS as FIELDS
 from .formats import (
     DEAL_FORMATS,
@@ -27,6 +28,7 @@ from .formats import (
     require,
     unknown_layout,
 )
+from .formula import is_export, restore_rows
 from .model import (
     Counts,
     DryRunReport,
@@ -54,6 +56,8 @@ class Prepared:
 
 def prepare(path: Path, options: ImportOptions, progress: Progress | None = None) -> Prepared:
     table = read_table(path)
+    if table.delimiter and is_export(table.header, IMPORTABLE["deals"]):
+        restore_rows(table.rows)
     mapping = choose_mapping(table, options)
     required = tuple(f for f in REQUIRED_DEAL_FIELDS if f != "owner" or not options.user)
     require(mapping, required, table.name)
@@ -100,7 +104,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         )
         conn.rollback()
     table, mapping = prepared.table, prepared.mapping
-    problems = sorted(table.problems + plan.problems, key=_order)
+    problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
     return DryRunReport(
         kind="deals",
         format=mapping.format.name,
@@ -108,7 +112,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,
-        rows=len(table.rows) + len(table.problems),
+        rows=len(table.rows) + table.dropped,
         skipped=table.skipped,
         mapping=mapping.described(),
         unused_columns=mapping.unused(),
@@ -131,11 +135,11 @@ def import_file(
         plan = plan_deals(
             conn, prepared.deals, prepared.mapping, options, now=now, notices=prepared.notices
         )
-        problems = sorted(table.problems + plan.problems, key=_order)
-        rejected = plan.rejected + len(table.problems)
+        problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
+        rejected = plan.rejected + table.dropped
         if rejected and not options.skip_invalid:
             raise RowsRejected(
-                f"{rejected:,} of {len(table.rows) + len(table.problems):,} rows rejected; "
+                f"{rejected:,} of {len(table.rows) + table.dropped:,} rows rejected; "
                 "nothing was imported",
                 [p for p in problems if p.severity is Severity.ERROR],
                 table.unit,
@@ -165,7 +169,7 @@ def _counts(plan: DealPlan, table: SourceTable, changes: int | None = None) -> C
         created=len(plan.creates),
         updated=len(plan.updates),
         unchanged=plan.unchanged,
-        rejected=plan.rejected + len(table.problems),
+        rejected=plan.rejected + table.dropped,
         changes=sum(len(u.changes) for u in plan.updates) if changes is None else changes,
     )
 

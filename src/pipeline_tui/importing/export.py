@@ -5,7 +5,8 @@ and it adds `status` (the stage's kind, so stages such as `Renewed` come back as
 and `owner_login` (so people come back as the same people), which is why exporting and
 importing into an empty database gives the same deals. Money is a decimal string,
 dates ISO 8601, timestamps ISO 8601 in UTC. Rows are streamed, so a large database
-exports in constant memory.
+exports in constant memory. A CSV cell a spreadsheet would run as a formula gets a `'` in
+front (see `formula`), which importing the export removes again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import aliased
 from ..models import Account, Deal, DealChange, Pipeline, Quota, Settings, Stage, User, table_of
 from ..money import from_minor
 from ..periods import month_containing, quarter_containing, year_containing
+from .formula import neutralise
 
 EXPORT_KINDS = ("deals", "users", "quotas", "changes")
 EXPORT_FORMATS = ("csv", "json")
@@ -36,6 +38,8 @@ CHANGE_FIELDS = (
     "deal_external_id", "deal", "field", "old_value", "new_value", "changed_by", "changed_at",
     "source",
 )  # fmt: skip
+# The header of each export a file can be imported from: how an import knows its own.
+IMPORTABLE = {"deals": DEAL_FIELDS, "users": USER_FIELDS, "quotas": QUOTA_FIELDS}
 BATCH = 2_000
 
 D, A, U = table_of(Deal).c, table_of(Account).c, table_of(User).c
@@ -61,10 +65,14 @@ def export(engine: Engine, out: TextIO, *, kind: str = "deals", fmt: str = "csv"
 
 def _write_csv(out: TextIO, fields: tuple[str, ...], rows: Iterator[dict[str, Any]]) -> int:
     writer = csv.writer(out, lineterminator="\n")
+    # The csv module only quotes a value holding the line terminator, so a lone carriage
+    # return would end the row early (and could start a new one with a formula).
+    quoting = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(fields)
     count = 0
     for row in rows:
-        writer.writerow(["" if row[f] is None else _text(row[f]) for f in fields])
+        cells = ["" if row[f] is None else neutralise(_text(row[f])) for f in fields]
+        (quoting if any("\r" in cell for cell in cells) else writer).writerow(cells)
         count += 1
     return count
 

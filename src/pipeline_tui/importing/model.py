@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from ..display import CONTROL_CHARS, escaped
 from ..errors import ConflictError, InputError
 
 KINDS = ("deals", "users", "quotas")
@@ -99,6 +100,16 @@ class ImportOptions:
             raise FileRejected(f"unknown kind '{self.kind}'; use {', '.join(KINDS)}")
         if self.format not in FORMATS:
             raise FileRejected(f"unknown format '{self.format}'; use {', '.join(FORMATS)}")
+        # These become names (a pipeline, stages) or are shown back, like the file's cells.
+        texts = [("--pipeline", self.pipeline or ""), ("--user", self.user or "")]
+        texts += [("--map", f"{k}={v}") for k, v in self.mapping.items()]
+        texts += [("--stage-map", f"{k}={v}") for k, v in self.stage_map.items()]
+        for option, text in texts:
+            if found := CONTROL_CHARS.search(text):
+                raise FileRejected(
+                    f"{option} has the control character {escaped(found.group())}; "
+                    "type the value without it"
+                )
 
 
 def parse_pairs(

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .export import IMPORTABLE
 from .formats import ColumnMap, Format, map_columns, normalise, require
+from .formula import is_export, restore_rows
 from .model import (
     Counts,
     DryRunReport,
@@ -68,6 +70,9 @@ def read_simple(
     path: Path, options: ImportOptions, fmt: Format, required: tuple[str, ...]
 ) -> tuple[SourceTable, ColumnMap, list[Row]]:
     table = read_table(path)
+    exported = IMPORTABLE.get(fmt.name)
+    if table.delimiter and exported and is_export(table.header, exported):
+        restore_rows(table.rows)
     mapping = map_columns(table.header, fmt, options.mapping, fields=fmt.fields())
     if not mapping.columns:
         raise FileRejected(
@@ -99,7 +104,7 @@ def report(
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,
-        rows=len(table.rows) + len(table.problems),
+        rows=len(table.rows) + table.dropped,
         skipped=table.skipped,
         mapping=mapping.described(),
         unused_columns=mapping.unused(),
@@ -122,7 +127,7 @@ def finish(
     counts = _counts(table, outcome)
     if counts.rejected and not options.skip_invalid:
         raise RowsRejected(
-            f"{counts.rejected:,} of {len(table.rows) + len(table.problems):,} rows rejected; "
+            f"{counts.rejected:,} of {len(table.rows) + table.dropped:,} rows rejected; "
             "nothing was imported",
             [p for p in problems if p.severity is Severity.ERROR],
             table.unit,
@@ -142,12 +147,12 @@ def finish(
 
 
 def _problems(table: SourceTable, outcome: Outcome) -> list[Problem]:
-    found = table.problems + [p for row in outcome.rows for p in row.problems]
+    found = table.problems + table.warnings + [p for row in outcome.rows for p in row.problems]
     return sorted(found, key=lambda p: p.line or 0)
 
 
 def _counts(table: SourceTable, outcome: Outcome) -> Counts:
-    rejected = sum(1 for r in outcome.rows if r.rejected) + len(table.problems)
+    rejected = sum(1 for r in outcome.rows if r.rejected) + table.dropped
     return Counts(outcome.created, outcome.updated, outcome.unchanged, rejected)
 
 

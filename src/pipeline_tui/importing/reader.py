@@ -5,23 +5,39 @@ text"), and Windows-1252; CRLF, LF or CR line ends; comma, semicolon, tab or pip
 delimiters (and Excel's `sep=;` first line); JSON arrays of objects (what `export
 --format json` writes). Title lines above the header, blank lines, total rows and the
 footer Salesforce appends to report exports are left out and listed in `skipped`.
+
+Input is bounded: only a regular file is opened (a device or a pipe could never end), at
+most `MAX_FILE_BYTES` of it is read, CSV a line at a time with lines of at most
+`MAX_LINE_CHARS`, and the encoding is judged from a sample of its start. Cells then pass
+`screen`: a row with control characters is rejected, invisible characters are removed.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import os
 import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
+from ..display import clean
 from .model import FileRejected, Problem, Severity
+from .screen import screen_cells, screen_header
 
 MAX_TITLE_LINES = 10
 SNIFF_LINES = 20
 BINARY_SAMPLE = 65_536
+# Bounds on what an import reads, so that a huge or endless file is refused rather than
+# read until the machine runs out of memory. Module constants, so tests can lower them.
+MAX_FILE_BYTES = 512 * 2**20
+MAX_LINE_CHARS = 2**20
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -48,105 +64,238 @@ class SourceTable:
     unit: str = "line"
     skipped: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # rows dropped as unreadable
+    warnings: list[Problem] = field(default_factory=list)  # rows imported, but altered
+
+    @property
+    def dropped(self) -> int:
+        """How many rows `problems` rejected (a row can have several)."""
+        return len({p.line for p in self.problems})
 
 
 def read_table(path: Path) -> SourceTable:
+    """The file's header and rows, read as a stream: never more than `MAX_FILE_BYTES`."""
     try:
-        data = path.read_bytes()
+        with _opened(path) as raw:
+            return read_stream(raw, path.name)
     except IsADirectoryError:
         raise FileRejected(f"{path} is a folder, not a file") from None
     except FileNotFoundError:
         raise FileRejected(f"{path} does not exist") from None
     except OSError as exc:
         raise FileRejected(f"can't read {path}: {exc.strerror or exc}") from None
-    return parse_bytes(data, path.name)
 
 
 def parse_bytes(data: bytes, name: str) -> SourceTable:
-    text, encoding = decode(data, name)
-    if text.lstrip()[:1] in ("[", "{"):
-        return _json_table(text, name, encoding)
-    return _csv_table(text, name, encoding)
+    return read_stream(io.BytesIO(data), name)
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """The text and the name of the encoding it was in; binary files are refused."""
-    if not data.strip():
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
+    """`path` open for reading, once it is known to be a regular file of bounded size.
+
+    The checks are made on the open file, not the name, so nothing can swap a device in
+    between; non-blocking, so opening a FIFO nobody writes to returns at once.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRejected(
+                f"{path} is not a regular file (it is a device, a pipe or a socket); "
+                "save the export to a file and import that"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise FileRejected(f"{path} is {_size(info.st_size)}; {_limit()}")
+        stream = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with stream:
+        yield stream
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:,.1f} MiB" if count >= 2**20 else f"{count:,} bytes"
+
+
+def _limit() -> str:
+    return f"the limit for an import is {_size(MAX_FILE_BYTES)}; split the file"
+
+
+def read_stream(raw: BinaryIO, name: str) -> SourceTable:
+    """A table from a seekable binary stream, reading a bounded sample to learn how it
+    is encoded and the rest a line at a time."""
+    head = raw.read(BINARY_SAMPLE)
+    candidates = _encodings(head, name)
+    sample = _decoded(head, candidates[0][0])
+    if sample.lstrip()[:1] in ("[", "{"):
+        raw.seek(0)
+        data = raw.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise FileRejected(f"{name} is larger than {_size(MAX_FILE_BYTES)}; {_limit()}")
+        text, encoding = decode(data, name)
+        table = _json_table(text, name, encoding)
+    else:
+        table = _csv_stream(raw, name, candidates)
+    _screen(table)
+    return table
+
+
+def _encodings(head: bytes, name: str) -> list[tuple[str, str]]:
+    """The codecs to try, most likely first, judged from the file's first bytes."""
+    if not head.strip():
         raise FileRejected(f"{name} is empty")
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRejected(
             f"{name} is a spreadsheet workbook (or another binary file), not CSV; "
             "save or export it as CSV first"
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            raise FileRejected(f"{name} starts like UTF-16 text but isn't") from None
-    if b"\x00" in data[:BINARY_SAMPLE]:
-        raise FileRejected(f"{name} is a binary file, not a CSV export")
-    if data.startswith(b"\xef\xbb\xbf"):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", "UTF-16")]
+    elif head.startswith(b"\xef\xbb\xbf"):
         candidates = [("utf-8-sig", "UTF-8 with BOM")]
     else:
         candidates = [("utf-8", "UTF-8"), ("cp1252", "Windows-1252")]
-    text, label, offset = None, "", 0
-    for codec, name_of_codec in candidates:
         try:
-            text, label = data.decode(codec), name_of_codec
-            break
-        except UnicodeDecodeError as exc:
-            offset = exc.start
-    if text is None:
-        raise FileRejected(
-            f"{name} is neither UTF-8 nor Windows-1252 text "
-            f"(byte 0x{data[offset]:02x} at offset {offset}); export it again as UTF-8 CSV"
-        )
-    sample = text[:BINARY_SAMPLE]
-    if len(_CONTROL_RE.findall(sample)) > max(2, len(sample) // 200):
+            codecs.getincrementaldecoder("utf-8")().decode(head)
+        except UnicodeDecodeError:
+            candidates.reverse()
+    sample = _decoded(head, candidates[0][0])
+    # Control characters in a few cells are those rows' problem, reported with their
+    # lines; in more than one character of twenty, a binary file (or UTF-16 without its
+    # byte order mark).
+    if len(_CONTROL_RE.findall(sample)) > max(2, len(sample) // 20):
         raise FileRejected(f"{name} is a binary file, not a CSV export")
-    return text.rstrip("\x1a"), label
+    return candidates
 
 
-def sniff_delimiter(text: str) -> tuple[str, str]:
-    """(delimiter, text with an Excel `sep=` first line blanked)."""
+def _decoded(head: bytes, codec: str) -> str:
+    """As much of `head` as decodes; a character cut at its end is left out."""
+    return codecs.getincrementaldecoder(codec)(errors="replace").decode(head)
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """The text and the name of the encoding it was in; binary files are refused."""
+    candidates = _encodings(data[:BINARY_SAMPLE], name)
+    for codec, label in candidates:
+        try:
+            return data.decode(codec).rstrip("\x1a"), label
+        except UnicodeDecodeError:
+            pass
+    raise _undecodable(io.BytesIO(data), name, candidates[-1][0])
+
+
+def _undecodable(raw: BinaryIO, name: str, codec: str) -> FileRejected:
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder(codec)()
+    position = 0
+    offset, byte = 0, 0
+    while chunk := raw.read(BINARY_SAMPLE):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            pending = len(exc.object) - len(chunk)  # bytes the decoder held back before
+            offset, byte = position - pending + exc.start, exc.object[exc.start]
+            break
+        position += len(chunk)
+    return FileRejected(
+        f"{name} is neither UTF-8 nor Windows-1252 text "
+        f"(byte 0x{byte:02x} at offset {offset}); export it again as UTF-8 CSV"
+    )
+
+
+def sniff_delimiter(text: str) -> tuple[str, bool]:
+    """(delimiter, whether the first line is Excel's `sep=` hint)."""
     if hint := _SEP_HINT_RE.match(text):
-        return hint[1], "\n" + text[hint.end() :]  # a blank line keeps the line numbers
+        return hint[1], True
     lines = [line for line in text[:BINARY_SAMPLE].splitlines()[:SNIFF_LINES] if line.strip()]
     counts = {d: sum(line.count(d) for line in lines) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
-    return (best if counts[best] else ","), text
+    return (best if counts[best] else ","), False
 
 
-def _csv_table(text: str, name: str, encoding: str) -> SourceTable:
-    delimiter, text = sniff_delimiter(text)
+def _csv_stream(raw: BinaryIO, name: str, candidates: list[tuple[str, str]]) -> SourceTable:
+    """The table in the first codec the whole file decodes in."""
+    for codec, label in candidates:
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding=codec, newline="")
+        try:
+            return _csv_table(text, name, label)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            text.detach()  # the caller closes the file
+    raise _undecodable(raw, name, candidates[-1][0])
+
+
+def _lines(text: TextIO, name: str, sep_line: bool) -> Iterator[str]:
+    """The file's lines, each at most `MAX_LINE_CHARS` long, all together at most
+    `MAX_FILE_BYTES` characters; a trailing DOS end-of-file mark is left out."""
+    total = 0
+    number = 0
+    pending: str | None = None
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        total += len(line)
+        if len(line) > MAX_LINE_CHARS:
+            raise FileRejected(
+                f"{name}, line {number}: the line is longer than {MAX_LINE_CHARS:,} "
+                "characters; is this really a CSV export?"
+            )
+        if total > MAX_FILE_BYTES:
+            raise FileRejected(f"{name} is larger than {_size(MAX_FILE_BYTES)}; {_limit()}")
+        if number == 1 and sep_line:
+            line = "\n"  # a blank line keeps the line numbers
+        if pending is not None:
+            yield pending
+        pending = line
+    if pending is not None and (pending := pending.rstrip("\x1a")):
+        yield pending
+
+
+def _csv_table(text: TextIO, name: str, encoding: str) -> SourceTable:
+    first = text.read(BINARY_SAMPLE)
+    text.seek(0)
+    delimiter, sep_line = sniff_delimiter(first)
     table = SourceTable(name, [], [], encoding, delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text, name, sep_line), delimiter=delimiter, strict=True)
+    records = []
+    previous_end = 0
     try:
-        cells = list(reader)
+        for cells in reader:
+            records.append((previous_end + 1, cells))
+            previous_end = reader.line_num
     except csv.Error as exc:
         message = str(exc)
+        if "field limit" in message:
+            raise FileRejected(
+                f"{name}, line {reader.line_num}: a value is longer than "
+                f"{csv.field_size_limit():,} characters; is this really a CSV export?"
+            ) from None
         unbalanced = '"' in message or "end of data" in message
         hint = "; a quote may be missing its closing partner" if unbalanced else ""
         raise FileRejected(
             f"{name}, line {reader.line_num}: this is not valid CSV ({message}){hint}"
         ) from None
-    if reader.line_num == len(cells):
-        # No value spans lines (the usual case), so record k starts on line k + 1.
-        records = list(zip(range(1, len(cells) + 1), cells, strict=True))
-    else:
-        records = _numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     _fill(table, records)
     return table
 
 
-def _numbered(reader: Any) -> list[tuple[int, list[str]]]:
-    """Records with the line each starts on, for files with line breaks inside values."""
-    records = []
-    previous_end = 0
-    for cells in reader:
-        records.append((previous_end + 1, cells))
-        previous_end = reader.line_num
-    return records
+def _screen(table: SourceTable) -> None:
+    """Rows with control characters rejected, invisible characters removed."""
+    table.header = screen_header(table.name, table.header)
+    kept = []
+    for line, cells in table.rows:
+        cells, problems = screen_cells(line, table.header, cells)
+        if any(p.severity is Severity.ERROR for p in problems):
+            table.problems.extend(p for p in problems if p.severity is Severity.ERROR)
+            continue
+        table.warnings.extend(problems)
+        kept.append((line, cells))
+    table.rows = kept
 
 
 def _fill(table: SourceTable, records: list[tuple[int, list[str]]]) -> None:
@@ -228,7 +377,7 @@ def _clean_header(cells: list[str]) -> list[str]:
 
 
 def _skip(line: int, cells: list[str], reason: str) -> Problem:
-    shown = " | ".join(c.strip() for c in cells if c.strip())
+    shown = clean(" | ".join(c.strip() for c in cells if c.strip()))
     return Problem(line, None, shown, reason, Severity.WARNING)
 
 
@@ -238,6 +387,8 @@ def _json_table(text: str, name: str, encoding: str) -> SourceTable:
         data: Any = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
         raise FileRejected(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise FileRejected(f"{name}: the JSON is nested too deeply to be an export") from None
     if not isinstance(data, list):
         raise FileRejected(f"{name}: JSON must be a list of objects, one per row")
     header: dict[str, None] = {}
