@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console, Group
 from rich.progress import TaskID
 
+from ..display import display_text
 from . import CliError, err
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         import_file,
         parse_pairs,
     )
+    from ..storage.opening import database_exists, display_url
     from .commands import opened
 
     try:
@@ -88,6 +90,14 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             skip_invalid=args.skip_invalid,
             user=user,
         )
+        if args.dry_run and not database_exists(url):
+            # A dry run writes nothing, not even the new database it describes.
+            err.print(
+                display_text(
+                    f"No database at {display_url(url)} yet: as if importing into a new one."
+                )
+            )
+            url = "sqlite://"
         with opened(url, create=True) as engine:
             if args.dry_run:
                 report = dry_run(engine, args.file, options)
