@@ -20,8 +20,8 @@ from pipeline_tui.storage.faults import (
     read_only_reason,
     translate,
     translated,
-    url_secrets,
 )
+from pipeline_tui.storage.opening import url_secrets
 
 PASSWORD = "s3cr3tpw"
 

@@ -30,8 +30,8 @@ from ..storage.faults import (
     install,
     read_only_reason,
     translated,
-    url_secrets,
 )
+from ..storage.opening import url_secrets
 from . import edits
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal

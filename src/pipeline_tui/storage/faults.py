@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from ..errors import PipelineError, StorageError, redact
+from .opening import url_secrets
 
 
 class DatabaseLocked(StorageError):
@@ -95,28 +96,19 @@ def _writable(path: Path) -> bool:
     return bool(mode & 0o222) and os.access(path, os.W_OK)
 
 
-def url_secrets(url: str | URL) -> tuple[str, ...]:
-    """What must never be shown of a database URL: its password, if it has one."""
-    try:
-        password = make_url(url).password
-    except Exception:  # unparsable: `redact` still hides any user:password@ in it
-        return ()
-    return (str(password),) if password else ()
-
-
 def translate(
     exc: BaseException, secrets: tuple[str, ...] = (), *, disconnected: bool = False
 ) -> StorageError | None:
     """The `StorageError` for a driver or SQLAlchemy failure; None for anything else.
 
-    Integrity and programming errors are not the environment's doing (they are bugs or
-    conflicts that their callers handle), so they are left alone.
+    Integrity, programming and data errors are not the environment's doing (they are bugs,
+    conflicts or bad values that their callers handle), so they are left alone.
     """
     if isinstance(exc, StorageError):
         return exc
     original: BaseException = exc
     if isinstance(exc, DBAPIError):
-        if isinstance(exc, IntegrityError | ProgrammingError):
+        if isinstance(exc, IntegrityError | ProgrammingError | DataError):
             return None
         disconnected = disconnected or exc.connection_invalidated
         original = exc.orig if exc.orig is not None else exc

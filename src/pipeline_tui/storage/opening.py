@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ..config import default_database_path
 from ..errors import InputError, NotFoundError, StorageError, redact
@@ -47,7 +47,7 @@ def display_url(url: str | URL) -> str:
     return redact(parsed.set(query={}).render_as_string(hide_password=True))
 
 
-def url_secrets(url: str) -> tuple[str, ...]:
+def url_secrets(url: str | URL) -> tuple[str, ...]:
     """Every spelling of a password the URL or the environment gives the driver."""
     found: list[str] = []
     try:
@@ -193,18 +193,15 @@ def database_exists(url: str) -> bool:
 
 @contextmanager
 def faults_as_errors(url: str) -> Iterator[None]:
-    """Inside the block, the database failing (unreachable, dropped connection, not a
-    database) raises a one-line `StorageError`: the driver's first line, never SQLAlchemy's
-    text (which carries the SQL and its parameters), never a password.
+    """Inside the block, the database failing (unreachable, dropped connection, locked,
+    full, not a database) raises a one-line `StorageError` that names the database: the
+    driver's own words at most (see `faults.translate`), never the SQL, never a password."""
+    from .faults import translate
 
-    Integrity and programming errors are bugs or conflicts for their callers, so they pass.
-    """
     try:
         yield
     except DBAPIError as exc:
-        if isinstance(exc, IntegrityError | ProgrammingError | DataError):
+        fault = translate(exc, url_secrets(url))
+        if fault is None:
             raise
-        original = exc.orig if exc.orig is not None else exc
-        lines = str(original).strip().splitlines()
-        reason = redact(lines[0].strip(), url_secrets(url)) if lines else type(original).__name__
-        raise StorageError(f"Database {display_url(url)}: {reason}") from None
+        raise type(fault)(f"Database {display_url(url)}: {fault}") from None

@@ -20,7 +20,8 @@ from textual.worker import WorkerFailed
 from ..config import ConfigError, UserConfig
 from ..errors import PipelineError, user_message
 from ..services.workspace import Workspace, WorkspaceError
-from ..storage.faults import ConnectionLost, as_pipeline_error, url_secrets
+from ..storage.faults import ConnectionLost, as_pipeline_error
+from ..storage.opening import url_secrets
 from .messages import DatabaseWaiting
 
 WAITING_NOTICE_SECONDS = 3.0
