@@ -16,6 +16,7 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from ..config import ConfigError, UserConfig
+from ..display import clean, display_text
 from ..services.workspace import Workspace, WorkspaceError
 
 
@@ -75,10 +76,10 @@ class PipelineApp(App[int]):
         try:
             workspace = Workspace.open(self.url, self.user, today=self.today_fn)
         except WorkspaceError as exc:
-            self.call_from_thread(self.exit, 2, 2, str(exc))
+            self.call_from_thread(self.exit, 2, 2, display_text(exc))
             return
         except Exception as exc:  # a database that can't be reached, say
-            self.call_from_thread(self.exit, 2, 2, f"Can't open the pipeline: {exc}")
+            self.call_from_thread(self.exit, 2, 2, display_text(f"Can't open the pipeline: {exc}"))
             return
         self.post_message(WorkspaceOpened(workspace))
 
@@ -86,7 +87,8 @@ class PipelineApp(App[int]):
         from .screens.main import MainScreen
 
         self._workspace = message.workspace
-        self.sub_title = f"{message.workspace.me.display_name} · {message.workspace.display_url}"
+        ws = message.workspace
+        self.sub_title = clean(f"{ws.me.display_name} · {ws.display_url}")
         self.push_screen(MainScreen())
 
     @work(thread=True, group="review-time")
@@ -97,7 +99,9 @@ class PipelineApp(App[int]):
         try:
             move(self.workspace.engine, review_id, index, seconds_spent=seconds)
         except (ReviewError, LookupError) as exc:
-            self.call_from_thread(self.notify, f"Couldn't keep the review time: {exc}")
+            self.call_from_thread(
+                self.notify, clean(f"Couldn't keep the review time: {exc}"), markup=False
+            )
 
     def _remember_theme(self, theme: Theme) -> None:
         if not self.save_config or self.config.theme == theme.name:
@@ -106,7 +110,7 @@ class PipelineApp(App[int]):
         try:
             self.config.save()
         except (OSError, ConfigError) as exc:
-            self.notify(f"Couldn't save the theme: {exc}", severity="warning")
+            self.notify(clean(f"Couldn't save the theme: {exc}"), severity="warning", markup=False)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

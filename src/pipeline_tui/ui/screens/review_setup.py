@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
+from ...display import display_text
 from ...parsing import ParseError, parse_amount
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -29,7 +31,8 @@ class ReviewOptions:
     latest_stage_first: bool
 
 
-def scope_choices(ws: Workspace) -> list[tuple[str, tuple[int | None, bool]]]:
+def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
+    """Whose deals a review can cover; the names are data, so each choice is a `Text`."""
     me, org = ws.me, ws.org
     choices: list[tuple[str, tuple[int | None, bool]]] = []
     if org.direct_reports(me.id):
@@ -42,7 +45,7 @@ def scope_choices(ws: Workspace) -> list[tuple[str, tuple[int | None, bool]]]:
     for person in sorted(org.people.values(), key=lambda p: p.display_name.casefold()):
         if person.role == "rep":
             choices.append((f"Rep: {person.display_name}", (person.id, False)))
-    return choices
+    return [(display_text(label), value) for label, value in choices]
 
 
 class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
@@ -71,7 +74,9 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
                 id="period",
             )
             yield Label("Stages")
-            yield SelectionList[int](*[(name, sid, True) for sid, name in self.stages], id="stages")
+            yield SelectionList[int](
+                *[(display_text(name), sid, True) for sid, name in self.stages], id="stages"
+            )
             with Horizontal(classes="setup-row"):
                 yield Label("Minimum amount ")
                 yield Input(placeholder="none, or 50k", id="min-amount")
@@ -95,11 +100,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         try:
             min_amount = parse_amount(text) if text else None
         except ParseError as exc:
-            error.update(str(exc))
+            error.update(display_text(exc))
             return
         stage_ids = tuple(self.query_one("#stages", SelectionList).selected)
         if not stage_ids:
-            error.update("Pick at least one stage.")
+            error.update(Text("Pick at least one stage."))
             return
         owner_id, subtree = self.query_one("#scope", Select).value  # type: ignore[misc]
         period_key = self.query_one("#period", Select).value

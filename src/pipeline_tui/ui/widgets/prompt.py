@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
+
+from ...display import clean, display_text
 
 # Returns an error message to show, or None when the value was accepted.
 Submit = Callable[[str], str | None]
@@ -51,11 +54,12 @@ class Prompt(Vertical):
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._submit, self._on_close = submit, on_close
-        self.query_one("#prompt-label", Label).update(label)
+        self.query_one("#prompt-label", Label).update(Text(label))
         field = self.query_one("#prompt-input", Input)
-        field.value, field.placeholder = value, placeholder
-        field.cursor_position = len(value)
-        self.query_one("#prompt-error", Static).update("")
+        # A value offered for editing is data (a search, a path): shown cleaned.
+        field.value, field.placeholder = clean(value), placeholder
+        field.cursor_position = len(field.value)
+        self.query_one("#prompt-error", Static).update(Text())
         self.display = True
         field.focus()
 
@@ -69,7 +73,8 @@ class Prompt(Vertical):
             return
         error = self._submit(event.value)
         if error:
-            self.query_one("#prompt-error", Static).update(error)
+            # Errors quote what was typed: shown literally, never as markup.
+            self.query_one("#prompt-error", Static).update(display_text(error))
             return
         self.close()
 
