@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..config import DB_ENV, ConfigError, UserConfig, data_dir, database_url
+from ..display import display_text, join
 from ..errors import InputError
 
 USER_ENV = "PIPELINE_TUI_USER"
@@ -150,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app(url, user=user, config=config)
     except (CliError, ConfigError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(join(display_text("error:", "bold red"), " ", str(exc)))
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..config import UserConfig
+from ..display import display_text
 from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..periods import Period, PeriodError, parse_period
 from ..services.people import SettingsView
@@ -57,9 +58,11 @@ def run_seed(url: str, *, deals: int, seed: int, today: date | None) -> int:
         except SeedError as exc:
             raise CliError(str(exc)) from exc
     err.print(
-        f"Seeded {redact_url(url)}: {summary.deals:,} deals, {summary.users:,} people "
-        f"({summary.managers} managers, {summary.reps} reps), {summary.accounts:,} accounts, "
-        f"{summary.changes:,} changes, {summary.quotas:,} quotas."
+        display_text(
+            f"Seeded {redact_url(url)}: {summary.deals:,} deals, {summary.users:,} people "
+            f"({summary.managers} managers, {summary.reps} reps), {summary.accounts:,} accounts, "
+            f"{summary.changes:,} changes, {summary.quotas:,} quotas."
+        )
     )
     return 0
 
@@ -145,11 +148,12 @@ def run_db(url: str, action: str, revision: str | None) -> int:
         after = current_revision(engine)
     shown = redact_url(url)
     if action == "current":
-        out.print(f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}")
+        line = f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}"
     elif before == after:
-        out.print(f"{shown}: already at revision {after or 'base'}")
+        line = f"{shown}: already at revision {after or 'base'}"
     else:
-        out.print(f"{shown}: {before or 'base'} -> {after or 'base'}")
+        line = f"{shown}: {before or 'base'} -> {after or 'base'}"
+    out.print(display_text(line))  # the URL is what was typed: text, not markup
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console, Group
 from rich.progress import TaskID
 
+from ..display import display_text
 from . import CliError, err
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def run_export(url: str, args: argparse.Namespace) -> int:
                     count = export(engine, stream, kind=args.kind, fmt=args.format)
             except OSError as exc:
                 raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
-            err.print(f"Exported {count:,} {args.kind} to {args.output}.")
+            err.print(display_text(f"Exported {count:,} {args.kind} to {args.output}."))
     return 0
 
 
