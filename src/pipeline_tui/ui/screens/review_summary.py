@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from markdown_it import MarkdownIt
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,10 @@ from textual.widgets import Footer, Markdown, Static
 from ...display import display_text
 from ...reviews import ReviewSummary, summary_markdown
 from ..widgets.prompt import Prompt
+
+
+def _no_autolinks() -> MarkdownIt:
+    return MarkdownIt("gfm-like").disable("linkify")
 
 
 class ReviewSummaryScreen(Screen[None]):
@@ -31,8 +36,14 @@ class ReviewSummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-body"):
-            # Data in the summary is escaped, and no link in it is ever followed.
-            yield Markdown(self.markdown, id="summary-markdown", open_links=False)
+            # Data in the summary is escaped, bare URLs in it stay text, and no link is
+            # ever followed.
+            yield Markdown(
+                self.markdown,
+                id="summary-markdown",
+                open_links=False,
+                parser_factory=_no_autolinks,
+            )
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
