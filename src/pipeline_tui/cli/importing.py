@@ -153,7 +153,7 @@ class LazyProgress:
             self.bar.start()
         if phase not in self.tasks:
             self.tasks[phase] = self.bar.add_task(f"{phase} rows", total=total)
-        self.bar.update(self.tasks[phase], completed=done, total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)  # display-guard: no text
 
     def close(self) -> None:
         if self.tasks:
