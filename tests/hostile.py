@@ -51,7 +51,7 @@ MANAGER = "vp"
 
 def login(i: int) -> str:
     # Logins double as `@owner` in prompts and as palette help: hostile too, but unique.
-    return f"{HOSTILE[i % len(HOSTILE)]}{i}"
+    return f"{HOSTILE[i % len(HOSTILE)]}{HOSTILE[(i + 5) % len(HOSTILE)]}{i}"
 
 
 def unsafe_chars(text: str) -> list[str]:

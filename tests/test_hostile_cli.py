@@ -59,8 +59,10 @@ def test_report_with_calibration_and_as_markdown(
 ) -> None:
     code, out, _ = run(capsys, "report", "--db", str(db), *SCOPE, "--calibration")
     assert code == 0 and "␛]52;c;aGVsbG8=␇ 1" in out
+    code, out, _ = run(capsys, "report", "--db", str(db), *SCOPE, "--format", "csv")
+    assert code == 0 and "[link=https://example.com]z[/link]␛]52;c;aGVsbG8=␇2," in out
     code, out, _ = run(capsys, "report", "--db", str(db), *SCOPE, "--format", "markdown")
-    assert code == 0 and "| [@click=screen.probability(9)]y[/]1 |" in out  # a login
+    assert code == 0 and "| [@click=screen.probability(9)]y[/]␛]0;title␇1 |" in out  # a login
     code, out, _ = run(
         capsys, "report", "--db", str(db), *SCOPE, "--calibration", "--format", "markdown"
     )

@@ -164,11 +164,21 @@ def hostile_csv(path: Path) -> Path:
 
 async def test_every_screen_shows_hostile_data_literally(db: Path, tmp_path: Path) -> None:
     app = make_app(db, user="vp")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         watch = Watch(app, db)
         main = await open_board(pilot)
         board = await look(pilot, watch, "board")
         assert "[@click=app.quit]" in shown(board) and "␛[2J" in shown(board)
+
+        # A toast that quotes data: the theme can't be saved under a hostile folder name.
+        blocker = tmp_path / "[@click=app.quit]t[b"
+        blocker.write_text("", encoding="utf-8")
+        app.config.path = blocker / "config.toml"
+        app.save_config = True
+        app.theme = "nord"
+        toast = await look(pilot, watch, "toast")
+        assert "Couldn't save the theme" in shown(toast)
+        app.save_config = False
 
         await pilot.press("t")
         table = await look(pilot, watch, "table")

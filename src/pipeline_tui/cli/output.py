@@ -38,7 +38,8 @@ def as_csv(rollup: Rollup) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in _flat_rows(rollup):
-        writer.writerow({k: "" if row[k] is None else row[k] for k in FIELDS})
+        # A report is read on a terminal as often as in a spreadsheet: keys are cleaned.
+        writer.writerow({k: "" if row[k] is None else clean(row[k]) for k in FIELDS})
     return out.getvalue()
 
 
