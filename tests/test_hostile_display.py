@@ -258,8 +258,12 @@ async def test_every_screen_shows_hostile_data_literally(db: Path, tmp_path: Pat
         await settle(pilot)
 
         await pilot.press("d", "ctrl+u", *"[/] [@click=app.quit]d[/]", "enter")
-        prompt = await look(pilot, watch, "close date prompt")
+        prompt = await look(pilot, watch, "close date prompt", click=False)
         assert "[@click=app.quit]d[/]" in shown(prompt)
+        pasted = "\x1b]0;pasted\x07 \u202e[/]"
+        app.screen.query_one("#prompt-input", Input).value = pasted
+        prompt = await look(pilot, watch, "close date prompt, pasted", click=False)
+        assert "␛]0;pasted" in shown(prompt) and "\ufffd[/]" in shown(prompt)
         await pilot.press("escape")
         await settle(pilot)
 

@@ -18,6 +18,7 @@ from ...display import display_text
 from ...parsing import ParseError, parse_amount
 from ...periods import Period
 from ...services.workspace import Workspace
+from ..widgets.prompt import ShownLiterally
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             )
             with Horizontal(classes="setup-row"):
                 yield Label("Minimum amount ")
-                yield Input(placeholder="none, or 50k", id="min-amount")
+                yield Input(
+                    placeholder="none, or 50k", id="min-amount", highlighter=ShownLiterally()
+                )
             yield Checkbox("Only deals changed since the last review", id="changed-only")
             yield Checkbox("Latest stage first", value=True, id="latest-first")
             yield Static(id="setup-error")

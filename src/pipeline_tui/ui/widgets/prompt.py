@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,6 +29,22 @@ def refocus(widget: Widget | None) -> None:
         widget.focus()
 
 
+class ShownLiterally(Highlighter):
+    """Shows what was typed or pasted with its control characters as visible stand-ins.
+
+    Character for character, so the cursor stays where it is; the value itself is left as
+    typed (whoever takes it decides what is acceptable).
+    """
+
+    def __call__(self, text: str | Text) -> Text:
+        plain = text if isinstance(text, str) else text.plain
+        shown = "".join(clean(char) for char in plain)
+        return Text(shown, no_wrap=True, overflow="ignore", end="")
+
+    def highlight(self, text: Text) -> None:
+        """Unused: `__call__` builds the shown text itself."""
+
+
 class Prompt(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel")
@@ -41,7 +58,7 @@ class Prompt(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="prompt-row"):
             yield Label(id="prompt-label")
-            yield Input(id="prompt-input")
+            yield Input(id="prompt-input", highlighter=ShownLiterally())
         yield Static(id="prompt-error")
 
     def ask(
