@@ -110,9 +110,8 @@ def _make_hostile(
 
         run("UPDATE pipeline SET name = :n", n=HOSTILE[0])
         for i, stage in enumerate(["Qualify", "Propose", "Negotiate", "Lost"]):
-            run(
-                "UPDATE stage SET name = :n WHERE id = :id", n=HOSTILE[i + 1], id=b.stages[stage].id
-            )
+            name = HOSTILE[i + 1] + HOSTILE[i + 6]  # markup and an escape in one
+            run("UPDATE stage SET name = :n WHERE id = :id", n=name, id=b.stages[stage].id)
         run("UPDATE account SET name = :n", n=HOSTILE[5])
         rows = conn.execute(text("SELECT id, login FROM user ORDER BY id")).all()
         for i, (user_id, old) in enumerate(rows):

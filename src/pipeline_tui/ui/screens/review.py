@@ -252,7 +252,7 @@ class ReviewScreen(DealEditing):
         deal_seconds = (current.seconds_spent if current else 0) + spent
         meeting = self.state.elapsed_seconds + spent
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {self.state.progress().text} ", style="bold")
+        text.append(f" {clean(self.state.progress().text)} ", style="bold")  # a stage name
         text.append(f" · deal {_clock(deal_seconds)} · meeting {_clock(meeting)}", style="dim")
         text.append(f" · {clean(self.state.scope_label)}, {self.state.period.label}", style="dim")
         self.query_one("#review-progress", Static).update(text)
