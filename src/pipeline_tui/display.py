@@ -10,8 +10,11 @@ carries an escape sequence looks odd instead of clearing the screen or setting t
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from rich.text import Text
+
+Justify = Literal["default", "left", "center", "right", "full"]
 
 # C0 (but tab and line ends, handled below), DEL and C1: what a terminal acts on.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -62,9 +65,37 @@ def escaped(char: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def display_text(value: object, style: str = "", *, multiline: bool = False) -> Text:
-    """`value` as a Rich `Text`: literal (never markup), cleaned, optionally styled."""
-    return Text(clean(value, multiline=multiline), style=style)
+def display_text(
+    value: object, style: str = "", *, multiline: bool = False, justify: Justify | None = None
+) -> Text:
+    """`value` as a Rich `Text`: literal (never markup), cleaned, optionally styled.
+
+    Use it for every table cell, label, status line and notification that holds data: a
+    plain `str` handed to a Textual widget or a Rich table is parsed as markup.
+    """
+    return Text(clean(value, multiline=multiline), style=style, justify=justify)
+
+
+def markup_literal(value: object) -> str:
+    """`value` cleaned and escaped so that Textual content markup shows it literally.
+
+    Only for the few APIs that accept nothing but a markup string (the command palette's
+    titles and help). Textual's markup takes `\\[` as a literal bracket and leaves every
+    other backslash alone, so escaping each `[` is enough to make any tag inert.
+    """
+    return clean(value).replace("[", "\\[")
+
+
+# Markdown punctuation that means something inside a line: emphasis, links, images, code,
+# HTML, entities, table cells. Data never starts a line of the Markdown we write, so the
+# line-start markers (#, -, 1.) need no escape.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>&|~])")
+
+
+def markdown_literal(value: object) -> str:
+    """`value` cleaned and backslash-escaped so that Markdown shows it as typed: a deal named
+    `[x](https://evil)` is text in a summary, never a link."""
+    return _MARKDOWN.sub(r"\\\1", clean(value))
 
 
 def join(*parts: Text | str) -> Text:

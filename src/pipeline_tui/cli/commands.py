@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 from sqlalchemy import Engine
 
 from ..config import UserConfig, default_database_url
+from ..display import display_text
 from ..errors import NotFoundError
 from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..periods import Period, PeriodError, parse_period
@@ -73,9 +73,11 @@ def run_seed(url: str, *, deals: int, seed: int, today: date | None) -> int:
         except SeedError as exc:
             raise CliError(str(exc)) from exc
     err.print(
-        f"Seeded {redact_url(url)}: {summary.deals:,} deals, {summary.users:,} people "
-        f"({summary.managers} managers, {summary.reps} reps), {summary.accounts:,} accounts, "
-        f"{summary.changes:,} changes, {summary.quotas:,} quotas."
+        display_text(
+            f"Seeded {redact_url(url)}: {summary.deals:,} deals, {summary.users:,} people "
+            f"({summary.managers} managers, {summary.reps} reps), {summary.accounts:,} accounts, "
+            f"{summary.changes:,} changes, {summary.quotas:,} quotas."
+        )
     )
     return 0
 
@@ -163,11 +165,15 @@ def run_db(url: str, args: argparse.Namespace) -> int:
             upgrade(engine)
         after = current_revision(engine)
     if args.db_command == "current":
-        out.print(Text(f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}"))
+        out.print(
+            display_text(
+                f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}"
+            )
+        )
     elif before == after:
-        out.print(Text(f"{shown}: already at revision {after or 'base'}"))
+        out.print(display_text(f"{shown}: already at revision {after or 'base'}"))
     else:
-        out.print(Text(f"{shown}: {before or 'base'} -> {after or 'base'}"))
+        out.print(display_text(f"{shown}: {before or 'base'} -> {after or 'base'}"))
     return 0
 
 
@@ -181,11 +187,11 @@ def run_db_init(url: str) -> int:
         upgrade(engine)
         after = current_revision(engine)
     if not existed:
-        out.print(Text(f"Created {shown} (revision {after})"))
+        out.print(display_text(f"Created {shown} (revision {after})"))
     elif before == after:
-        out.print(Text(f"{shown} is already a pipeline-tui database (revision {after})"))
+        out.print(display_text(f"{shown} is already a pipeline-tui database (revision {after})"))
     else:
-        out.print(Text(f"{shown}: {before or 'base'} -> {after}"))
+        out.print(display_text(f"{shown}: {before or 'base'} -> {after}"))
     return 0
 
 
@@ -194,14 +200,14 @@ def run_downgrade(engine: Engine, shown: str, revision: str, *, yes: bool) -> in
     on, refuses."""
     plan = plan_downgrade(engine, revision)
     if plan.target == plan.current:
-        out.print(Text(f"{shown}: already at revision {plan.current or 'base'}"))
+        out.print(display_text(f"{shown}: already at revision {plan.current or 'base'}"))
         return 0
     step = f"{shown}: {plan.current or 'base'} -> {plan.target or 'base'}"
     if plan.drops_anything and not yes:
         question = f"Downgrading {step} drops {plan.describe()}"
         if not sys.stdin.isatty():
             raise CliError(f"{question}; run again with --yes to do it")
-        err.print(Text(question + "."))
+        err.print(display_text(question + "."))
         try:
             answer = input("Drop them? [y/N] ")
         except EOFError:
@@ -209,7 +215,7 @@ def run_downgrade(engine: Engine, shown: str, revision: str, *, yes: bool) -> in
         if answer.strip().lower() not in {"y", "yes"}:
             raise CliError("Downgrade cancelled; nothing was changed")
     downgrade(engine, plan.target or "base")
-    out.print(Text(step))
+    out.print(display_text(step))
     return 0
 
 

@@ -131,7 +131,7 @@ def run_export(url: str, args: argparse.Namespace) -> int:
                     count = export(engine, stream, kind=args.kind, fmt=args.format)
             except OSError as exc:
                 raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
-            err.print(f"Exported {count:,} {args.kind} to {args.output}.")
+            err.print(display_text(f"Exported {count:,} {args.kind} to {args.output}."))
     return 0
 
 
@@ -162,7 +162,7 @@ class LazyProgress:
             self.bar.start()
         if phase not in self.tasks:
             self.tasks[phase] = self.bar.add_task(f"{phase} rows", total=total)
-        self.bar.update(self.tasks[phase], completed=done, total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)  # display-guard: no text
 
     def close(self) -> None:
         if self.tasks:

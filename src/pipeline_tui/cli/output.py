@@ -11,6 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from ..display import clean, display_text
 from ..forecast import Rollup
 from ..forecast.metrics import figures_dict
 from ..money import format_money
@@ -37,7 +38,8 @@ def as_csv(rollup: Rollup) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in _flat_rows(rollup):
-        writer.writerow({k: "" if row[k] is None else row[k] for k in FIELDS})
+        # A report is read on a terminal as often as in a spreadsheet: keys are cleaned.
+        writer.writerow({k: "" if row[k] is None else clean(row[k]) for k in FIELDS})
     return out.getvalue()
 
 
@@ -49,7 +51,7 @@ def as_markdown(rollup: Rollup) -> str:
         "|" + "|".join("---" if f == "key" else "---:" for f in FIELDS) + "|",
     ]
     for row in _flat_rows(rollup):
-        cells = ["" if row[f] is None else str(row[f]) for f in FIELDS]
+        cells = ["" if row[f] is None else clean(row[f]) for f in FIELDS]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -73,7 +75,9 @@ def as_table(
         return format_money(value, rollup.currency, compact=compact)
 
     title = f"Forecast {rollup.period.label} by {rollup.by.value}"
-    table = Table(title=title, title_justify="left", header_style="bold", show_footer=False)
+    table = Table(
+        title=display_text(title), title_justify="left", header_style="bold", show_footer=False
+    )
     table.add_column(rollup.by.value.title(), no_wrap=True)
     for name in ["Quota", "Won", "Commit", "Best case", "Pipeline", "Weighted"]:
         table.add_column(name, justify="right", no_wrap=True)
@@ -83,13 +87,13 @@ def as_table(
     def add(label: str, f: Any, *, per_person: bool, style: str = "") -> None:
         gap = f.gap if per_person else None
         table.add_row(
-            label,
-            money(f.quota) if per_person else "—",
-            money(f.closed_won),
-            money(f.commit),
-            money(f.best_case),
-            money(f.pipeline),
-            money(f.weighted),
+            display_text(label),  # a rep, manager, stage or category name: data
+            Text(money(f.quota) if per_person else "—"),
+            Text(money(f.closed_won)),
+            Text(money(f.commit)),
+            Text(money(f.best_case)),
+            Text(money(f.pipeline)),
+            Text(money(f.weighted)),
             _ratio(f.coverage, target=max(coverage_target, f.needed_coverage or 0))
             if per_person
             else Text("—", style="dim"),

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from ..display import display_text
 from ..money import format_money
 from ..periods import Period
 from . import CliError
@@ -79,7 +80,7 @@ def run_review(url: str, args: argparse.Namespace) -> int:
         if args.format == "json":
             print(json.dumps(summary.as_dict(), indent=2))
         else:
-            print(summary_markdown(summary), end="")
+            print(summary_markdown(summary), end="")  # data in it is cleaned and escaped
         return 0
     if args.format == "json":
         rows = [r.as_dict() for r in reviews]
@@ -90,16 +91,16 @@ def run_review(url: str, args: argparse.Namespace) -> int:
         table.add_column(name, justify="right" if name in ("#", "Deals", "Time") else "left")
     for r in reviews:
         table.add_row(
-            str(r.id),
-            f"{r.started_at:%Y-%m-%d %H:%M}",
-            r.started_by_name,
-            r.scope_label,
-            r.period_key,
-            r.status,
-            f"{r.reviewed + r.skipped}/{r.total}",
-            f"{r.elapsed_seconds // 60}m",
+            Text(str(r.id)),
+            Text(f"{r.started_at:%Y-%m-%d %H:%M}"),
+            display_text(r.started_by_name),
+            display_text(r.scope_label),
+            display_text(r.period_key),
+            display_text(r.status),
+            Text(f"{r.reviewed + r.skipped}/{r.total}"),
+            Text(f"{r.elapsed_seconds // 60}m"),
         )
-    out.print(table if reviews else "No reviews yet.")
+    out.print(table if reviews else Text("No reviews yet."))
     return 0
 
 
@@ -144,14 +145,14 @@ def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | 
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     from ..forecast.waterfall_model import Bar
 
-    def money(value: Decimal) -> str:
-        return format_money(value, currency, compact=compact)
+    def money(value: Decimal) -> Text:
+        return Text(format_money(value, currency, compact=compact))
 
     team = result.team
     moved = [m for m in team.movements if m.deals]
     scale = max([team.start, team.end, *(m.amount for m in moved)]) or Decimal(1)
     since = f"{result.since:%Y-%m-%d %H:%M} UTC"
-    title = f"What changed: {team.label}, {result.period.label}, since {since}"
+    title = display_text(f"What changed: {team.label}, {result.period.label}, since {since}")
     chart = Table(title=title, title_justify="left", header_style="bold", box=None)
     for name, justify in (("", "left"), ("Amount", "right"), ("Deals", "right"), ("", "left")):
         chart.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
@@ -159,13 +160,21 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     def bar(amount: Decimal, style: str) -> Text:
         return Text("█" * max(1, round(CHART_WIDTH * amount / scale)) if amount else "", style)
 
-    chart.add_row("Start", money(team.start), str(team.start_count), bar(team.start, "blue"))
+    # Every cell is a `Text`: a `str` cell of a Rich table is parsed as markup.
+    chart.add_row(
+        Text("Start"), money(team.start), Text(str(team.start_count)), bar(team.start, "blue")
+    )
     for m in moved:
         sign, style = ("+", "green") if m.bar.sign > 0 else ("−", "red")
         chart.add_row(
-            f"{sign} {m.bar.label}", money(m.amount), str(len(m.deals)), bar(m.amount, style)
+            Text(f"{sign} {m.bar.label}"),
+            money(m.amount),
+            Text(str(len(m.deals))),
+            bar(m.amount, style),
         )
-    chart.add_row("End", money(team.end), str(team.end_count), bar(team.end, "bold blue"))
+    chart.add_row(
+        Text("End"), money(team.end), Text(str(team.end_count)), bar(team.end, "bold blue")
+    )
 
     shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
     reps = Table(title="By rep", title_justify="left", header_style="bold")
@@ -173,8 +182,8 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     for name in ["Start", *(("+ " if b.sign > 0 else "− ") + b.label for b in shown), "End"]:
         reps.add_column(name, justify="right", no_wrap=True)
     for rep in result.reps:
-        cells = [money(rep.movement(b).amount) if rep.movement(b).deals else "" for b in shown]
-        reps.add_row(rep.label, money(rep.start), *cells, money(rep.end))
+        cells = [money(rep.movement(b).amount) if rep.movement(b).deals else Text() for b in shown]
+        reps.add_row(display_text(rep.label), money(rep.start), *cells, money(rep.end))
 
     deals = Table(title="Biggest deals behind each bar", title_justify="left", header_style="bold")
     for name in ("Bar", "Deal", "Amount", "Close before", "Close after"):
@@ -182,11 +191,11 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     for m in moved:
         for d in m.deals[:5]:
             deals.add_row(
-                m.bar.label,
-                d.name,
+                Text(m.bar.label),
+                display_text(d.name),
                 money(d.amount),
-                d.close_before.isoformat() if d.close_before else "—",
-                d.close_after.isoformat() if d.close_after else "—",
+                Text(d.close_before.isoformat() if d.close_before else "—"),
+                Text(d.close_after.isoformat() if d.close_after else "—"),
             )
     return Group(chart, Text(""), reps, Text(""), deals)
 
@@ -224,19 +233,19 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
 
 
 def _calibration_tables(report: Any) -> Group:
-    def pct(value: float | None) -> str:
-        return "—" if value is None else f"{value:.0%}"
+    def pct(value: float | None) -> Text:
+        return Text("—" if value is None else f"{value:.0%}")
 
     window = "all time" if report.since is None else f"{report.since} to {report.until}"
-    cal = Table(title=f"Calibration, deals closing {window}", title_justify="left")
+    cal = Table(title=Text(f"Calibration, deals closing {window}"), title_justify="left")
     for name in ("Rep", "Deals", "Brier", "Stated", "Won", "Over"):
         cal.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
     for r in [*report.reps, report.total]:
         over = r.overconfidence
         cal.add_row(
-            r.label,
-            str(r.deals),
-            "—" if r.brier is None else f"{r.brier:.3f}",
+            display_text(r.label),
+            Text(str(r.deals)),
+            Text("—" if r.brier is None else f"{r.brier:.3f}"),
             pct(r.mean_stated),
             pct(r.win_rate),
             Text(
@@ -248,17 +257,19 @@ def _calibration_tables(report: Any) -> Group:
     for name in ("Band", "Deals", "Stated", "Won"):
         bands.add_column(name, justify="left" if name == "Band" else "right")
     for band in report.total.bands:
-        bands.add_row(band.label, str(band.count), pct(band.mean_stated), pct(band.win_rate))
+        bands.add_row(
+            Text(band.label), Text(str(band.count)), pct(band.mean_stated), pct(band.win_rate)
+        )
     acc = Table(title="Forecast accuracy of past snapshots", title_justify="left")
     for name in ("Rep", "Snapshots", "Mean error", "Call/actual", "Manager error"):
         acc.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
     for o in [*report.accuracy.by_owner, report.accuracy.team]:
         ratio = o.mean_ratio
         acc.add_row(
-            o.label,
-            str(len(o.points)),
+            display_text(o.label),
+            Text(str(len(o.points))),
             pct(o.mean_error),
-            "—" if ratio is None else f"{ratio:.2f}",
+            Text("—" if ratio is None else f"{ratio:.2f}"),
             pct(o.manager_mean_error),
         )
     return Group(cal, Text(""), bands, Text(""), acc)

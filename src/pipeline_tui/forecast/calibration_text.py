@@ -9,6 +9,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, Engine
 
+from ..display import clean
 from ..money import format_money
 from ..periods import Period
 from .accuracy import ForecastAccuracy, forecast_accuracy
@@ -138,4 +139,5 @@ def _points(value: float | None) -> str:
 
 
 def _row(*cells: str) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    # Rep names are data: printed to a terminal, so their control characters are replaced.
+    return "| " + " | ".join(clean(c).replace("|", "\\|") for c in cells) + " |"

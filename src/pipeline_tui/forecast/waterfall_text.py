@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from ..display import clean
 from ..money import format_money
 from .waterfall_model import Bar, Waterfall, WaterfallRow
 
@@ -19,7 +20,7 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
     until = "now" if waterfall.until is None else f"{waterfall.until:%Y-%m-%d %H:%M} UTC"
     source = f" (snapshot {waterfall.snapshot_id})" if waterfall.snapshot_id else ""
     lines = [
-        f"# What changed: {team.label}, {waterfall.period.label}",
+        f"# What changed: {clean(team.label)}, {waterfall.period.label}",
         "",
         f"From {waterfall.since:%Y-%m-%d %H:%M} UTC{source} to {until}.",
         "",
@@ -77,4 +78,5 @@ def _signed_label(bar: Bar) -> str:
 
 
 def _row(*cells: str) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    # Names are data: printed to a terminal, so their control characters are replaced.
+    return "| " + " | ".join(clean(c).replace("|", "\\|") for c in cells) + " |"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from ..display import markdown_literal
 from ..forecast.calls import CallFigures
 from ..models import ItemStatus
 from ..money import format_money
@@ -28,7 +29,7 @@ def summary_markdown(summary: ReviewSummary) -> str:
     r = summary.review
     money = _money(summary.currency)
     lines = [
-        f"# Forecast review #{r.id}: {r.scope_label}, {r.period.label}",
+        f"# Forecast review #{r.id}: {_escape(r.scope_label)}, {r.period.label}",
         "",
         f"Started {r.started_at:%Y-%m-%d %H:%M} UTC by {_escape(r.started_by_name)}; "
         + (f"ended {r.ended_at:%Y-%m-%d %H:%M} UTC" if r.ended_at else f"{r.status}")
@@ -139,7 +140,9 @@ def _duration(seconds: int) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Data as Markdown that reads as typed: no link, emphasis, HTML or control character
+    in a name or note survives into the summary (the app renders it, people paste it)."""
+    return markdown_literal(text)
 
 
 def _row(*cells: str) -> str:

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual.worker import WorkerFailed
 
 from ..config import ConfigError, UserConfig
+from ..display import clean
 from ..errors import PipelineError, user_message
 from ..services.workspace import Workspace, WorkspaceError
 from ..storage.faults import ConnectionLost, as_pipeline_error
@@ -100,7 +101,7 @@ class PipelineApp(App[int]):
         from .screens.main import MainScreen
 
         ws = self._workspace = message.workspace
-        self.sub_title = f"{ws.me.display_name} · {ws.display_url}"
+        self.sub_title = clean(f"{ws.me.display_name} · {ws.display_url}")
         if ws.read_only is not None:
             self.sub_title += " · read-only"
             self.notify(
@@ -126,6 +127,7 @@ class PipelineApp(App[int]):
             "Waiting for the database… another program is writing to it",
             severity="warning",
             timeout=WAITING_NOTICE_SECONDS,
+            markup=False,
         )
 
     @work(thread=True, exclusive=True, group="reconnect")
@@ -139,7 +141,9 @@ class PipelineApp(App[int]):
             self.call_from_thread(self.notify, text, severity="error", markup=False)
             return
         self.call_from_thread(
-            self.notify, "Reconnected to the database; unsaved edits can be made again"
+            self.notify,
+            "Reconnected to the database; unsaved edits can be made again",
+            markup=False,
         )
 
     def _handle_exception(self, error: Exception) -> None:
@@ -175,7 +179,7 @@ class PipelineApp(App[int]):
         try:
             self.config.save()
         except (OSError, ConfigError) as exc:
-            self.notify(f"Couldn't save the theme: {exc}", severity="warning")
+            self.notify(clean(f"Couldn't save the theme: {exc}"), severity="warning", markup=False)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from ..display import markup_literal
 from .state import CATEGORY_FILTERS, DATE_FILTERS
 
 if TYPE_CHECKING:
@@ -50,14 +51,15 @@ def _main_commands(app: PipelineApp, screen: Any) -> Iterator[SystemCommand]:
         person = ws.org.people[person_id]
         team = ws.org.direct_reports(person_id)
         what = "their whole team" if team else "their deals"
+        # The palette parses titles and help as markup: names go in escaped.
         yield SystemCommand(
-            f"Owner: {person.display_name}",
-            f"{person.login}: {what}",
+            f"Owner: {markup_literal(person.display_name)}",
+            f"{markup_literal(person.login)}: {what}",
             partial(screen.set_owner, person.login),
         )
     for pipeline_id, name in ws.pipelines:
         yield SystemCommand(
-            f"Pipeline: {name}",
+            f"Pipeline: {markup_literal(name)}",
             "Show this pipeline's stages",
             partial(screen.set_pipeline, pipeline_id),
         )

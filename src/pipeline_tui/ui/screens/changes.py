@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...display import clean, display_text
 from ...forecast.rollup import Scope
 from ...forecast.waterfall import waterfall
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallError, WaterfallRow
@@ -134,13 +135,15 @@ class ChangesScreen(Screen[None]):
         self.post_message(WaterfallLoaded(result, label))
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#changes-title", Static).update(Text(message.error, style="bold red"))
+        self.query_one("#changes-title", Static).update(display_text(message.error, "bold red"))
 
     def on_waterfall_loaded(self, message: WaterfallLoaded) -> None:
         self.result = message.result
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
-        title.append(f"  What changed in {message.result.team.label} since {message.since_label}")
+        title.append(
+            f"  What changed in {clean(message.result.team.label)} since {message.since_label}"
+        )
         title.append(" · enter on a bar lists its deals, on a person shows theirs", style="dim")
         self.query_one("#changes-title", Static).update(title)
         reps = self.query_one("#changes-reps", DataTable)
@@ -152,7 +155,7 @@ class ChangesScreen(Screen[None]):
                 return Text(format_money(value, currency, compact=True), justify="right")
 
             reps.add_row(
-                Text(row.label, style="bold" if row is message.result.team else ""),
+                display_text(row.label, "bold" if row is message.result.team else ""),
                 cell(row.start),
                 cell(row.movement(Bar.NEW).amount),
                 cell(row.movement(Bar.WON).amount),
@@ -185,17 +188,17 @@ class ChangesScreen(Screen[None]):
             return
         currency = self._currency()
 
-        def money(value: Decimal | None) -> str:
-            return "—" if value is None else format_money(value, currency)
+        def money(value: Decimal | None) -> Text:
+            return Text("—" if value is None else format_money(value, currency), justify="right")
 
         for deal in self.row.movement(bar).deals:
             table.add_row(
-                deal.name,
-                Text(money(deal.amount), justify="right"),
+                display_text(deal.name),
+                money(deal.amount),
                 money(deal.before),
                 money(deal.after),
-                str(deal.close_before or "—"),
-                str(deal.close_after or "—"),
+                Text(str(deal.close_before or "—")),
+                Text(str(deal.close_after or "—")),
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

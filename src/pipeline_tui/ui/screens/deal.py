@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
+from ...display import clean
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
 from ...services.writes import EditResult
@@ -67,8 +68,8 @@ class DealScreen(DealEditing):
         currency = ws.settings.currency
         today = ws.today()
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(f" {d.name} ", style="bold reverse")
-        title.append(f"  {d.account or 'no account'} · {d.owner_name}")
+        title.append(f" {clean(d.name)} ", style="bold reverse")
+        title.append(f"  {clean(d.account or 'no account')} · {clean(d.owner_name)}")
         self.query_one("#deal-title", Static).update(title)
         self.query_one("#fields", Static).update(deal_fields(d, currency, today))
         self.query_one("#notes", Static).update(notes_text(d))

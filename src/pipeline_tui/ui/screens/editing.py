@@ -17,13 +17,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...display import clean
+from ...display import clean, display_text
 from ...errors import PipelineError, StorageError, user_message
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
@@ -148,7 +147,8 @@ class DealEditing(Screen[Any]):
     def show_status(self, text: str, *, error: bool = False) -> None:
         """The one-line message above the footer; every editing screen has `#status`."""
         status = self.query_one("#status", Static)
-        status.update(Text(text, style="bold red" if error else ""))
+        # Status lines quote deal names, typed values and errors: data, never markup.
+        status.update(display_text(text, "bold red" if error else ""))
         status.set_class(error, "error")
 
     def after_edit(self, result: EditResult | None) -> None:

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ...display import display_text
+
 GROUPS = [
     ("deal.", "Update the selected deal"),
     ("main.", "Scope, filters and views"),
@@ -76,14 +78,16 @@ class HelpScreen(ModalScreen[None]):
             Text("Keys", style="bold underline"),
             Text("Every binding can be changed in the [keymap] of the config file", style="dim"),
         )
-        table.add_row("", "")
+        # Key names and descriptions come from the keymap in the config file: text, and
+        # a key like `[` must not open a markup tag.
+        table.add_row(Text(), Text())
         for key, what in ALWAYS:
-            table.add_row(key, what)
+            table.add_row(Text(key), Text(what))
         for title, rows in describe_keys(self.under):
-            table.add_row("", "")
-            table.add_row(Text(title, style="bold"), "")
+            table.add_row(Text(), Text())
+            table.add_row(Text(title, style="bold"), Text())
             for key, what in rows:
-                table.add_row(key, what)
+                table.add_row(display_text(key), display_text(what))
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

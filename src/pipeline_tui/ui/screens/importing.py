@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...display import clean, display_text
 from ...importing import (
     DryRunReport,
     ImportFailed,
@@ -66,7 +67,7 @@ class ImportScreen(Screen[bool]):
 
     def _title(self) -> None:
         text = Text(" Import ", style="bold reverse")
-        text.append(f"  {self.path or 'choose a file'}")
+        text.append(f"  {clean(self.path or 'choose a file')}")
         if self.options.dayfirst:
             text.append("  · day-first dates", style="yellow")
         text.append("  · Salesforce, HubSpot, Pipedrive or any CSV", style="dim")
@@ -107,7 +108,7 @@ class ImportScreen(Screen[bool]):
         try:
             report = dry_run(app.workspace.engine, self.path, self.options)
         except ImportFailed as exc:
-            self.post_message(ImportShown(Text(str(exc), style="bold red"), None, False))
+            self.post_message(ImportShown(display_text(exc, "bold red"), None, False))
             return
         hint = Text(
             "\ni imports it all (or nothing, if anything goes wrong) · o picks another file",
@@ -146,11 +147,11 @@ class ImportScreen(Screen[bool]):
         try:
             summary = import_file(app.workspace.engine, self.path, options)
         except RowsRejected as exc:
-            body = Group(Text(str(exc), style="bold red"), *problem_lines(exc.problems, exc.unit))
+            body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))
             return
         except ImportFailed as exc:
-            self.post_message(ImportShown(Text(str(exc), style="bold red"), self.report, False))
+            self.post_message(ImportShown(display_text(exc, "bold red"), self.report, False))
             return
         self.post_message(ImportShown(import_summary(summary), None, True))
 

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
 
+from ...display import clean
 from ...forecast.metrics import ForecastFigures
 from ...services.deals import DealCard
 from ...services.writes import EditResult
@@ -110,11 +111,11 @@ class MainScreen(ReviewFlow):
         _, _, sort_label = SORTS[st.sort_index]
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {st.period.label} ", style="bold reverse")
-        text.append(f"  {st.owner_label}", style="bold")
-        text.append(f" · {pipeline}")
+        text.append(f"  {clean(st.owner_label)}", style="bold")
+        text.append(f" · {clean(pipeline)}")
         filters = st.filter_labels()
         if filters:
-            text.append(" · " + ", ".join(filters), style="yellow")
+            text.append(" · " + clean(", ".join(filters)), style="yellow")
         text.append(f" · by {sort_label}", style="dim")
         self.query_one("#context", Static).update(text)
 

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from ...display import clean, display_text
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
@@ -103,9 +104,14 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     table.add_column(style="dim")
     table.add_column(style="green")
     if not diffs:
-        table.add_row(Text(empty, style="dim"), "", "", "")
+        table.add_row(Text(empty, style="dim"), Text(), Text(), Text())
     for diff in diffs:
-        table.add_row(diff.label, diff.before or "—", "→", diff.after or "—")
+        table.add_row(
+            display_text(diff.label),
+            display_text(diff.before or "—"),
+            Text("→"),
+            display_text(diff.after or "—"),
+        )
     return table
 
 
@@ -195,8 +201,8 @@ class ReviewScreen(DealEditing):
         ws = self.pipeline_app.workspace
         r = message.deal
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(f" {r.deal.name} ", style="bold reverse")
-        title.append(f"  {r.deal.account or 'no account'} · {r.deal.owner_name}")
+        title.append(f" {clean(r.deal.name)} ", style="bold reverse")
+        title.append(f"  {clean(r.deal.account or 'no account')} · {clean(r.deal.owner_name)}")
         if r.item.status != "pending":
             title.append(f"  ({r.item.status})", style="dim")
         self.query_one("#review-title", Static).update(title)
@@ -212,7 +218,7 @@ class ReviewScreen(DealEditing):
                 "nothing" if r.baseline_at else "first review of this deal",
             )
         )
-        side.add_row("")
+        side.add_row(Text())
         side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
         self.query_one("#review-diffs", Static).update(side)
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
@@ -253,16 +259,16 @@ class ReviewScreen(DealEditing):
 
     def _tick(self) -> None:
         if not self.state.items:
-            self.query_one("#review-progress", Static).update("This review has no deals.")
+            self.query_one("#review-progress", Static).update(Text("This review has no deals."))
             return
         spent = int(self.clock() - self._deal_started)
         current = self.state.current
         deal_seconds = (current.seconds_spent if current else 0) + spent
         meeting = self.state.elapsed_seconds + spent
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {self.state.progress().text} ", style="bold")
+        text.append(f" {clean(self.state.progress().text)} ", style="bold")  # a stage name
         text.append(f" · deal {_clock(deal_seconds)} · meeting {_clock(meeting)}", style="dim")
-        text.append(f" · {self.state.scope_label}, {self.state.period.label}", style="dim")
+        text.append(f" · {clean(self.state.scope_label)}, {self.state.period.label}", style="dim")
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
@@ -278,12 +284,12 @@ class ReviewScreen(DealEditing):
                 "  none yet: M cycles a category, m sets category, amount, note\n", style="dim"
             )
             return text
-        text.append(f"  {j.manager_name}: ", style="bold")
+        text.append(f"  {clean(j.manager_name)}: ", style="bold")
         text.append(
             f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
         )
         if j.note:
-            text.append(f" — {j.note}", style="italic")
+            text.append(f" — {clean(j.note)}", style="italic")
         text.append("\n")
         return text
 
@@ -294,8 +300,8 @@ class ReviewScreen(DealEditing):
         for item in r.action_items:
             mark = "✓" if item.done else "•"
             due = f" due {item.due_date.isoformat()}" if item.due_date else ""
-            text.append(f"  {mark} {item.text}")
-            text.append(f" ({item.owner_name or 'unassigned'}{due})\n", style="dim")
+            text.append(f"  {mark} {clean(item.text)}")
+            text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text
 
     # DealEditing --------------------------------------------------------------------

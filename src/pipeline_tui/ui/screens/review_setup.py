@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
+from ...display import display_text
 from ...parsing import ParseError, parse_amount
 from ...periods import Period
 from ...services.workspace import Workspace
+from ..widgets.prompt import ShownLiterally
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class ReviewOptions:
     latest_stage_first: bool
 
 
-def scope_choices(ws: Workspace) -> list[tuple[str, tuple[int | None, bool]]]:
+def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
+    """Whose deals a review can cover; the names are data, so each choice is a `Text`."""
     me, org = ws.me, ws.org
     choices: list[tuple[str, tuple[int | None, bool]]] = []
     if org.direct_reports(me.id):
@@ -42,7 +46,7 @@ def scope_choices(ws: Workspace) -> list[tuple[str, tuple[int | None, bool]]]:
     for person in sorted(org.people.values(), key=lambda p: p.display_name.casefold()):
         if person.role == "rep":
             choices.append((f"Rep: {person.display_name}", (person.id, False)))
-    return choices
+    return [(display_text(label), value) for label, value in choices]
 
 
 class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
@@ -71,10 +75,14 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
                 id="period",
             )
             yield Label("Stages")
-            yield SelectionList[int](*[(name, sid, True) for sid, name in self.stages], id="stages")
+            yield SelectionList[int](
+                *[(display_text(name), sid, True) for sid, name in self.stages], id="stages"
+            )
             with Horizontal(classes="setup-row"):
                 yield Label("Minimum amount ")
-                yield Input(placeholder="none, or 50k", id="min-amount")
+                yield Input(
+                    placeholder="none, or 50k", id="min-amount", highlighter=ShownLiterally()
+                )
             yield Checkbox("Only deals changed since the last review", id="changed-only")
             yield Checkbox("Latest stage first", value=True, id="latest-first")
             yield Static(id="setup-error")
@@ -95,11 +103,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         try:
             min_amount = parse_amount(text) if text else None
         except ParseError as exc:
-            error.update(str(exc))
+            error.update(display_text(exc))
             return
         stage_ids = tuple(self.query_one("#stages", SelectionList).selected)
         if not stage_ids:
-            error.update("Pick at least one stage.")
+            error.update(Text("Pick at least one stage."))
             return
         owner_id, subtree = self.query_one("#scope", Select).value  # type: ignore[misc]
         period_key = self.query_one("#period", Select).value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
+from markdown_it import MarkdownIt
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,8 +13,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
+from ...display import display_text
 from ...reviews import ReviewSummary, summary_markdown
 from ..widgets.prompt import Prompt
+
+
+def _no_autolinks() -> MarkdownIt:
+    return MarkdownIt("gfm-like").disable("linkify")
 
 
 class ReviewSummaryScreen(Screen[None]):
@@ -31,7 +36,14 @@ class ReviewSummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-body"):
-            yield Markdown(self.markdown, id="summary-markdown")
+            # Data in the summary is escaped, bare URLs in it stay text, and no link is
+            # ever followed.
+            yield Markdown(
+                self.markdown,
+                id="summary-markdown",
+                open_links=False,
+                parser_factory=_no_autolinks,
+            )
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
@@ -41,7 +53,7 @@ class ReviewSummaryScreen(Screen[None]):
         self.query_one("#summary-body").focus()
 
     def show_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#status", Static).update(display_text(text, "bold red" if error else ""))
 
     def action_copy(self) -> None:
         # OSC 52: the terminal puts it on the clipboard, over ssh and tmux too.

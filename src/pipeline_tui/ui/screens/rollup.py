@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...display import clean, display_text
 from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
 from ...forecast.calibration import RepCalibration, calibration, calibration_total
 from ...forecast.rollup import Scope
@@ -153,7 +154,7 @@ class RollupScreen(Screen[str | None]):
         self.post_message(RollupLoaded(RollupData(nodes, cal, accuracy)))
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#rollup-title", Static).update(Text(message.error, style="bold red"))
+        self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
 
     def on_rollup_loaded(self, message: RollupLoaded) -> None:
         from ..app import PipelineApp
@@ -177,7 +178,7 @@ class RollupScreen(Screen[str | None]):
             f = node.figures
             need = max(settings.coverage_target, f.needed_coverage or 0.0)
             label = Text(
-                "  " * node.depth + node.label,
+                "  " * node.depth + clean(node.label),
                 style="bold" if node.kind in ("organisation", "manager") else "",
             )
             gap = f.gap
@@ -212,7 +213,7 @@ class RollupScreen(Screen[str | None]):
             ]
             error = data.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
             cal.add_row(
-                Text(row.label, style="bold" if row.key == "TOTAL" else ""),
+                display_text(row.label, "bold" if row.key == "TOTAL" else ""),
                 Text(str(row.deals), justify="right"),
                 Text("—" if row.brier is None else f"{row.brier:.3f}", justify="right"),
                 ratio_text(row.mean_stated, percent=True),

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
@@ -37,11 +38,11 @@ CATEGORY_BADGES = {
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     """Three lines, each cut to the column: a card never wraps into its neighbour."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
-    title = Text.assemble((f"{badge} ", badge_style), (card.name, "bold"))
+    title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
     who = Text.assemble(
-        (card.account or "no account", "dim" if card.account else "dim italic"),
+        (clean(card.account) or "no account", "dim" if card.account else "dim italic"),
         (" · ", "dim"),
-        (card.owner_name, "dim"),
+        (clean(card.owner_name), "dim"),
     )
     figures = Text.assemble(
         (format_money(card.amount, currency, compact=True), "bold"), f"  {card.probability}%  "
@@ -162,7 +163,7 @@ class StageColumnView(Vertical):
         )
         stage = page.stage
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(stage.name, style="bold")
+        title.append(clean(stage.name), style="bold")
         title.append(f"  {stage.count:,}\n", style="dim")
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
 
@@ -32,7 +33,7 @@ COLUMNS: list[tuple[str, str, int | None, str | None]] = [
 SORT_BY_COLUMN = {key: sort for key, _, _, sort in COLUMNS if sort is not None}
 
 
-class DealTable(DataTable[Text | str]):
+class DealTable(DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
@@ -84,17 +85,17 @@ class DealTable(DataTable[Text | str]):
                 )
             )
             self.add_row(
-                card.name,
-                card.account or "",
-                card.owner_name,
-                card.stage_name,
+                display_text(card.name),
+                display_text(card.account),
+                display_text(card.owner_name),
+                display_text(card.stage_name),
                 Text(format_money(card.amount, currency), justify="right"),
                 Text(f"{card.probability}%", justify="right"),
                 Text(format_money(card.weighted, currency), justify="right"),
-                card.forecast_category.replace("_", " "),
+                display_text(card.forecast_category.replace("_", " ")),
                 close,
                 Text(str(card.push_count or ""), justify="right"),
-                card.updated_at.date().isoformat(),
+                Text(card.updated_at.date().isoformat()),
                 key=str(card.id),
             )
         if not cards:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
+
+from ...display import clean, display_text
 
 # Returns an error message to show, or None when the value was accepted.
 Submit = Callable[[str], str | None]
@@ -23,6 +27,22 @@ def refocus(widget: Widget | None) -> None:
     """Gives focus back to where it was before a prompt, if that widget is still there."""
     if widget is not None and widget.is_attached:
         widget.focus()
+
+
+class ShownLiterally(Highlighter):
+    """Shows what was typed or pasted with its control characters as visible stand-ins.
+
+    Character for character, so the cursor stays where it is; the value itself is left as
+    typed (whoever takes it decides what is acceptable).
+    """
+
+    def __call__(self, text: str | Text) -> Text:
+        plain = text if isinstance(text, str) else text.plain
+        shown = "".join(clean(char) for char in plain)
+        return Text(shown, no_wrap=True, overflow="ignore", end="")
+
+    def highlight(self, text: Text) -> None:
+        """Unused: `__call__` builds the shown text itself."""
 
 
 class Prompt(Vertical):
@@ -38,7 +58,7 @@ class Prompt(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="prompt-row"):
             yield Label(id="prompt-label")
-            yield Input(id="prompt-input")
+            yield Input(id="prompt-input", highlighter=ShownLiterally())
         yield Static(id="prompt-error")
 
     def ask(
@@ -51,11 +71,12 @@ class Prompt(Vertical):
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._submit, self._on_close = submit, on_close
-        self.query_one("#prompt-label", Label).update(label)
+        self.query_one("#prompt-label", Label).update(Text(label))
         field = self.query_one("#prompt-input", Input)
-        field.value, field.placeholder = value, placeholder
-        field.cursor_position = len(value)
-        self.query_one("#prompt-error", Static).update("")
+        # A value offered for editing is data (a search, a path): shown cleaned.
+        field.value, field.placeholder = clean(value), placeholder
+        field.cursor_position = len(field.value)
+        self.query_one("#prompt-error", Static).update(Text())
         self.display = True
         field.focus()
 
@@ -69,7 +90,8 @@ class Prompt(Vertical):
             return
         error = self._submit(event.value)
         if error:
-            self.query_one("#prompt-error", Static).update(error)
+            # Errors quote what was typed: shown literally, never as markup.
+            self.query_one("#prompt-error", Static).update(display_text(error))
             return
         self.close()
 
