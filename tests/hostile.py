@@ -93,8 +93,31 @@ def seed_hostile(path: Path) -> Path:
         today=TODAY,
     )
     first = state.items[0].deal_id
-    record_judgment(engine, state.id, first, vp.id, "commit", Decimal(1000), "note")  # type: ignore[arg-type]
-    add_action_item(engine, state.id, first, "action", reps[0].id, CLOSE, vp.id)  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        version = conn.execute(
+            text("SELECT version FROM deal WHERE id = :i"), {"i": first}
+        ).scalar_one()
+    record_judgment(
+        engine,
+        state.id,
+        first,
+        vp.id,
+        "commit",
+        Decimal(1000),
+        "note",  # type: ignore[arg-type]
+        expected_version=version,
+        expected_judgment_id=None,
+    )
+    add_action_item(
+        engine,
+        state.id,
+        first,
+        "action",
+        reps[0].id,
+        CLOSE,
+        vp.id,  # type: ignore[arg-type]
+        expected_version=version,
+    )
     _make_hostile(engine, names, deal_ids, lost.id, b)  # type: ignore[arg-type]
     engine.dispose()
     return path

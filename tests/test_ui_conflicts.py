@@ -96,8 +96,8 @@ async def test_a_prompt_writes_against_the_version_it_was_opened_on(db: Path) ->
         await settle(pilot)
         prompt = screen.query_one(Prompt)
         assert prompt.is_open
-        # The reload moves the focus to the board; the user goes back to the prompt.
-        prompt.query_one("#prompt-input").focus()
+        # The reload leaves the focus in the prompt, so enter submits what was typed.
+        assert prompt.query_one("#prompt-input").has_focus
         await pilot.press("enter")
         await settle(pilot)
 

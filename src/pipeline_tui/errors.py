@@ -50,9 +50,9 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
 
 
 def user_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    """The one line shown for `exc`: its own words, never a password, never two lines."""
+    """The one line shown for `exc`: its own words, never a password, never two lines (a
+    line break quoted from data becomes a space, so nothing typed after it is lost)."""
     from .display import clean
 
     text = str(exc).strip() or type(exc).__name__
-    first = text.splitlines()[0] if text else text
-    return clean(redact(first, secrets))
+    return clean(redact(text, secrets))

@@ -105,7 +105,7 @@ class PipelineApp(App[int]):
         if ws.read_only is not None:
             self.sub_title += " · read-only"
             self.notify(
-                f"Opened read-only ({ws.read_only}): nothing can be changed",
+                clean(f"Opened read-only ({ws.read_only}): nothing can be changed"),
                 severity="warning",
                 timeout=10,
                 markup=False,

@@ -189,12 +189,12 @@ class ChangesScreen(Screen[None]):
         currency = self._currency()
 
         def money(value: Decimal | None) -> Text:
-            return Text("—" if value is None else format_money(value, currency), justify="right")
+            return Text("—" if value is None else format_money(value, currency))
 
         for deal in self.row.movement(bar).deals:
             table.add_row(
                 display_text(deal.name),
-                money(deal.amount),
+                Text(format_money(deal.amount, currency), justify="right"),
                 money(deal.before),
                 money(deal.after),
                 Text(str(deal.close_before or "—")),

@@ -248,7 +248,11 @@ class DealEditing(Screen[Any]):
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
             self.show_status(f"{lines[0]}{more}", error=True)
         self.app.notify(
-            "\n".join(lines), title=message.error, severity="error", timeout=10, markup=False
+            "\n".join(lines),
+            title=clean(message.error),
+            severity="error",
+            timeout=10,
+            markup=False,
         )
         if isinstance(fault, ConnectionLost):
             self.pipeline_app.check_connection()

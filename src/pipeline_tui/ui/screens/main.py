@@ -218,7 +218,9 @@ class MainScreen(ReviewFlow):
                 (c for c in self.board.columns() if (s := c.selected()) and s.id == follow), None
             )
         if target is not None:
-            target.deal_list.focus()
+            # Typing into an open prompt goes on: a reload never takes its focus away.
+            if not self.prompt().is_open:
+                target.deal_list.focus()
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
