@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select
 
 from ..models import StageKind
+from ..query import DEAL, load_org, load_stages, stage_ids
 from .binding import reading
-from .rollup import DEAL, _stage_ids, load_org, load_stages
 
 BANDS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100))
 
@@ -151,7 +151,7 @@ def _calibration(
 ) -> list[RepCalibration]:
     stages = load_stages(conn)
     org = load_org(conn)
-    won_ids, lost_ids = _stage_ids(stages, StageKind.WON), _stage_ids(stages, StageKind.LOST)
+    won_ids, lost_ids = stage_ids(stages, StageKind.WON), stage_ids(stages, StageKind.LOST)
     if pipeline_id is not None:
         won_ids = [s for s in won_ids if stages[s].pipeline_id == pipeline_id]
         lost_ids = [s for s in lost_ids if stages[s].pipeline_id == pipeline_id]

@@ -23,8 +23,7 @@ from sqlalchemy import Connection, and_, select
 
 from ..models import Deal, DealChange, ForecastCategory, StageKind, table_of
 from ..money import to_minor
-from .rollup import StageInfo
-from .snapshots import as_utc
+from ..query import StageInfo, as_utc
 
 DEAL_TABLE, CHANGE_TABLE = table_of(Deal), table_of(DealChange)
 DEAL, CHANGE = DEAL_TABLE.c, CHANGE_TABLE.c

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, insert, literal, select
@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine, Integer, insert, literal, select
 from ..errors import NotFoundError
 from ..models import (
     ForecastSnapshot,
-    Settings,
     SnapshotDeal,
     SnapshotKind,
     SnapshotRow,
@@ -29,9 +28,18 @@ from ..models import (
 from ..money import MINOR_UNITS, from_minor, to_minor, weighted_from_sum
 from ..org import OrgChart
 from ..periods import Period
+from ..query import (
+    DEAL,
+    Scope,
+    as_utc,
+    fiscal_year_start_month,
+    load_org,
+    load_stages,
+    where,
+)
 from .calls import CallFigures, ManagerCall, manager_calls
 from .metrics import ForecastFigures
-from .rollup import DEAL, Scope, _scope_filter, load_org, load_stages, owner_figures
+from .rollup import owner_figures
 
 SNAPSHOT_TABLE, ROW_TABLE = table_of(ForecastSnapshot), table_of(SnapshotRow)
 SNAPSHOT_DEAL_TABLE = table_of(SnapshotDeal)
@@ -46,7 +54,9 @@ class SnapshotNotFoundError(NotFoundError):
 
 @dataclass(frozen=True)
 class SnapshotScope:
-    """Whose deals: one person (with everyone below them when `subtree`), or everyone."""
+    """Whose deals, as stored with a snapshot or review: one person (with everyone below
+    them when `subtree`), or everyone. It names people rather than ids so a stored scope
+    follows the org chart; `forecast_scope` resolves it to the one `Scope`."""
 
     owner_id: int | None = None
     subtree: bool = True
@@ -87,14 +97,6 @@ class SnapshotInfo:
     period: Period
     scope: SnapshotScope
     with_deals: bool
-
-
-def fiscal_year_start_month(conn: Connection) -> int:
-    settings = table_of(Settings).c
-    month = conn.execute(
-        select(settings.fiscal_year_start_month).order_by(settings.id).limit(1)
-    ).scalar()
-    return int(month or 1)
 
 
 def stored_period(key: str, kind: str, start: date | None, end: date | None, fy: int) -> Period:
@@ -162,7 +164,7 @@ def write_snapshot(
                     *(DEAL[c] for c in columns),
                     DEAL.forecast_category,
                     DEAL.close_date,
-                ).where(*_scope_filter(period, forecast_scope, load_stages(conn))),
+                ).where(*where(forecast_scope.counted(period), load_stages(conn))),
             )
         )
     return int(snapshot_id)
@@ -211,11 +213,6 @@ def take_snapshot(
             conn, kind=kind, period=period, scope=scope, as_of=today, with_deals=with_deals
         )
         return load_snapshot(conn, snapshot_id)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite gives timestamps back naive (stored as UTC), PostgreSQL in the session's zone."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _info(row: Any, fy: int) -> SnapshotInfo:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from ..models import Deal, DealChange, ForecastCategory, SnapshotDeal, StageKind, table_of, utcnow
 from ..org import OrgChart
 from ..periods import Period
+from ..query import DEAL, Scope, StageInfo, as_utc, load_org, load_stages, where
 from .binding import reading
 from .history import (
     FIELDS,
@@ -34,8 +35,7 @@ from .history import (
     stages_by_name,
     state_at,
 )
-from .rollup import DEAL, Scope, StageInfo, _scope_filter, _stage_ids, load_org, load_stages
-from .snapshots import as_utc, load_snapshot
+from .snapshots import load_snapshot
 from .waterfall_model import Bar, MovedDeal, Waterfall, WaterfallError, build_row
 
 CHANGE, SNAPSHOT_DEAL = table_of(DealChange).c, table_of(SnapshotDeal).c
@@ -270,9 +270,7 @@ def _moved_ids(
     probability alone moved; from a snapshot, also every deal it holds that differs from
     today (so owners changed without history are seen).
     """
-    query = select(DEAL.id).where(
-        DEAL.updated_at > start_at, *_scope_filter(Period("any", "all", None, None), scope, stages)
-    )
+    query = select(DEAL.id).where(DEAL.updated_at > start_at, *where(scope.counted(None), stages))
     if period.start is not None and period.end is not None:
         first, last = period.start.isoformat(), period.end.isoformat()
         dated = select(CHANGE.deal_id).where(
@@ -343,9 +341,8 @@ def _pipeline_by_owner(
         select(DEAL.owner_id, func.sum(DEAL.amount_minor), func.count())
         .where(
             and_(
-                DEAL.stage_id.in_(_stage_ids(stages, StageKind.OPEN)),
                 DEAL.forecast_category != ForecastCategory.OMITTED.value,
-                *_scope_filter(period, scope, stages),
+                *where(scope.counted(period, open_only=True), stages),
             )
         )
         .group_by(DEAL.owner_id)

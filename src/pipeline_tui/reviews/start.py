@@ -20,8 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from ..forecast.rollup import load_org
-from ..forecast.snapshots import as_utc, write_snapshot
+from ..forecast.snapshots import write_snapshot
 from ..models import (
     ItemStatus,
     Pipeline,
@@ -32,6 +31,7 @@ from ..models import (
 )
 from ..money import to_minor
 from ..periods import Period
+from ..query import as_utc, load_org
 from .errors import ReviewError
 from .model import ReviewListing, ReviewScope, ReviewState
 from .selection import check_amount, check_stages, item_selection
@@ -107,8 +107,7 @@ def start_review(
         selection = item_selection(
             review_id,
             stages=stages,
-            owners=scope.owner_ids(org),
-            period=period,
+            deals=scope.forecast_scope(org).counted(period),
             minimum=minimum,
             changed_since=previous[1] if previous else None,
             changed_only=changed_only,

@@ -7,11 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from ..forecast.rollup import load_org
 from ..forecast.snapshots import (
     SNAPSHOT,
-    as_utc,
-    fiscal_year_start_month,
     snapshot_totals,
     stored_period,
 )
@@ -29,6 +26,7 @@ from ..models import (
 )
 from ..money import from_minor
 from ..org import OrgChart
+from ..query import as_utc, fiscal_year_start_month, load_org
 from .errors import ReviewNotFoundError
 from .model import ReviewItemView, ReviewScope, ReviewState
 

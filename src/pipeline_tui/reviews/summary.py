@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select, update
 
 from ..forecast.calls import CallFigures
 from ..forecast.metrics import figures_dict, money_text
-from ..forecast.rollup import load_org
-from ..forecast.snapshots import as_utc, current_calls, snapshot_totals, total, write_snapshot
+from ..forecast.snapshots import current_calls, snapshot_totals, total, write_snapshot
 from ..models import DealChange, ItemStatus, ReviewStatus, Settings, SnapshotKind, table_of, utcnow
+from ..query import as_utc, load_org
 from .errors import ReviewError
 from .lookups import action_items, judgments
 from .model import ActionItemView, JudgmentView, ReviewItemView, ReviewState

@@ -11,16 +11,14 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, RowMapping, func, select, update
 
-from ..forecast.rollup import load_org
 from ..forecast.snapshots import (
-    as_utc,
     current_calls,
-    fiscal_year_start_month,
     snapshot_totals,
     stored_period,
     total,
 )
 from ..models import DealChange, ItemStatus, ReviewStatus, SnapshotKind, table_of, utcnow
+from ..query import as_utc, fiscal_year_start_month, load_org
 from ..services.detail import get_deal
 from .errors import ReviewConflict, ReviewError
 from .lookups import action_items, latest_judgment
