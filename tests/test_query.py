@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, select
 
-from pipeline_tui.periods import parse_period
+from pipeline_tui.periods import Period, parse_period
 from pipeline_tui.query import DEAL, Scope, as_utc, load_stages, row_to, where
 
 from .factories import Builder
@@ -107,3 +107,12 @@ def test_as_utc_converts_aware_times() -> None:
     plus_two = datetime(2026, 1, 2, 5, 0, tzinfo=timezone(timedelta(hours=2)))
     assert as_utc(plus_two) == datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
     assert as_utc(plus_two).tzinfo is UTC
+
+
+def test_a_period_with_one_bound_is_from_or_until(engine: Engine, deals: dict[str, int]) -> None:
+    since = Period("since", "window", date(2026, 12, 1), None)
+    until = Period("until", "window", None, date(2026, 11, 2))
+    from_december = {deals["ann open"], deals["ann later"], deals["bob open"]}
+    assert picked(engine, Scope(period=since, open_only=False), with_stages=True) == from_december
+    till_november = {deals["ann won"], deals["bob lost"]}
+    assert picked(engine, Scope(period=until, open_only=False), with_stages=True) == till_november

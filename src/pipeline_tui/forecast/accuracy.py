@@ -20,7 +20,7 @@ from ..models import StageKind
 from ..money import from_minor
 from ..org import OrgChart
 from ..periods import Period
-from ..query import DEAL, load_org, load_stages, stage_ids
+from ..query import DEAL, Scope, load_org, load_stages, stage_ids, where
 from .binding import reading
 from .calls import CallFigures
 from .metrics import ZERO, money_text, ratio
@@ -185,7 +185,10 @@ def _won_by_period(
             continue
         query = (
             select(DEAL.owner_id, func.sum(DEAL.amount_minor))
-            .where(DEAL.close_date.between(start, end), DEAL.stage_id.in_(won_ids))
+            .where(
+                DEAL.stage_id.in_(won_ids),
+                *where(Scope(pipeline_id=pipeline_id).counted(s.period), stages),
+            )
             .group_by(DEAL.owner_id)
         )
         result[(start, end)] = {o: from_minor(int(v)) for o, v in conn.execute(query)}

@@ -24,7 +24,7 @@ DEAL, ACCOUNT, STAGE = table_of(Deal).c, table_of(Account).c, table_of(Stage).c
 @dataclass(frozen=True)
 class Scope:
     """`owner_ids` None means everyone; `pipeline_id` None, every pipeline; `period` None
-    (or an open-ended one), any close date."""
+    (or `all`, without bounds), any close date; a period with one bound, from or until."""
 
     owner_ids: frozenset[int] | None = None
     pipeline_id: int | None = None
@@ -62,13 +62,13 @@ def where(scope: Scope, stages: Mapping[int, StageInfo] | None = None) -> list[C
     period = scope.period
     if scope.no_close_date:
         conditions.append(DEAL.close_date.is_(None))
-    elif (
-        scope.closing_in_period
-        and period is not None
-        and period.start is not None
-        and period.end is not None
-    ):
-        conditions.append(DEAL.close_date.between(period.start, period.end))
+    elif scope.closing_in_period and period is not None:
+        if period.start is not None and period.end is not None:
+            conditions.append(DEAL.close_date.between(period.start, period.end))
+        elif period.start is not None:
+            conditions.append(DEAL.close_date >= period.start)
+        elif period.end is not None:
+            conditions.append(DEAL.close_date <= period.end)
     if scope.owner_ids is not None:
         conditions.append(DEAL.owner_id.in_(sorted(scope.owner_ids)))
     if stages is not None:
