@@ -9,7 +9,7 @@ costs one statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +35,7 @@ from ..query import (
     fiscal_year_start_month,
     load_org,
     load_stages,
+    row_to,
     where,
 )
 from .calls import CallFigures, ManagerCall, manager_calls
@@ -99,8 +100,27 @@ class SnapshotInfo:
     with_deals: bool
 
 
-def stored_period(key: str, kind: str, start: date | None, end: date | None, fy: int) -> Period:
-    return Period(key, kind, start, end, fy)
+def scope_columns(scope: SnapshotScope, period: Period) -> dict[str, Any]:
+    """The period and scope as the snapshot and review tables both store them."""
+    return {
+        "period_key": period.key,
+        "period_kind": period.kind,
+        "period_start": period.start,
+        "period_end": period.end,
+        "scope_owner_id": scope.owner_id,
+        "scope_subtree": scope.subtree,
+        "pipeline_id": scope.pipeline_id,
+    }
+
+
+def stored_period(row: Mapping[Any, Any], fy: int) -> Period:
+    """The period of a snapshot or review row (see `scope_columns`)."""
+    return Period(row["period_key"], row["period_kind"], row["period_start"], row["period_end"], fy)
+
+
+def stored_scope(row: Mapping[Any, Any]) -> SnapshotScope:
+    """The scope of a snapshot or review row (see `scope_columns`)."""
+    return SnapshotScope(row["scope_owner_id"], bool(row["scope_subtree"]), row["pipeline_id"])
 
 
 def current_calls(
@@ -141,14 +161,8 @@ def write_snapshot(
             as_of=as_of,
             kind=kind.value,
             review_id=review_id,
-            period_key=period.key,
-            period_kind=period.kind,
-            period_start=period.start,
-            period_end=period.end,
-            scope_owner_id=scope.owner_id,
-            scope_subtree=scope.subtree,
-            pipeline_id=scope.pipeline_id,
             with_deals=with_deals,
+            **scope_columns(scope, period),
         )
     ).scalar_one()
     calls = current_calls(conn, period, forecast_scope, today=as_of)
@@ -215,21 +229,19 @@ def take_snapshot(
         return load_snapshot(conn, snapshot_id)
 
 
-def _info(row: Any, fy: int) -> SnapshotInfo:
-    return SnapshotInfo(
-        id=row.id,
-        taken_at=as_utc(row.taken_at),
-        as_of=row.as_of,
-        kind=row.kind,
-        review_id=row.review_id,
-        period=stored_period(row.period_key, row.period_kind, row.period_start, row.period_end, fy),
-        scope=SnapshotScope(row.scope_owner_id, bool(row.scope_subtree), row.pipeline_id),
-        with_deals=bool(row.with_deals),
+def _info(row: Mapping[Any, Any], fy: int) -> SnapshotInfo:
+    return row_to(
+        SnapshotInfo,
+        row,
+        taken_at=as_utc(row["taken_at"]),
+        period=stored_period(row, fy),
+        scope=stored_scope(row),
+        with_deals=bool(row["with_deals"]),
     )
 
 
 def load_snapshot(conn: Connection, snapshot_id: int) -> SnapshotInfo:
-    row = conn.execute(select(SNAPSHOT_TABLE).where(SNAPSHOT.id == snapshot_id)).first()
+    row = conn.execute(select(SNAPSHOT_TABLE).where(SNAPSHOT.id == snapshot_id)).mappings().first()
     if row is None:
         raise SnapshotNotFoundError(snapshot_id)
     return _info(row, fiscal_year_start_month(conn))
@@ -245,7 +257,7 @@ def list_snapshots(
     if ended_before is not None:
         query = query.where(SNAPSHOT.period_end < ended_before)
     fy = fiscal_year_start_month(conn)
-    return [_info(row, fy) for row in conn.execute(query)]
+    return [_info(row, fy) for row in conn.execute(query).mappings()]
 
 
 def snapshot_calls(

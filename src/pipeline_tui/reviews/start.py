@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from ..forecast.snapshots import write_snapshot
+from ..forecast.snapshots import scope_columns, write_snapshot
 from ..models import (
     ItemStatus,
     Pipeline,
@@ -87,13 +87,7 @@ def start_review(
                 started_by_id=started_by,
                 started_at=now,
                 status=ReviewStatus.OPEN.value,
-                scope_owner_id=scope.owner_id,
-                scope_subtree=scope.subtree,
-                pipeline_id=scope.pipeline_id,
-                period_key=period.key,
-                period_kind=period.kind,
-                period_start=period.start,
-                period_end=period.end,
+                **scope_columns(scope, period),
                 stage_ids=None if stage_ids is None else ",".join(map(str, sorted(stages))),
                 min_amount_minor=None if minimum is None else to_minor(minimum),
                 changed_only=changed_only,

@@ -215,13 +215,7 @@ def review_forecast(engine: Engine, review_id: int, *, today: date) -> ReviewFor
     with engine.connect() as conn:
         row = review_row(conn, review_id)
         org = load_org(conn)
-        period = stored_period(
-            row["period_key"],
-            row["period_kind"],
-            row["period_start"],
-            row["period_end"],
-            fiscal_year_start_month(conn),
-        )
+        period = stored_period(row, fiscal_year_start_month(conn))
         start_id = snapshot_id_of(conn, review_id, SnapshotKind.REVIEW_START)
         start = None if start_id is None else snapshot_totals(conn, start_id)
         now = current_calls(conn, period, scope_of(row).forecast_scope(org), today=today)
