@@ -65,22 +65,11 @@ def compute_rollup(
     *,
     today: date | None = None,
 ) -> Rollup:
-    scope = scope or Scope()
     today = today or date.today()
-    stages = load_stages(conn)
-    org = load_org(conn)
-    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
-        # Everyone, spelled out: no filter reads the same rows and lets the index work.
-        scope = replace(scope, owner_ids=None)
-    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
-    quotas = quota_by_user(conn, period, people)
+    scope, stages, org, people, quotas = _setting(conn, period, scope)
 
     if by in (GroupBy.REP, GroupBy.MANAGER):
-        per_owner = _with_trailing(
-            _figures(conn, DEAL.owner_id, period, scope, stages),
-            _trailing(conn, DEAL.owner_id, period, scope, stages, today),
-        )
-        owners = (set(per_owner) | set(quotas)) & people
+        per_owner, owners = _per_owner(conn, period, scope, stages, people, quotas, today)
         totals = _sum(per_owner.get(o, ForecastFigures()) for o in owners)
         totals = totals.with_quota(_quota_sum(quotas, owners))
         if by is GroupBy.REP:
@@ -128,6 +117,39 @@ def compute_rollup(
             for c in CATEGORY_ORDER
         ]
     return Rollup(period, by, rows, totals)
+
+
+def _setting(
+    conn: Connection, period: Period, scope: Scope | None
+) -> tuple[Scope, dict[int, StageInfo], OrgChart, frozenset[int], dict[int, Decimal]]:
+    """What every roll-up starts from: the scope, stages, org chart, the people in scope
+    and their quotas for the period."""
+    scope = scope or Scope()
+    stages = load_stages(conn)
+    org = load_org(conn)
+    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
+        # Everyone, spelled out: no filter reads the same rows and lets the index work.
+        scope = replace(scope, owner_ids=None)
+    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
+    return scope, stages, org, people, quota_by_user(conn, period, people)
+
+
+def _per_owner(
+    conn: Connection,
+    period: Period,
+    scope: Scope,
+    stages: Mapping[int, StageInfo],
+    people: frozenset[int],
+    quotas: Mapping[int, Decimal],
+    today: date,
+) -> tuple[dict[Any, ForecastFigures], set[int]]:
+    """Each owner's figures (without quota), and the owners in scope with deals in the
+    period or the trailing year, or a quota."""
+    per_owner = _with_trailing(
+        _figures(conn, DEAL.owner_id, period, scope, stages),
+        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+    )
+    return per_owner, (set(per_owner) | set(quotas)) & people
 
 
 def forecast_totals(
@@ -259,17 +281,7 @@ def owner_figures(
 ) -> dict[int, ForecastFigures]:
     """The `GroupBy.REP` rows keyed by user id: each owner's own figures and quota, for
     everyone in scope with deals (in the period or the trailing year) or a quota."""
-    scope = scope or Scope()
     today = today or date.today()
-    stages = load_stages(conn)
-    org = load_org(conn)
-    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
-        scope = replace(scope, owner_ids=None)  # as in `compute_rollup`
-    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
-    quotas = quota_by_user(conn, period, people)
-    per_owner = _with_trailing(
-        _figures(conn, DEAL.owner_id, period, scope, stages),
-        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
-    )
-    owners = (set(per_owner) | set(quotas)) & people
+    scope, stages, _, people, quotas = _setting(conn, period, scope)
+    per_owner, owners = _per_owner(conn, period, scope, stages, people, quotas, today)
     return {o: per_owner.get(o, ForecastFigures()).with_quota(quotas.get(o)) for o in owners}
