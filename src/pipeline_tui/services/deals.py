@@ -54,11 +54,6 @@ class StageColumn:
     weighted: Decimal
 
 
-def filter_conditions(flt: Scope) -> list[ColumnElement[bool]]:
-    """The filter as WHERE conditions on the deal table (and the account, for search)."""
-    return where(flt)
-
-
 def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
     """The deal table, joined only to what the search or the sort key needs."""
     joined: FromClause = DEAL_TABLE
@@ -112,7 +107,7 @@ def list_deals(
     page = (
         select(DEAL.id)
         .select_from(_filtered_from(flt, sort))
-        .where(*filter_conditions(flt))
+        .where(*where(flt))
         .order_by(*order)
         .offset(offset)
         .limit(limit)
@@ -124,7 +119,7 @@ def list_deals(
 
 
 def count_deals(engine: Engine, flt: Scope) -> int:
-    query = select(func.count()).select_from(_filtered_from(flt)).where(*filter_conditions(flt))
+    query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -148,7 +143,7 @@ def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageCol
             func.coalesce(func.sum(DEAL.amount_minor * DEAL.probability), 0),
         )
         .select_from(_filtered_from(flt))
-        .where(DEAL.stage_id.in_(open_stages), *filter_conditions(flt))
+        .where(DEAL.stage_id.in_(open_stages), *where(flt))
         .group_by(DEAL.stage_id)
     )
     with engine.connect() as conn:
@@ -183,7 +178,6 @@ __all__ = [
     "StageColumn",
     "StageOption",
     "count_deals",
-    "filter_conditions",
     "get_deal",
     "list_deals",
     "stage_columns",
