@@ -37,6 +37,7 @@ class Scope:
     categories: frozenset[str] | None = None
     stale_days: int | None = None
     search: str | None = None
+    # The board shows open deals unless asked otherwise; figures go through `counted`.
     open_only: bool = True
     # The day `stale_days` counts back from; None: today.
     today: date | None = None
