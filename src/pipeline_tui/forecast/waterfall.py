@@ -31,6 +31,7 @@ from .history import (
     FIELDS,
     DealNow,
     DealState,
+    deal_state,
     load_moved,
     stages_by_name,
     state_at,
@@ -326,10 +327,8 @@ def _snapshot_states(
             sd.forecast_category,
             sd.close_date,
         ).where(sd.snapshot_id == snapshot_id, sd.deal_id.in_(ids[first : first + BATCH]))
-        for deal_id, owner, pipeline, stage_id, amount, category, close in conn.execute(query):
-            stage = stages.get(stage_id)
-            kind = stage.kind if stage else StageKind.OPEN.value
-            result[deal_id] = DealState(owner, pipeline, stage_id, kind, amount, category, close)
+        for row in conn.execute(query).mappings():
+            result[row["deal_id"]] = deal_state(row, stages)
     return result
 
 
