@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..money import to_minor
 from ..periods import Period
-from ..query import as_utc, load_org
+from ..query import as_utc, load_org, row_to
 from .errors import ReviewError
 from .model import ReviewListing, ReviewScope, ReviewState
 from .selection import check_amount, check_stages, item_selection
@@ -201,19 +201,16 @@ def list_reviews(
     for row in rows:
         starter = org.people.get(row["started_by_id"])
         result.append(
-            ReviewListing(
-                id=row["id"],
-                status=row["status"],
-                started_by_id=row["started_by_id"],
+            row_to(
+                ReviewListing,
+                row,
                 started_by_name=starter.display_name if starter else "",
                 started_at=as_utc(row["started_at"]),
                 ended_at=None if row["ended_at"] is None else as_utc(row["ended_at"]),
                 scope_label=scope_of(row).label(org),
-                period_key=row["period_key"],
                 total=int(row["total"] or 0),
                 reviewed=int(row["done"] or 0),
                 skipped=int(row["skip"] or 0),
-                elapsed_seconds=row["elapsed_seconds"],
             )
         )
     return result
