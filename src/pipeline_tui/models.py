@@ -48,6 +48,27 @@ class ForecastCategory(StrEnum):
     OMITTED = "omitted"
 
 
+# The one order the categories are stepped through: forwards by a rep's C on a deal,
+# backwards by a manager's judgment in a review (commit first: what a manager weighs).
+CATEGORY_CYCLE = (
+    ForecastCategory.PIPELINE.value,
+    ForecastCategory.BEST_CASE.value,
+    ForecastCategory.COMMIT.value,
+    ForecastCategory.OMITTED.value,
+)
+
+
+def next_category(current: str | None, *, backwards: bool = False) -> str:
+    """The category after `current` in `CATEGORY_CYCLE` (before it, `backwards`).
+
+    One outside the cycle (`closed` on an open deal imported that way, or none) stands
+    at its end, so forwards it re-enters at pipeline and backwards at commit.
+    """
+    step = -1 if backwards else 1
+    here = CATEGORY_CYCLE.index(current) if current in CATEGORY_CYCLE else len(CATEGORY_CYCLE) - 1
+    return CATEGORY_CYCLE[(here + step) % len(CATEGORY_CYCLE)]
+
+
 class ChangeSource(StrEnum):
     TUI = "tui"
     CLI = "cli"

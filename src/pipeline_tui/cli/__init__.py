@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=42, metavar="S")
     seed.add_argument(
         "--today",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         metavar="YYYY-MM-DD",
         help="the date the demo is built around (default: today)",
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
     )
-    report.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+    report.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -119,7 +119,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
+    """The argparse type of every date option: ISO form, in the years the app works with."""
     from ..periods import check_day
 
     try:

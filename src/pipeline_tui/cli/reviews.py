@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from ..display import display_text
 from ..money import format_money
 from ..periods import Period
-from . import CliError
+from . import CliError, iso_date
 
 out = Console(highlight=False, soft_wrap=True)
 LAST_REVIEW = "last-review"
@@ -35,7 +35,7 @@ def add_parsers(
     show = actions.add_parser("show", parents=[common], help="one review's summary")
     show.add_argument("id", type=int, metavar="ID")
     show.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    show.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+    show.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     changes = sub.add_parser(
         "changes", parents=[common], help="what changed: the pipeline waterfall"
@@ -48,20 +48,13 @@ def add_parsers(
     changes.add_argument(
         "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
     )
-    changes.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+    changes.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     report.add_argument(
         "--calibration",
         action="store_true",
         help="add per-rep calibration and the accuracy of past snapshots",
     )
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-26") from None
 
 
 def run_review(url: str, args: argparse.Namespace) -> int:

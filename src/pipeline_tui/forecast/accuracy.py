@@ -20,10 +20,10 @@ from ..models import StageKind
 from ..money import from_minor
 from ..org import OrgChart
 from ..periods import Period
+from ..query import DEAL, Scope, load_org, load_stages, stage_ids, where
 from .binding import reading
 from .calls import CallFigures
 from .metrics import ZERO, money_text, ratio
-from .rollup import DEAL, _stage_ids, load_org, load_stages
 from .snapshots import SnapshotInfo, list_snapshots, snapshot_calls, total
 
 
@@ -177,9 +177,7 @@ def _won_by_period(
 ) -> dict[tuple[date, date], dict[int, Decimal]]:
     """Won per owner in each snapshot's period, one grouped query per distinct period."""
     stages = load_stages(conn)
-    won_ids = [
-        s for s in _stage_ids(stages, StageKind.WON) if pipeline_id in (None, stages[s].pipeline_id)
-    ]
+    won_ids = stage_ids(stages, StageKind.WON, pipeline_id)
     result: dict[tuple[date, date], dict[int, Decimal]] = {}
     for s in snapshots:
         start, end = s.period.start, s.period.end
@@ -187,7 +185,10 @@ def _won_by_period(
             continue
         query = (
             select(DEAL.owner_id, func.sum(DEAL.amount_minor))
-            .where(DEAL.close_date.between(start, end), DEAL.stage_id.in_(won_ids))
+            .where(
+                DEAL.stage_id.in_(won_ids),
+                *where(Scope(pipeline_id=pipeline_id).counted(s.period), stages),
+            )
             .group_by(DEAL.owner_id)
         )
         result[(start, end)] = {o: from_minor(int(v)) for o, v in conn.execute(query)}

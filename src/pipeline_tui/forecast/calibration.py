@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select
 
 from ..models import StageKind
+from ..periods import Period
+from ..query import DEAL, Scope, load_org, load_stages, stage_ids, where
 from .binding import reading
-from .rollup import DEAL, _stage_ids, load_org, load_stages
 
 BANDS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100))
 
@@ -151,10 +152,10 @@ def _calibration(
 ) -> list[RepCalibration]:
     stages = load_stages(conn)
     org = load_org(conn)
-    won_ids, lost_ids = _stage_ids(stages, StageKind.WON), _stage_ids(stages, StageKind.LOST)
-    if pipeline_id is not None:
-        won_ids = [s for s in won_ids if stages[s].pipeline_id == pipeline_id]
-        lost_ids = [s for s in lost_ids if stages[s].pipeline_id == pipeline_id]
+    won_ids = stage_ids(stages, StageKind.WON, pipeline_id)
+    lost_ids = stage_ids(stages, StageKind.LOST, pipeline_id)
+    window = Period("calibration", "window", since, until)
+    closed = Scope(owner_ids, pipeline_id, window, open_only=False)
     p = DEAL.probability_at_close
     band = case(*((p < high, k) for k, (_, high) in enumerate(BANDS[:-1])), else_=len(BANDS) - 1)
     outcome = case((DEAL.stage_id.in_(won_ids), 1), else_=0)
@@ -168,15 +169,13 @@ def _calibration(
             func.sum(outcome),
             func.sum(error * error),
         )
-        .where(DEAL.stage_id.in_(won_ids + lost_ids), p.is_not(None))
+        .where(
+            DEAL.stage_id.in_(won_ids + lost_ids),
+            p.is_not(None),
+            *where(closed, stages),
+        )
         .group_by(DEAL.owner_id, band)
     )
-    if owner_ids is not None:
-        query = query.where(DEAL.owner_id.in_(sorted(owner_ids)))
-    if since is not None:
-        query = query.where(DEAL.close_date >= since)
-    if until is not None:
-        query = query.where(DEAL.close_date <= until)
     per_owner: dict[int, RepCalibration] = {}
     for owner, k, count, stated, won, squared in conn.execute(query):
         person = org.people.get(owner)

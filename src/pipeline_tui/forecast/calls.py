@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
-from ..models import Deal, ForecastCategory, Judgment, StageKind, table_of
+from ..models import Deal, ForecastCategory, Judgment, table_of
 from ..money import from_minor
 from ..periods import Period
+from ..query import DEAL, Scope, load_stages, where
 from .metrics import ZERO, ForecastFigures
-from .rollup import DEAL, Scope, _scope_filter, _stage_ids, load_stages
 
 JUDGMENT_TABLE, DEAL_TABLE = table_of(Judgment), table_of(Deal)
 JUDGMENT = JUDGMENT_TABLE.c
@@ -91,12 +91,7 @@ def manager_calls(
             func.coalesce(func.sum(case((has_judgment, 1), else_=0)), 0),
         )
         .select_from(DEAL_TABLE.outerjoin(judged, judged.c.deal_id == DEAL.id))
-        .where(
-            and_(
-                DEAL.stage_id.in_(_stage_ids(stages, StageKind.OPEN)),
-                *_scope_filter(period, scope, stages),
-            )
-        )
+        .where(and_(*where(scope.counted(period, open_only=True), stages)))
         .group_by(DEAL.owner_id)
     )
     return {

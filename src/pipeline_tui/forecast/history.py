@@ -23,8 +23,7 @@ from sqlalchemy import Connection, and_, select
 
 from ..models import Deal, DealChange, ForecastCategory, StageKind, table_of
 from ..money import to_minor
-from .rollup import StageInfo
-from .snapshots import as_utc
+from ..query import StageInfo, as_utc, row_to
 
 DEAL_TABLE, CHANGE_TABLE = table_of(Deal), table_of(DealChange)
 DEAL, CHANGE = DEAL_TABLE.c, CHANGE_TABLE.c
@@ -65,6 +64,14 @@ class Change:
     changed_at: datetime  # naive UTC
 
 
+def deal_state(row: Mapping[Any, Any], stages: Mapping[int, StageInfo]) -> DealState:
+    """A deal row (or a snapshot's copy of one) as a `DealState`; a stage that is gone
+    counts as open."""
+    stage = stages.get(row["stage_id"])
+    kind = stage.kind if stage else StageKind.OPEN.value
+    return row_to(DealState, row, kind=kind, category=row["forecast_category"])
+
+
 def load_moved(
     conn: Connection, ids: Any, after: datetime, stages: Mapping[int, StageInfo]
 ) -> dict[int, tuple[DealNow, list[Change]]]:
@@ -101,17 +108,16 @@ def load_moved(
         .order_by(DEAL.id, changes.c.changed_at, changes.c.id)
     )
     result: dict[int, tuple[DealNow, list[Change]]] = {}
-    for row in conn.execute(query):
-        deal_id = row[0]
+    for row in conn.execute(query).mappings():
+        deal_id = row["id"]
         if deal_id not in result:
-            _, name, created, owner, pipeline, stage_id, amount, category, close = row[:9]
-            stage = stages.get(stage_id)
-            kind = stage.kind if stage else StageKind.OPEN.value
-            state = DealState(owner, pipeline, stage_id, kind, amount, category, close)
-            result[deal_id] = (DealNow(deal_id, name, naive_utc(created), state), [])
-        field, old, changed_at = row[9:]
-        if field is not None:
-            result[deal_id][1].append(Change(field, old, naive_utc(changed_at)))
+            now = DealNow(
+                deal_id, row["name"], naive_utc(row["created_at"]), deal_state(row, stages)
+            )
+            result[deal_id] = (now, [])
+        if row["field"] is not None:
+            change = Change(row["field"], row["old_value"], naive_utc(row["changed_at"]))
+            result[deal_id][1].append(change)
     return result
 
 

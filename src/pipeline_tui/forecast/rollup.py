@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
 
-from ..models import Deal, ForecastCategory, Pipeline, Quota, Stage, StageKind, User, table_of
-from ..money import CENT, from_minor, weighted_from_sum
-from ..org import OrgChart, Person
+from ..models import ForecastCategory, StageKind
+from ..money import from_minor, weighted_from_sum
+from ..org import OrgChart
 from ..periods import Period
+from ..query import DEAL, Scope, StageInfo, load_org, load_stages, quota_by_user, stage_ids, where
 from .metrics import ZERO, ForecastFigures, ForecastRow, figures_dict
 
 CATEGORY_ORDER = [c.value for c in ForecastCategory]
@@ -32,14 +33,6 @@ class GroupBy(StrEnum):
     MANAGER = "manager"
     STAGE = "stage"
     CATEGORY = "category"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose deals count: `owner_ids` None means everyone; `pipeline_id` None, all."""
-
-    owner_ids: frozenset[int] | None = None
-    pipeline_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,42 +57,6 @@ class Rollup:
         }
 
 
-@dataclass(frozen=True)
-class StageInfo:
-    id: int
-    pipeline_id: int
-    pipeline_name: str
-    name: str
-    kind: str
-    position: int
-    pipeline_position: int
-
-
-DEAL = table_of(Deal).c
-
-
-def load_stages(conn: Connection) -> dict[int, StageInfo]:
-    stage, pipeline = table_of(Stage).c, table_of(Pipeline).c
-    query = select(
-        stage.id,
-        stage.pipeline_id,
-        pipeline.name,
-        stage.name,
-        stage.kind,
-        stage.position,
-        pipeline.position,
-    ).join_from(table_of(Stage), table_of(Pipeline), pipeline.id == stage.pipeline_id)
-    return {row[0]: StageInfo(*row) for row in conn.execute(query)}
-
-
-def load_org(conn: Connection) -> OrgChart:
-    user = table_of(User).c
-    query = select(
-        user.id, user.login, user.display_name, user.role, user.manager_id, user.team, user.active
-    )
-    return OrgChart(Person(*row) for row in conn.execute(query))
-
-
 def compute_rollup(
     conn: Connection,
     period: Period,
@@ -108,22 +65,11 @@ def compute_rollup(
     *,
     today: date | None = None,
 ) -> Rollup:
-    scope = scope or Scope()
     today = today or date.today()
-    stages = load_stages(conn)
-    org = load_org(conn)
-    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
-        # Everyone, spelled out: no filter reads the same rows and lets the index work.
-        scope = replace(scope, owner_ids=None)
-    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
-    quotas = quota_by_user(conn, period, people)
+    scope, stages, org, people, quotas = _setting(conn, period, scope)
 
     if by in (GroupBy.REP, GroupBy.MANAGER):
-        per_owner = _with_trailing(
-            _figures(conn, DEAL.owner_id, period, scope, stages),
-            _trailing(conn, DEAL.owner_id, period, scope, stages, today),
-        )
-        owners = (set(per_owner) | set(quotas)) & people
+        per_owner, owners = _per_owner(conn, period, scope, stages, people, quotas, today)
         totals = _sum(per_owner.get(o, ForecastFigures()) for o in owners)
         totals = totals.with_quota(_quota_sum(quotas, owners))
         if by is GroupBy.REP:
@@ -173,31 +119,44 @@ def compute_rollup(
     return Rollup(period, by, rows, totals)
 
 
+def _setting(
+    conn: Connection, period: Period, scope: Scope | None
+) -> tuple[Scope, dict[int, StageInfo], OrgChart, frozenset[int], dict[int, Decimal]]:
+    """What every roll-up starts from: the scope, stages, org chart, the people in scope
+    and their quotas for the period."""
+    scope = scope or Scope()
+    stages = load_stages(conn)
+    org = load_org(conn)
+    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
+        # Everyone, spelled out: no filter reads the same rows and lets the index work.
+        scope = replace(scope, owner_ids=None)
+    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
+    return scope, stages, org, people, quota_by_user(conn, period, people)
+
+
+def _per_owner(
+    conn: Connection,
+    period: Period,
+    scope: Scope,
+    stages: Mapping[int, StageInfo],
+    people: frozenset[int],
+    quotas: Mapping[int, Decimal],
+    today: date,
+) -> tuple[dict[Any, ForecastFigures], set[int]]:
+    """Each owner's figures (without quota), and the owners in scope with deals in the
+    period or the trailing year, or a quota."""
+    per_owner = _with_trailing(
+        _figures(conn, DEAL.owner_id, period, scope, stages),
+        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+    )
+    return per_owner, (set(per_owner) | set(quotas)) & people
+
+
 def forecast_totals(
     conn: Connection, period: Period, scope: Scope | None = None, *, today: date | None = None
 ) -> ForecastFigures:
     """The scope's figures as one row: what the header shows."""
     return compute_rollup(conn, period, GroupBy.REP, scope, today=today).totals
-
-
-def _stage_ids(stages: Mapping[int, StageInfo], kind: StageKind) -> list[int]:
-    return [s.id for s in stages.values() if s.kind == kind.value]
-
-
-def _scope_filter(
-    period: Period, scope: Scope, stages: Mapping[int, StageInfo]
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if period.start is not None and period.end is not None:
-        conditions.append(DEAL.close_date.between(period.start, period.end))
-    if scope.owner_ids is not None:
-        conditions.append(DEAL.owner_id.in_(sorted(scope.owner_ids)))
-    if scope.pipeline_id is not None:
-        # By its stages rather than pipeline_id: stage_id is in the covering index, so
-        # the query still never touches the table.
-        ids = [s.id for s in stages.values() if s.pipeline_id == scope.pipeline_id]
-        conditions.append(DEAL.stage_id.in_(ids))
-    return conditions
 
 
 def _figures(
@@ -209,9 +168,9 @@ def _figures(
 ) -> dict[Any, ForecastFigures]:
     amount, probability = DEAL.amount_minor, DEAL.probability
     category = DEAL.forecast_category
-    is_open = DEAL.stage_id.in_(_stage_ids(stages, StageKind.OPEN))
-    is_won = DEAL.stage_id.in_(_stage_ids(stages, StageKind.WON))
-    is_lost = DEAL.stage_id.in_(_stage_ids(stages, StageKind.LOST))
+    is_open = DEAL.stage_id.in_(stage_ids(stages, StageKind.OPEN))
+    is_won = DEAL.stage_id.in_(stage_ids(stages, StageKind.WON))
+    is_lost = DEAL.stage_id.in_(stage_ids(stages, StageKind.LOST))
     counted = and_(is_open, category != ForecastCategory.OMITTED.value)
 
     def total(condition: ColumnElement[bool], value: Any) -> Any:
@@ -229,7 +188,7 @@ def _figures(
         total(is_won, 1),
         total(is_lost, amount),
         total(is_lost, 1),
-    ).where(*_scope_filter(period, scope, stages))
+    ).where(*where(scope.counted(period), stages))
     if key is not None:
         query = query.group_by(key)
     result: dict[Any, ForecastFigures] = {}
@@ -266,14 +225,14 @@ def _trailing(
     today: date,
 ) -> dict[Any, tuple[Decimal, Decimal]]:
     start, end = trailing_window(period, today)
-    won_ids, lost_ids = _stage_ids(stages, StageKind.WON), _stage_ids(stages, StageKind.LOST)
+    won_ids, lost_ids = stage_ids(stages, StageKind.WON), stage_ids(stages, StageKind.LOST)
     window = Period("trailing", "window", start, end)
     key_column = key if key is not None else literal(None)
     query = select(
         key_column,
         func.coalesce(func.sum(case((DEAL.stage_id.in_(won_ids), DEAL.amount_minor), else_=0)), 0),
         func.coalesce(func.sum(case((DEAL.stage_id.in_(lost_ids), DEAL.amount_minor), else_=0)), 0),
-    ).where(*_scope_filter(window, scope, stages), DEAL.stage_id.in_(won_ids + lost_ids))
+    ).where(*where(scope.counted(window), stages), DEAL.stage_id.in_(won_ids + lost_ids))
     if key is not None:
         query = query.group_by(key)
     return {
@@ -289,31 +248,6 @@ def _with_trailing(
         base = merged.get(key, ForecastFigures())
         merged[key] = replace(base, trailing_won_value=won, trailing_lost_value=lost)
     return merged
-
-
-def quota_by_user(conn: Connection, period: Period, user_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Each person's quota for the period; a quota row that only overlaps the period
-    counts in proportion to the days they share (a month of a quarterly quota is about
-    a third of it)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    quota = table_of(Quota).c
-    query = select(quota.user_id, quota.period_start, quota.period_end, quota.amount_minor).where(
-        quota.user_id.in_(ids)
-    )
-    if period.start is not None and period.end is not None:
-        query = query.where(quota.period_start <= period.end, quota.period_end >= period.start)
-    result: dict[int, Decimal] = {}
-    for user_id, q_start, q_end, amount_minor in conn.execute(query):
-        amount = from_minor(amount_minor)
-        if period.start is not None and period.end is not None:
-            overlap = (min(q_end, period.end) - max(q_start, period.start)).days + 1
-            length = (q_end - q_start).days + 1
-            if overlap < length:
-                amount = (amount * overlap / length).quantize(CENT, rounding=ROUND_HALF_EVEN)
-        result[user_id] = result.get(user_id, ZERO) + amount
-    return result
 
 
 def _quota_sum(quotas: Mapping[int, Decimal], people: Iterable[int]) -> Decimal | None:
@@ -347,17 +281,7 @@ def owner_figures(
 ) -> dict[int, ForecastFigures]:
     """The `GroupBy.REP` rows keyed by user id: each owner's own figures and quota, for
     everyone in scope with deals (in the period or the trailing year) or a quota."""
-    scope = scope or Scope()
     today = today or date.today()
-    stages = load_stages(conn)
-    org = load_org(conn)
-    if scope.owner_ids is not None and scope.owner_ids >= set(org.people):
-        scope = replace(scope, owner_ids=None)  # as in `compute_rollup`
-    people = scope.owner_ids if scope.owner_ids is not None else frozenset(org.people)
-    quotas = quota_by_user(conn, period, people)
-    per_owner = _with_trailing(
-        _figures(conn, DEAL.owner_id, period, scope, stages),
-        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
-    )
-    owners = (set(per_owner) | set(quotas)) & people
+    scope, stages, _, people, quotas = _setting(conn, period, scope)
+    per_owner, owners = _per_owner(conn, period, scope, stages, people, quotas, today)
     return {o: per_owner.get(o, ForecastFigures()).with_quota(quotas.get(o)) for o in owners}

@@ -9,9 +9,9 @@ costs one statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, insert, literal, select
@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine, Integer, insert, literal, select
 from ..errors import NotFoundError
 from ..models import (
     ForecastSnapshot,
-    Settings,
     SnapshotDeal,
     SnapshotKind,
     SnapshotRow,
@@ -29,9 +28,19 @@ from ..models import (
 from ..money import MINOR_UNITS, from_minor, to_minor, weighted_from_sum
 from ..org import OrgChart
 from ..periods import Period
+from ..query import (
+    DEAL,
+    Scope,
+    as_utc,
+    fiscal_year_start_month,
+    load_org,
+    load_stages,
+    row_to,
+    where,
+)
 from .calls import CallFigures, ManagerCall, manager_calls
 from .metrics import ForecastFigures
-from .rollup import DEAL, Scope, _scope_filter, load_org, load_stages, owner_figures
+from .rollup import owner_figures
 
 SNAPSHOT_TABLE, ROW_TABLE = table_of(ForecastSnapshot), table_of(SnapshotRow)
 SNAPSHOT_DEAL_TABLE = table_of(SnapshotDeal)
@@ -46,7 +55,9 @@ class SnapshotNotFoundError(NotFoundError):
 
 @dataclass(frozen=True)
 class SnapshotScope:
-    """Whose deals: one person (with everyone below them when `subtree`), or everyone."""
+    """Whose deals, as stored with a snapshot or review: one person (with everyone below
+    them when `subtree`), or everyone. It names people rather than ids so a stored scope
+    follows the org chart; `forecast_scope` resolves it to the one `Scope`."""
 
     owner_id: int | None = None
     subtree: bool = True
@@ -89,16 +100,27 @@ class SnapshotInfo:
     with_deals: bool
 
 
-def fiscal_year_start_month(conn: Connection) -> int:
-    settings = table_of(Settings).c
-    month = conn.execute(
-        select(settings.fiscal_year_start_month).order_by(settings.id).limit(1)
-    ).scalar()
-    return int(month or 1)
+def scope_columns(scope: SnapshotScope, period: Period) -> dict[str, Any]:
+    """The period and scope as the snapshot and review tables both store them."""
+    return {
+        "period_key": period.key,
+        "period_kind": period.kind,
+        "period_start": period.start,
+        "period_end": period.end,
+        "scope_owner_id": scope.owner_id,
+        "scope_subtree": scope.subtree,
+        "pipeline_id": scope.pipeline_id,
+    }
 
 
-def stored_period(key: str, kind: str, start: date | None, end: date | None, fy: int) -> Period:
-    return Period(key, kind, start, end, fy)
+def stored_period(row: Mapping[Any, Any], fy: int) -> Period:
+    """The period of a snapshot or review row (see `scope_columns`)."""
+    return Period(row["period_key"], row["period_kind"], row["period_start"], row["period_end"], fy)
+
+
+def stored_scope(row: Mapping[Any, Any]) -> SnapshotScope:
+    """The scope of a snapshot or review row (see `scope_columns`)."""
+    return SnapshotScope(row["scope_owner_id"], bool(row["scope_subtree"]), row["pipeline_id"])
 
 
 def current_calls(
@@ -139,14 +161,8 @@ def write_snapshot(
             as_of=as_of,
             kind=kind.value,
             review_id=review_id,
-            period_key=period.key,
-            period_kind=period.kind,
-            period_start=period.start,
-            period_end=period.end,
-            scope_owner_id=scope.owner_id,
-            scope_subtree=scope.subtree,
-            pipeline_id=scope.pipeline_id,
             with_deals=with_deals,
+            **scope_columns(scope, period),
         )
     ).scalar_one()
     calls = current_calls(conn, period, forecast_scope, today=as_of)
@@ -162,7 +178,7 @@ def write_snapshot(
                     *(DEAL[c] for c in columns),
                     DEAL.forecast_category,
                     DEAL.close_date,
-                ).where(*_scope_filter(period, forecast_scope, load_stages(conn))),
+                ).where(*where(forecast_scope.counted(period), load_stages(conn))),
             )
         )
     return int(snapshot_id)
@@ -213,26 +229,19 @@ def take_snapshot(
         return load_snapshot(conn, snapshot_id)
 
 
-def as_utc(value: datetime) -> datetime:
-    """SQLite gives timestamps back naive (stored as UTC), PostgreSQL in the session's zone."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _info(row: Any, fy: int) -> SnapshotInfo:
-    return SnapshotInfo(
-        id=row.id,
-        taken_at=as_utc(row.taken_at),
-        as_of=row.as_of,
-        kind=row.kind,
-        review_id=row.review_id,
-        period=stored_period(row.period_key, row.period_kind, row.period_start, row.period_end, fy),
-        scope=SnapshotScope(row.scope_owner_id, bool(row.scope_subtree), row.pipeline_id),
-        with_deals=bool(row.with_deals),
+def _info(row: Mapping[Any, Any], fy: int) -> SnapshotInfo:
+    return row_to(
+        SnapshotInfo,
+        row,
+        taken_at=as_utc(row["taken_at"]),
+        period=stored_period(row, fy),
+        scope=stored_scope(row),
+        with_deals=bool(row["with_deals"]),
     )
 
 
 def load_snapshot(conn: Connection, snapshot_id: int) -> SnapshotInfo:
-    row = conn.execute(select(SNAPSHOT_TABLE).where(SNAPSHOT.id == snapshot_id)).first()
+    row = conn.execute(select(SNAPSHOT_TABLE).where(SNAPSHOT.id == snapshot_id)).mappings().first()
     if row is None:
         raise SnapshotNotFoundError(snapshot_id)
     return _info(row, fiscal_year_start_month(conn))
@@ -248,7 +257,7 @@ def list_snapshots(
     if ended_before is not None:
         query = query.where(SNAPSHOT.period_end < ended_before)
     fy = fiscal_year_start_month(conn)
-    return [_info(row, fy) for row in conn.execute(query)]
+    return [_info(row, fy) for row in conn.execute(query).mappings()]
 
 
 def snapshot_calls(

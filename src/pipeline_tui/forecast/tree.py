@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Engine
 
 from ..org import OrgChart
 from ..periods import Period
+from ..query import Scope, load_org
 from .binding import reading
 from .calls import CallFigures
 from .metrics import ForecastFigures, figures_dict, money_text
-from .rollup import Scope, load_org
 from .snapshots import current_calls, list_snapshots, snapshot_calls, total
 
 HISTORY_POINTS = 12

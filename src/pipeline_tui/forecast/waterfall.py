@@ -25,17 +25,18 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from ..models import Deal, DealChange, ForecastCategory, SnapshotDeal, StageKind, table_of, utcnow
 from ..org import OrgChart
 from ..periods import Period
+from ..query import DEAL, Scope, StageInfo, as_utc, load_org, load_stages, where
 from .binding import reading
 from .history import (
     FIELDS,
     DealNow,
     DealState,
+    deal_state,
     load_moved,
     stages_by_name,
     state_at,
 )
-from .rollup import DEAL, Scope, StageInfo, _scope_filter, _stage_ids, load_org, load_stages
-from .snapshots import as_utc, load_snapshot
+from .snapshots import load_snapshot
 from .waterfall_model import Bar, MovedDeal, Waterfall, WaterfallError, build_row
 
 CHANGE, SNAPSHOT_DEAL = table_of(DealChange).c, table_of(SnapshotDeal).c
@@ -270,9 +271,7 @@ def _moved_ids(
     probability alone moved; from a snapshot, also every deal it holds that differs from
     today (so owners changed without history are seen).
     """
-    query = select(DEAL.id).where(
-        DEAL.updated_at > start_at, *_scope_filter(Period("any", "all", None, None), scope, stages)
-    )
+    query = select(DEAL.id).where(DEAL.updated_at > start_at, *where(scope.counted(None), stages))
     if period.start is not None and period.end is not None:
         first, last = period.start.isoformat(), period.end.isoformat()
         dated = select(CHANGE.deal_id).where(
@@ -328,10 +327,8 @@ def _snapshot_states(
             sd.forecast_category,
             sd.close_date,
         ).where(sd.snapshot_id == snapshot_id, sd.deal_id.in_(ids[first : first + BATCH]))
-        for deal_id, owner, pipeline, stage_id, amount, category, close in conn.execute(query):
-            stage = stages.get(stage_id)
-            kind = stage.kind if stage else StageKind.OPEN.value
-            result[deal_id] = DealState(owner, pipeline, stage_id, kind, amount, category, close)
+        for row in conn.execute(query).mappings():
+            result[row["deal_id"]] = deal_state(row, stages)
     return result
 
 
@@ -343,9 +340,8 @@ def _pipeline_by_owner(
         select(DEAL.owner_id, func.sum(DEAL.amount_minor), func.count())
         .where(
             and_(
-                DEAL.stage_id.in_(_stage_ids(stages, StageKind.OPEN)),
                 DEAL.forecast_category != ForecastCategory.OMITTED.value,
-                *_scope_filter(period, scope, stages),
+                *where(scope.counted(period, open_only=True), stages),
             )
         )
         .group_by(DEAL.owner_id)

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..forecast.snapshots import as_utc
 from ..models import Judgment, NoteKind, table_of
 from ..money import from_minor
+from ..query import as_utc, row_to
 from .model import ActionItemView, JudgmentView
 from .store import DEAL_TABLE, NOTE, NOTE_TABLE, USER_TABLE
 
@@ -36,7 +36,11 @@ def judgments(
     """Oldest first (or only the latest one)."""
     manager, deal = USER_TABLE.alias("manager"), DEAL_TABLE
     query = (
-        select(JUDGMENT_TABLE, deal.c.name.label("deal_name"), manager.c.display_name)
+        select(
+            JUDGMENT_TABLE,
+            deal.c.name.label("deal_name"),
+            manager.c.display_name.label("manager_name"),
+        )
         .select_from(
             JUDGMENT_TABLE.join(deal, deal.c.id == JUDGMENT.deal_id).join(
                 manager, manager.c.id == JUDGMENT.manager_id
@@ -54,18 +58,11 @@ def judgments(
 
 
 def _judgment(row: Any) -> JudgmentView:
-    return JudgmentView(
-        id=row["id"],
-        deal_id=row["deal_id"],
-        deal_name=row["deal_name"],
-        manager_id=row["manager_id"],
-        manager_name=row["display_name"],
-        review_id=row["review_id"],
-        category=row["category"],
+    return row_to(
+        JudgmentView,
+        row,
         amount=None if row["amount_minor"] is None else from_minor(row["amount_minor"]),
-        note=row["note"],
         created_at=as_utc(row["created_at"]),
-        rep_category=row["rep_category"],
         rep_amount=from_minor(row["rep_amount_minor"]),
     )
 
@@ -98,19 +95,6 @@ def action_items(
         if value is not None:
             query = query.where(column == value)
     return [
-        ActionItemView(
-            id=row["id"],
-            deal_id=row["deal_id"],
-            deal_name=row["deal_name"],
-            text=row["text"],
-            owner_id=row["owner_id"],
-            owner_name=row["owner_name"],
-            due_date=row["due_date"],
-            done=bool(row["done"]),
-            author_id=row["author_id"],
-            author_name=row["author_name"],
-            review_id=row["review_id"],
-            created_at=as_utc(row["created_at"]),
-        )
+        row_to(ActionItemView, row, done=bool(row["done"]), created_at=as_utc(row["created_at"]))
         for row in conn.execute(query).mappings()
     ]

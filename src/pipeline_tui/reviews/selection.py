@@ -22,7 +22,8 @@ from sqlalchemy import (
 
 from ..models import DealChange, ItemStatus, Pipeline, ReviewStatus, StageKind, table_of
 from ..money import to_minor
-from ..periods import Period
+from ..query import Scope, load_stages, where
+from ..query import stage_ids as stage_ids_of
 from .errors import ReviewError
 from .model import DIFF_FIELDS, ReviewScope
 from .store import DEAL, DEAL_TABLE, ITEM, ITEM_TABLE, REVIEW, REVIEW_TABLE, STAGE, STAGE_TABLE
@@ -68,24 +69,23 @@ def check_amount(amount: Decimal | None) -> Decimal | None:
 def check_stages(
     conn: Connection, scope: ReviewScope, stage_ids: Sequence[int] | None
 ) -> list[int]:
-    query = select(STAGE.id, STAGE.pipeline_id, STAGE.kind, STAGE.name)
-    stages = {sid: (pid, kind, name) for sid, pid, kind, name in conn.execute(query)}
+    stages = load_stages(conn)
     wanted = (
-        [s for s, (pid, kind, _) in stages.items() if kind == StageKind.OPEN.value]
+        stage_ids_of(stages, StageKind.OPEN)
         if stage_ids is None
         else list(dict.fromkeys(stage_ids))
     )
     if scope.pipeline_id is not None:
-        outside = [s for s in wanted if s in stages and stages[s][0] != scope.pipeline_id]
+        outside = [s for s in wanted if s in stages and stages[s].pipeline_id != scope.pipeline_id]
         if stage_ids is not None and outside:
             raise ReviewError(f"Stage {outside[0]} is not in the review's pipeline.")
         wanted = [s for s in wanted if s not in outside]
     for stage_id in wanted:
         if stage_id not in stages:
             raise ReviewError(f"There is no stage with id {stage_id}.")
-        if stages[stage_id][1] != StageKind.OPEN.value:
+        if stages[stage_id].kind != StageKind.OPEN.value:
             raise ReviewError(
-                f"'{stages[stage_id][2]}' is not an open stage; reviews walk open deals."
+                f"'{stages[stage_id].name}' is not an open stage; reviews walk open deals."
             )
     if not wanted:
         raise ReviewError("A review needs at least one open stage.")
@@ -96,20 +96,16 @@ def item_selection(
     review_id: int,
     *,
     stages: list[int],
-    owners: frozenset[int] | None,
-    period: Period,
+    deals: Scope,
     minimum: Decimal | None,
     changed_since: datetime | None,
     changed_only: bool,
     latest_stage_first: bool,
 ) -> Select[Any]:
     """The review's items as rows to insert: its deals numbered in walking order (stage by
-    stage in pipeline order, biggest deal first), the numbering done by the database."""
-    conditions: list[Any] = [DEAL.stage_id.in_(stages)]
-    if owners is not None:
-        conditions.append(DEAL.owner_id.in_(sorted(owners)))
-    if period.start is not None and period.end is not None:
-        conditions.append(DEAL.close_date.between(period.start, period.end))
+    stage in pipeline order, biggest deal first), the numbering done by the database.
+    `deals` says whose and when; `stages` (checked open) stand for "open" and the pipeline."""
+    conditions: list[Any] = [DEAL.stage_id.in_(stages), *where(deals)]
     if minimum is not None:
         conditions.append(DEAL.amount_minor >= to_minor(minimum))
     if changed_only:

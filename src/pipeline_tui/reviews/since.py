@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from ..forecast.rollup import Scope, load_org
 from ..forecast.snapshots import load_snapshot
 from ..periods import Period
+from ..query import Scope, load_org
 from .start import get_review, list_reviews
 
 

@@ -20,8 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from ..forecast.rollup import load_org
-from ..forecast.snapshots import as_utc, write_snapshot
+from ..forecast.snapshots import scope_columns, write_snapshot
 from ..models import (
     ItemStatus,
     Pipeline,
@@ -32,6 +31,7 @@ from ..models import (
 )
 from ..money import to_minor
 from ..periods import Period
+from ..query import as_utc, load_org, row_to
 from .errors import ReviewError
 from .model import ReviewListing, ReviewScope, ReviewState
 from .selection import check_amount, check_stages, item_selection
@@ -87,13 +87,7 @@ def start_review(
                 started_by_id=started_by,
                 started_at=now,
                 status=ReviewStatus.OPEN.value,
-                scope_owner_id=scope.owner_id,
-                scope_subtree=scope.subtree,
-                pipeline_id=scope.pipeline_id,
-                period_key=period.key,
-                period_kind=period.kind,
-                period_start=period.start,
-                period_end=period.end,
+                **scope_columns(scope, period),
                 stage_ids=None if stage_ids is None else ",".join(map(str, sorted(stages))),
                 min_amount_minor=None if minimum is None else to_minor(minimum),
                 changed_only=changed_only,
@@ -107,8 +101,7 @@ def start_review(
         selection = item_selection(
             review_id,
             stages=stages,
-            owners=scope.owner_ids(org),
-            period=period,
+            deals=scope.forecast_scope(org).counted(period),
             minimum=minimum,
             changed_since=previous[1] if previous else None,
             changed_only=changed_only,
@@ -208,19 +201,16 @@ def list_reviews(
     for row in rows:
         starter = org.people.get(row["started_by_id"])
         result.append(
-            ReviewListing(
-                id=row["id"],
-                status=row["status"],
-                started_by_id=row["started_by_id"],
+            row_to(
+                ReviewListing,
+                row,
                 started_by_name=starter.display_name if starter else "",
                 started_at=as_utc(row["started_at"]),
                 ended_at=None if row["ended_at"] is None else as_utc(row["ended_at"]),
                 scope_label=scope_of(row).label(org),
-                period_key=row["period_key"],
                 total=int(row["total"] or 0),
                 reviewed=int(row["done"] or 0),
                 skipped=int(row["skip"] or 0),
-                elapsed_seconds=row["elapsed_seconds"],
             )
         )
     return result

@@ -7,13 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from ..forecast.rollup import load_org
 from ..forecast.snapshots import (
     SNAPSHOT,
-    as_utc,
-    fiscal_year_start_month,
     snapshot_totals,
     stored_period,
+    stored_scope,
 )
 from ..models import (
     Deal,
@@ -29,6 +27,7 @@ from ..models import (
 )
 from ..money import from_minor
 from ..org import OrgChart
+from ..query import as_utc, fiscal_year_start_month, load_org, row_to
 from .errors import ReviewNotFoundError
 from .model import ReviewItemView, ReviewScope, ReviewState
 
@@ -52,7 +51,7 @@ def review_row(conn: Connection, review_id: int, *, for_update: bool = False) ->
 
 
 def scope_of(row: RowMapping) -> ReviewScope:
-    return ReviewScope(row["scope_owner_id"], bool(row["scope_subtree"]), row["pipeline_id"])
+    return stored_scope(row)
 
 
 def load_items(conn: Connection, review_id: int) -> tuple[ReviewItemView, ...]:
@@ -60,9 +59,9 @@ def load_items(conn: Connection, review_id: int) -> tuple[ReviewItemView, ...]:
         select(
             ITEM.position,
             ITEM.deal_id,
-            DEAL.name,
+            DEAL.name.label("deal_name"),
             ITEM.stage_id,
-            STAGE.name,
+            STAGE.name.label("stage_name"),
             DEAL.amount_minor,
             ITEM.status,
             ITEM.seconds_spent,
@@ -76,8 +75,8 @@ def load_items(conn: Connection, review_id: int) -> tuple[ReviewItemView, ...]:
         .order_by(ITEM.position)
     )
     return tuple(
-        ReviewItemView(pos, deal, name, stage, stage_name, from_minor(amount), status, seconds)
-        for pos, deal, name, stage, stage_name, amount, status, seconds in conn.execute(query)
+        row_to(ReviewItemView, row, amount=from_minor(row["amount_minor"]))
+        for row in conn.execute(query).mappings()
     )
 
 
@@ -154,13 +153,7 @@ def load_state(conn: Connection, review_id: int) -> ReviewState:
         ended_at=None if row["ended_at"] is None else as_utc(row["ended_at"]),
         scope=scope,
         scope_label=scope.label(org),
-        period=stored_period(
-            row["period_key"],
-            row["period_kind"],
-            row["period_start"],
-            row["period_end"],
-            fiscal_year_start_month(conn),
-        ),
+        period=stored_period(row, fiscal_year_start_month(conn)),
         stage_ids=tuple(int(s) for s in stage_ids.split(",")) if stage_ids else None,
         min_amount=None if row["min_amount_minor"] is None else from_minor(row["min_amount_minor"]),
         changed_only=bool(row["changed_only"]),

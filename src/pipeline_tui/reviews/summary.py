@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select, update
 
 from ..forecast.calls import CallFigures
 from ..forecast.metrics import figures_dict, money_text
-from ..forecast.rollup import load_org
-from ..forecast.snapshots import as_utc, current_calls, snapshot_totals, total, write_snapshot
+from ..forecast.snapshots import current_calls, snapshot_totals, total, write_snapshot
 from ..models import DealChange, ItemStatus, ReviewStatus, Settings, SnapshotKind, table_of, utcnow
+from ..query import as_utc, load_org, row_to
 from .errors import ReviewError
 from .lookups import action_items, judgments
 from .model import ActionItemView, JudgmentView, ReviewItemView, ReviewState
@@ -189,11 +189,11 @@ def review_summary(engine: Engine, review_id: int, *, today: date | None = None)
         query = (
             select(
                 CHANGE.deal_id,
-                DEAL.name,
+                DEAL.name.label("deal_name"),
                 CHANGE.field,
-                CHANGE.old_value,
-                CHANGE.new_value,
-                USER.display_name,
+                CHANGE.old_value.label("before"),
+                CHANGE.new_value.label("after"),
+                USER.display_name.label("changed_by"),
                 CHANGE.changed_at,
             )
             .select_from(
@@ -207,8 +207,8 @@ def review_summary(engine: Engine, review_id: int, *, today: date | None = None)
         if state.ended_at is not None:
             query = query.where(CHANGE.changed_at <= state.ended_at)
         changes = tuple(
-            ChangeMade(deal, name, field, old, new, who, as_utc(when))
-            for deal, name, field, old, new, who, when in conn.execute(query)
+            row_to(ChangeMade, row, changed_at=as_utc(row["changed_at"]))
+            for row in conn.execute(query).mappings()
         )
         made = tuple(judgments(conn, review_id=review_id))
         actions = action_items(conn, review_id=review_id)

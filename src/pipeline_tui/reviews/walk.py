@@ -11,16 +11,14 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, RowMapping, func, select, update
 
-from ..forecast.rollup import load_org
 from ..forecast.snapshots import (
-    as_utc,
     current_calls,
-    fiscal_year_start_month,
     snapshot_totals,
     stored_period,
     total,
 )
 from ..models import DealChange, ItemStatus, ReviewStatus, SnapshotKind, table_of, utcnow
+from ..query import as_utc, fiscal_year_start_month, load_org
 from ..services.detail import get_deal
 from .errors import ReviewConflict, ReviewError
 from .lookups import action_items, latest_judgment
@@ -217,13 +215,7 @@ def review_forecast(engine: Engine, review_id: int, *, today: date) -> ReviewFor
     with engine.connect() as conn:
         row = review_row(conn, review_id)
         org = load_org(conn)
-        period = stored_period(
-            row["period_key"],
-            row["period_kind"],
-            row["period_start"],
-            row["period_end"],
-            fiscal_year_start_month(conn),
-        )
+        period = stored_period(row, fiscal_year_start_month(conn))
         start_id = snapshot_id_of(conn, review_id, SnapshotKind.REVIEW_START)
         start = None if start_id is None else snapshot_totals(conn, start_id)
         now = current_calls(conn, period, scope_of(row).forecast_scope(org), today=today)

@@ -2,6 +2,7 @@
 small lookups. No Textual here; each call opens its own short transaction, so any
 thread may make it."""
 
+from ..query import StageOption
 from .deals import (
     MAX_LIMIT,
     SORTS,
@@ -12,7 +13,7 @@ from .deals import (
     list_deals,
     stage_columns,
 )
-from .detail import ChangeView, DealDetail, NoteView, StageOption, get_deal
+from .detail import ChangeView, DealDetail, NoteView, get_deal
 from .edits import (
     add_note,
     cycle_category,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,19 +11,12 @@ from sqlalchemy import Connection, Row, Select, select
 
 from ..models import Account, Deal, Stage, User, table_of
 from ..money import from_minor, to_minor, weighted_from_sum
+from ..query import as_utc, row_to
 from .errors import DealNotFoundError
 
 DEAL_TABLE, ACCOUNT_TABLE = table_of(Deal), table_of(Account)
 USER_TABLE, STAGE_TABLE = table_of(User), table_of(Stage)
 DEAL, ACCOUNT, USER, STAGE = DEAL_TABLE.c, ACCOUNT_TABLE.c, USER_TABLE.c, STAGE_TABLE.c
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive (they were stored as UTC), PostgreSQL in the
-    session's time zone; callers always get aware UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -92,26 +85,13 @@ def card_query() -> Select[Any]:
 
 def card_from_row(row: Row[Any]) -> DealCard:
     m = row._mapping
-    return DealCard(
-        id=m["id"],
-        name=m["name"],
-        account=m["account"],
-        owner_id=m["owner_id"],
-        owner_name=m["owner_name"],
-        pipeline_id=m["pipeline_id"],
-        stage_id=m["stage_id"],
-        stage_name=m["stage_name"],
+    return row_to(
+        DealCard,
+        m,
         amount=from_minor(m["amount_minor"]),
-        currency=m["currency"],
-        probability=m["probability"],
-        forecast_category=m["forecast_category"],
-        close_date=m["close_date"],
-        next_step=m["next_step"],
-        push_count=m["push_count"],
         updated_at=as_utc(m["updated_at"]),
         stage_entered_at=as_utc(m["stage_entered_at"]),
         created_at=as_utc(m["created_at"]),
-        version=m["version"],
     )
 
 

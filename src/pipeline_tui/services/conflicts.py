@@ -20,7 +20,8 @@ from sqlalchemy import Connection, select
 from ..display import clean
 from ..models import ChangeSource, DealChange, table_of
 from ..money import format_money
-from .cards import USER, USER_TABLE, as_utc
+from ..query import as_utc
+from .cards import USER, USER_TABLE
 
 CHANGE_TABLE = table_of(DealChange)
 CHANGE = CHANGE_TABLE.c

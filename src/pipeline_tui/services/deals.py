@@ -11,15 +11,14 @@ way out if people really scroll that far.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, func, or_, select
+from sqlalchemy import ColumnElement, Engine, FromClause, func, select
 
 from ..models import StageKind
 from ..money import from_minor, weighted_from_sum
-from ..periods import Period
+from ..query import Scope, StageOption, where
 from .cards import (
     ACCOUNT,
     ACCOUNT_TABLE,
@@ -33,27 +32,15 @@ from .cards import (
     card_from_row,
     card_query,
 )
-from .detail import ChangeView, DealDetail, NoteView, StageOption, get_deal
+from .detail import ChangeView, DealDetail, NoteView, get_deal
 
 # A page is what fits on a screen or two; a caller asking for more is a bug.
 MAX_LIMIT = 1000
 SORTS = ("close_date", "amount", "probability", "name", "account", "owner", "stage", "updated")
 
 
-@dataclass(frozen=True)
-class DealFilter:
-    period: Period | None = None
-    closing_in_period: bool = True
-    owner_ids: frozenset[int] | None = None
-    pipeline_id: int | None = None
-    stage_id: int | None = None
-    categories: frozenset[str] | None = None
-    # Replaces the period condition: such deals close in no period.
-    no_close_date: bool = False
-    stale_days: int | None = None
-    search: str | None = None
-    open_only: bool = True
-    today: date | None = None
+# The board's filter is the one `Scope`; the name stays for the callers that say "filter".
+DealFilter = Scope
 
 
 @dataclass(frozen=True)
@@ -67,54 +54,10 @@ class StageColumn:
     weighted: Decimal
 
 
-def filter_conditions(flt: DealFilter) -> list[ColumnElement[bool]]:
-    """The filter as WHERE conditions on the deal table (and the account, for search)."""
-    conditions: list[ColumnElement[bool]] = []
-    if flt.no_close_date:
-        conditions.append(DEAL.close_date.is_(None))
-    elif (
-        flt.closing_in_period
-        and flt.period is not None
-        and flt.period.start is not None
-        and flt.period.end is not None
-    ):
-        conditions.append(DEAL.close_date.between(flt.period.start, flt.period.end))
-    if flt.owner_ids is not None:
-        conditions.append(DEAL.owner_id.in_(sorted(flt.owner_ids)))
-    if flt.pipeline_id is not None:
-        conditions.append(DEAL.pipeline_id == flt.pipeline_id)
-    if flt.stage_id is not None:
-        conditions.append(DEAL.stage_id == flt.stage_id)
-    if flt.categories is not None:
-        conditions.append(DEAL.forecast_category.in_(sorted(flt.categories)))
-    if flt.stale_days is not None:
-        today = flt.today or date.today()
-        cutoff = datetime.combine(today - timedelta(days=flt.stale_days), time.min, UTC)
-        conditions.append(DEAL.updated_at < cutoff)
-    if flt.open_only:
-        # A handful of stage ids: the IN list lets the deal indexes on stage_id do the work.
-        open_stages = select(STAGE.id).where(STAGE.kind == StageKind.OPEN.value)
-        conditions.append(DEAL.stage_id.in_(open_stages.scalar_subquery()))
-    needle = _search_text(flt)
-    if needle:
-        # SQLite's lower() folds ASCII only, so non-ASCII matches only in the same case.
-        conditions.append(
-            or_(
-                func.lower(DEAL.name).contains(needle, autoescape=True),
-                func.lower(ACCOUNT.name).contains(needle, autoescape=True),
-            )
-        )
-    return conditions
-
-
-def _search_text(flt: DealFilter) -> str:
-    return (flt.search or "").strip().lower()
-
-
-def _filtered_from(flt: DealFilter, sort: str | None = None) -> FromClause:
+def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
     """The deal table, joined only to what the search or the sort key needs."""
     joined: FromClause = DEAL_TABLE
-    if _search_text(flt) or sort == "account":
+    if flt.search_text or sort == "account":
         joined = joined.outerjoin(ACCOUNT_TABLE, ACCOUNT.id == DEAL.account_id)
     if sort == "owner":
         joined = joined.join(USER_TABLE, USER.id == DEAL.owner_id)
@@ -146,7 +89,7 @@ def _order_by(sort: str, descending: bool) -> list[ColumnElement[Any]]:
 
 def list_deals(
     engine: Engine,
-    flt: DealFilter,
+    flt: Scope,
     *,
     sort: str = "close_date",
     descending: bool = False,
@@ -164,7 +107,7 @@ def list_deals(
     page = (
         select(DEAL.id)
         .select_from(_filtered_from(flt, sort))
-        .where(*filter_conditions(flt))
+        .where(*where(flt))
         .order_by(*order)
         .offset(offset)
         .limit(limit)
@@ -175,13 +118,13 @@ def list_deals(
         return [card_from_row(row) for row in conn.execute(query)]
 
 
-def count_deals(engine: Engine, flt: DealFilter) -> int:
-    query = select(func.count()).select_from(_filtered_from(flt)).where(*filter_conditions(flt))
+def count_deals(engine: Engine, flt: Scope) -> int:
+    query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def stage_columns(engine: Engine, flt: DealFilter, pipeline_id: int) -> list[StageColumn]:
+def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
     stages_query = (
         select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
@@ -200,7 +143,7 @@ def stage_columns(engine: Engine, flt: DealFilter, pipeline_id: int) -> list[Sta
             func.coalesce(func.sum(DEAL.amount_minor * DEAL.probability), 0),
         )
         .select_from(_filtered_from(flt))
-        .where(DEAL.stage_id.in_(open_stages), *filter_conditions(flt))
+        .where(DEAL.stage_id.in_(open_stages), *where(flt))
         .group_by(DEAL.stage_id)
     )
     with engine.connect() as conn:
@@ -231,10 +174,10 @@ __all__ = [
     "DealDetail",
     "DealFilter",
     "NoteView",
+    "Scope",
     "StageColumn",
     "StageOption",
     "count_deals",
-    "filter_conditions",
     "get_deal",
     "list_deals",
     "stage_columns",

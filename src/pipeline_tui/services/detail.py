@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
 from ..models import DealChange, Note, Pipeline, table_of
-from .cards import DEAL, DEAL_TABLE, STAGE, USER, USER_TABLE, DealCard, as_utc, load_card
+from ..query import StageOption, as_utc, load_pipeline_stages, row_to
+from .cards import DEAL, DEAL_TABLE, USER, USER_TABLE, DealCard, load_card
 
 NOTE_TABLE, CHANGE_TABLE = table_of(Note), table_of(DealChange)
 NOTE, CHANGE, PIPELINE = NOTE_TABLE.c, CHANGE_TABLE.c, table_of(Pipeline).c
@@ -39,15 +39,6 @@ class ChangeView:
 
 
 @dataclass(frozen=True)
-class StageOption:
-    id: int
-    name: str
-    kind: str
-    default_probability: int
-    position: int
-
-
-@dataclass(frozen=True)
 class DealDetail(DealCard):
     pipeline_name: str
     owner_login: str
@@ -58,16 +49,6 @@ class DealDetail(DealCard):
     notes: list[NoteView]
     history: list[ChangeView]
     stages: list[StageOption]
-
-
-def load_pipeline_stages(conn: Connection, pipeline_id: int) -> list[StageOption]:
-    """All the pipeline's stages (open, won and lost) in position order."""
-    query = (
-        select(STAGE.id, STAGE.name, STAGE.kind, STAGE.default_probability, STAGE.position)
-        .where(STAGE.pipeline_id == pipeline_id)
-        .order_by(STAGE.position, STAGE.id)
-    )
-    return [StageOption(*row) for row in conn.execute(query)]
 
 
 def get_deal(
@@ -116,7 +97,7 @@ def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
         select(
             NOTE.id,
             NOTE.author_id,
-            USER.display_name,
+            USER.display_name.label("author_name"),
             NOTE.kind,
             NOTE.text,
             NOTE.due_date,
@@ -128,14 +109,10 @@ def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
         .order_by(NOTE.created_at.desc(), NOTE.id.desc())
         .limit(limit)
     )
-    return [_note(row) for row in conn.execute(query)]
-
-
-def _note(row: Any) -> NoteView:
-    note_id, author_id, author_name, kind, text, due_date, done, created_at = row
-    return NoteView(
-        note_id, author_id, author_name, kind, text, due_date, bool(done), as_utc(created_at)
-    )
+    return [
+        row_to(NoteView, row, done=bool(row["done"]), created_at=as_utc(row["created_at"]))
+        for row in conn.execute(query).mappings()
+    ]
 
 
 def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
@@ -145,7 +122,7 @@ def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
             CHANGE.field,
             CHANGE.old_value,
             CHANGE.new_value,
-            USER.display_name,
+            USER.display_name.label("who"),
             CHANGE.changed_at,
             CHANGE.source,
         )
@@ -155,6 +132,6 @@ def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
         .limit(limit)
     )
     return [
-        ChangeView(change_id, field, old, new, who, as_utc(when), source)
-        for change_id, field, old, new, who, when, source in conn.execute(query)
+        row_to(ChangeView, row, when=as_utc(row["changed_at"]))
+        for row in conn.execute(query).mappings()
     ]

@@ -14,7 +14,14 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, insert
 
-from ..models import ChangeSource, ForecastCategory, Note, NoteKind, StageKind, table_of
+from ..models import (
+    ChangeSource,
+    Note,
+    NoteKind,
+    StageKind,
+    next_category,
+    table_of,
+)
 from ..money import from_minor, to_minor
 from ..periods import quarter_containing
 from .errors import EditError
@@ -35,13 +42,6 @@ LATEST_CLOSE = date(2100, 12, 31)
 MAX_AMOUNT = Decimal(10**13)
 # The column widths, checked here because SQLite would store longer text without a word.
 MAX_NOTE, MAX_NEXT_STEP = 4000, 500
-
-CATEGORY_CYCLE = [
-    ForecastCategory.PIPELINE.value,
-    ForecastCategory.BEST_CASE.value,
-    ForecastCategory.COMMIT.value,
-    ForecastCategory.OMITTED.value,
-]
 
 
 def _check_probability(probability: int) -> int:
@@ -144,10 +144,7 @@ def cycle_category(
 
     def plan(state: DealState) -> Plan:
         _require_open(state, "the forecast category cycle")
-        current = state.row["forecast_category"]
-        # An open deal marked closed (imported that way) re-enters the cycle at the start.
-        index = CATEGORY_CYCLE.index(current) + 1 if current in CATEGORY_CYCLE else 0
-        return Plan({"forecast_category": CATEGORY_CYCLE[index % len(CATEGORY_CYCLE)]})
+        return Plan({"forecast_category": next_category(state.row["forecast_category"])})
 
     return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, update
 
 from ..models import ForecastCategory, StageKind
+from ..query import StageOption
 from .cards import DEAL, DEAL_TABLE
-from .detail import StageOption
 from .errors import EditError
 from .writes import DealState, EditResult, Plan, Source, apply_edit, ref
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from ..forecast.rollup import load_org
 from ..models import Pipeline, Settings, table_of
 from ..org import OrgChart, Person
+from ..query import load_org
 
 EVERYONE = "everyone"
 ME = "me"

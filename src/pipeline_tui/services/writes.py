@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 
 from ..models import ChangeSource, DealChange, StageKind, table_of, utcnow
 from ..money import CENT, from_minor, to_minor
-from .cards import DEAL, DEAL_TABLE, DealCard, as_utc, load_card
+from ..query import StageOption, as_utc, load_pipeline_stages
+from .cards import DEAL, DEAL_TABLE, DealCard, load_card
 from .conflicts import conflict_message
-from .detail import StageOption, load_pipeline_stages
 from .errors import DealNotFoundError, EditError, StaleDealError
 
 CHANGE_TABLE = table_of(DealChange)

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...display import clean, display_text
-from ...forecast.rollup import Scope
+from ...forecast import Scope
 from ...forecast.waterfall import waterfall
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallError, WaterfallRow
 from ...money import format_money

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
+from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
@@ -54,7 +55,6 @@ CATEGORY_WORDS = {
     "p": "pipeline", "pipeline": "pipeline",
     "o": "omitted", "omit": "omitted", "omitted": "omitted",
 }  # fmt: skip
-MANAGER_CYCLE = ["commit", "best_case", "pipeline", "omitted"]
 
 
 class ReviewLoaded(Message):
@@ -356,12 +356,7 @@ class ReviewScreen(DealEditing):
         if r is None:
             return
         current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
-        following = (
-            MANAGER_CYCLE[(MANAGER_CYCLE.index(current) + 1) % 4]
-            if current in MANAGER_CYCLE
-            else "commit"
-        )
-        self._judge(r, following, None, None)
+        self._judge(r, next_category(current, backwards=True), None, None)
 
     def action_judgment(self) -> None:
         r = self.reviewed

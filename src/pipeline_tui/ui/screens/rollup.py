@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...display import clean, display_text
+from ...forecast import Scope
 from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
 from ...forecast.calibration import RepCalibration, calibration, calibration_total
-from ...forecast.rollup import Scope
 from ...forecast.tree import TreeNode, rollup_tree
 from ...money import format_money
 from ...periods import Period
