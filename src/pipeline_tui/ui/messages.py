@@ -77,3 +77,15 @@ class LoadFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class CheckConnection(Message):
+    """To the app: an edit found the connection lost; try it again and say how it went."""
+
+
+class KeepReviewTime(Message):
+    """To the app: the time spent on a review's deal, kept after its screen has closed."""
+
+    def __init__(self, review_id: int, index: int, seconds: int) -> None:
+        super().__init__()
+        self.review_id, self.index, self.seconds = review_id, index, seconds
