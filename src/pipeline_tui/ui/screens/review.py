@@ -24,12 +24,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
-from ...errors import PipelineError, user_message
+from ...errors import ConflictError, PipelineError, user_message
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
-    ReviewConflict,
     ReviewedDeal,
     ReviewForecast,
     ReviewState,
@@ -190,8 +189,8 @@ class ReviewScreen(EditKeys, Screen[None]):
                         seconds_spent=seconds,
                         from_index=shown,
                     )
-                except ReviewConflict as exc:
-                    self.post_message(LoadFailed(str(exc)))
+                except ConflictError as exc:  # someone moved the review on: go where it is
+                    self.post_message(LoadFailed(user_message(exc, ws.secrets)))
                     state = get_review(ws.engine, review_id)  # where the review is now
             deal = review_deal(ws.engine, review_id, today=ws.today())
             forecast = review_forecast(ws.engine, review_id, today=ws.today())
@@ -413,8 +412,8 @@ class ReviewScreen(EditKeys, Screen[None]):
                 expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
-        except ReviewConflict as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except ConflictError as exc:  # someone else decided first: show what they did
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)  # show what the other person did
             return
         except PipelineError as exc:
@@ -468,8 +467,8 @@ class ReviewScreen(EditKeys, Screen[None]):
                 ws.me.id,
                 expected_version=ws.based_on(deal),
             )
-        except ReviewConflict as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except ConflictError as exc:  # someone else decided first: show what they did
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)
             return
         except PipelineError as exc:
