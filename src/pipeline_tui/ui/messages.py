@@ -48,19 +48,13 @@ class EditDone(Message):
 
 class EditFailed(Message):
     """`fault`: the database failed (locked, full, read-only, connection lost), so the
-    edit, named by `label` when the screen can't tell which it was, was not saved."""
+    edit running then was not saved."""
 
     def __init__(
-        self,
-        error: str,
-        *,
-        reload: bool = False,
-        fault: StorageError | None = None,
-        label: str | None = None,
+        self, error: str, *, reload: bool = False, fault: StorageError | None = None
     ) -> None:
         super().__init__()
-        self.error, self.reload = error, reload
-        self.fault, self.label = fault, label
+        self.error, self.reload, self.fault = error, reload, fault
 
 
 class DatabaseWaiting(Message):

@@ -106,8 +106,8 @@ def describe(change: FieldChange, currency: str) -> str:
             return f"{value}%"
         return str(value).replace("_", " ")
 
-    label = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
-    return f"{label} {show(change.old)} → {show(change.new)}"
+    name = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
+    return f"{name} {show(change.old)} → {show(change.new)}"
 
 
 class History(Enum):
@@ -173,8 +173,8 @@ class DealEditor(Widget):
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
         chosen = target or self.host.selected_deal()
-        label = request_label(step, chosen, self.workspace.settings.currency)
-        self._pending.append(_Queued(label, step, chosen))
+        named = request_label(step, chosen, self.workspace.settings.currency)
+        self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
 
@@ -240,7 +240,7 @@ class DealEditor(Widget):
         self._pending.clear()
         self._editing = False
         if message.fault is not None:
-            self._report_not_saved([message.label or self._running_label, *dropped], message)
+            self._report_not_saved([self._running_label, *dropped], message)
         elif dropped:
             self._report_not_saved(dropped, message)
         if message.reload:
