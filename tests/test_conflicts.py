@@ -21,6 +21,13 @@ from pipeline_tui.periods import parse_period
 from pipeline_tui.reviews.lookups import latest_judgment
 from pipeline_tui.services import EditError, StaleDealError, add_note
 from pipeline_tui.services.cards import DealCard, load_card
+from pipeline_tui.services.edit_types import (
+    AddNote,
+    CycleCategory,
+    SetAmount,
+    SetCloseDate,
+    SetProbability,
+)
 from pipeline_tui.services.people import list_pipelines, load_settings
 from pipeline_tui.services.workspace import Workspace
 
@@ -91,11 +98,11 @@ def test_a_stale_next_step_is_refused_and_the_others_kept(
 ) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
     seen_by_rep = card(engine, ids["deal"])
-    dana.add_note(card(engine, ids["deal"]), "Call the CFO", kind="next_step")
+    dana.edit(card(engine, ids["deal"]), AddNote("Call the CFO", "next_step"))
     notes_before = count(engine, Note)
 
     with pytest.raises(StaleDealError) as caught:
-        rep.add_note(seen_by_rep, "Send the deck", kind="next_step")
+        rep.edit(seen_by_rep, AddNote("Send the deck", "next_step"))
 
     message = one_line(caught.value)
     assert message.startswith("Dana changed next step none → “Call the CFO” at ")
@@ -108,10 +115,10 @@ def test_a_plain_note_on_a_stale_view_is_refused(engine: Engine, ids: dict[str, 
     """A note overwrites nothing, but it is about the deal as its author saw it."""
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
     seen_by_rep = card(engine, ids["deal"])
-    dana.edit("set_probability", card(engine, ids["deal"]), 60)
+    dana.edit(card(engine, ids["deal"]), SetProbability(60))
 
     with pytest.raises(StaleDealError) as caught:
-        rep.add_note(seen_by_rep, "They agreed to 40%", kind="note")
+        rep.edit(seen_by_rep, AddNote("They agreed to 40%", "note"))
 
     assert "Dana changed probability 40% → 60%" in one_line(caught.value)
     assert "your note was not saved" in str(caught.value)
@@ -123,12 +130,12 @@ def test_the_message_is_one_clean_line_however_much_changed(
 ) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
     seen_by_rep = card(engine, ids["deal"])
-    dana.edit("set_probability", card(engine, ids["deal"]), 50)
-    dana.edit("set_probability", card(engine, ids["deal"]), 70)
+    dana.edit(card(engine, ids["deal"]), SetProbability(50))
+    dana.edit(card(engine, ids["deal"]), SetProbability(70))
     hostile = "\x1b]0;pwned\x07" + "x" * 100 + "\nrm -rf"
-    dana.add_note(card(engine, ids["deal"]), hostile, kind="next_step")
+    dana.edit(card(engine, ids["deal"]), AddNote(hostile, "next_step"))
     with pytest.raises(StaleDealError) as caught:
-        rep.edit("set_amount", seen_by_rep, Decimal(1))
+        rep.edit(seen_by_rep, SetAmount(Decimal(1)))
     message = one_line(caught.value)
     # Dana's three writes in a row are one clause, each field from first to last value.
     assert message.startswith("Dana changed probability 40% → 70%, next step none → “␛]0;pwned␇x")
@@ -156,12 +163,12 @@ def test_own_writes_since_a_read_are_built_on(engine: Engine, ids: dict[str, int
     else's edit on top of it is."""
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
     seen = card(engine, ids["deal"])
-    rep.edit("set_probability", seen, 50)
-    rep.add_note(seen, "Send the deck", kind="next_step")  # still the version-1 copy
+    rep.edit(seen, SetProbability(50))
+    rep.edit(seen, AddNote("Send the deck", "next_step"))  # still the version-1 copy
     assert deal_row(engine, ids["deal"])["version"] == 3
-    dana.edit("set_amount", card(engine, ids["deal"]), Decimal(12000))
+    dana.edit(card(engine, ids["deal"]), SetAmount(Decimal(12000)))
     with pytest.raises(StaleDealError, match=r"Dana changed amount \$10,000 → \$12,000"):
-        rep.edit("set_probability", seen, 70)
+        rep.edit(seen, SetProbability(70))
     assert deal_row(engine, ids["deal"])["probability"] == 50
 
 
@@ -172,10 +179,10 @@ def test_a_multi_step_undo_never_writes_over_a_later_change(
     engine: Engine, ids: dict[str, int]
 ) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
-    rep.edit("set_probability", card(engine, ids["deal"]), 60)  # 40 -> 60, version 2
-    dana.edit("set_probability", card(engine, ids["deal"]), 80)  # 60 -> 80, version 3
+    rep.edit(card(engine, ids["deal"]), SetProbability(60))  # 40 -> 60, version 2
+    dana.edit(card(engine, ids["deal"]), SetProbability(80))  # 60 -> 80, version 3
     # The rep reloads and edits on top of Dana's change.
-    rep.edit("set_amount", card(engine, ids["deal"]), Decimal(15000))  # version 4
+    rep.edit(card(engine, ids["deal"]), SetAmount(Decimal(15000)))  # version 4
     rep.undo()  # the amount is the rep's own: back to 10000, version 5
 
     with pytest.raises(StaleDealError) as caught:
@@ -195,8 +202,8 @@ def test_undo_of_a_field_changed_again_by_someone_else_is_refused_without_a_relo
     engine: Engine, ids: dict[str, int]
 ) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
-    rep.edit("set_close_date", card(engine, ids["deal"]), date(2026, 12, 20))
-    dana.edit("set_close_date", card(engine, ids["deal"]), date(2026, 12, 24))
+    rep.edit(card(engine, ids["deal"]), SetCloseDate(date(2026, 12, 20)))
+    dana.edit(card(engine, ids["deal"]), SetCloseDate(date(2026, 12, 24)))
     with pytest.raises(StaleDealError, match="Dana changed close date 2026-12-20 → 2026-12-24"):
         rep.undo()
     assert str(deal_row(engine, ids["deal"])["close_date"]) == "2026-12-24"
@@ -205,11 +212,11 @@ def test_undo_of_a_field_changed_again_by_someone_else_is_refused_without_a_relo
 
 def test_a_redo_never_writes_over_a_later_change(engine: Engine, ids: dict[str, int]) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
-    rep.edit("set_amount", card(engine, ids["deal"]), Decimal(20000))  # version 2
+    rep.edit(card(engine, ids["deal"]), SetAmount(Decimal(20000)))  # version 2
     rep.undo()  # back to 10000, version 3
-    dana.edit("set_amount", card(engine, ids["deal"]), Decimal(15000))  # version 4
+    dana.edit(card(engine, ids["deal"]), SetAmount(Decimal(15000)))  # version 4
     # The rep reloads and sets the next step (a note: it leaves redo alone), version 5.
-    rep.add_note(card(engine, ids["deal"]), "Send the deck", kind="next_step")
+    rep.edit(card(engine, ids["deal"]), AddNote("Send the deck", "next_step"))
 
     with pytest.raises(StaleDealError) as caught:
         rep.redo()  # would put 20000 over Dana's 15000
@@ -224,9 +231,9 @@ def test_a_redo_after_someone_elses_change_says_what_it_was(
     engine: Engine, ids: dict[str, int]
 ) -> None:
     rep, dana = session(engine, ids["rep"]), session(engine, ids["dana"])
-    rep.edit("set_probability", card(engine, ids["deal"]), 60)
+    rep.edit(card(engine, ids["deal"]), SetProbability(60))
     rep.undo()
-    dana.edit("cycle_category", card(engine, ids["deal"]))
+    dana.edit(card(engine, ids["deal"]), CycleCategory())
     with pytest.raises(StaleDealError, match="Dana changed category pipeline → best case"):
         rep.redo()
     assert deal_row(engine, ids["deal"])["probability"] == 40
@@ -241,7 +248,7 @@ def test_a_judgment_on_a_stale_deal_is_refused(engine: Engine, ids: dict[str, in
         engine, started_by=ids["mgr"], scope=reviews.ReviewScope(ids["mgr"]), period=Q4, today=TODAY
     )
     seen = reviews.review_deal(engine, review.id, ids["deal"], today=TODAY)
-    dana.edit("set_amount", card(engine, ids["deal"]), Decimal(30000))
+    dana.edit(card(engine, ids["deal"]), SetAmount(Decimal(30000)))
 
     with pytest.raises(reviews.ReviewConflict) as caught:
         reviews.record_judgment(

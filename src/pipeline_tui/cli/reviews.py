@@ -65,10 +65,8 @@ def run_review(url: str, args: argparse.Namespace) -> int:
         if args.review_command == "list":
             reviews = list_reviews(engine)
         else:
-            try:
-                summary = review_summary(engine, args.id, today=args.today)
-            except LookupError as exc:
-                raise CliError(str(exc)) from exc
+            # An unknown id is a PipelineError: the CLI shows it as one line, exit 2.
+            summary = review_summary(engine, args.id, today=args.today)
     if args.review_command == "show":
         if args.format == "json":
             print(json.dumps(summary.as_dict(), indent=2))
@@ -99,7 +97,7 @@ def run_review(url: str, args: argparse.Namespace) -> int:
 
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..forecast import Scope
-    from ..forecast.waterfall import WaterfallError, waterfall
+    from ..forecast.waterfall import waterfall
     from ..forecast.waterfall_text import waterfall_markdown
     from .commands import opened, resolve_scope
 
@@ -107,10 +105,7 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
         scope = Scope(owners, pipeline_id)
         since = _since(engine, args.since, period, scope)
-        try:
-            result = waterfall(engine, since=since, period=period, scope=scope)
-        except (WaterfallError, LookupError) as exc:
-            raise CliError(str(exc)) from exc
+        result = waterfall(engine, since=since, period=period, scope=scope)
     if args.format == "json":
         print(json.dumps(result.as_dict() | {"currency": settings.currency}, indent=2))
     elif args.format == "markdown":

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine, text
 
@@ -32,11 +32,12 @@ from ..storage.faults import (
     translated,
 )
 from ..storage.opening import url_secrets
-from . import edits
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
+from .edit_types import Edit, apply
 from .people import SettingsView, list_pipelines, load_settings
 from .undo import UndoStack
+from .writes import EditResult
 
 T = TypeVar("T")
 
@@ -227,48 +228,31 @@ class Workspace:
         the card's own, moved on only past this session's own writes."""
         return self.undo_stack.based_on(card.id, card.version)
 
-    def edit(self, operation: str, card: DealCard, *args: Any, **kwargs: Any) -> edits.EditResult:
-        """Runs one keystroke edit as this person on `card` as they saw it, remembering it
-        for undo. `StaleDealError` if someone else changed the deal since."""
+    def edit(self, card: DealCard, edit: Edit) -> EditResult:
+        """Writes one edit as this person on `card` as they saw it, remembering it for
+        undo. `StaleDealError` if someone else changed the deal since."""
         self._writable()
-        function = getattr(edits, operation)
-        result: edits.EditResult = self.run(
-            lambda: function(
+        result = self.run(
+            lambda: apply(
                 self.engine,
                 card.id,
                 self.based_on(card),
-                *args,
+                edit,
                 user_id=self.me.id,
                 source=ChangeSource.TUI,
-                **kwargs,
             )
         )
+        # Notes are not undoable, but a next step bumps the version, which undo must know.
         self.undo_stack.push(result)
         return result
 
-    def add_note(self, card: DealCard, text: str, *, kind: str) -> edits.EditResult:
-        self._writable()
-        result = self.run(
-            lambda: edits.add_note(
-                self.engine,
-                card.id,
-                text,
-                kind=kind,
-                user_id=self.me.id,
-                expected_version=self.based_on(card),
-            )
-        )
-        # Not undoable, but a next step bumps the version, which undo must know about.
-        self.undo_stack.push(result)
-        return result
-
-    def undo(self) -> edits.EditResult:
+    def undo(self) -> EditResult:
         self._writable()
         return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
-    def redo(self) -> edits.EditResult:
+    def redo(self) -> EditResult:
         self._writable()
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)

@@ -20,10 +20,14 @@ from textual.worker import WorkerFailed
 from ..config import ConfigError, UserConfig
 from ..display import clean
 from ..errors import PipelineError, user_message
+from ..reviews import move
 from ..services.workspace import Workspace, WorkspaceError
 from ..storage.faults import ConnectionLost, as_pipeline_error
 from ..storage.opening import url_secrets
-from .messages import DatabaseWaiting
+from .commands import commands_for
+from .messages import CheckConnection, DatabaseWaiting, KeepReviewTime
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
 
 WAITING_NOTICE_SECONDS = 3.0
 
@@ -98,8 +102,6 @@ class PipelineApp(App[int]):
         self.post_message(WorkspaceOpened(workspace))
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
-        from .screens.main import MainScreen
-
         ws = self._workspace = message.workspace
         self.sub_title = clean(f"{ws.me.display_name} · {ws.display_url}")
         if ws.read_only is not None:
@@ -110,7 +112,7 @@ class PipelineApp(App[int]):
                 timeout=10,
                 markup=False,
             )
-        self.push_screen(MainScreen())
+        self.push_screen(MainScreen(ws, self.clock))
 
     # Faults -------------------------------------------------------------------------
     def _database_waiting(self) -> None:
@@ -129,6 +131,9 @@ class PipelineApp(App[int]):
             timeout=WAITING_NOTICE_SECONDS,
             markup=False,
         )
+
+    def on_check_connection(self, _message: CheckConnection) -> None:
+        self.check_connection()
 
     @work(thread=True, exclusive=True, group="reconnect")
     def check_connection(self) -> None:
@@ -160,15 +165,17 @@ class PipelineApp(App[int]):
         if isinstance(problem, ConnectionLost) and self._workspace is not None:
             self.check_connection()
 
+    def on_keep_review_time(self, message: KeepReviewTime) -> None:
+        self.keep_review_time(message.review_id, message.index, message.seconds)
+
     @work(thread=True, group="review-time")
     def keep_review_time(self, review_id: int, index: int, seconds: int) -> None:
-        """Records the time spent on a deal when its review is paused."""
-        from ..reviews import ReviewError, move
-
+        """Records the time spent on a deal when its review is paused: the review screen
+        has closed by then, and its own workers with it."""
         ws = self.workspace
         try:
             ws.run(lambda: move(ws.engine, review_id, index, seconds_spent=seconds))
-        except (ReviewError, LookupError, PipelineError) as exc:
+        except PipelineError as exc:
             text = f"Couldn't keep the review time: {user_message(exc, ws.secrets)}"
             self.call_from_thread(self.notify, text, markup=False)
 
@@ -182,8 +189,6 @@ class PipelineApp(App[int]):
             self.notify(clean(f"Couldn't save the theme: {exc}"), severity="warning", markup=False)
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
@@ -191,8 +196,6 @@ class PipelineApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers what makes sense on the screen it was opened from."""
-        from .commands import commands_for
-
         yield from commands_for(self, screen)
         yield from super().get_system_commands(screen)
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
 from ..display import markup_literal
+from ..services.workspace import Workspace
+from .screens.deal import DealScreen
+from .screens.main import MainScreen
 from .state import CATEGORY_FILTERS, DATE_FILTERS
 
-if TYPE_CHECKING:
-    from .app import PipelineApp
+
+class PaletteApp(Protocol):
+    """What the palette needs of the app (the app imports this module, not the reverse)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    def action_help(self) -> None: ...
 
 
-def commands_for(app: PipelineApp, screen: Screen[Any]) -> Iterator[SystemCommand]:
-    from .screens.deal import DealScreen
-    from .screens.main import MainScreen
-
+def commands_for(app: PaletteApp, screen: Screen[Any]) -> Iterator[SystemCommand]:
     if isinstance(screen, MainScreen):
         yield from _main_commands(app, screen)
     elif isinstance(screen, DealScreen):
@@ -29,7 +35,7 @@ def commands_for(app: PipelineApp, screen: Screen[Any]) -> Iterator[SystemComman
     yield SystemCommand("Keys", "Every key that works here (? or f1)", app.action_help)
 
 
-def _main_commands(app: PipelineApp, screen: Any) -> Iterator[SystemCommand]:
+def _main_commands(app: PaletteApp, screen: Any) -> Iterator[SystemCommand]:
     ws = app.workspace
     view = "board" if screen.in_table else "table"
     yield SystemCommand(

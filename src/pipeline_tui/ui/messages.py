@@ -48,19 +48,13 @@ class EditDone(Message):
 
 class EditFailed(Message):
     """`fault`: the database failed (locked, full, read-only, connection lost), so the
-    edit, named by `label` when the screen can't tell which it was, was not saved."""
+    edit running then was not saved."""
 
     def __init__(
-        self,
-        error: str,
-        *,
-        reload: bool = False,
-        fault: StorageError | None = None,
-        label: str | None = None,
+        self, error: str, *, reload: bool = False, fault: StorageError | None = None
     ) -> None:
         super().__init__()
-        self.error, self.reload = error, reload
-        self.fault, self.label = fault, label
+        self.error, self.reload, self.fault = error, reload, fault
 
 
 class DatabaseWaiting(Message):
@@ -77,3 +71,15 @@ class LoadFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class CheckConnection(Message):
+    """To the app: an edit found the connection lost; try it again and say how it went."""
+
+
+class KeepReviewTime(Message):
+    """To the app: the time spent on a review's deal, kept after its screen has closed."""
+
+    def __init__(self, review_id: int, index: int, seconds: int) -> None:
+        super().__init__()
+        self.review_id, self.index, self.seconds = review_id, index, seconds

@@ -18,13 +18,15 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...display import clean, display_text
+from ...errors import PipelineError, user_message
 from ...forecast import Scope
 from ...forecast.waterfall import waterfall
-from ...forecast.waterfall_model import Bar, Waterfall, WaterfallError, WaterfallRow
+from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
 from ...parsing import ParseError, parse_date
 from ...periods import Period
 from ...reviews.since import since_last_review
+from ...services.workspace import Workspace
 from ..messages import LoadFailed
 from ..widgets.prompt import Prompt
 
@@ -83,8 +85,9 @@ class ChangesScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, period: Period, scope: Scope) -> None:
+    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
         super().__init__(id="changes")
+        self.workspace = workspace
         self.period, self.scope = period, scope
         self.since_text = "last-review"
         self.result: Waterfall | None = None
@@ -113,11 +116,7 @@ class ChangesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="changes")
     def _load(self) -> None:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp)
-        ws = app.workspace
+        ws = self.workspace
         try:
             if self.since_text == "last-review":
                 since = since_last_review(ws.engine, self.period, self.scope)
@@ -129,8 +128,8 @@ class ChangesScreen(Screen[None]):
                 day = parse_date(self.since_text, today=ws.today())
                 since, label = datetime.combine(day, time.min, UTC), day.isoformat()
             result = waterfall(ws.engine, since=since, period=self.period, scope=self.scope)
-        except (WaterfallError, ParseError, LookupError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
         self.post_message(WaterfallLoaded(result, label))
 
@@ -167,11 +166,7 @@ class ChangesScreen(Screen[None]):
         self._show_row(message.result.team)
 
     def _currency(self) -> str:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp)
-        return app.workspace.settings.currency
+        return self.workspace.settings.currency
 
     def _show_row(self, row: WaterfallRow) -> None:
         self.row = row

@@ -9,26 +9,31 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean
+from ...errors import user_message
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
+from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
 from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditing
+from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
 
 
-class DealScreen(DealEditing):
+class DealScreen(EditKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="deal.back"),
         *EDIT_BINDINGS,
     ]
 
-    def __init__(self, card: DealCard) -> None:
+    def __init__(self, workspace: Workspace, card: DealCard) -> None:
         super().__init__(id="deal-screen")
+        self.workspace = workspace
+        self.editor = DealEditor(workspace, self)
         self.card = card
         self.detail: DealDetail | None = None
 
@@ -43,6 +48,7 @@ class DealScreen(DealEditing):
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
+        yield self.editor
 
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
@@ -52,9 +58,11 @@ class DealScreen(DealEditing):
     @work(thread=True, exclusive=True, group="deal")
     def _load(self, deal_id: int) -> None:
         try:
-            detail = self.pipeline_app.workspace.deal(deal_id)
+            detail = self.workspace.deal(deal_id)
         except Exception as exc:  # shown; the screen stays open
-            self.post_message(LoadFailed(f"Couldn't load the deal: {exc}"))
+            self.post_message(
+                LoadFailed(f"Couldn't load the deal: {user_message(exc, self.workspace.secrets)}")
+            )
             return
         self.post_message(DealLoaded(detail))
 
@@ -64,7 +72,7 @@ class DealScreen(DealEditing):
     def on_deal_loaded(self, message: DealLoaded) -> None:
         self.detail = d = message.detail
         self.card = d
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         currency = ws.settings.currency
         today = ws.today()
         title = Text(no_wrap=True, overflow="ellipsis")
@@ -75,9 +83,15 @@ class DealScreen(DealEditing):
         self.query_one("#notes", Static).update(notes_text(d))
         self.query_one("#history", Static).update(history_text(d))
 
-    # DealEditing --------------------------------------------------------------------
+    # What the editor is given -------------------------------------------------------
     def selected_deal(self) -> DealCard | None:
         return self.card
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        status_line(self, text, error=error)
+
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
 
     def after_edit(self, result: EditResult | None) -> None:
         if result is not None:

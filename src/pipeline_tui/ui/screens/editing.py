@@ -1,5 +1,9 @@
 """Keystroke edits on the selected deal, shared by the board, the table and the deal screen.
 
+A screen that edits deals owns a `DealEditor` (a hidden widget it composes) and gives it
+an `EditHost`: which deal is selected, where the status line is, what to do after an
+edit. Its keys reach the editor through `EditKeys`, which only forwards.
+
 Edits run one at a time in a thread worker: a key pressed while one is in flight waits its
 turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves.
 
@@ -13,28 +17,41 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import Any, Protocol
 
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ...display import clean, display_text
-from ...errors import PipelineError, StorageError, user_message
+from ...errors import ConflictError, PipelineError, StorageError, user_message
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...services.deals import DealCard
-from ...services.errors import EditError, StaleDealError
+from ...services.edit_types import (
+    AddNote,
+    CycleCategory,
+    Edit,
+    MarkLost,
+    MarkWon,
+    MoveStage,
+    NudgeProbability,
+    SetAmount,
+    SetCloseDate,
+    SetProbability,
+    label,
+)
+from ...services.workspace import Workspace
 from ...services.writes import EditResult, FieldChange
 from ...storage.faults import ConnectionLost, why_not_saved
-from ..messages import EditDone, EditFailed
+from ..messages import CheckConnection, EditDone, EditFailed
 from ..widgets.prompt import Prompt, refocus
-
-if TYPE_CHECKING:
-    from ..app import PipelineApp
 
 EDIT_BINDINGS = [
     *[
@@ -89,118 +106,102 @@ def describe(change: FieldChange, currency: str) -> str:
             return f"{value}%"
         return str(value).replace("_", " ")
 
-    label = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
-    return f"{label} {show(change.old)} → {show(change.new)}"
+    name = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
+    return f"{name} {show(change.old)} → {show(change.new)}"
 
 
-def request_label(
-    operation: str, args: tuple[Any, ...], card: DealCard | None, currency: str
-) -> str:
-    """An edit as it was asked for, to name it when it could not be saved."""
-    if operation in ("undo", "redo"):
-        return f"{operation.capitalize()} of the last edit"
-    value = args[0] if args else None
-    if operation == "set_probability":
-        what = f"Probability {value}%"
-    elif operation == "nudge_probability" and isinstance(value, int):
-        what = f"Probability {value:+d}%"
-    elif operation == "move_stage" and isinstance(value, int):
-        what = "Next stage" if value > 0 else "Previous stage"
-    elif operation == "set_close_date" and isinstance(value, date):
-        what = f"Close date {value.isoformat()}"
-    elif operation == "set_amount" and isinstance(value, Decimal):
-        what = f"Amount {format_money(value, currency)}"
-    else:
-        what = {
-            "cycle_category": "Category change",
-            "mark_won": "Won",
-            "mark_lost": "Lost",
-        }.get(operation, operation.replace("_", " ").capitalize())
-    return f"{what} on {card.name if card else 'no deal'}"
+class History(Enum):
+    """Undo and redo wait in the same queue as edits, so they apply in the order pressed."""
+
+    UNDO = "Undo"
+    REDO = "Redo"
 
 
-class DealEditing(Screen[Any]):
-    """Edit actions for any screen that can say which deal is selected."""
+Step = Edit | History
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+
+def request_label(step: Step, card: DealCard | None, currency: str) -> str:
+    """A step as it was asked for, to name it when it could not be saved."""
+    if isinstance(step, History):
+        return f"{step.value} of the last edit"
+    return f"{label(step, currency)} on {card.name if card else 'no deal'}"
+
+
+def status_line(screen: Screen[Any], text: str, *, error: bool = False) -> None:
+    """The one-line message above the footer; every editing screen has `#status`."""
+    status = screen.query_one("#status", Static)
+    # Status lines quote deal names, typed values and errors: data, never markup.
+    status.update(display_text(text, "bold red" if error else ""))
+    status.set_class(error, "error")
+
+
+class EditHost(Protocol):
+    """What a screen gives its `DealEditor`."""
+
+    def selected_deal(self) -> DealCard | None: ...
+
+    def show_status(self, text: str, *, error: bool = False) -> None: ...
+
+    def after_edit(self, result: EditResult | None) -> None:
+        """Called after every edit, and with None when the deal must be read again."""
+
+
+@dataclass(frozen=True)
+class _Queued:
+    label: str
+    step: Step
+    card: DealCard | None
+
+
+class DealEditor(Widget):
+    """Runs the edits asked for on its screen's selected deal, one at a time."""
+
+    def __init__(self, workspace: Workspace, host: EditHost) -> None:
+        super().__init__(id="deal-editor")
+        self.display = False
+        self.workspace, self.host = workspace, host
         # Each queued edit with its label, so that none is ever dropped without a word.
-        self._pending: deque[tuple[str, Callable[[], None]]] = deque()
+        self._pending: deque[_Queued] = deque()
         self._editing = False
         self._running_label = ""
         self._proposal: tuple[int, int] | None = None
 
-    @property
-    def pipeline_app(self) -> PipelineApp:
-        from ..app import PipelineApp
-
-        assert isinstance(self.app, PipelineApp)
-        return self.app
-
-    # What the screen provides -------------------------------------------------------
-    def selected_deal(self) -> DealCard | None:
-        raise NotImplementedError
-
-    def prompt(self) -> Prompt:
-        return self.query_one(Prompt)
-
-    def show_status(self, text: str, *, error: bool = False) -> None:
-        """The one-line message above the footer; every editing screen has `#status`."""
-        status = self.query_one("#status", Static)
-        # Status lines quote deal names, typed values and errors: data, never markup.
-        status.update(display_text(text, "bold red" if error else ""))
-        status.set_class(error, "error")
-
-    def after_edit(self, result: EditResult | None) -> None:
-        raise NotImplementedError
+    def _prompt(self) -> Prompt:
+        return self.screen.query_one(Prompt)
 
     # Running edits ------------------------------------------------------------------
-    def _queue(
-        self, operation: str, *args: Any, target: DealCard | None = None, **kwargs: Any
-    ) -> None:
-        """Queues an edit of the deal selected now (or `target`, picked when a prompt opened)."""
-        chosen = target or self.selected_deal()
-
-        def run() -> None:
-            if chosen is None:
-                self.show_status("No deal selected", error=True)
-                self._next_edit()
-                return
-            self._run_edit(operation, chosen, args, kwargs)
-
-        label = request_label(
-            operation, args, chosen, self.pipeline_app.workspace.settings.currency
-        )
-        self._pending.append((label, run))
+    def queue(self, step: Step, *, target: DealCard | None = None) -> None:
+        """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
+        chosen = target or self.host.selected_deal()
+        named = request_label(step, chosen, self.workspace.settings.currency)
+        self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
-        if self._pending:
-            self._running_label, run = self._pending.popleft()
-            run()
+        if not self._pending:
+            return
+        queued = self._pending.popleft()
+        self._running_label = queued.label
+        if queued.card is None:
+            self.host.show_status("No deal selected", error=True)
+            self._next_edit()
+            return
+        self._run_edit(queued.step, queued.card)
 
     @work(thread=True, group="edit")
-    def _run_edit(
-        self, operation: str, card: DealCard, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> None:
-        ws = self.pipeline_app.workspace
+    def _run_edit(self, step: Step, card: DealCard) -> None:
+        ws = self.workspace
         try:
-            if operation == "undo":
-                result = ws.undo()
-                summary = "Undone: "
-            elif operation == "redo":
-                result = ws.redo()
-                summary = "Redone: "
+            if step is History.UNDO:
+                result, summary = ws.undo(), "Undone: "
+            elif step is History.REDO:
+                result, summary = ws.redo(), "Redone: "
             else:
-                result = ws.edit(operation, card, *args, **kwargs)
-                summary = ""
-        except StaleDealError as exc:
-            self.post_message(EditFailed(str(exc), reload=True))
-            return
-        except (EditError, LookupError) as exc:
-            self.post_message(EditFailed(str(exc)))
+                result, summary = ws.edit(card, step), ""
+        except ConflictError as exc:  # someone else changed the deal: show theirs
+            self.post_message(EditFailed(user_message(exc, ws.secrets), reload=True))
             return
         except StorageError as exc:  # the environment failed: nothing was written
             self.post_message(EditFailed(user_message(exc, ws.secrets), fault=exc))
@@ -208,36 +209,42 @@ class DealEditing(Screen[Any]):
         except PipelineError as exc:
             self.post_message(EditFailed(user_message(exc, ws.secrets)))
             return
+        if isinstance(step, AddNote):
+            what = "Next step set" if step.is_next_step else "Note added"
+            self.post_message(EditDone(result, f"{what} on {card.name}"))
+            return
         currency = ws.settings.currency
         details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
         self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
+        message.stop()
         result = message.result
-        self.show_status(message.summary)
+        self.host.show_status(message.summary)
         if result is not None and result.proposed_probability is not None:
             deal = result.deal
             if result.proposed_probability != deal.probability:
                 self._proposal = (deal.id, result.proposed_probability)
-                self.show_status(
+                self.host.show_status(
                     f"{message.summary} · {deal.stage_name} usually means "
                     f"{result.proposed_probability}%, you have {deal.probability}%: "
                     f"y to use {result.proposed_probability}%"
                 )
-        self.after_edit(result)
+        self.host.after_edit(result)
         self._next_edit()
 
     def on_edit_failed(self, message: EditFailed) -> None:
-        self.show_status(message.error, error=True)
-        dropped = [label for label, _ in self._pending]
+        message.stop()
+        self.host.show_status(message.error, error=True)
+        dropped = [queued.label for queued in self._pending]
         self._pending.clear()
         self._editing = False
         if message.fault is not None:
-            self._report_not_saved([message.label or self._running_label, *dropped], message)
+            self._report_not_saved([self._running_label, *dropped], message)
         elif dropped:
             self._report_not_saved(dropped, message)
         if message.reload:
-            self.after_edit(None)
+            self.host.after_edit(None)
 
     def _report_not_saved(self, labels: list[str], message: EditFailed) -> None:
         """Names every edit that was not saved: the failed one and those queued after it."""
@@ -246,7 +253,7 @@ class DealEditing(Screen[Any]):
         lines = [f"{clean(label)} — not saved: {reason}" for label in labels]
         if fault is not None:  # otherwise the status keeps the failed edit's own message
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-            self.show_status(f"{lines[0]}{more}", error=True)
+            self.host.show_status(f"{lines[0]}{more}", error=True)
         self.app.notify(
             "\n".join(lines),
             title=clean(message.error),
@@ -255,114 +262,81 @@ class DealEditing(Screen[Any]):
             markup=False,
         )
         if isinstance(fault, ConnectionLost):
-            self.pipeline_app.check_connection()
+            self.app.post_message(CheckConnection())
 
-    # The actions --------------------------------------------------------------------
-    def _clear_proposal(self) -> None:
+    # What the keys ask for ----------------------------------------------------------
+    def edit(self, edit: Edit) -> None:
+        """A key's edit of the selected deal; it ends any offer to use a stage's %."""
         self._proposal = None
+        self.queue(edit)
 
-    def action_probability(self, value: int) -> None:
-        self._clear_proposal()
-        self._queue("set_probability", value)
-
-    def action_nudge(self, delta: int) -> None:
-        self._clear_proposal()
-        self._queue("nudge_probability", delta)
-
-    def action_stage(self, direction: int) -> None:
-        self._clear_proposal()
-        self._queue("move_stage", direction)
-
-    def action_accept_proposal(self) -> None:
-        card = self.selected_deal()
+    def accept_proposal(self) -> None:
+        card = self.host.selected_deal()
         if self._proposal is None or card is None or card.id != self._proposal[0]:
-            self.show_status("Nothing to accept: y follows a stage move", error=True)
+            self.host.show_status("Nothing to accept: y follows a stage move", error=True)
             return
         probability = self._proposal[1]
-        self._clear_proposal()
-        self._queue("set_probability", probability)
+        self.edit(SetProbability(probability))
 
-    def action_category(self) -> None:
-        self._clear_proposal()
-        self._queue("cycle_category")
-
-    def action_undo(self) -> None:
-        self._clear_proposal()
-        if not self.pipeline_app.workspace.undo_stack.can_undo:
-            self.show_status("Nothing to undo", error=True)
+    def history(self, step: History) -> None:
+        self._proposal = None
+        stack = self.workspace.undo_stack
+        if not (stack.can_undo if step is History.UNDO else stack.can_redo):
+            self.host.show_status(f"Nothing to {step.value.lower()}", error=True)
             return
-        self._queue("undo")
-
-    def action_redo(self) -> None:
-        self._clear_proposal()
-        if not self.pipeline_app.workspace.undo_stack.can_redo:
-            self.show_status("Nothing to redo", error=True)
-            return
-        self._queue("redo")
-
-    def action_won(self) -> None:
-        self._clear_proposal()
-        self._queue("mark_won")
+        self.queue(step)
 
     def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: Any) -> None:
-        if self.selected_deal() is None:
-            self.show_status("No deal selected", error=True)
+        if self.host.selected_deal() is None:
+            self.host.show_status("No deal selected", error=True)
             return
-        self._clear_proposal()
-        focused = self.focused
-        self.prompt().ask(label, submit, on_close=lambda: refocus(focused), **kwargs)
+        self._proposal = None
+        focused = self.screen.focused
+        self._prompt().ask(label, submit, on_close=lambda: refocus(focused), **kwargs)
 
-    def action_lost(self) -> None:
-        card = self.selected_deal()
+    def ask_lost(self) -> None:
+        card = self.host.selected_deal()
 
         def submit(text: str) -> str | None:
             if not text.strip():
                 return "Say why it was lost (Price, Competitor, No decision, …)"
-            self._queue("mark_lost", text.strip(), target=card)
+            self.queue(MarkLost(text.strip()), target=card)
             return None
 
         self._ask("Lost because:", submit, placeholder="Price, Competitor, No decision, …")
 
-    def action_close_date(self) -> None:
-        card = self.selected_deal()
-        ws = self.pipeline_app.workspace
+    def ask_close_date(self) -> None:
+        card = self.host.selected_deal()
+        ws = self.workspace
+        fiscal_start = ws.settings.fiscal_year_start_month
 
         def submit(text: str) -> str | None:
             try:
-                new_date = parse_date(
-                    text,
-                    today=ws.today(),
-                    fiscal_year_start_month=ws.settings.fiscal_year_start_month,
-                )
+                new_date = parse_date(text, today=ws.today(), fiscal_year_start_month=fiscal_start)
             except ParseError as exc:
                 return str(exc)
-            self._queue(
-                "set_close_date",
-                new_date,
-                target=card,
-                fiscal_year_start_month=ws.settings.fiscal_year_start_month,
-            )
+            self.queue(SetCloseDate(new_date, fiscal_start), target=card)
             return None
 
         current = card.close_date.isoformat() if card and card.close_date else ""
         self._ask("Close date:", submit, value=current, placeholder="2026-12-31, +2w, eoq, …")
 
-    def action_amount(self) -> None:
-        card = self.selected_deal()
+    def ask_amount(self) -> None:
+        card = self.host.selected_deal()
 
         def submit(text: str) -> str | None:
             try:
                 amount = parse_amount(text)
             except ParseError as exc:
                 return str(exc)
-            self._queue("set_amount", amount, target=card)
+            self.queue(SetAmount(amount), target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
         self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
 
-    def action_note(self) -> None:
-        target = self.selected_deal()
+    def ask_note(self) -> None:
+        target = self.host.selected_deal()
 
         def submit(text: str) -> str | None:
             text = text.strip()
@@ -372,25 +346,50 @@ class DealEditing(Screen[Any]):
             if not text:
                 return "Type the note (start with 'next:' to set the next step)"
             if target is not None:
-                self._save_note(target, text, kind)
+                self.queue(AddNote(text, kind), target=target)
             return None
 
         self._ask("Note:", submit, placeholder="what happened · next: what happens next")
 
-    @work(thread=True, group="edit")
-    def _save_note(self, card: DealCard, text: str, kind: str) -> None:
-        ws = self.pipeline_app.workspace
-        try:
-            result = ws.add_note(card, text, kind=kind)
-        except StaleDealError as exc:
-            self.post_message(EditFailed(str(exc), reload=True))
-            return
-        except EditError as exc:
-            self.post_message(EditFailed(str(exc)))
-            return
-        except StorageError as exc:
-            label = f"{'Next step' if kind == 'next_step' else 'Note'} on {card.name}"
-            self.post_message(EditFailed(user_message(exc, ws.secrets), fault=exc, label=label))
-            return
-        what = "Next step set" if kind == "next_step" else "Note added"
-        self.post_message(EditDone(result, f"{what} on {card.name}"))
+
+class EditKeys:
+    """The edit keys' actions, for a screen that owns `editor`: each only forwards, so
+    the bindings and the command palette reach the same `DealEditor` on every screen."""
+
+    editor: DealEditor
+
+    def action_probability(self, value: int) -> None:
+        self.editor.edit(SetProbability(value))
+
+    def action_nudge(self, delta: int) -> None:
+        self.editor.edit(NudgeProbability(delta))
+
+    def action_stage(self, direction: int) -> None:
+        self.editor.edit(MoveStage(direction))
+
+    def action_accept_proposal(self) -> None:
+        self.editor.accept_proposal()
+
+    def action_category(self) -> None:
+        self.editor.edit(CycleCategory())
+
+    def action_won(self) -> None:
+        self.editor.edit(MarkWon())
+
+    def action_undo(self) -> None:
+        self.editor.history(History.UNDO)
+
+    def action_redo(self) -> None:
+        self.editor.history(History.REDO)
+
+    def action_lost(self) -> None:
+        self.editor.ask_lost()
+
+    def action_close_date(self) -> None:
+        self.editor.ask_close_date()
+
+    def action_amount(self) -> None:
+        self.editor.ask_amount()
+
+    def action_note(self) -> None:
+        self.editor.ask_note()

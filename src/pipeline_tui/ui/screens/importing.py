@@ -26,6 +26,7 @@ from ...importing import (
     import_file,
 )
 from ...importing.report import dry_run_report, import_summary, problem_lines
+from ...services.workspace import Workspace
 from ..widgets.prompt import Prompt
 
 
@@ -45,8 +46,9 @@ class ImportScreen(Screen[bool]):
         Binding("escape", "back", "Back", id="import.back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="import")
+        self.workspace = workspace
         self.path: Path | None = None
         self.options = ImportOptions()
         self.report: DryRunReport | None = None
@@ -100,13 +102,10 @@ class ImportScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="import")
     def _dry_run(self) -> None:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp) and self.path is not None
+        assert self.path is not None
         self.post_message(ImportShown(Text("Reading the file…", style="dim"), None, False))
         try:
-            report = dry_run(app.workspace.engine, self.path, self.options)
+            report = dry_run(self.workspace.engine, self.path, self.options)
         except ImportFailed as exc:
             self.post_message(ImportShown(display_text(exc, "bold red"), None, False))
             return
@@ -138,14 +137,11 @@ class ImportScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="import")
     def _import(self) -> None:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp) and self.path is not None
+        assert self.path is not None
         self.post_message(ImportShown(Text("Importing…", style="dim"), self.report, False))
-        options = replace(self.options, user=app.workspace.me.login)
+        options = replace(self.options, user=self.workspace.me.login)
         try:
-            summary = import_file(app.workspace.engine, self.path, options)
+            summary = import_file(self.workspace.engine, self.path, options)
         except RowsRejected as exc:
             body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))

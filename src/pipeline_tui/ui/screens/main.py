@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -10,11 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
 
 from ...display import clean
+from ...errors import user_message
 from ...forecast.metrics import ForecastFigures
 from ...services.deals import DealCard
+from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
@@ -22,11 +26,15 @@ from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
 from ..widgets.prompt import Prompt, refocus
-from .editing import EDIT_BINDINGS
-from .review_flow import ReviewFlow
+from .changes import ChangesScreen
+from .deal import DealScreen
+from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .importing import ImportScreen
+from .review_flow import ReviewLauncher
+from .rollup import RollupScreen
 
 
-class MainScreen(ReviewFlow):
+class MainScreen(EditKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
         Binding("r", "review", "Review", id="main.review"),
@@ -59,9 +67,12 @@ class MainScreen(ReviewFlow):
         *EDIT_BINDINGS,
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
         super().__init__(id="main")
-        self.state: ViewState = ViewState.initial(self.pipeline_app.workspace)
+        self.workspace = workspace
+        self.editor = DealEditor(workspace, self)
+        self.reviews = ReviewLauncher(workspace, self, clock)
+        self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
@@ -77,14 +88,30 @@ class MainScreen(ReviewFlow):
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
+        yield self.editor
+        yield self.reviews
 
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
         self.reload()
         self.find_review("notice")
 
-    def query_stage_columns(self) -> list[Any]:
-        return self.board.columns()
+    # What the editor and the review launcher are given ------------------------------
+    def stage_choices(self) -> list[tuple[int, str]]:
+        return [(c.stage.stage_id, c.stage.name) for c in self.board.columns()]
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        status_line(self, text, error=error)
+
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
+
+    def find_review(self, intent: str) -> None:
+        """`notice`, `start`, `resume`, `resume_or_start` or `end` the open review."""
+        self.reviews.find_review(intent)
+
+    def action_review(self) -> None:
+        self.find_review("resume_or_start")
 
     # Helpers ------------------------------------------------------------------------
     @property
@@ -106,7 +133,7 @@ class MainScreen(ReviewFlow):
         return column.selected() if column else None
 
     def _show_context(self) -> None:
-        ws, st = self.pipeline_app.workspace, self.state
+        ws, st = self.workspace, self.state
         pipeline = dict(ws.pipelines).get(st.pipeline_id, "?")
         _, _, sort_label = SORTS[st.sort_index]
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -124,7 +151,7 @@ class MainScreen(ReviewFlow):
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there."""
         self._generation += 1
         self._show_context()
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         flt = self.state.deal_filter(ws.today())
         if self.in_table:
             self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
@@ -142,7 +169,7 @@ class MainScreen(ReviewFlow):
     def _load_board(
         self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int
     ) -> None:
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         sort, descending = self.state.sort
         try:
             snapshot = ws.board(
@@ -154,7 +181,9 @@ class MainScreen(ReviewFlow):
                 page_size=PAGE_SIZE,
             )
         except Exception as exc:  # shown to the person; the app stays usable
-            self.post_message(LoadFailed(f"Couldn't load the board: {exc}"))
+            self.post_message(
+                LoadFailed(f"Couldn't load the board: {user_message(exc, ws.secrets)}")
+            )
             return
         self.post_message(BoardLoaded(snapshot, keep, gen))
 
@@ -162,7 +191,7 @@ class MainScreen(ReviewFlow):
     def _load_table(
         self, flt: Any, offset: int, keep_deal: int | None, highlight: int | None, gen: int
     ) -> None:
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         sort, descending = self.state.sort
         try:
             figures = ws.forecast(self.state.scope, flt)
@@ -170,13 +199,13 @@ class MainScreen(ReviewFlow):
             offset = max(0, min(offset, max(total - 1, 0)))
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception as exc:
-            self.post_message(LoadFailed(f"Couldn't load deals: {exc}"))
+            self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
             return
         self.post_message(TableLoaded(figures, cards, offset, total, keep_deal, highlight, gen))
 
     @work(thread=True, group="page")
     def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         column = self.board.column_for_stage(stage_id)
         if column is None:
             return
@@ -189,7 +218,7 @@ class MainScreen(ReviewFlow):
 
     def _show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         self.query_one(ForecastBar).show(
             figures,
             currency=ws.settings.currency,
@@ -200,7 +229,7 @@ class MainScreen(ReviewFlow):
     async def on_board_loaded(self, message: BoardLoaded) -> None:
         if message.generation != self._generation:
             return
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         self._show_figures(message.snapshot.figures)
         follow = message.keep.pop(-1, None)
         if follow is not None:
@@ -228,7 +257,7 @@ class MainScreen(ReviewFlow):
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
             return
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         column = self.board.column_for_stage(message.page.stage.stage_id)
         if column is None:
             return
@@ -240,7 +269,7 @@ class MainScreen(ReviewFlow):
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
             return
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         if message.figures is not None:
             self._show_figures(message.figures)
         self._table_offset = message.offset
@@ -291,7 +320,7 @@ class MainScreen(ReviewFlow):
             offset = max(0, table.first_row - half)
             highlight = table.first_row - offset - 1
         self._generation += 1
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         self._load_table(
             self.state.deal_filter(ws.today()), offset, None, highlight, self._generation
         )
@@ -326,9 +355,7 @@ class MainScreen(ReviewFlow):
         card = self.selected_deal()
         if card is None:
             return
-        from .deal import DealScreen
-
-        self.app.push_screen(DealScreen(card), callback=lambda _: self.reload())
+        self.app.push_screen(DealScreen(self.workspace, card), callback=lambda _: self.reload())
 
     def _set_state(self, state: ViewState, *, keep_offsets: bool = False) -> None:
         self.state = state
@@ -337,27 +364,24 @@ class MainScreen(ReviewFlow):
         self.reload()
 
     def action_rollup(self) -> None:
-        from .rollup import RollupScreen
-
         def drill(login: str | None) -> None:
             if login is not None:
                 self.set_owner(login)
 
-        self.app.push_screen(RollupScreen(self.state.period, self.state.scope), callback=drill)
+        self.app.push_screen(
+            RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
+        )
 
     def action_import(self) -> None:
-        from .importing import ImportScreen
-
         def done(imported: bool | None) -> None:
             if imported:
                 self.reload()
 
-        self.app.push_screen(ImportScreen(), callback=done)
+        self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
-        from .changes import ChangesScreen
-
-        self.app.push_screen(ChangesScreen(self.state.period, self.state.scope))
+        screen = ChangesScreen(self.workspace, self.state.period, self.state.scope)
+        self.app.push_screen(screen)
 
     def action_toggle_view(self) -> None:
         switcher = self.query_one(ContentSwitcher)
@@ -372,13 +396,13 @@ class MainScreen(ReviewFlow):
         self._set_state(replace(self.state, period=self.state.period.shift(step)))
 
     def action_owner(self) -> None:
-        self._set_state(self.state.next_owner(self.pipeline_app.workspace))
+        self._set_state(self.state.next_owner(self.workspace))
 
     def set_owner(self, key: str) -> None:
-        self._set_state(self.state.with_owner(self.pipeline_app.workspace, key))
+        self._set_state(self.state.with_owner(self.workspace, key))
 
     def action_pipeline(self) -> None:
-        ids = [pid for pid, _ in self.pipeline_app.workspace.pipelines]
+        ids = [pid for pid, _ in self.workspace.pipelines]
         index = (ids.index(self.state.pipeline_id) + 1) % len(ids)
         self.set_pipeline(ids[index])
 

@@ -20,17 +20,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
+from ...errors import ConflictError, PipelineError, user_message
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
-    ReviewConflict,
     ReviewedDeal,
-    ReviewError,
     ReviewForecast,
     ReviewState,
     ReviewSummary,
@@ -43,11 +43,14 @@ from ...reviews import (
     review_forecast,
 )
 from ...services.deals import DealCard
+from ...services.edit_types import SetCloseDate
+from ...services.workspace import Workspace
 from ...services.writes import EditResult
-from ..messages import LoadFailed
+from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditing
+from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
     "c": "commit", "commit": "commit",
@@ -115,7 +118,7 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     return table
 
 
-class ReviewScreen(DealEditing):
+class ReviewScreen(EditKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right", "next", "Next", key_display="space", id="review.next"),
         Binding("left", "previous", "Previous", show=False, id="review.previous"),
@@ -129,8 +132,15 @@ class ReviewScreen(DealEditing):
         *EDIT_BINDINGS,
     ]
 
-    def __init__(self, state: ReviewState, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        state: ReviewState,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(id="review")
+        self.workspace = workspace
+        self.editor = DealEditor(workspace, self)
         self.state = state
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
@@ -152,6 +162,7 @@ class ReviewScreen(DealEditing):
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
+        yield self.editor
 
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
@@ -164,8 +175,7 @@ class ReviewScreen(DealEditing):
     def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
         """Optionally move first (to index, mark, seconds spent, from the index shown),
         then load the deal."""
-        app = self.pipeline_app
-        ws, review_id = app.workspace, self.state.id
+        ws, review_id = self.workspace, self.state.id
         try:
             state = self.state
             if step is not None:
@@ -179,13 +189,13 @@ class ReviewScreen(DealEditing):
                         seconds_spent=seconds,
                         from_index=shown,
                     )
-                except ReviewConflict as exc:
-                    self.post_message(LoadFailed(str(exc)))
+                except ConflictError as exc:  # someone moved the review on: go where it is
+                    self.post_message(LoadFailed(user_message(exc, ws.secrets)))
                     state = get_review(ws.engine, review_id)  # where the review is now
             deal = review_deal(ws.engine, review_id, today=ws.today())
             forecast = review_forecast(ws.engine, review_id, today=ws.today())
-        except (ReviewError, LookupError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
         self.post_message(ReviewLoaded(state, deal, forecast))
 
@@ -198,7 +208,7 @@ class ReviewScreen(DealEditing):
         self.state, self.reviewed, self._busy = message.state, message.deal, False
         if moved:
             self._deal_started = self.clock()
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         r = message.deal
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {clean(r.deal.name)} ", style="bold reverse")
@@ -227,7 +237,7 @@ class ReviewScreen(DealEditing):
         self._tick()
 
     def _show_banner(self, forecast: ReviewForecast) -> None:
-        currency = self.pipeline_app.workspace.settings.currency
+        currency = self.workspace.settings.currency
         now = forecast.now.figures
         start = forecast.start.figures if forecast.start else None
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -272,7 +282,7 @@ class ReviewScreen(DealEditing):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.pipeline_app.workspace.settings.currency
+        currency = self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
         rep = (
@@ -304,9 +314,15 @@ class ReviewScreen(DealEditing):
             text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text
 
-    # DealEditing --------------------------------------------------------------------
+    # What the editor is given -------------------------------------------------------
     def selected_deal(self) -> DealCard | None:
         return self.reviewed.deal if self.reviewed else None
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        status_line(self, text, error=error)
+
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
 
     def after_edit(self, result: EditResult | None) -> None:
         self._load(None)
@@ -345,11 +361,11 @@ class ReviewScreen(DealEditing):
         r = self.reviewed
         if r is None:
             return
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         fy = ws.settings.fiscal_year_start_month
         quarter = quarter_containing(r.deal.close_date or ws.today(), fy).shift(1)
         assert quarter.end is not None
-        self._queue("set_close_date", quarter.end, fiscal_year_start_month=fy)
+        self.editor.edit(SetCloseDate(quarter.end, fy))
 
     def action_cycle_judgment(self) -> None:
         r = self.reviewed
@@ -378,7 +394,7 @@ class ReviewScreen(DealEditing):
         self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
     ) -> None:
         """Records the call made on `seen`, the deal and judgment as shown when it was made."""
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         try:
             record_judgment(
                 ws.engine,
@@ -391,12 +407,12 @@ class ReviewScreen(DealEditing):
                 expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
-        except ReviewConflict as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except ConflictError as exc:  # someone else decided first: show what they did
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)  # show what the other person did
             return
-        except (ReviewError, LookupError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
         self._load(None)
 
@@ -404,7 +420,7 @@ class ReviewScreen(DealEditing):
         r = self.reviewed
         if r is None:
             return
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
 
         def submit(text: str) -> str | None:
             words, owner, due = [], r.deal.owner_id, None
@@ -434,7 +450,7 @@ class ReviewScreen(DealEditing):
 
     @work(thread=True, group="edit")
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         try:
             add_action_item(
                 ws.engine,
@@ -446,12 +462,12 @@ class ReviewScreen(DealEditing):
                 ws.me.id,
                 expected_version=ws.based_on(deal),
             )
-        except ReviewConflict as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except ConflictError as exc:  # someone else decided first: show what they did
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)
             return
-        except (ReviewError, LookupError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
         self._load(None)
 
@@ -463,17 +479,15 @@ class ReviewScreen(DealEditing):
 
     @work(thread=True, exclusive=True, group="review")
     def _end(self, seconds: int) -> None:
-        ws = self.pipeline_app.workspace
+        ws = self.workspace
         try:
             summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
-        except (ReviewError, LookupError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
         self.post_message(ReviewEnded(summary))
 
     def on_review_ended(self, message: ReviewEnded) -> None:
-        from .review_summary import ReviewSummaryScreen
-
         self.app.switch_screen(ReviewSummaryScreen(message.summary))
 
     def action_leave(self) -> None:
@@ -481,8 +495,8 @@ class ReviewScreen(DealEditing):
             self.prompt().close()
             return
         # The app keeps the time on this deal: this screen's own workers end with it.
-        self.pipeline_app.keep_review_time(
-            self.state.id, self.state.current_index, self._seconds_here()
+        self.app.post_message(
+            KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())
         )
         self.dismiss(None)
 

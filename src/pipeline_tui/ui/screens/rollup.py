@@ -17,12 +17,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...display import clean, display_text
+from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
 from ...forecast.calibration import RepCalibration, calibration, calibration_total
 from ...forecast.tree import TreeNode, rollup_tree
 from ...money import format_money
 from ...periods import Period
+from ...services.workspace import Workspace
 from ..messages import LoadFailed
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -80,8 +82,9 @@ class RollupScreen(Screen[str | None]):
         ),
     ]
 
-    def __init__(self, period: Period, scope: Scope) -> None:
+    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
         super().__init__(id="rollup")
+        self.workspace = workspace
         self.period, self.scope = period, scope
         self.nodes: list[TreeNode] = []
 
@@ -132,11 +135,7 @@ class RollupScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="rollup")
     def _load(self) -> None:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp)
-        ws = app.workspace
+        ws = self.workspace
         try:
             nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
             cal = calibration(
@@ -149,7 +148,9 @@ class RollupScreen(Screen[str | None]):
                 pipeline_id=self.scope.pipeline_id,
             )
         except Exception as exc:  # shown; the screen stays
-            self.post_message(LoadFailed(f"Couldn't build the roll-up: {exc}"))
+            self.post_message(
+                LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
+            )
             return
         self.post_message(RollupLoaded(RollupData(nodes, cal, accuracy)))
 
@@ -157,11 +158,7 @@ class RollupScreen(Screen[str | None]):
         self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
 
     def on_rollup_loaded(self, message: RollupLoaded) -> None:
-        from ..app import PipelineApp
-
-        app = self.app
-        assert isinstance(app, PipelineApp)
-        settings = app.workspace.settings
+        settings = self.workspace.settings
         data = message.data
         self.nodes = data.nodes
         title = Text(no_wrap=True, overflow="ellipsis")
