@@ -130,7 +130,7 @@ def describe(
     told = 0
     for who, at, merged in runs:
         parts = [
-            f"{_label(c.field)} {_value(c.field, c.old, currency)} → "
+            f"{field_label(c.field)} {_value(c.field, c.old, currency)} → "
             f"{_value(c.field, c.new, currency)}"
             for c in merged.values()
             if c.old != c.new
@@ -168,7 +168,8 @@ def conflict_message(
     )
 
 
-def _label(field: str) -> str:
+def field_label(field: str) -> str:
+    """A deal field as people say it: `close_date` is "close date"."""
     return LABELS.get(field, field.replace("_", " "))
 
 

@@ -33,6 +33,7 @@ from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
+from ...services.conflicts import field_label
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -81,18 +82,6 @@ EDIT_BINDINGS = [
     Binding("ctrl+y,U", "redo", "Redo", show=False, id="deal.redo"),
 ]
 
-FIELD_LABELS = {
-    "probability": "probability",
-    "stage": "stage",
-    "forecast_category": "category",
-    "close_date": "close date",
-    "amount": "amount",
-    "push_count": "pushes",
-    "next_step": "next step",
-    "lost_reason": "lost reason",
-    "closed_date": "closed",
-}
-
 
 def describe(change: FieldChange, currency: str) -> str:
     def show(value: Any) -> str:
@@ -106,8 +95,7 @@ def describe(change: FieldChange, currency: str) -> str:
             return f"{value}%"
         return str(value).replace("_", " ")
 
-    name = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
-    return f"{name} {show(change.old)} → {show(change.new)}"
+    return f"{field_label(change.field)} {show(change.old)} → {show(change.new)}"
 
 
 class History(Enum):
