@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from textual.content import Content
 
 from pipeline_tui.config import UserConfig
 from pipeline_tui.ui.app import PipelineApp
@@ -26,6 +27,15 @@ def db(template: Path, tmp_path: Path) -> Path:
 
 def titles(app: PipelineApp) -> set[str]:
     return {command.title for command in app.get_system_commands(app.screen)}
+
+
+def palette_help(app: PipelineApp) -> dict[str, str]:
+    """Each command's help as the palette shows it (it parses help as markup); ours come
+    before Textual's own, which has a "Keys" too."""
+    shown: dict[str, str] = {}
+    for command in app.get_system_commands(app.screen):
+        shown.setdefault(command.title, Content.from_markup(command.help).plain)
+    return shown
 
 
 async def test_palette_commands_fit_the_screen(db: Path) -> None:
@@ -55,6 +65,32 @@ async def test_palette_commands_fit_the_screen(db: Path) -> None:
         await settle(pilot)
         assert dict(app.workspace.pipelines)[screen.state.pipeline_id] == "Renewals"
         assert screen.board.columns()[0].stage.name == "Upcoming"
+
+
+async def test_palette_hints_name_the_keys_that_are_bound(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_board(pilot)
+        shown = palette_help(app)
+        assert shown["Switch to the table view"] == "Same deals, other layout (t)"
+        assert shown["Undo"] == "The last change (u / ^z)"
+        assert shown["Filter category: commit"] == "Forecast category (C cycles)"
+        assert shown["Keys"] == "Every key that works here (? / f1)"
+
+
+async def test_palette_hints_follow_the_keymap(db: Path) -> None:
+    app = make_app(db)
+    # A remapped key, and one the palette's markup would take for a tag.
+    app.config.keymap = {"main.toggle_view": "v", "deal.undo": "left_square_bracket,ctrl+z"}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_board(pilot)
+        shown = palette_help(app)
+        assert shown["Switch to the table view"] == "Same deals, other layout (v)"
+        assert shown["Undo"] == "The last change ([ / ^z)"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DealScreen)
+        assert palette_help(app)["Undo"] == "The last change ([ / ^z)"
 
 
 async def test_theme_choice_is_remembered(db: Path, tmp_path: Path) -> None:
