@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import time_machine
 from textual.app import App
@@ -26,7 +27,7 @@ def render(app: App[int], size: tuple[int, int], scenario: Scenario) -> str:
     """The app as an SVG after `scenario`, with its animations finished."""
     shot: list[str] = []
 
-    async def take(pilot: Pilot[int]) -> None:
+    async def take(pilot: Pilot[Any]) -> None:
         await scenario(pilot)
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()

@@ -45,16 +45,12 @@ def _main_commands(app: PipelineApp, screen: Any, hint: KeyHints) -> Iterator[Sy
         hint("Same deals, other layout", "main.toggle_view"),
         screen.action_toggle_view,
     )
-    yield SystemCommand(
-        "Next period",
-        hint("Move the forecast one period on", "main.next_period"),
-        partial(screen.action_period, 1),
-    )
-    yield SystemCommand(
-        "Previous period",
-        hint("Move the forecast one period back", "main.previous_period"),
-        partial(screen.action_period, -1),
-    )
+    for step, way, direction in ((1, "Next", "on"), (-1, "Previous", "back")):
+        yield SystemCommand(
+            f"{way} period",
+            hint(f"Move the forecast one period {direction}", f"main.{way.lower()}_period"),
+            partial(screen.action_period, step),
+        )
     yield SystemCommand("Owner: me", "Only my deals", partial(screen.set_owner, "me"))
     if ws.org.direct_reports(ws.me.id):
         yield SystemCommand("Owner: my team", "My whole team", partial(screen.set_owner, "team"))
@@ -138,16 +134,11 @@ def _set(screen: Any, **changes: Any) -> None:
 
 
 def _edit_commands(screen: Any, hint: KeyHints) -> Iterator[SystemCommand]:
-    yield SystemCommand(
-        "Move to next stage",
-        hint("The selected deal", "deal.next_stage"),
-        partial(screen.action_stage, 1),
-    )
-    yield SystemCommand(
-        "Move to previous stage",
-        hint("The selected deal", "deal.previous_stage"),
-        partial(screen.action_stage, -1),
-    )
+    for step, way in ((1, "next"), (-1, "previous")):
+        stage = partial(screen.action_stage, step)
+        yield SystemCommand(
+            f"Move to {way} stage", hint("The selected deal", f"deal.{way}_stage"), stage
+        )
     yield SystemCommand(
         "Set close date",
         hint("+2w, eoq, 2026-12-31 …", "deal.close_date"),
