@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_cli import independent_totals  # noqa: E402
+from tests.cli.test_cli import independent_totals  # noqa: E402
 
 TODAY = "2026-11-26"
 

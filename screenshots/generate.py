@@ -1,6 +1,9 @@
 """Renders the README's screenshots with the snapshot tests' own scenarios.
 
-python screenshots/generate.py            # writes screenshots/<scenario>-<W>x<H>.svg
+    python -m screenshots.generate      # from the project root: screenshots/<name>-<W>x<H>.svg
+
+Each picture is taken the way pytest-textual-snapshot takes the snapshot tests' (headless
+run, scenario, settle, export), so a screenshot matches its accepted snapshot.
 """
 
 from __future__ import annotations
@@ -8,30 +11,49 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import time_machine
+from textual.app import App
+from textual.pilot import Pilot
 
-import time_machine  # noqa: E402
-from tests.scenarios import SCENARIOS, SIZES  # noqa: E402
-from tests.ui_support import NOW, copy_db, make_app, seed_file  # noqa: E402
-from textual._doc import take_svg_screenshot  # noqa: E402  (what pytest-textual-snapshot uses)
+from .demo import NOW, copy_db, make_app, seed_file
+from .scenarios import SCENARIOS, SIZES, Scenario
+
+HERE = Path(__file__).resolve().parent
+
+
+def render(app: App[int], size: tuple[int, int], scenario: Scenario) -> str:
+    """The app as an SVG after `scenario`, with its animations finished."""
+    shot: list[str] = []
+
+    async def take(pilot: Pilot[Any]) -> None:
+        await scenario(pilot)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        shot.append(app.export_screenshot(title=app.title, simplify=True))
+        app.exit()
+
+    app.run(headless=True, size=size, auto_pilot=take)
+    if not shot:
+        raise RuntimeError(f"{app.title} exited before its screenshot")
+    return shot[0]
 
 
 def main() -> int:
-    out = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as scratch:
         template = seed_file(Path(scratch) / "template.db")
         for name, scenario in SCENARIOS.items():
             for width, height in SIZES:
                 db = copy_db(template, Path(scratch) / f"{name}-{width}.db")
                 with time_machine.travel(NOW, tick=False):
-                    svg = take_svg_screenshot(
-                        app=make_app(db), terminal_size=(width, height), run_before=scenario
-                    )
-                path = out / f"{name}-{width}x{height}.svg"
+                    svg = render(make_app(db), (width, height), scenario)
+                path = HERE / f"{name}-{width}x{height}.svg"
                 path.write_text(svg, encoding="utf-8")
-                print(path.relative_to(ROOT))
+                print(path.relative_to(HERE.parent))
     return 0
 
 

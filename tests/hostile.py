@@ -8,6 +8,7 @@ and what the app shows must not depend on how it got there.
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -193,3 +194,23 @@ def fingerprint(engine: Engine) -> tuple[object, ...]:
                 "SELECT id, status FROM review_item ORDER BY id",
             )
         )
+
+
+def hostile_csv(path: Path) -> Path:
+    """Hostile names, accounts, stages and next steps, with enough plain rows after them that
+    the reader takes the file for text (it refuses files thick with control characters)."""
+    names = [n.replace("\x00", "nul") for n in [*HOSTILE, *MIXED]]  # NUL ends a CSV field
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        header = ["Id", "Name", "Account.Name", "Owner.Name", "StageName", "Amount"]
+        writer.writerow([*header, "CloseDate", "NextStep", "CurrencyIsoCode"])
+        close = "2026-12-01"
+        for i, name in enumerate(names):
+            next_step = names[-i - 1]
+            writer.writerow(
+                [f"H{i}", name, f"{name} co", name, name, "1000", close, next_step, "USD"]
+            )
+        for i in range(150):
+            plain = [f"P{i}", f"Plain {i}", "Plain co", "Vp", "Qualify", "1000", close, "", "USD"]
+            writer.writerow(plain)
+    return path

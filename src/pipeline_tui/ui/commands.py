@@ -1,4 +1,8 @@
-"""Command palette entries for the screen it was opened on."""
+"""Command palette entries for the screen it was opened on.
+
+Each entry's help ends in the keys that do the same there, read from the screen's active
+bindings (the keymap applied), so a remapped key is never shown by its old name.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from textual.screen import Screen
 
 from ..display import markup_literal
 from ..services.workspace import Workspace
+from .keys import KeyHints
 from .screens.deal import DealScreen
 from .screens.main import MainScreen
 from .state import CATEGORY_FILTERS, DATE_FILTERS
@@ -26,29 +31,32 @@ class PaletteApp(Protocol):
 
 
 def commands_for(app: PaletteApp, screen: Screen[Any]) -> Iterator[SystemCommand]:
+    hint = KeyHints(screen)
     if isinstance(screen, MainScreen):
-        yield from _main_commands(app, screen)
+        yield from _main_commands(app, screen, hint)
     elif isinstance(screen, DealScreen):
-        yield SystemCommand("Back to the board", "Close this deal (escape)", screen.action_back)
+        yield SystemCommand(
+            "Back to the board", hint("Close this deal", "deal.back"), screen.action_back
+        )
     if isinstance(screen, MainScreen | DealScreen):
-        yield from _edit_commands(screen)
-    yield SystemCommand("Keys", "Every key that works here (? or f1)", app.action_help)
+        yield from _edit_commands(screen, hint)
+    yield SystemCommand("Keys", hint("Every key that works here", "app.help"), app.action_help)
 
 
-def _main_commands(app: PaletteApp, screen: Any) -> Iterator[SystemCommand]:
+def _main_commands(app: PaletteApp, screen: Any, hint: KeyHints) -> Iterator[SystemCommand]:
     ws = app.workspace
     view = "board" if screen.in_table else "table"
     yield SystemCommand(
-        f"Switch to the {view} view", "Same deals, other layout (t)", screen.action_toggle_view
+        f"Switch to the {view} view",
+        hint("Same deals, other layout", "main.toggle_view"),
+        screen.action_toggle_view,
     )
-    yield SystemCommand(
-        "Next period", "Move the forecast one period on (>)", partial(screen.action_period, 1)
-    )
-    yield SystemCommand(
-        "Previous period",
-        "Move the forecast one period back (<)",
-        partial(screen.action_period, -1),
-    )
+    for step, way, direction in ((1, "Next", "on"), (-1, "Previous", "back")):
+        yield SystemCommand(
+            f"{way} period",
+            hint(f"Move the forecast one period {direction}", f"main.{way.lower()}_period"),
+            partial(screen.action_period, step),
+        )
     yield SystemCommand("Owner: me", "Only my deals", partial(screen.set_owner, "me"))
     if ws.org.direct_reports(ws.me.id):
         yield SystemCommand("Owner: my team", "My whole team", partial(screen.set_owner, "team"))
@@ -72,40 +80,50 @@ def _main_commands(app: PaletteApp, screen: Any) -> Iterator[SystemCommand]:
     for index, (label, _) in enumerate(CATEGORY_FILTERS):
         yield SystemCommand(
             f"Filter category: {label}",
-            "Forecast category (C cycles)",
+            hint("Forecast category", "main.category_filter", after=" cycles"),
             partial(_set, screen, category_index=index),
         )
     for index, label in enumerate(DATE_FILTERS):
         yield SystemCommand(
             f"Filter dates: {label}",
-            "Close dates (D cycles)",
+            hint("Close dates", "main.date_filter", after=" cycles"),
             partial(_set, screen, date_index=index),
         )
     yield SystemCommand(
-        "Filter: stale deals", "No change for 30 days (S)", screen.action_stale_filter
-    )
-    yield SystemCommand("Search deals", "By deal or account name (/)", screen.action_search)
-    yield SystemCommand(
-        "Clear filters", "Back to the whole scope (escape)", screen.action_clear_filters
-    )
-    yield SystemCommand("Sort", "Close date or amount (s)", screen.action_sort)
-    yield SystemCommand(
-        "Forecast roll-up", "The team as a tree, calls and calibration (R)", screen.action_rollup
+        "Filter: stale deals",
+        hint("No change for 30 days", "main.stale_filter"),
+        screen.action_stale_filter,
     )
     yield SystemCommand(
-        "What changed", "The pipeline waterfall since the last review (W)", screen.action_changes
+        "Search deals", hint("By deal or account name", "main.search"), screen.action_search
+    )
+    yield SystemCommand(
+        "Clear filters",
+        hint("Back to the whole scope", "main.clear"),
+        screen.action_clear_filters,
+    )
+    yield SystemCommand("Sort", hint("Close date or amount", "main.sort"), screen.action_sort)
+    yield SystemCommand(
+        "Forecast roll-up",
+        hint("The team as a tree, calls and calibration", "main.rollup"),
+        screen.action_rollup,
+    )
+    yield SystemCommand(
+        "What changed",
+        hint("The pipeline waterfall since the last review", "main.changes"),
+        screen.action_changes,
     )
     yield SystemCommand(
         "Import a file", "Deals from Salesforce, HubSpot, Pipedrive or CSV", screen.action_import
     )
     yield SystemCommand(
         "Start review",
-        "Walk the team's deals stage by stage (r)",
+        hint("Walk the team's deals stage by stage", "main.review"),
         partial(screen.find_review, "start"),
     )
     yield SystemCommand(
         "Resume review",
-        "Carry on where the last review stopped (r)",
+        hint("Carry on where the last review stopped", "main.review"),
         partial(screen.find_review, "resume"),
     )
     yield SystemCommand(
@@ -121,20 +139,27 @@ def _set(screen: Any, **changes: Any) -> None:
     screen._set_state(replace(screen.state, **changes))
 
 
-def _edit_commands(screen: Any) -> Iterator[SystemCommand]:
+def _edit_commands(screen: Any, hint: KeyHints) -> Iterator[SystemCommand]:
+    for step, way in ((1, "next"), (-1, "previous")):
+        stage = partial(screen.action_stage, step)
+        yield SystemCommand(
+            f"Move to {way} stage", hint("The selected deal", f"deal.{way}_stage"), stage
+        )
     yield SystemCommand(
-        "Move to next stage", "The selected deal (])", partial(screen.action_stage, 1)
+        "Set close date",
+        hint("+2w, eoq, 2026-12-31 …", "deal.close_date"),
+        screen.action_close_date,
+    )
+    yield SystemCommand("Set amount", hint("12k, 1.5M …", "deal.amount"), screen.action_amount)
+    yield SystemCommand(
+        "Cycle forecast category",
+        hint("pipeline → best case → commit", "deal.category"),
+        screen.action_category,
     )
     yield SystemCommand(
-        "Move to previous stage", "The selected deal ([)", partial(screen.action_stage, -1)
+        "Add a note", hint("Or 'next: …' for the next step", "deal.note"), screen.action_note
     )
-    yield SystemCommand("Set close date", "+2w, eoq, 2026-12-31 … (d)", screen.action_close_date)
-    yield SystemCommand("Set amount", "12k, 1.5M … (a)", screen.action_amount)
-    yield SystemCommand(
-        "Cycle forecast category", "pipeline → best case → commit (c)", screen.action_category
-    )
-    yield SystemCommand("Add a note", "Or 'next: …' for the next step (n)", screen.action_note)
-    yield SystemCommand("Mark won", "The selected deal (w)", screen.action_won)
-    yield SystemCommand("Mark lost", "With a reason (x)", screen.action_lost)
-    yield SystemCommand("Undo", "The last change (u, ctrl+z)", screen.action_undo)
-    yield SystemCommand("Redo", "The change just undone (ctrl+y, U)", screen.action_redo)
+    yield SystemCommand("Mark won", hint("The selected deal", "deal.won"), screen.action_won)
+    yield SystemCommand("Mark lost", hint("With a reason", "deal.lost"), screen.action_lost)
+    yield SystemCommand("Undo", hint("The last change", "deal.undo"), screen.action_undo)
+    yield SystemCommand("Redo", hint("The change just undone", "deal.redo"), screen.action_redo)

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ...display import display_text
+from ..keys import keys_by_binding as active_keys
 
 GROUPS = [
     ("deal.", "Update the selected deal"),
@@ -33,14 +34,7 @@ ALWAYS = [
 
 def describe_keys(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """The active bindings of a screen, grouped for reading."""
-    keys_by_binding: dict[str, tuple[Binding, list[str]]] = {}
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        ident = binding.id or binding.action
-        shown = screen.app.get_key_display(Binding(key, binding.action))
-        entry = keys_by_binding.setdefault(ident, (binding, []))
-        if shown not in entry[1]:
-            entry[1].append(shown)
+    keys_by_binding = active_keys(screen)
     groups: dict[str, list[tuple[str, str]]] = {}
     digits = [i for i in keys_by_binding if i.startswith("deal.probability_") and i[-1].isdigit()]
     if len(digits) == 10:  # ten rows saying 0%, 10%, … read better as one

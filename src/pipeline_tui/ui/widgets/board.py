@@ -67,6 +67,24 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
 class DealList(OptionList):
     """The cards of one stage; vim keys beside the arrows."""
 
+    # The column draws the frame, so the list has none; `:focus` is named again because
+    # OptionList's own focus rule would otherwise bring its border back.
+    DEFAULT_CSS = """
+    DealList, DealList:focus {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        border: none;
+        padding: 0;
+        background: $surface;
+    }
+    DealList:focus {
+        background: $surface-lighten-1;
+    }
+    DealList > .option-list--option {
+        padding: 0 1;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="board.down"),
         Binding("k", "cursor_up", "Up", show=False, id="board.up"),
@@ -126,6 +144,19 @@ class DealList(OptionList):
 class StageColumnView(Vertical):
     """A stage: its totals on top, a page of its deals below."""
 
+    DEFAULT_CSS = """
+    StageColumnView {
+        width: 26;
+        height: 1fr;
+        border-right: vkey $panel-lighten-2;
+    }
+    StageColumnView > .column-title {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
     def __init__(self, stage: StageColumn, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.stage = stage
@@ -135,7 +166,7 @@ class StageColumnView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="column-title")
-        yield DealList(self, classes="deal-list")
+        yield DealList(self)
 
     def _card_width(self) -> int:
         width = self.styles.width
@@ -195,6 +226,13 @@ class StageColumnView(Vertical):
 class Board(HorizontalScroll):
     """The open stages of one pipeline, left to right."""
 
+    DEFAULT_CSS = """
+    Board {
+        height: 1fr;
+        scrollbar-size-horizontal: 1;
+    }
+    """
+
     can_focus = False
     # The screen's left/right move between stages; a scroll binding here would eat them.
     inherit_bindings = False
@@ -225,7 +263,7 @@ class Board(HorizontalScroll):
         wanted = [p.stage.stage_id for p in pages]
         if list(existing) != wanted:
             await self.remove_children()
-            views = [StageColumnView(p.stage, classes="stage-column") for p in pages]
+            views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
             existing = {v.stage.stage_id: v for v in views}
         self._fit_columns()

@@ -34,6 +34,11 @@ SORT_BY_COLUMN = {key: sort for key, _, _, sort in COLUMNS if sort is not None}
 
 
 class DealTable(DataTable[Text]):
+    DEFAULT_CSS = """
+    DealTable {
+        height: 1fr;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),

@@ -16,6 +16,12 @@ from ...money import format_money
 class Tile(Static):
     """One figure: a dim label over a bold value."""
 
+    DEFAULT_CSS = """
+    Tile {
+        height: 2;
+    }
+    """
+
     def show(self, label: str, value: str, style: str = "") -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(label + "\n", style="dim")
@@ -24,11 +30,22 @@ class Tile(Static):
 
 
 class ForecastBar(Grid):
+    """The headline figures side by side, two lines high."""
+
+    DEFAULT_CSS = """
+    ForecastBar {
+        grid-size: 8 1;
+        grid-columns: 1fr;
+        grid-gutter: 0 1;
+        height: 2;
+        padding: 0 1;
+    }
+    """
     TILES = ("quota", "won", "commit", "best", "weighted", "coverage", "win", "gap")
 
     def compose(self) -> ComposeResult:
         for name in self.TILES:
-            yield Tile(id=f"tile-{name}", classes="tile")
+            yield Tile(id=f"tile-{name}")
 
     def on_mount(self) -> None:
         for name in self.TILES:

@@ -46,6 +46,27 @@ class ShownLiterally(Highlighter):
 
 
 class Prompt(Vertical):
+    DEFAULT_CSS = """
+    Prompt {
+        height: auto;
+        background: $panel;
+        padding: 0 1;
+    }
+    Prompt > .prompt-row {
+        height: auto;
+    }
+    Prompt > .prompt-row > Label {
+        padding: 1 1 0 0;
+        text-style: bold;
+    }
+    Prompt > .prompt-row > Input {
+        width: 1fr;
+    }
+    Prompt > .prompt-error {
+        color: $error;
+        height: auto;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel")
     ]
@@ -59,7 +80,7 @@ class Prompt(Vertical):
         with Horizontal(classes="prompt-row"):
             yield Label(id="prompt-label")
             yield Input(id="prompt-input", highlighter=ShownLiterally())
-        yield Static(id="prompt-error")
+        yield Static(id="prompt-error", classes="prompt-error")
 
     def ask(
         self,

@@ -1,0 +1,1 @@
+"""The command line: reports, imports, errors as one line, and databases that are not ours."""

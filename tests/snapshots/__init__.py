@@ -1,0 +1,1 @@
+"""Pictures of the screens, compared with the accepted ones in `__snapshots__/`."""
