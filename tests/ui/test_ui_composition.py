@@ -22,7 +22,7 @@ from pipeline_tui.ui.screens.editing import DealEditor
 from ..factories import Builder
 from ..ui_support import settle
 
-PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 class BareApp(App[None]):
