@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 
 from pipeline_tui.storage import make_engine, upgrade
 
@@ -35,21 +38,45 @@ def sqlite_engine(empty_sqlite_engine: Engine) -> Engine:
 @pytest.fixture
 def empty_pg_engine() -> Iterator[Engine]:
     """A PostgreSQL engine whose search path is a fresh, empty schema of its own."""
+    with fresh_pg_schema() as schema:
+        engine = create_engine(
+            schema.server, connect_args={"options": f"-csearch_path={schema.name}"}
+        )
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@dataclass(frozen=True)
+class PgSchema:
+    name: str
+    server: URL  # the configured server, with the psycopg 3 driver
+    admin: Engine  # AUTOCOMMIT, for whatever setup a test needs
+
+    @property
+    def url(self) -> URL:
+        """The server's URL with this schema as the search path."""
+        return self.server.update_query_dict({"options": f"-csearch_path={self.name}"})
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[PgSchema]:
+    """A new, empty schema on the test server, dropped afterwards; skips the test when no
+    server is configured."""
     url = pg_url()
     if url is None:
         pytest.skip(PG_SKIP_REASON)
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    server = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
     try:
-        yield engine
+        yield PgSchema(name, server, admin)
     finally:
-        engine.dispose()
         with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()
 
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 import hashlib
 import io
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from pipeline_tui.cli import main
 from pipeline_tui.storage import head_revision, make_engine, upgrade
-from tests.conftest import PG_SKIP_REASON, pg_url
+from tests.conftest import fresh_pg_schema
 
 TODAY = "2026-11-26"
 
@@ -115,23 +113,12 @@ def test_db_init_refuses_a_foreign_file_but_creates_and_accepts_our_own(
 def pg_schema() -> Iterator[tuple[str, str]]:
     """A fresh PostgreSQL schema holding another app's table, and a URL whose search path
     is that schema."""
-    base = pg_url()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        conn.execute(text(f'CREATE TABLE "{schema}".invoices (id serial PRIMARY KEY, total int)'))
-        conn.execute(text(f'INSERT INTO "{schema}".invoices (total) VALUES (1200)'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield schema, url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema() as schema:
+        with schema.admin.connect() as conn:
+            table = f'"{schema.name}".invoices'
+            conn.execute(text(f"CREATE TABLE {table} (id serial PRIMARY KEY, total int)"))
+            conn.execute(text(f"INSERT INTO {table} (total) VALUES (1200)"))
+        yield schema.name, schema.url.render_as_string(hide_password=False)
 
 
 @pytest.mark.parametrize("command", [["report"], ["db", "upgrade"], ["seed", "--deals", "10"]])

@@ -3,17 +3,15 @@ name the database, not in a dropped connection's message, not in a bug's traceba
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from pipeline_tui.cli import commands, main
 from pipeline_tui.storage import redact_url
-from tests.conftest import PG_SKIP_REASON, pg_url
+from tests.conftest import fresh_pg_schema
 
 PASSWORD = "s3cr3tpw"
 
@@ -28,23 +26,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def pg_urls() -> Iterator[list[str]]:
     """The same fresh schema by two URLs, one with the password in the userinfo and one
     in the query (the server trusts us, so any password is accepted)."""
-    base = pg_url()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    in_userinfo = url.set(password=PASSWORD).render_as_string(hide_password=False)
-    in_query = url.update_query_dict({"password": PASSWORD}).render_as_string(hide_password=False)
-    try:
+    with fresh_pg_schema() as schema:
+        url = schema.url
+        in_userinfo = url.set(password=PASSWORD).render_as_string(hide_password=False)
+        in_query = url.update_query_dict({"password": PASSWORD}).render_as_string(
+            hide_password=False
+        )
         yield [in_userinfo, in_query]
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_query_string_passwords_are_redacted() -> None:

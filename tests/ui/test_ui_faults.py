@@ -11,7 +11,6 @@ import sqlite3
 import stat
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from pipeline_tui.storage import make_engine, upgrade
 from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.main import MainScreen
 
-from ..conftest import PG_SKIP_REASON, pg_url
+from ..conftest import fresh_pg_schema
 from ..ui_support import (
     DEMO_DEALS,
     TODAY,
@@ -324,38 +323,29 @@ async def test_read_only_file_with_an_old_schema_is_refused_in_one_line(tmp_path
 @pytest.fixture
 def pg_app_url() -> Iterator[tuple[str, str]]:
     """A seeded schema of its own, and a URL to it that carries a password."""
-    base = pg_url()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    name = f"faults-{schema}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = (
-        make_url(base)
-        .set(password=PASSWORD)
-        .update_query_dict({"options": f"-csearch_path={schema}", "application_name": name})
-        .render_as_string(hide_password=False)
-    )
-    seeding = make_engine(url)
-    upgrade(seeding)
-    seed_demo(seeding, deals=DEMO_DEALS, seed=42, today=TODAY)
-    seeding.dispose()
-    try:
-        yield url, name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = :name"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema() as schema:
+        name = f"faults-{schema.name}"
+        url = (
+            schema.url.set(password=PASSWORD)
+            .update_query_dict({"application_name": name})
+            .render_as_string(hide_password=False)
+        )
+        seeding = make_engine(url)
+        upgrade(seeding)
+        seed_demo(seeding, deals=DEMO_DEALS, seed=42, today=TODAY)
+        seeding.dispose()
+        try:
+            yield url, name
+        finally:
+            # The app under test may still hold connections; the schema can't go until then.
+            with schema.admin.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :name"
+                    ),
+                    {"name": name},
+                )
 
 
 def pg_probability(url: str, deal_id: int) -> int:
