@@ -54,11 +54,6 @@ def clean(value: object, *, multiline: bool = False) -> str:
     return _UNSAFE.sub(_stand_in, text)
 
 
-def has_unsafe(text: str) -> bool:
-    """True when `text` holds a character `clean` would replace (besides tab and newline)."""
-    return _UNSAFE.search(text.replace("\r\n", "\n")) is not None
-
-
 def escaped(char: str) -> str:
     """One character as a Python-style escape (`\\x1b`, `\\u202e`): never the raw character."""
     code = ord(char)
