@@ -1,0 +1,399 @@
+"""What must hold after a run, checked on the database itself against the processes' logs.
+
+The history has no version column; as `services.conflicts` relies on, every version bump
+of a deal is one write whose `deal_change` rows share a timestamp, an author and a
+source, and a deal's rows are numbered in commit order. So the k-th write group after the
+baseline is the write that left version `baseline + k`, and an acknowledged edit that
+left version V must be exactly that group: same author, same time, same fields and values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text
+
+from pipeline_tui.models import Deal, DealChange, Note, Stage, User, table_of
+from pipeline_tui.money import from_minor
+from pipeline_tui.query import as_utc
+from pipeline_tui.services.writes import as_text
+
+DEAL, CHANGE = table_of(Deal).c, table_of(DealChange).c
+NOTE, STAGE, USER = table_of(Note).c, table_of(Stage).c, table_of(User).c
+# Every field an edit may change, as the change log names it.
+FIELDS = (
+    "stage",
+    "probability",
+    "forecast_category",
+    "amount",
+    "close_date",
+    "push_count",
+    "next_step",
+    "closed_date",
+    "lost_reason",
+)
+EXAMPLES = 5  # failures quoted per check; the count says how many there were
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The pool as seeded, before any session wrote: where the replay starts."""
+
+    values: dict[int, dict[str, str | None]]
+    versions: dict[int, int]
+    last_change_id: int
+    last_note_id: int
+
+
+@dataclass
+class Check:
+    name: str
+    failures: list[str] = field(default_factory=list)
+    count: int = 0  # how many things were checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, why: str) -> None:
+        self.failures.append(why)
+
+    def line(self) -> str:
+        head = f"{'PASS' if self.ok else 'FAIL'}  {self.name} ({self.count:,} checked)"
+        if self.ok:
+            return head
+        shown = "\n".join(f"        {f}" for f in self.failures[:EXAMPLES])
+        more = len(self.failures) - EXAMPLES
+        return f"{head}: {len(self.failures):,} failed\n{shown}" + (
+            f"\n        ... and {more:,} more" if more > 0 else ""
+        )
+
+
+@dataclass(frozen=True)
+class Group:
+    """One write to a deal as its change rows tell it."""
+
+    who: int | None
+    at: str
+    changes: frozenset[tuple[str, str | None, str | None]]
+
+
+def _deal_values(conn: Connection, deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    rows = conn.execute(
+        select(DEAL, STAGE.name.label("stage_name"))
+        .join(table_of(Stage), STAGE.id == DEAL.stage_id)
+        .where(DEAL.id.in_(list(deal_ids)))
+    ).mappings()
+    out = {}
+    for row in rows:
+        out[row["id"]] = {
+            "version": row["version"],
+            "stage": row["stage_name"],
+            "probability": as_text(row["probability"]),
+            "forecast_category": row["forecast_category"],
+            "amount": as_text(from_minor(row["amount_minor"])),
+            "close_date": as_text(row["close_date"]),
+            "push_count": as_text(row["push_count"]),
+            "next_step": row["next_step"],
+            "closed_date": as_text(row["closed_date"]),
+            "lost_reason": row["lost_reason"],
+        }
+    return out
+
+
+def take_baseline(engine: Engine, deal_ids: list[int]) -> Baseline:
+    with engine.connect() as conn:
+        current = _deal_values(conn, deal_ids)
+        last_change = conn.execute(select(func.coalesce(func.max(CHANGE.id), 0))).scalar_one()
+        last_note = conn.execute(select(func.coalesce(func.max(NOTE.id), 0))).scalar_one()
+    return Baseline(
+        {i: {f: v[f] for f in FIELDS} for i, v in current.items()},
+        {i: v["version"] for i, v in current.items()},
+        int(last_change),
+        int(last_note),
+    )
+
+
+def read_log(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    records = []
+    for path in paths:
+        with path.open(encoding="utf-8") as lines:
+            records.extend(json.loads(line) for line in lines if line.strip())
+    return records
+
+
+def _groups(conn: Connection, baseline: Baseline) -> dict[int, list[Group]]:
+    """Each deal's writes since the baseline, oldest first."""
+    rows = conn.execute(
+        select(
+            CHANGE.deal_id,
+            CHANGE.field,
+            CHANGE.old_value,
+            CHANGE.new_value,
+            CHANGE.changed_by_id,
+            CHANGE.changed_at,
+            CHANGE.source,
+        )
+        .where(CHANGE.id > baseline.last_change_id)
+        .order_by(CHANGE.deal_id, CHANGE.id)
+    ).all()
+    groups: dict[int, list[Group]] = defaultdict(list)
+    keys: dict[int, tuple[Any, ...]] = {}
+    for deal_id, name, old, new, who, at, source in rows:
+        key = (at, who, source)
+        if keys.get(deal_id) != key:
+            keys[deal_id] = key
+            groups[deal_id].append(Group(who, as_utc(at).isoformat(), frozenset()))
+        last = groups[deal_id][-1]
+        groups[deal_id][-1] = Group(last.who, last.at, last.changes | {(name, old, new)})
+    return groups
+
+
+def verify(
+    engine: Engine,
+    baseline: Baseline,
+    records: list[dict[str, Any]],
+    *,
+    planned: int | None = None,
+    in_flight: int = 0,
+) -> list[Check]:
+    """The checks, each with its failures. `planned`: edits each process was to attempt
+    (None when processes were killed). `in_flight`: writes that may have committed without
+    being acknowledged (one per killed writer); they must be among the logged attempts."""
+    acks = [r for r in records if r["kind"] == "ack"]
+    with engine.connect() as conn:
+        groups = _groups(conn, baseline)
+        current = _deal_values(conn, baseline.versions)
+        notes = conn.execute(
+            select(NOTE.deal_id, NOTE.author_id, NOTE.text, NOTE.kind).where(
+                NOTE.id > baseline.last_note_id
+            )
+        ).all()
+        names = dict(conn.execute(select(USER.id, USER.display_name)).tuples().all())
+    return [
+        _accounted(records, planned),
+        _acknowledged_present(acks, groups, notes, baseline),
+        _versions(acks, groups, current, baseline),
+        _replay(acks, groups, current, baseline),
+        _conflicts(records, groups, baseline, names),
+        _unacknowledged(records, acks, groups, notes, baseline, in_flight),
+        _no_errors(records),
+    ]
+
+
+def _accounted(records: list[dict[str, Any]], planned: int | None) -> Check:
+    check = Check("every attempted edit is accounted for (ack + conflict + refused + error)")
+    by_proc: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        by_proc[r["proc"]].append(r)
+    for proc, mine in sorted(by_proc.items()):
+        check.count += 1
+        outcomes = [r for r in mine if r["kind"] in ("ack", "conflict", "refused", "error")]
+        seqs = sorted(r["seq"] for r in outcomes)
+        if seqs != list(range(len(seqs))):
+            check.fail(f"process {proc}: outcomes are not one per edit in order")
+        if planned is None:
+            continue
+        done = [r for r in mine if r["kind"] == "done"]
+        if not done:
+            check.fail(f"process {proc}: no 'done' line (it died or was never started)")
+        if len(outcomes) != planned:
+            check.fail(f"process {proc}: {len(outcomes)} outcomes logged for {planned} edits")
+    return check
+
+
+def _acknowledged_present(
+    acks: list[dict[str, Any]],
+    groups: dict[int, list[Group]],
+    notes: list[Any],
+    baseline: Baseline,
+) -> Check:
+    check = Check("every acknowledged edit is in the database (version, who, when, values)")
+    note_rows: dict[tuple[int, int | None, str, str], int] = defaultdict(int)
+    for deal_id, author, body, kind in notes:
+        note_rows[(deal_id, author, body, kind)] += 1
+    for ack in acks:
+        check.count += 1
+        where = f"process {ack['proc']} edit {ack['seq']} on deal {ack['deal']}"
+        if ack["note"] is not None:
+            key = (ack["deal"], ack["user_id"], ack["note"]["text"], ack["note"]["kind"])
+            if note_rows.get(key, 0) != 1:
+                check.fail(f"{where}: its note is stored {note_rows.get(key, 0)} times")
+        if not ack["changes"]:
+            continue
+        index = ack["version"] - baseline.versions[ack["deal"]] - 1
+        mine = groups.get(ack["deal"], [])
+        if not 0 <= index < len(mine):
+            check.fail(f"{where}: no write left version {ack['version']}")
+            continue
+        group = mine[index]
+        wanted = frozenset((f, old, new) for f, old, new in ack["changes"])
+        if (group.who, group.at, group.changes) != (ack["user_id"], ack["at"], wanted):
+            check.fail(
+                f"{where}: version {ack['version']} was written by user {group.who} at "
+                f"{group.at} with {sorted(group.changes)}, not by user {ack['user_id']} at "
+                f"{ack['at']} with {sorted(wanted)}"
+            )
+    return check
+
+
+def _versions(
+    acks: list[dict[str, Any]],
+    groups: dict[int, list[Group]],
+    current: dict[int, dict[str, Any]],
+    baseline: Baseline,
+) -> Check:
+    """No lost update: each write was based on the version its author read, no two
+    acknowledgements claim one version, and every version bump left history rows."""
+    check = Check("versions: one write per version, each based on what its author read")
+    claimed: dict[tuple[int, int], int] = defaultdict(int)
+    for ack in acks:
+        check.count += 1
+        expected = ack["read_version"] + (1 if ack["changes"] else 0)
+        if ack["version"] != expected:
+            check.fail(
+                f"deal {ack['deal']}: read at version {ack['read_version']}, the edit "
+                f"left version {ack['version']}"
+            )
+        if ack["changes"]:
+            claimed[(ack["deal"], ack["version"])] += 1
+    for (deal_id, version), times in claimed.items():
+        if times > 1:
+            check.fail(f"deal {deal_id}: {times} acknowledged edits left version {version}")
+    for deal_id, start in baseline.versions.items():
+        bumps = current[deal_id]["version"] - start
+        writes = len(groups.get(deal_id, []))
+        if bumps != writes:
+            check.fail(f"deal {deal_id}: version moved by {bumps} but history has {writes} writes")
+    return check
+
+
+def _replay(
+    acks: list[dict[str, Any]],
+    groups: dict[int, list[Group]],
+    current: dict[int, dict[str, Any]],
+    baseline: Baseline,
+) -> Check:
+    """Replaying each deal's change log from the baseline gives, write by write, the
+    values its author was shown, and at the end the values the deal holds now."""
+    check = Check("the change log replays to every deal's final values")
+    shown = {(a["deal"], a["version"]): a["values"] for a in acks if a["changes"]}
+    for deal_id, start in baseline.values.items():
+        check.count += 1
+        state = dict(start)
+        for k, group in enumerate(groups.get(deal_id, []), start=1):
+            version = baseline.versions[deal_id] + k
+            for name, old, new in sorted(group.changes):
+                if state.get(name) != old:
+                    check.fail(
+                        f"deal {deal_id} v{version}: {name} was {state.get(name)!r} but "
+                        f"the log says it changed from {old!r}"
+                    )
+                state[name] = new
+            for name, value in shown.get((deal_id, version), {}).items():
+                if state.get(name) != value:
+                    check.fail(
+                        f"deal {deal_id} v{version}: replay gives {name} {state.get(name)!r}, "
+                        f"its author was shown {value!r}"
+                    )
+        final = {f: current[deal_id][f] for f in FIELDS}
+        if state != final:
+            wrong = sorted(f for f in FIELDS if state[f] != final[f])
+            check.fail(
+                f"deal {deal_id}: replay ends at "
+                + ", ".join(f"{f}={state[f]!r}" for f in wrong)
+                + "; the deal holds "
+                + ", ".join(f"{f}={final[f]!r}" for f in wrong)
+            )
+    return check
+
+
+def _conflicts(
+    records: list[dict[str, Any]],
+    groups: dict[int, list[Group]],
+    baseline: Baseline,
+    names: dict[int, str],
+) -> Check:
+    """A conflict is genuine (someone else wrote the version after the one read) and the
+    message names who."""
+    check = Check("every conflict is real and names who changed the deal")
+    for r in records:
+        if r["kind"] != "conflict" or "read_version" not in r:
+            continue
+        check.count += 1
+        where = f"process {r['proc']} edit {r['seq']} on deal {r['deal']}"
+        index = r["read_version"] - baseline.versions[r["deal"]]
+        mine = groups.get(r["deal"], [])
+        if not 0 <= index < len(mine):
+            check.fail(f"{where}: refused, yet nobody wrote after version {r['read_version']}")
+            continue
+        author = mine[index].who
+        if author == r["user_id"]:
+            check.fail(f"{where}: refused because of its own write v{r['read_version'] + 1}")
+        elif names.get(author or -1, "\0") not in r["message"]:
+            check.fail(f"{where}: message doesn't name {names.get(author or -1)}: {r['message']}")
+    return check
+
+
+def _unacknowledged(
+    records: list[dict[str, Any]],
+    acks: list[dict[str, Any]],
+    groups: dict[int, list[Group]],
+    notes: list[Any],
+    baseline: Baseline,
+    in_flight: int,
+) -> Check:
+    """Nothing was written that nobody was told about, beyond the writes in flight when a
+    writer was killed (each the last attempt that writer logged)."""
+    check = Check("no write without an acknowledgement, beyond those in flight at a kill")
+    known = {(a["deal"], a["version"]) for a in acks if a["changes"]}
+    unacked: list[tuple[int, int | None]] = []
+    for deal_id, mine in groups.items():
+        for k, group in enumerate(mine, start=1):
+            check.count += 1
+            if (deal_id, baseline.versions[deal_id] + k) not in known:
+                unacked.append((deal_id, group.who))
+    acked_notes = {(a["deal"], a["note"]["text"]) for a in acks if a["note"] is not None}
+    for deal_id, author, body, _kind in notes:
+        check.count += 1
+        if (deal_id, body) not in acked_notes:
+            unacked.append((deal_id, author))
+    finished = {(r["proc"], r["seq"]) for r in records if "seq" in r and r["kind"] != "attempt"}
+    pending = [
+        r for r in records if r["kind"] == "attempt" and (r["proc"], r["seq"]) not in finished
+    ]
+    if len(pending) > in_flight:
+        check.fail(f"{len(pending)} attempts never finished (at most {in_flight} expected)")
+    explained = {(r["deal"], r["user_id"]) for r in pending}
+    for deal_id, who in unacked:
+        if (deal_id, who) not in explained:
+            check.fail(f"deal {deal_id}: a write by user {who} that nobody was told about")
+    return check
+
+
+def _no_errors(records: list[dict[str, Any]]) -> Check:
+    check = Check("no unexpected errors (lock timeouts, lost connections, bugs)")
+    for r in records:
+        if r["kind"] in ("ack", "conflict", "refused", "error"):
+            check.count += 1
+        if r["kind"] == "error":
+            check.fail(f"process {r['proc']} edit {r['seq']}: {r['error']}: {r['message']}")
+    return check
+
+
+def sqlite_integrity(engine: Engine) -> Check:
+    check = Check("SQLite PRAGMA integrity_check and foreign_key_check")
+    with engine.connect() as conn:
+        check.count = 1
+        result = [row[0] for row in conn.execute(text("PRAGMA integrity_check"))]
+        if result != ["ok"]:
+            check.fail("integrity_check: " + "; ".join(map(str, result[:EXAMPLES])))
+        broken = conn.execute(text("PRAGMA foreign_key_check")).all()
+        if broken:
+            check.fail(f"foreign_key_check: {len(broken)} rows point nowhere")
+    return check

@@ -1,0 +1,142 @@
+"""Many people editing one database at once, each through their own session.
+
+    python -m benchmarks.load_edits --db sqlite|postgres --procs 20 --edits 500
+
+Seeds a throwaway database (a SQLite file in a temporary folder, or a new PostgreSQL
+database on the server, dropped afterwards) with a team and a shared pool of open deals,
+then starts one process per rep. Each opens `Workspace.open(url, user=rep)`, the session
+the app holds, and makes random edits (probability, nudge, stage, category, close date,
+amount, note, next step) on random deals of the pool, reading the deal first as the app
+does, so that people collide. Every outcome goes to a JSON-lines log per process.
+
+Afterwards the database is checked against the logs (see `concurrency/verify.py`): every
+acknowledged edit is there, no update was lost, the change log replays to each deal's
+final values, every conflict was real and said who, nothing was written unacknowledged.
+Prints the figures and PASS/FAIL per check; exits 1 if any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from pipeline_tui.storage import make_engine
+
+from .concurrency.databases import DEFAULT_PG_SERVER, KINDS, seed_pool, temporary_database
+from .concurrency.editing import Burst, run_burst
+from .concurrency.report import latency_lines, machine_lines, outcome_lines, throughput_line
+from .concurrency.verify import Check, read_log, sqlite_integrity, take_baseline, verify
+
+
+def _worker(burst: Burst, barrier: multiprocessing.synchronize.Barrier) -> None:
+    # Every session is open before anyone edits, so the processes overlap from the start.
+    run_burst(burst, ready=lambda: barrier.wait(timeout=600))
+
+
+def run_load(
+    url: str,
+    *,
+    procs: int,
+    edits: int,
+    deals: int,
+    seed: int,
+    log_dir: Path,
+    think: float = 0.0,
+    in_process: bool = False,
+) -> tuple[list[Check], list[str]]:
+    """Seed, edit, verify: the checks and the summary lines. `in_process` runs the
+    sessions one after another in this process (for the tests: no conflicts then)."""
+    pool = seed_pool(url, reps=procs, deals=deals, seed=seed, today=date.today())
+    engine = make_engine(url)
+    try:
+        baseline = take_baseline(engine, pool.deal_ids)
+        bursts = [
+            Burst(url, login, i, pool.deal_ids, edits, log_dir / f"proc-{i:02d}.jsonl", seed)
+            for i, login in enumerate(pool.logins)
+        ]
+        started = time.perf_counter()
+        exits = _run(bursts, in_process=in_process, think=think)
+        wall = time.perf_counter() - started
+        records = read_log(b.log_path for b in bursts)
+        checks = verify(engine, baseline, records, planned=edits)
+        crashed = Check("every process ran to the end", count=len(exits))
+        for proc, code in enumerate(exits):
+            if code != 0:
+                crashed.fail(f"process {proc} exited with {code}")
+        checks.insert(0, crashed)
+        if engine.dialect.name == "sqlite":
+            checks.append(sqlite_integrity(engine))
+        lines = [
+            *machine_lines(engine),
+            f"{procs} processes x {edits} edits on a pool of {deals} deals "
+            f"({engine.dialect.name}), {wall:.1f} s wall clock including start-up",
+            *outcome_lines(records),
+            throughput_line(records),
+            *latency_lines(records),
+        ]
+    finally:
+        engine.dispose()
+    return checks, lines
+
+
+def _run(bursts: list[Burst], *, in_process: bool, think: float) -> list[int | None]:
+    if think:
+        bursts = [Burst(**{**vars(b), "think": think}) for b in bursts]
+    if in_process:
+        for burst in bursts:
+            run_burst(burst)
+        return [0] * len(bursts)
+    # spawn: each session starts clean rather than inheriting this process's engine.
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(bursts))
+    workers = [ctx.Process(target=_worker, args=(b, barrier)) for b in bursts]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return [w.exitcode for w in workers]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=KINDS, default="sqlite")
+    parser.add_argument("--procs", type=int, default=20)
+    parser.add_argument("--edits", type=int, default=500, help="edits per process")
+    parser.add_argument("--deals", type=int, default=100, help="the shared pool's size")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds between read and write, at most"
+    )
+    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
+    parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")
+    args = parser.parse_args(argv)
+    if args.procs < 1 or args.edits < 1 or args.deals < 1:
+        parser.error("--procs, --edits and --deals must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="pipeline-load-logs-") as scratch:
+        log_dir = args.keep_logs or Path(scratch)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with temporary_database(args.db, pg_server=args.pg_server) as url:
+            checks, lines = run_load(
+                url,
+                procs=args.procs,
+                edits=args.edits,
+                deals=args.deals,
+                seed=args.seed,
+                log_dir=log_dir,
+                think=args.think,
+            )
+    print("\n".join(lines))
+    print("\n".join(c.line() for c in checks))
+    failed = [c for c in checks if not c.ok]
+    print("FAIL" if failed else "PASS", f"({len(checks) - len(failed)}/{len(checks)} checks)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
