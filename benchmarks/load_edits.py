@@ -21,21 +21,32 @@ import argparse
 import multiprocessing
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline_tui.storage import make_engine
 
 from .concurrency.databases import DEFAULT_PG_SERVER, KINDS, seed_pool, temporary_database
 from .concurrency.editing import Burst, run_burst
 from .concurrency.report import latency_lines, machine_lines, outcome_lines, throughput_line
-from .concurrency.verify import Check, read_log, sqlite_integrity, take_baseline, verify
+from .concurrency.verify import Baseline, Check, read_log, sqlite_integrity, take_baseline, verify
 
 
 def _worker(burst: Burst, barrier: multiprocessing.synchronize.Barrier) -> None:
     # Every session is open before anyone edits, so the processes overlap from the start.
     run_burst(burst, ready=lambda: barrier.wait(timeout=600))
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    checks: list[Check]
+    lines: list[str]  # the figures
+    baseline: Baseline
+    records: list[dict[str, Any]]
 
 
 def run_load(
@@ -48,27 +59,30 @@ def run_load(
     log_dir: Path,
     think: float = 0.0,
     in_process: bool = False,
-) -> tuple[list[Check], list[str]]:
-    """Seed, edit, verify: the checks and the summary lines. `in_process` runs the
-    sessions one after another in this process (for the tests: no conflicts then)."""
+) -> LoadRun:
+    """Seed, edit, verify. `in_process` runs the sessions as threads of this process
+    rather than as processes (for the tests: quicker to start, and they still collide)."""
     pool = seed_pool(url, reps=procs, deals=deals, seed=seed, today=date.today())
     engine = make_engine(url)
     try:
         baseline = take_baseline(engine, pool.deal_ids)
         bursts = [
-            Burst(url, login, i, pool.deal_ids, edits, log_dir / f"proc-{i:02d}.jsonl", seed)
+            Burst(
+                url, login, i, pool.deal_ids, edits, log_dir / f"proc-{i:02d}.jsonl", seed,
+                think=think,
+            )
             for i, login in enumerate(pool.logins)
-        ]
+        ]  # fmt: skip
         started = time.perf_counter()
-        exits = _run(bursts, in_process=in_process, think=think)
+        exits = _run_threads(bursts) if in_process else _run_processes(bursts)
         wall = time.perf_counter() - started
         records = read_log(b.log_path for b in bursts)
         checks = verify(engine, baseline, records, planned=edits)
-        crashed = Check("every process ran to the end", count=len(exits))
+        ended = Check("every process ran to the end", count=len(exits))
         for proc, code in enumerate(exits):
             if code != 0:
-                crashed.fail(f"process {proc} exited with {code}")
-        checks.insert(0, crashed)
+                ended.fail(f"process {proc} exited with {code}")
+        checks.insert(0, ended)
         if engine.dialect.name == "sqlite":
             checks.append(sqlite_integrity(engine))
         lines = [
@@ -81,16 +95,10 @@ def run_load(
         ]
     finally:
         engine.dispose()
-    return checks, lines
+    return LoadRun(checks, lines, baseline, records)
 
 
-def _run(bursts: list[Burst], *, in_process: bool, think: float) -> list[int | None]:
-    if think:
-        bursts = [Burst(**{**vars(b), "think": think}) for b in bursts]
-    if in_process:
-        for burst in bursts:
-            run_burst(burst)
-        return [0] * len(bursts)
+def _run_processes(bursts: list[Burst]) -> list[int | None]:
     # spawn: each session starts clean rather than inheriting this process's engine.
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(bursts))
@@ -100,6 +108,22 @@ def _run(bursts: list[Burst], *, in_process: bool, think: float) -> list[int | N
     for w in workers:
         w.join()
     return [w.exitcode for w in workers]
+
+
+def _run_threads(bursts: list[Burst]) -> list[int | None]:
+    barrier = threading.Barrier(len(bursts))
+    exits: list[int | None] = [None] * len(bursts)
+
+    def work(i: int, burst: Burst) -> None:
+        run_burst(burst, ready=lambda: barrier.wait(timeout=600))
+        exits[i] = 0
+
+    threads = [threading.Thread(target=work, args=(i, b)) for i, b in enumerate(bursts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return exits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         log_dir = args.keep_logs or Path(scratch)
         log_dir.mkdir(parents=True, exist_ok=True)
         with temporary_database(args.db, pg_server=args.pg_server) as url:
-            checks, lines = run_load(
+            run = run_load(
                 url,
                 procs=args.procs,
                 edits=args.edits,
@@ -131,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir=log_dir,
                 think=args.think,
             )
-    print("\n".join(lines))
-    print("\n".join(c.line() for c in checks))
-    failed = [c for c in checks if not c.ok]
-    print("FAIL" if failed else "PASS", f"({len(checks) - len(failed)}/{len(checks)} checks)")
+    print("\n".join(run.lines))
+    print("\n".join(c.line() for c in run.checks))
+    failed = [c for c in run.checks if not c.ok]
+    total = len(run.checks)
+    print("FAIL" if failed else "PASS", f"({total - len(failed)}/{total} checks)")
     return 1 if failed else 0
 
 

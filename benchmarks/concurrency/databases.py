@@ -61,7 +61,7 @@ def temporary_database(kind: str, *, pg_server: str = DEFAULT_PG_SERVER) -> Iter
         folder = tempfile.mkdtemp(prefix="pipeline-load-")
         url = f"sqlite:///{folder}/load.db"
         try:
-            _migrate(url)
+            migrate(url)
             yield url
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -74,7 +74,7 @@ def temporary_database(kind: str, *, pg_server: str = DEFAULT_PG_SERVER) -> Iter
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = server.set(database=name).render_as_string(hide_password=False)
-                _migrate(url)
+                migrate(url)
                 yield url
             finally:
                 with admin.connect() as conn:
@@ -86,7 +86,12 @@ def temporary_database(kind: str, *, pg_server: str = DEFAULT_PG_SERVER) -> Iter
         raise ValueError(f"unknown database kind {kind!r}; use one of {', '.join(KINDS)}")
 
 
-def _migrate(url: str) -> None:
+def _id(value: int | None) -> int:
+    assert value is not None, "flushed rows have ids"
+    return value
+
+
+def migrate(url: str) -> None:
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -107,7 +112,7 @@ def seed_pool(url: str, *, reps: int, deals: int, seed: int, today: date) -> Poo
             session.flush()
             stages = [
                 Stage(
-                    pipeline_id=pipeline.id,
+                    pipeline_id=_id(pipeline.id),
                     name=name,
                     position=i,
                     default_probability=p,
@@ -138,9 +143,9 @@ def seed_pool(url: str, *, reps: int, deals: int, seed: int, today: date) -> Poo
                     Deal(
                         name=f"Load deal {i + 1}",
                         account_id=account.id,
-                        owner_id=people[i % reps].id,
-                        pipeline_id=pipeline.id,
-                        stage_id=stage.id,
+                        owner_id=_id(people[i % reps].id),
+                        pipeline_id=_id(pipeline.id),
+                        stage_id=_id(stage.id),
                         amount_minor=to_minor(Decimal(rng.randrange(5_000, 500_000))),
                         probability=stage.default_probability,
                         forecast_category=ForecastCategory.PIPELINE.value,

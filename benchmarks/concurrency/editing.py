@@ -106,7 +106,7 @@ class Burst:
     think: float = 0.0  # seconds between reading a deal and writing to it, at most
 
 
-def run_burst(burst: Burst, ready: Callable[[], None] = lambda: None) -> None:
+def run_burst(burst: Burst, ready: Callable[[], object] = lambda: None) -> None:
     """Open a session as `burst.login`, call `ready` (a barrier, or a signal to the
     parent), then make the edits."""
     rng = random.Random(burst.seed * 1_000_003 + burst.proc)
