@@ -78,6 +78,7 @@ def run_crashes(
     logs: list[Path] = []
     try:
         baseline = take_baseline(engine, pool.deal_ids)
+        unacked_before = 0  # writes found committed but never acknowledged, so far
         for n in range(1, rounds + 1):
             delay = rng.uniform(min_delay, max_delay)
             log = log_dir / f"round-{n:02d}.jsonl"
@@ -105,11 +106,14 @@ def run_crashes(
             checks.append(writes)
             mine = [r for r in records if r["proc"] == n]
             acked = sum(1 for r in mine if r["kind"] == "ack")
+            unacked = sum(c.found for c in checks if c.name.startswith("no write without"))
             print(
                 f"round {n}: killed after {delay:.2f} s, {acked:,} edits acknowledged, "
+                f"{unacked - unacked_before} committed write(s) in flight at the kill, "
                 + ("PASS" if all(c.ok for c in checks) else "FAIL"),
                 flush=True,
             )
+            unacked_before = unacked
             results.append((n, checks))
         lines = [*machine_lines(engine), *outcome_lines(read_log(logs))]
     finally:
