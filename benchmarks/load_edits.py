@@ -58,6 +58,7 @@ def run_load(
     seed: int,
     log_dir: Path,
     think: float = 0.0,
+    undo: bool = False,
     in_process: bool = False,
 ) -> LoadRun:
     """Seed, edit, verify. `in_process` runs the sessions as threads of this process
@@ -69,7 +70,7 @@ def run_load(
         bursts = [
             Burst(
                 url, login, i, pool.deal_ids, edits, log_dir / f"proc-{i:02d}.jsonl", seed,
-                think=think,
+                think=think, undo=undo,
             )
             for i, login in enumerate(pool.logins)
         ]  # fmt: skip
@@ -136,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds between read and write, at most"
     )
+    parser.add_argument(
+        "--undo", action="store_true", help="undo and redo among the edits (u and U)"
+    )
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")
     args = parser.parse_args(argv)
@@ -154,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 log_dir=log_dir,
                 think=args.think,
+                undo=args.undo,
             )
     print("\n".join(run.lines))
     print("\n".join(c.line() for c in run.checks))

@@ -36,6 +36,7 @@ from pipeline_tui.services.workspace import Workspace
 from pipeline_tui.services.writes import EditResult, as_text
 
 EDIT_KINDS = ("probability", "nudge", "stage", "category", "close_date", "amount", "note")
+STEP_KINDS = ("undo", "redo")
 
 
 def random_edit(rng: random.Random, kind: str, tag: str, today: date, fy_month: int) -> Edit:
@@ -104,71 +105,111 @@ class Burst:
     durable: bool = False
     log_attempts: bool = False
     think: float = 0.0  # seconds between reading a deal and writing to it, at most
+    undo: bool = False  # undo and redo among the edits
 
 
 def run_burst(burst: Burst, ready: Callable[[], object] = lambda: None) -> None:
     """Open a session as `burst.login`, call `ready` (a barrier, or a signal to the
     parent), then make the edits."""
-    rng = random.Random(burst.seed * 1_000_003 + burst.proc)
     log = EditLog(burst.log_path, durable=burst.durable)
     ws = Workspace.open(burst.url, user=burst.login)
     try:
-        base = {"proc": burst.proc, "login": burst.login, "user_id": ws.me.id}
+        editor = _Editor(ws, log, burst)
         ready()
-        log.write({**base, "kind": "start", "planned": burst.edits, "t": time.time()})
+        log.write({**editor.base, "kind": "start", "planned": burst.edits, "t": time.time()})
         for seq in range(burst.edits):
-            _one_edit(ws, log, rng, burst, seq, base)
-        log.write({**base, "kind": "done", "attempted": burst.edits, "t": time.time()})
+            editor.one(seq)
+        log.write({**editor.base, "kind": "done", "attempted": burst.edits, "t": time.time()})
     finally:
         log.close()
         ws.engine.dispose()
 
 
-def _one_edit(
-    ws: Workspace,
-    log: EditLog,
-    rng: random.Random,
-    burst: Burst,
-    seq: int,
-    base: dict[str, Any],
-) -> None:
-    deal_id = rng.choice(burst.deal_ids)
-    kind = rng.choice(EDIT_KINDS)
-    edit = random_edit(
-        rng, kind, f"p{burst.proc}-{seq}", ws.today(), ws.settings.fiscal_year_start_month
-    )
-    record: dict[str, Any] = {**base, "seq": seq, "deal": deal_id, "edit": kind}
-    start = time.perf_counter()
-    try:
+class _Editor:
+    def __init__(self, ws: Workspace, log: EditLog, burst: Burst) -> None:
+        self.ws, self.log, self.burst = ws, log, burst
+        self.rng = random.Random(burst.seed * 1_000_003 + burst.proc)
+        self.base = {"proc": burst.proc, "login": burst.login, "user_id": ws.me.id}
+        # The session's undo and redo stacks as this process saw them acknowledged, so
+        # that the check can tell what each undo was to take back.
+        self.undoable: list[dict[str, Any]] = []
+        self.redoable: list[dict[str, Any]] = []
+
+    def one(self, seq: int) -> None:
+        kinds = EDIT_KINDS + (STEP_KINDS if self.burst.undo else ())
+        kind = self.rng.choice(kinds)
+        record: dict[str, Any] = {**self.base, "seq": seq, "edit": kind}
+        start = time.perf_counter()
+        try:
+            if kind in STEP_KINDS:
+                start, result = self._step(kind, record)
+            else:
+                start, result = self._edit(kind, seq, record)
+        except ConflictError as exc:
+            record.update(kind="conflict", error=type(exc).__name__, message=user_message(exc))
+        except InputError as exc:
+            record.update(kind="refused", error=type(exc).__name__, message=user_message(exc))
+        except Exception as exc:  # the run goes on: an error is counted, not fatal
+            record.update(kind="error", error=type(exc).__name__, message=str(exc)[:500])
+        else:
+            record.update(_acknowledged(result))
+            self._remember(record)
+        record["ms"] = (time.perf_counter() - start) * 1000
+        self.log.write(record)
+
+    def _edit(self, kind: str, seq: int, record: dict[str, Any]) -> tuple[float, EditResult]:
+        ws, rng = self.ws, self.rng
+        deal_id = record["deal"] = rng.choice(self.burst.deal_ids)
+        edit = random_edit(
+            rng, kind, f"p{self.burst.proc}-{seq}", ws.today(), ws.settings.fiscal_year_start_month
+        )
+        if isinstance(edit, AddNote):
+            record["note"] = {"text": edit.text.strip(), "kind": str(edit.kind)}
+        start = time.perf_counter()
         # Like the app: the person looks at the deal, then presses a key.
         card = ws.deal(deal_id)
         record["read_version"] = card.version
         record["read_ms"] = (time.perf_counter() - start) * 1000
-        if burst.think:
-            time.sleep(rng.uniform(0, burst.think))
-        if burst.log_attempts:
-            log.write({**record, "kind": "attempt", "label": label(edit, card.currency)})
+        if self.burst.think:
+            time.sleep(rng.uniform(0, self.burst.think))
+        self._attempt(record, label(edit, card.currency))
         start = time.perf_counter()
-        result = ws.edit(card, edit)
-    except ConflictError as exc:
-        record.update(kind="conflict", error=type(exc).__name__, message=user_message(exc))
-    except InputError as exc:
-        record.update(kind="refused", error=type(exc).__name__, message=user_message(exc))
-    except Exception as exc:  # the run goes on: an error is counted, not fatal
-        record.update(kind="error", error=type(exc).__name__, message=str(exc)[:500])
-    else:
-        record.update(_acknowledged(result, edit))
-    record["ms"] = (time.perf_counter() - start) * 1000
-    log.write(record)
+        return start, ws.edit(card, edit)
+
+    def _step(self, kind: str, record: dict[str, Any]) -> tuple[float, EditResult]:
+        """Undo or redo: what it takes back is the top of the stack, if there is one."""
+        take = self.undoable if kind == "undo" else self.redoable
+        if take:
+            top = take[-1]
+            record["deal"] = top["deal"]
+            record["takes_back"] = {k: top[k] for k in ("deal", "version", "changes")}
+        self._attempt(record, kind)
+        start = time.perf_counter()
+        return start, self.ws.undo() if kind == "undo" else self.ws.redo()
+
+    def _attempt(self, record: dict[str, Any], what: str) -> None:
+        if self.burst.log_attempts:
+            self.log.write({**record, "kind": "attempt", "label": what})
+
+    def _remember(self, record: dict[str, Any]) -> None:
+        """As `UndoStack` does: a step moves its entry across, an edit clears redo."""
+        if record["edit"] == "undo":
+            self.undoable.pop()
+            self.redoable.append(record)
+        elif record["edit"] == "redo":
+            self.redoable.pop()
+            self.undoable.append(record)
+        elif record["changes"] and "note" not in record:
+            self.undoable.append(record)
+            self.redoable.clear()
 
 
-def _acknowledged(result: EditResult, edit: Edit) -> dict[str, Any]:
-    note = edit if isinstance(edit, AddNote) else None
+def _acknowledged(result: EditResult) -> dict[str, Any]:
     return {
         "kind": "ack",
+        "deal": result.deal.id,
         "version": result.deal.version,
         "at": result.deal.updated_at.isoformat(),
         "changes": [[c.field, as_text(c.old), as_text(c.new)] for c in result.changes],
         "values": card_values(result.deal),
-        "note": None if note is None else {"text": note.text.strip(), "kind": str(note.kind)},
     }

@@ -185,6 +185,7 @@ def verify(
         _replay(acks, groups, current, baseline),
         _conflicts(records, groups, baseline, names),
         _unacknowledged(records, acks, groups, notes, baseline, in_flight),
+        _steps(acks),
         _no_errors(records),
     ]
 
@@ -233,7 +234,7 @@ def _acknowledged_present(
     for ack in acks:
         check.count += 1
         where = f"process {ack['proc']} edit {ack['seq']} on deal {ack['deal']}"
-        if ack["note"] is not None:
+        if ack.get("note") is not None:
             key = (ack["deal"], ack["user_id"], ack["note"]["text"], ack["note"]["kind"])
             if note_rows.get(key, 0) != 1:
                 check.fail(f"{where}: its note is stored {note_rows.get(key, 0)} times")
@@ -267,17 +268,19 @@ def _versions(
     claimed: dict[tuple[int, int], int] = defaultdict(int)
     for ack in acks:
         check.count += 1
+        if ack["changes"]:
+            claimed[(ack["deal"], ack["version"])] += 1
+        if "read_version" not in ack:  # an undo or redo: based on the session's own write
+            continue
         expected = ack["read_version"] + (1 if ack["changes"] else 0)
         # An edit that wrote nothing (a nudge at 100%) hands back the deal as it is now,
         # which may be newer than what was read; a note, though, was written on it.
-        wrote = ack["changes"] or ack["note"] is not None
+        wrote = ack["changes"] or ack.get("note") is not None
         if ack["version"] != expected and (wrote or ack["version"] < expected):
             check.fail(
                 f"deal {ack['deal']}: read at version {ack['read_version']}, the edit "
                 f"left version {ack['version']}"
             )
-        if ack["changes"]:
-            claimed[(ack["deal"], ack["version"])] += 1
     for (deal_id, version), times in claimed.items():
         if times > 1:
             check.fail(f"deal {deal_id}: {times} acknowledged edits left version {version}")
@@ -350,11 +353,30 @@ def _conflicts(
             continue
         if mine[index].who == r["user_id"]:
             check.fail(f"{where}: refused because of its own write v{r['read_version'] + 1}")
-        # The message sums up at most the latest 20 writes, so any later author will do.
+        # The message sums up at most the latest 20 writes, so any later author will do;
+        # it names nobody when each person's writes since cancel out (a change undone).
         authors = {names.get(g.who or -1, "Someone else") for g in mine[index:]}
-        if not any(name in r["message"] for name in authors):
+        named = any(name in r["message"] for name in authors)
+        if not named and not (r["message"].startswith(UNNAMED) and _cancel_out(mine[index:])):
             check.fail(f"{where}: the message names none of {sorted(authors)}: {r['message']}")
     return check
+
+
+UNNAMED = "Someone else changed this deal"
+
+
+def _cancel_out(later: list[Group]) -> bool:
+    """Whether the first few writes, taken as runs by one author, change nothing in all."""
+    runs: list[tuple[int | None, dict[str, tuple[str | None, str | None]]]] = []
+    for group in later:
+        if not runs or runs[-1][0] != group.who:
+            runs.append((group.who, {}))
+        net = runs[-1][1]
+        for name, old, new in group.changes:
+            net[name] = (net[name][0] if name in net else old, new)
+        if all(old == new for _, net in runs for old, new in net.values()):
+            return True
+    return False
 
 
 def _unacknowledged(
@@ -375,7 +397,7 @@ def _unacknowledged(
             check.count += 1
             if (deal_id, baseline.versions[deal_id] + k) not in known:
                 unacked.append((deal_id, group.who))
-    acked_notes = {(a["deal"], a["note"]["text"]) for a in acks if a["note"] is not None}
+    acked_notes = {(a["deal"], a["note"]["text"]) for a in acks if a.get("note") is not None}
     for deal_id, author, body, _kind in notes:
         check.count += 1
         if (deal_id, body) not in acked_notes:
@@ -387,10 +409,29 @@ def _unacknowledged(
     if len(pending) > in_flight:
         check.fail(f"{len(pending)} attempts never finished (at most {in_flight} expected)")
     check.found = len(unacked)
-    explained = {(r["deal"], r["user_id"]) for r in pending}
+    explained = {(r.get("deal"), r["user_id"]) for r in pending}
     for deal_id, who in unacked:
         if (deal_id, who) not in explained:
             check.fail(f"deal {deal_id}: a write by user {who} that nobody was told about")
+    return check
+
+
+def _steps(acks: list[dict[str, Any]]) -> Check:
+    """An undo puts back exactly what the edit it takes back changed, from exactly what
+    that edit left: never over someone else's later change (a redo, the same of an undo)."""
+    check = Check("every undo and redo took back exactly its own edit")
+    for ack in acks:
+        taken = ack.get("takes_back")
+        if taken is None:
+            continue
+        check.count += 1
+        wanted = {(f, new, old) for f, old, new in taken["changes"]}
+        done = {tuple(c) for c in ack["changes"]}
+        if ack["deal"] != taken["deal"] or done != wanted:
+            check.fail(
+                f"process {ack['proc']} {ack['edit']} {ack['seq']}: wrote {sorted(done)} on deal "
+                f"{ack['deal']} to take back {sorted(wanted)} on deal {taken['deal']}"
+            )
     return check
 
 

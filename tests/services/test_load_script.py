@@ -32,6 +32,7 @@ REPLAY = "the change log replays to every deal's final values"
 UNACKED = "no write without an acknowledgement, beyond those in flight at a kill"
 CONFLICTS = "every conflict is real and names who changed the deal"
 ACCOUNTED = "every attempted edit is accounted for"
+STEPS = "every undo and redo took back exactly its own edit"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _ran(url: str, folder: Path) -> Iterator[Ran]:
     migrate(url)
     # Threads rather than processes: quicker to start, and they still collide.
     run = run_load(url, procs=PROCS, edits=EDITS, deals=DEALS, seed=7, log_dir=folder,
-                   in_process=True)  # fmt: skip
+                   undo=True, in_process=True)  # fmt: skip
     engine = make_engine(url)
     try:
         yield Ran(engine, run)
@@ -146,3 +147,14 @@ def test_a_conflict_nobody_caused_fails(ran: Ran, conn: Connection) -> None:
 def test_a_missing_outcome_fails(ran: Ran, conn: Connection) -> None:
     records = [r for r in ran.run.records if not (r["proc"] == 1 and r.get("seq") == 3)]
     assert ACCOUNTED in failed(ran, conn, records)
+
+
+def test_an_undo_that_did_not_put_back_its_edit_fails(ran: Ran, conn: Connection) -> None:
+    ack = changing_ack(ran)
+    # An undo that wrote the edit's own change again instead of its inverse.
+    wrong = {
+        **ack,
+        "edit": "undo",
+        "takes_back": {k: ack[k] for k in ("deal", "version", "changes")},
+    }
+    assert STEPS in failed(ran, conn, [*ran.run.records, wrong])
