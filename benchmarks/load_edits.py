@@ -28,6 +28,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, text
+
+from pipeline_tui.services.workspace import BUSY_TIMEOUT, LOCK_WAIT
 from pipeline_tui.storage import make_engine
 
 from .concurrency.databases import DEFAULT_PG_SERVER, KINDS, seed_pool, temporary_database
@@ -90,6 +93,7 @@ def run_load(
             *machine_lines(engine),
             f"{procs} processes x {edits} edits on a pool of {deals} deals "
             f"({engine.dialect.name}), {wall:.1f} s wall clock including start-up",
+            *_sqlite_mode(engine),
             *outcome_lines(records),
             throughput_line(records),
             *latency_lines(records),
@@ -97,6 +101,17 @@ def run_load(
     finally:
         engine.dispose()
     return LoadRun(checks, lines, baseline, records)
+
+
+def _sqlite_mode(engine: Engine) -> list[str]:
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        mode = conn.execute(text("PRAGMA journal_mode")).scalar_one()
+    return [
+        f"SQLite journal mode {mode}; each session waits {BUSY_TIMEOUT:g} s for a lock, "
+        f"then retries for up to {LOCK_WAIT:g} s (services.workspace)"
+    ]
 
 
 def _run_processes(bursts: list[Burst]) -> list[int | None]:
