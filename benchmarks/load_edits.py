@@ -62,11 +62,12 @@ def run_load(
     log_dir: Path,
     think: float = 0.0,
     undo: bool = False,
+    role: str = "rep",
     in_process: bool = False,
 ) -> LoadRun:
     """Seed, edit, verify. `in_process` runs the sessions as threads of this process
     rather than as processes (for the tests: quicker to start, and they still collide)."""
-    pool = seed_pool(url, reps=procs, deals=deals, seed=seed, today=date.today())
+    pool = seed_pool(url, reps=procs, deals=deals, seed=seed, today=date.today(), role=role)
     engine = make_engine(url)
     try:
         baseline = take_baseline(engine, pool.deal_ids)
@@ -155,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--undo", action="store_true", help="undo and redo among the edits (u and U)"
     )
+    parser.add_argument(
+        "--role",
+        choices=("rep", "manager", "admin"),
+        default="rep",
+        help="the sessions' role; where reps may change only their own deals, admin",
+    )
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")
     args = parser.parse_args(argv)
@@ -174,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir=log_dir,
                 think=args.think,
                 undo=args.undo,
+                role=args.role,
             )
     print("\n".join(run.lines))
     print("\n".join(c.line() for c in run.checks))

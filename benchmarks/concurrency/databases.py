@@ -99,9 +99,12 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-def seed_pool(url: str, *, reps: int, deals: int, seed: int, today: date) -> Pool:
-    """A manager, `reps` reps under them (`rep01`, ...) and `deals` open deals owned in
-    turn by the reps, in one pipeline of four open stages and won/lost."""
+def seed_pool(
+    url: str, *, reps: int, deals: int, seed: int, today: date, role: str = "rep"
+) -> Pool:
+    """A manager, `reps` people under them (`rep01`, ...) and `deals` open deals owned in
+    turn by them, in one pipeline of four open stages and won/lost. `role`: theirs; where
+    a rep may change only their own deals, `admin` lets every session edit the pool."""
     rng = random.Random(seed)
     engine = make_engine(url)
     try:
@@ -128,7 +131,7 @@ def seed_pool(url: str, *, reps: int, deals: int, seed: int, today: date) -> Poo
                 User(
                     login=f"rep{i:02d}",
                     display_name=f"Rep {i:02d}",
-                    role="rep",
+                    role=role,
                     manager_id=lead.id,
                 )
                 for i in range(1, reps + 1)
