@@ -22,22 +22,13 @@ from sqlalchemy import Connection, Engine, func, select, text
 from pipeline_tui.models import Deal, DealChange, Note, Stage, User, table_of
 from pipeline_tui.money import from_minor
 from pipeline_tui.query import as_utc
-from pipeline_tui.services.writes import as_text
+from pipeline_tui.services.writes import COLUMNS, as_text
 
 DEAL, CHANGE = table_of(Deal).c, table_of(DealChange).c
 NOTE, STAGE, USER = table_of(Note).c, table_of(Stage).c, table_of(User).c
-# Every field an edit may change, as the change log names it.
-FIELDS = (
-    "stage",
-    "probability",
-    "forecast_category",
-    "amount",
-    "close_date",
-    "push_count",
-    "next_step",
-    "closed_date",
-    "lost_reason",
-)
+# Every field an edit may change, as the change log names it (from the write path itself,
+# so a field added there is replayed here too).
+FIELDS = tuple(COLUMNS)
 EXAMPLES = 5  # failures quoted per check; the count says how many there were
 
 
@@ -93,18 +84,15 @@ def _deal_values(conn: Connection, deal_ids: Iterable[int]) -> dict[int, dict[st
     ).mappings()
     out = {}
     for row in rows:
-        out[row["id"]] = {
-            "version": row["version"],
-            "stage": row["stage_name"],
-            "probability": as_text(row["probability"]),
-            "forecast_category": row["forecast_category"],
-            "amount": as_text(from_minor(row["amount_minor"])),
-            "close_date": as_text(row["close_date"]),
-            "push_count": as_text(row["push_count"]),
-            "next_step": row["next_step"],
-            "closed_date": as_text(row["closed_date"]),
-            "lost_reason": row["lost_reason"],
-        }
+        values: dict[str, Any] = {"version": row["version"]}
+        for name, column in COLUMNS.items():
+            if name == "stage":
+                values[name] = row["stage_name"]
+            elif name == "amount":
+                values[name] = as_text(from_minor(row[column]))
+            else:
+                values[name] = as_text(row[column])
+        out[row["id"]] = values
     return out
 
 
