@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline_tui.errors import ConflictError, InputError, user_message
+from pipeline_tui.errors import ConflictError, InputError, PermissionDenied, user_message
 from pipeline_tui.services.cards import DealCard
 from pipeline_tui.services.edit_types import (
     AddNote,
@@ -147,7 +147,7 @@ class _Editor:
                 start, result = self._edit(kind, seq, record)
         except ConflictError as exc:
             record.update(kind="conflict", error=type(exc).__name__, message=user_message(exc))
-        except InputError as exc:
+        except (InputError, PermissionDenied) as exc:
             record.update(kind="refused", error=type(exc).__name__, message=user_message(exc))
         except Exception as exc:  # the run goes on: an error is counted, not fatal
             record.update(kind="error", error=type(exc).__name__, message=str(exc)[:500])

@@ -174,6 +174,7 @@ def verify(
         _conflicts(records, groups, baseline, names),
         _unacknowledged(records, acks, groups, notes, baseline, in_flight),
         _steps(acks),
+        _shared(records),
         _no_errors(records),
     ]
 
@@ -420,6 +421,18 @@ def _steps(acks: list[dict[str, Any]]) -> Check:
                 f"process {ack['proc']} {ack['edit']} {ack['seq']}: wrote {sorted(done)} on deal "
                 f"{ack['deal']} to take back {sorted(wanted)} on deal {taken['deal']}"
             )
+    return check
+
+
+def _shared(records: list[dict[str, Any]]) -> Check:
+    """Refusals for want of permission are right where reps may change only their own
+    deals, but then the sessions don't share the pool and the run proves little."""
+    check = Check("every session may edit every deal of the pool")
+    for r in records:
+        if r["kind"] in ("ack", "conflict", "refused", "error"):
+            check.count += 1
+        if r["kind"] == "refused" and r["error"] == "PermissionDenied":
+            check.fail(f"process {r['proc']} edit {r['seq']}: {r['message']} (try --role admin)")
     return check
 
 

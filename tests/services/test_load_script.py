@@ -53,9 +53,10 @@ def ran(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 def _ran(url: str, folder: Path) -> Iterator[Ran]:
     migrate(url)
-    # Threads rather than processes: quicker to start, and they still collide.
+    # Threads rather than processes: quicker to start, and they still collide. Admins, so
+    # that the pool stays shared where reps may change only their own deals.
     run = run_load(url, procs=PROCS, edits=EDITS, deals=DEALS, seed=7, log_dir=folder,
-                   undo=True, in_process=True)  # fmt: skip
+                   undo=True, role="admin", in_process=True)  # fmt: skip
     engine = make_engine(url)
     try:
         yield Ran(engine, run)
