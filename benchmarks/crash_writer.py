@@ -70,8 +70,9 @@ def run_crashes(
     log_dir: Path,
     min_delay: float,
     max_delay: float,
+    role: str = "rep",
 ) -> tuple[list[tuple[int, list[Check]]], list[str]]:
-    pool = seed_pool(url, reps=2, deals=deals, seed=seed, today=date.today())
+    pool = seed_pool(url, reps=2, deals=deals, seed=seed, today=date.today(), role=role)
     rng = random.Random(seed)
     engine = make_engine(url)
     results = []
@@ -129,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--min-delay", type=float, default=0.5, help="seconds")
     parser.add_argument("--max-delay", type=float, default=3.0, help="seconds")
+    parser.add_argument(
+        "--role",
+        choices=("rep", "manager", "admin"),
+        default="rep",
+        help="the writer's role; where reps may change only their own deals, admin",
+    )
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")
     args = parser.parse_args(argv)
@@ -147,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir=log_dir,
                 min_delay=args.min_delay,
                 max_delay=args.max_delay,
+                role=args.role,
             )
     print("\n".join(lines))
     failed = 0
