@@ -57,6 +57,11 @@ def _main_commands(app: PaletteApp, screen: Any, hint: KeyHints) -> Iterator[Sys
             hint(f"Move the forecast one period {direction}", f"main.{way.lower()}_period"),
             partial(screen.action_period, step),
         )
+    yield SystemCommand(
+        "Go to period…",
+        hint("Type 2017Q2, FY2017, 2017-05, next quarter …", "main.go_to_period"),
+        screen.action_go_to_period,
+    )
     yield SystemCommand("Owner: me", "Only my deals", partial(screen.set_owner, "me"))
     if ws.org.direct_reports(ws.me.id):
         yield SystemCommand("Owner: my team", "My whole team", partial(screen.set_owner, "team"))

@@ -1,5 +1,6 @@
-"""Choosing what a forecast review covers. The defaults are this quarter and my team, so
-`r` then `enter` starts the usual weekly meeting."""
+"""Choosing what a forecast review covers. The defaults are the board's period and my team,
+so `r` then `enter` starts the usual weekly meeting; any other period can be typed, and
+"No close date" walks the deals nobody has dated."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from ...display import display_text
+from ...errors import user_message
 from ...parsing import ParseError, parse_amount
-from ...periods import Period
+from ...periods import Period, PeriodError, no_close_date, parse_period
 from ...services.workspace import Workspace
 from ..widgets.prompt import ShownLiterally
+
+NO_DATE = no_close_date()
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,19 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             choices = scope_choices(self.ws)
             yield Select(choices, value=choices[0][1], allow_blank=False, id="scope")
             yield Label("Closing in")
-            yield Select(
-                [(p.label, p.key) for p in periods],
-                value=periods[0].key,
-                allow_blank=False,
-                id="period",
-            )
+            with Horizontal(classes="setup-row"):
+                yield Select(
+                    [(p.label, p.key) for p in periods] + [(NO_DATE.label, NO_DATE.key)],
+                    value=periods[0].key,
+                    allow_blank=False,
+                    id="period",
+                )
+                # Any other period, typed as on the board's "go to period" prompt.
+                yield Input(
+                    placeholder="or type 2017Q2, FY2017, 2017-05…",
+                    id="period-typed",
+                    highlighter=ShownLiterally(),
+                )
             yield Label("Stages")
             yield SelectionList[int](
                 *[(display_text(name), sid, True) for sid, name in self.stages], id="stages"
@@ -89,6 +100,22 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus()
+
+    def _chosen_period(self) -> Period:
+        """The typed period if there is one, else the one picked; `PeriodError` if the
+        typed one is no period."""
+        typed = self.query_one("#period-typed", Input).value
+        if typed.strip():
+            return parse_period(
+                typed,
+                today=self.ws.today(),
+                fiscal_year_start_month=self.ws.settings.fiscal_year_start_month,
+                allow_no_close_date=True,
+            )
+        key = self.query_one("#period", Select).value
+        if key == NO_DATE.key:
+            return no_close_date(self.period.fiscal_year_start_month)
+        return next(p for p in (self.period.shift(s) for s in (0, 1, -1)) if p.key == key)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -110,8 +137,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             error.update(Text("Pick at least one stage."))
             return
         owner_id, subtree = self.query_one("#scope", Select).value  # type: ignore[misc]
-        period_key = self.query_one("#period", Select).value
-        period = next(p for p in (self.period.shift(s) for s in (0, 1, -1)) if p.key == period_key)
+        try:
+            period = self._chosen_period()
+        except PeriodError as exc:
+            error.update(display_text(user_message(exc)))
+            return
         everything = len(stage_ids) == len(self.stages)
         self.dismiss(
             ReviewOptions(
