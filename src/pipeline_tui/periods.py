@@ -43,10 +43,12 @@ def check_day(day: date, what: str = "date") -> date:
 
 
 class PeriodError(InputError):
-    def __init__(self, value: str, reason: str = "") -> None:
+    def __init__(self, value: str, reason: str = "", *, says_what_to_type: bool = False) -> None:
         self.value = value
         detail = f" ({reason})" if reason else ""
-        super().__init__(f"Unknown period '{value}'{detail}. Try {ACCEPTED}.")
+        # A reason that already names what to type instead is enough on its own.
+        hint = "" if says_what_to_type else f" Try {ACCEPTED}."
+        super().__init__(f"Unknown period '{value}'{detail}.{hint}")
 
 
 @dataclass(frozen=True)
@@ -236,18 +238,20 @@ def _parse_period(
         }[unit](today, fy)
         step = {"this": 0, "current": 0, "next": 1}.get(which, -1)
         return current.shift(step)
-    raise PeriodError(raw, _why_not(value, fy))
+    reason, complete = _why_not(value, fy)
+    raise PeriodError(raw, reason, says_what_to_type=complete)
 
 
-def _why_not(value: str, fy: int) -> str:
-    """What a near miss means, so the person can retype it; empty when it is no near miss."""
+def _why_not(value: str, fy: int) -> tuple[str, bool]:
+    """What a near miss means, and whether that says what to type instead; ("", False)
+    when it is no near miss."""
     if re.fullmatch(r"\d{4}", value):
-        return f"a year alone: FY{value} for the fiscal year, {value}Q1 for a quarter"
+        return f"a year alone: FY{value} for the fiscal year, {value}Q1 for a quarter", True
     if match := _DAY.match(value):
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            return "not a date"
+            return "not a date", False
         quarter = quarter_containing(day, fy)
-        return f"a day: {day:%Y-%m} for its month, {quarter.key} for its quarter"
-    return ""
+        return f"a day: {day:%Y-%m} for its month, {quarter.key} for its quarter", True
+    return "", False

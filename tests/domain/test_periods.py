@@ -87,6 +87,16 @@ def test_bad_input_says_why(text: str, why: str) -> None:
     assert f"({why})" in str(raised.value)
 
 
+def test_a_near_miss_says_what_to_type_and_no_more() -> None:
+    with pytest.raises(PeriodError) as raised:
+        parse_period("2017", today=TODAY)
+    assert str(raised.value) == (
+        "Unknown period '2017' (a year alone: FY2017 for the fiscal year, 2017Q1 for a quarter)."
+    )
+    with pytest.raises(PeriodError, match=r"\(not a date\)\. Try 2026Q4"):
+        parse_period("2017-02-30", today=TODAY)
+
+
 @pytest.mark.parametrize("text", ["Q5 2017", "2017Q", "soon", "Q2 FY2017 and more"])
 def test_nonsense_is_refused(text: str) -> None:
     with pytest.raises(PeriodError, match="Unknown period"):

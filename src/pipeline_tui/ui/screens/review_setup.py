@@ -81,7 +81,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
                 )
                 # Any other period, typed as on the board's "go to period" prompt.
                 yield Input(
-                    placeholder="or type 2017Q2, FY2017, 2017-05…",
+                    placeholder="or type: 2017Q2, FY2017…",
                     id="period-typed",
                     highlighter=ShownLiterally(),
                 )
