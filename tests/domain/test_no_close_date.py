@@ -81,3 +81,19 @@ def test_a_review_of_the_deals_with_no_close_date(engine: Engine) -> None:
     assert figures.pipeline == Decimal("35000")
     assert figures.weighted == Decimal("15500")
     assert figures.quota in (None, Decimal(0)) and figures.coverage is None
+
+
+def test_a_review_of_no_close_date_ends_with_its_summary(engine: Engine) -> None:
+    ids = build(engine)
+    state = reviews.start_review(
+        engine,
+        started_by=ids["mgr"],
+        scope=reviews.ReviewScope(ids["mgr"]),
+        period=no_close_date(),
+        today=TODAY,
+    )
+    summary = reviews.end_review(engine, state.id, today=TODAY)
+    assert summary.forecast_end is not None
+    assert summary.forecast_end.figures.pipeline == Decimal("35000")
+    assert summary.as_dict()["period"]["key"] == "none"
+    assert "No close date" in reviews.summary_markdown(summary).splitlines()[0]
