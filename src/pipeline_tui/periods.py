@@ -149,7 +149,7 @@ def _period_starting(kind: str, start: date, fiscal_year_start_month: int) -> Pe
 
 
 _YEAR_PART = r"(?:FY ?(\d{4}|\d{2})|(\d{4}))"
-_QUARTER = re.compile(rf"^{_YEAR_PART}[ -]?Q([1-4])$|^Q([1-4])[ -]?{_YEAR_PART}$")
+_QUARTER = re.compile(rf"^{_YEAR_PART} ?-? ?Q([1-4])$|^Q([1-4]) ?-? ?{_YEAR_PART}$")
 _MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$|^(\d{1,2})[-/.](\d{4})$")
 _MONTH_NAMED = re.compile(r"^([A-Z]{3,9})\.?[ -]?(\d{4})$|^(\d{4})[ -]?([A-Z]{3,9})\.?$")
 _YEAR = re.compile(r"^FY ?(\d{4}|\d{2})$")

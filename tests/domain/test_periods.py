@@ -29,7 +29,18 @@ def parsed(text: str, fy: int = 1, **kwargs: bool) -> tuple[str, date | None, da
 
 @pytest.mark.parametrize(
     "text",
-    ["2017Q2", "Q2 2017", "q2 2017", "2017 Q2", "2017-Q2", "FY2017 Q2", "Q2 FY2017", "Q2 FY17"],
+    [
+        "2017Q2",
+        "Q2 2017",
+        "q2 2017",
+        "2017 Q2",
+        "2017-Q2",
+        "2017 - Q2",
+        "Q2 - 2017",
+        "FY2017 Q2",
+        "Q2 FY2017",
+        "Q2 FY17",
+    ],
 )
 def test_a_quarter_in_every_way_it_is_written(text: str) -> None:
     # A February fiscal year: FY2017 runs from February 2016, so its Q2 is May-July 2016.
