@@ -283,6 +283,9 @@ async def test_a_review_of_a_typed_period(history: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ReviewSetupScreen)
         app.screen.query_one("#period-typed", Input).value = "2017-06"
+        await settle(pilot)
+        said = str(app.screen.query_one("#period-meaning").render())
+        assert said == "Jun 2017: 2017-06-01 to 2017-06-30"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen), str(app.screen.query_one("#status").render())
@@ -312,7 +315,8 @@ async def test_a_review_refuses_a_period_it_cannot_read(history: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is setup
-        assert "month must be 01 to 12" in str(setup.query_one("#setup-error").render())
+        said = setup.query_one("#period-meaning")
+        assert said.display and "month must be 01 to 12" in str(said.render())
     assert review_row(history) is None
 
 

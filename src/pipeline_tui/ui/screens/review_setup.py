@@ -36,6 +36,15 @@ class ReviewOptions:
     latest_stage_first: bool
 
 
+def period_meaning(period: Period) -> str:
+    """`Q2 FY2017: 2016-05-01 to 2016-07-31`: what a typed period covers."""
+    if period.start is not None and period.end is not None:
+        return f"{period.label}: {period.start.isoformat()} to {period.end.isoformat()}"
+    if period.no_close_date:
+        return "The open deals with no close date"
+    return f"{period.label}: every close date"
+
+
 def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
     """Whose deals a review can cover; the names are data, so each choice is a `Text`."""
     me, org = ws.me, ws.org
@@ -85,6 +94,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
                     id="period-typed",
                     highlighter=ShownLiterally(),
                 )
+            yield Static(id="period-meaning")
             yield Label("Stages")
             yield SelectionList[int](
                 *[(display_text(name), sid, True) for sid, name in self.stages], id="stages"
@@ -99,19 +109,41 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             yield Static(id="setup-error")
 
     def on_mount(self) -> None:
+        self.query_one("#period-meaning", Static).display = False
         self.query_one("#start", Button).focus()
+
+    def _typed_period(self) -> Period | None:
+        """What was typed as the period, None if nothing; `PeriodError` if it is none."""
+        typed = self.query_one("#period-typed", Input).value
+        if not typed.strip():
+            return None
+        return parse_period(
+            typed,
+            today=self.ws.today(),
+            fiscal_year_start_month=self.ws.settings.fiscal_year_start_month,
+            allow_no_close_date=True,
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Says what a typed period means as it is typed; half a period says nothing yet."""
+        if event.input.id != "period-typed":
+            return
+        meaning = self.query_one("#period-meaning", Static)
+        try:
+            period = self._typed_period()
+        except PeriodError:
+            period = None
+        meaning.remove_class("-error")
+        meaning.display = period is not None
+        if period is not None:
+            meaning.update(Text(period_meaning(period)))
 
     def _chosen_period(self) -> Period:
         """The typed period if there is one, else the one picked; `PeriodError` if the
         typed one is no period."""
-        typed = self.query_one("#period-typed", Input).value
-        if typed.strip():
-            return parse_period(
-                typed,
-                today=self.ws.today(),
-                fiscal_year_start_month=self.ws.settings.fiscal_year_start_month,
-                allow_no_close_date=True,
-            )
+        typed = self._typed_period()
+        if typed is not None:
+            return typed
         key = self.query_one("#period", Select).value
         if key == NO_DATE.key:
             return no_close_date(self.period.fiscal_year_start_month)
@@ -140,7 +172,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         try:
             period = self._chosen_period()
         except PeriodError as exc:
-            error.update(display_text(user_message(exc)))
+            # Beside the field, where it can be seen on a small screen too.
+            meaning = self.query_one("#period-meaning", Static)
+            meaning.update(display_text(user_message(exc)))
+            meaning.add_class("-error")
+            meaning.display = True
             return
         everything = len(stage_ids) == len(self.stages)
         self.dismiss(
