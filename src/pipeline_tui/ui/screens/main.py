@@ -99,13 +99,14 @@ class MainScreen(EditKeys, Screen[None]):
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
         self.periods.find_landing()  # calls `opened`, which loads the board
-        self.find_review("notice")
 
     def opened(self, period: Period | None) -> None:
         if period is not None:
             self.set_period(period)
         else:
             self.reload()
+        # After where the board opens has been said: a review left open says so last.
+        self.find_review("notice")
 
     # What the editor and the review launcher are given ------------------------------
     def stage_choices(self) -> list[tuple[int, str]]:
