@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -21,13 +21,12 @@ from ...services.writes import EditResult
 from ..messages import DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
 from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .editing import DealEditor, screen_keys_first, status_line
 
 
-class DealScreen(EditKeys, Screen[None]):
+class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="deal.back"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(self, workspace: Workspace, card: DealCard) -> None:
@@ -37,9 +36,13 @@ class DealScreen(EditKeys, Screen[None]):
         self.card = card
         self.detail: DealDetail | None = None
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield Static(id="deal-title")
-        with Horizontal(id="deal-body"):
+        with self.editor, Horizontal(id="deal-body"):
             with VerticalScroll(id="deal-fields", classes="pane"):
                 yield Static(id="fields")
             with VerticalScroll(id="deal-activity", classes="pane"):
@@ -48,7 +51,6 @@ class DealScreen(EditKeys, Screen[None]):
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
-        yield self.editor
 
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False

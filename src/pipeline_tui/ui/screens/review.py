@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -49,7 +49,7 @@ from ...services.writes import EditResult
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -118,7 +118,7 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     return table
 
 
-class ReviewScreen(EditKeys, Screen[None]):
+class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right", "next", "Next", key_display="space", id="review.next"),
         Binding("left", "previous", "Previous", show=False, id="review.previous"),
@@ -129,7 +129,6 @@ class ReviewScreen(EditKeys, Screen[None]):
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(
@@ -147,11 +146,15 @@ class ReviewScreen(EditKeys, Screen[None]):
         self._deal_started = clock()
         self._busy = False
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield Static(id="review-banner")
         yield Static(id="review-progress")
         yield Static(id="review-title")
-        with Horizontal(id="review-body"):
+        with self.editor, Horizontal(id="review-body"):
             with VerticalScroll(id="review-deal", classes="pane"):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
@@ -162,7 +165,6 @@ class ReviewScreen(EditKeys, Screen[None]):
         yield Prompt(id="prompt")
         yield Static(id="status")
         yield Footer()
-        yield self.editor
 
     def on_mount(self) -> None:
         self.query_one(Prompt).display = False
