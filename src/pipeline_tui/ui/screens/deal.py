@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean
 from ...errors import user_message
@@ -20,7 +20,7 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
 
 
@@ -48,12 +48,9 @@ class DealScreen(Screen[None]):
             with VerticalScroll(id="deal-activity", classes="pane"):
                 yield Static(id="notes")
                 yield Static(id="history")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#deal-fields").focus()
         self._load(self.card.id)
 

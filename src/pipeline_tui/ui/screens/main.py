@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
@@ -25,7 +25,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
-from ..widgets.prompt import Prompt, refocus
+from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
@@ -88,13 +88,10 @@ class MainScreen(Screen[None]):
         with self.editor, ContentSwitcher(initial="board", id="views"):
             yield Board(id="board")
             yield DealTable(id="table")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
+        yield from prompt_status_footer()
         yield self.reviews
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.reload()
         self.find_review("notice")
 

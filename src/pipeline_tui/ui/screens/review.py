@@ -21,7 +21,7 @@ from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
@@ -48,7 +48,7 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
 
@@ -162,12 +162,9 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
         self._load(None)
