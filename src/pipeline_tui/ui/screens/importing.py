@@ -63,7 +63,6 @@ class ImportScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self._title()
         self.action_choose_file()
 
