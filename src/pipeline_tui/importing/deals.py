@@ -121,6 +121,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         counts=_counts(plan, table),
         new=plan.new_names(),
         missing=plan.missing,
+        stage_order=plan.stage_order,
     )
 
 
@@ -156,6 +157,7 @@ def import_file(
         problems=problems,
         missing=plan.missing,
         seconds=time.perf_counter() - started,
+        stage_order=plan.stage_order,
     )
 
 

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import display_text, join
-from .model import DryRunReport, ImportSummary, Problem, Severity
+from .model import DryRunReport, ImportSummary, Problem, Severity, StageOrder
+from .stage_order import STAGE_ORDER_OPTION
 
 GROUP_WARNINGS_FROM = 5  # more warnings than this with one reason print as one line
 SHOW_LINES = 12
@@ -62,6 +63,7 @@ def dry_run_report(report: DryRunReport) -> Group:
         )
     )
     lines.extend(_new_lines(report.new))
+    lines.extend(stage_order_lines(report.stage_order))
     lines.extend(_missing_lines(report))
     lines.append(Text("Dry run: nothing was written.", style="bold"))
     return Group(*lines)
@@ -81,6 +83,7 @@ def import_summary(summary: ImportSummary) -> Group:
         )
     )
     lines.extend(_new_lines(summary.new))
+    lines.extend(stage_order_lines(summary.stage_order))
     lines.extend(_missing_lines(summary))
     return Group(*lines)
 
@@ -122,6 +125,36 @@ def _new_lines(new: dict[str, list[str]]) -> list[RenderableType]:
         if names:
             shown = ", ".join(names[:SHOW_LINES]) + (", ..." if len(names) > SHOW_LINES else "")
             lines.append(display_text(f"New {what} ({len(names):,}): {shown}"))
+    return lines
+
+
+def stage_order_lines(orders: list[StageOrder]) -> list[RenderableType]:
+    """Each pipeline given new stages, in the order its stages will be, and why."""
+    lines: list[RenderableType] = []
+    for found in orders:
+        shown = " → ".join(
+            f"{name} {probability}%" + (f" ({kind})" if kind != "open" else "")
+            + (" (new)" if new else "")
+            for name, kind, probability, new in found.stages
+        )  # fmt: skip
+        why = f" (new stages ordered by {found.basis})" if found.basis else ""
+        lines.append(display_text(f"Stages of {found.pipeline}{why}: {shown}"))
+        if found.basis is None:
+            new_open = [n for n, kind, _, new in found.stages if new and kind == "open"]
+            lines.append(
+                display_text(
+                    f"  Can't tell from the file in which order deals move through the new "
+                    f"stages of {found.pipeline}: their names are not a known CRM pipeline's, "
+                    f"and it has no probabilities or stage history for them"
+                    + (f" ({found.note})" if found.note else "")
+                    + ". They will be in the order above; to change it, import with "
+                    f'{STAGE_ORDER_OPTION} "{",".join(new_open)}" with the stages in the '
+                    "order deals move through them.",
+                    "yellow",
+                )
+            )
+        elif found.note:
+            lines.append(display_text(f"  {found.note}", "yellow"))
     return lines
 
 
