@@ -145,7 +145,7 @@ def stage_order_lines(orders: list[StageOrder]) -> list[RenderableType]:
                 display_text(
                     f"  Can't tell from the file in which order deals move through the new "
                     f"stages of {found.pipeline}: their names are not a known CRM pipeline's, "
-                    f"and it has no probabilities or stage history for them"
+                    "and the file gives no probabilities or stage history for them"
                     + (f" ({found.note})" if found.note else "")
                     + ". They will be in the order above; to change it, import with "
                     f'{STAGE_ORDER_OPTION} "{",".join(new_open)}" with the stages in the '

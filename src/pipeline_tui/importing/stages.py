@@ -118,7 +118,10 @@ class StageResolver:
                 continue
             old = sorted((s for s in pipeline.stages if not s.new), key=lambda s: s.position)
             new_open = [s for s in pipeline.stages if s.new and s.kind == StageKind.OPEN.value]
-            new_closed = [s for s in pipeline.stages if s.new and s.kind != StageKind.OPEN.value]
+            new_closed = sorted(
+                (s for s in pipeline.stages if s.new and s.kind != StageKind.OPEN.value),
+                key=lambda s: s.kind != StageKind.WON.value,  # won before lost
+            )
             last_open = max(
                 (i for i, s in enumerate(old) if s.kind == StageKind.OPEN.value), default=-1
             )
