@@ -193,8 +193,12 @@ def test_an_explicit_format_that_does_not_fit_names_the_missing_columns(engine: 
     with pytest.raises(FileRejected) as caught:
         dry_run(engine, FIXTURES / "salesforce_report.csv", options(format="hubspot"))
     message = str(caught.value)
-    assert "missing the required columns name (usually 'Deal Name')" in message
-    assert "--map name=COLUMN" in message
+    assert "(HubSpot deals, as --format says)" in message
+    assert (
+        "missing the required columns name (usually 'Deal Name'; the nearest header is "
+        "'Opportunity Name'), stage (usually 'Deal Stage'; the nearest header is 'Stage')"
+    ) in message
+    assert "--map name=COLUMN, or use --format salesforce: it looks like Salesforce report" in message
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from .formats import (
     ColumnMap,
     detect,
     map_columns,
+    recognised_by,
     require,
     unknown_layout,
 )
@@ -60,7 +61,7 @@ def prepare(path: Path, options: ImportOptions, progress: Progress | None = None
         restore_rows(table.rows)
     mapping = choose_mapping(table, options)
     required = tuple(f for f in REQUIRED_DEAL_FIELDS if f != "owner" or not options.user)
-    require(mapping, required, table.name)
+    require(mapping, required, table.name, known=DEAL_FORMATS)
     readers = Readers(
         today=options.today or date.today(),
         dayfirst=options.dayfirst,
@@ -72,13 +73,15 @@ def prepare(path: Path, options: ImportOptions, progress: Progress | None = None
 
 def choose_mapping(table: SourceTable, options: ImportOptions) -> ColumnMap:
     if options.format != "auto":
-        fmt = DEAL_FORMATS[options.format]
+        fmt, how = DEAL_FORMATS[options.format], "as --format says"
     else:
         found = detect(table.header, DEAL_FORMATS)
         if found is None and not options.mapping:
             raise unknown_layout(table.name, table.header, FIELDS)
+        # With --map and no signature, the file is no CRM's: only the columns are named.
         fmt = found or DEAL_FORMATS["csv"]
-    return map_columns(table.header, fmt, options.mapping, fields=FIELDS)
+        how = recognised_by(table.header, found) if found else "columns named with --map"
+    return map_columns(table.header, fmt, options.mapping, fields=FIELDS, how=how)
 
 
 def _notices(mapping: ColumnMap, options: ImportOptions) -> list[Problem]:
@@ -109,6 +112,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         kind="deals",
         format=mapping.format.name,
         format_label=mapping.format.label,
+        recognised=mapping.how,
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,

@@ -196,6 +196,7 @@ class DryRunReport:
     new: dict[str, list[str]]  # "owners", "accounts", "pipelines", "stages" -> names
     missing: Missing | None = None
     stage_order: list[StageOrder] = field(default_factory=list)
+    recognised: str = ""  # how the format was chosen: "recognised by 'Deal Stage'", ...
 
     @property
     def errors(self) -> list[Problem]:

@@ -32,6 +32,8 @@ def dry_run_report(report: DryRunReport) -> Group:
             f" ({report.encoding}, {delimiter}): {report.rows:,} rows{skipped}",
         )
     )
+    if report.recognised:
+        lines.append(display_text(f"  {report.recognised}", "dim"))
     for line in report.skipped[:SHOW_LINES]:
         lines.append(join("  ", display_text(line.describe(report.unit), "dim")))
     mapping = Table(title="Columns", title_justify="left", show_edge=False)
