@@ -19,6 +19,7 @@ from rich.console import Console
 from sqlalchemy import Engine, text
 
 from pipeline_tui.importing import dry_run, export, import_file
+from pipeline_tui.importing.history import entered_columns, ranks
 from pipeline_tui.importing.report import dry_run_report
 from pipeline_tui.importing.stages import kind_from_name
 from pipeline_tui.seed import seed_demo
@@ -212,3 +213,41 @@ def test_an_export_of_the_demo_comes_back_with_its_stages_in_order(tmp_path: Pat
     finally:
         source.dispose()
         target.dispose()
+
+
+def test_a_file_with_stage_entry_dates_orders_stages_by_the_path_deals_took(
+    engine: Engine,
+) -> None:
+    path = FIXTURES / "hubspot_stage_history.csv"
+    rows = rows_of("hubspot_stage_history.csv")
+    assert "Deal probability" not in rows[0]  # nothing but the dates to go by
+    report = dry_run(engine, path, options())
+    assert report.stage_order[0].basis == "the dates deals entered them"
+    summary = import_file(engine, path, options())
+    assert summary.counts.created == len(rows) == 6
+    # Every deal that saw both went Intro Call, then Demo Booked, then Security Review;
+    # three of the four that saw a demo and a trial had the demo first.
+    assert stages(engine, "Partner Pipeline") == [
+        ("Intro Call", "open", 10), ("Demo Booked", "open", 20), ("Trial Running", "open", 30),
+        ("Security Review", "open", 40), ("Closed Won", "won", 100),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("header", "stage"),
+    [
+        ('Date entered "Demo Booked (Partner Pipeline)"', "Demo Booked"),
+        ("Date entered Demo Booked", "Demo Booked"),
+        ("date entered “Closed Won (Sales Pipeline)”", "Closed Won"),
+        ("Date exited Demo Booked", None),
+        ("Entered by", None),
+    ],
+)
+def test_entry_date_columns_name_their_stage(header: str, stage: str | None) -> None:
+    assert entered_columns(["Deal Name", header]).get(1) == stage
+
+
+def test_ranks_follow_what_most_deals_did() -> None:
+    paths = [["A", "B", "C"], ["A", "C", "B"], ["B", "C"], ["A", "B"], ["C", "D"]]
+    ranked = ranks(paths)
+    assert sorted(ranked, key=ranked.__getitem__) == ["a", "b", "c", "d"]

@@ -30,6 +30,7 @@ from .formats import (
     unknown_layout,
 )
 from .formula import is_export, restore_rows
+from .history import stage_paths
 from .model import (
     Counts,
     DryRunReport,
@@ -53,6 +54,7 @@ class Prepared:
     mapping: ColumnMap
     deals: list[FileDeal]
     notices: list[Problem]
+    paths: list[list[str]]  # each deal's stages in the order it entered them, if known
 
 
 def prepare(path: Path, options: ImportOptions, progress: Progress | None = None) -> Prepared:
@@ -68,7 +70,8 @@ def prepare(path: Path, options: ImportOptions, progress: Progress | None = None
         probability_is_fraction=mapping.format.probability_is_fraction,
     )
     deals = read_rows(table, mapping, readers, progress)
-    return Prepared(table, mapping, deals, _notices(mapping, options))
+    paths = stage_paths(table, readers.timestamp)
+    return Prepared(table, mapping, deals, _notices(mapping, options), paths)
 
 
 def choose_mapping(table: SourceTable, options: ImportOptions) -> ColumnMap:
@@ -103,7 +106,13 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
     prepared = prepare(path, options)
     with engine.connect() as conn:
         plan = plan_deals(
-            conn, prepared.deals, prepared.mapping, options, now=utcnow(), notices=prepared.notices
+            conn,
+            prepared.deals,
+            prepared.mapping,
+            options,
+            now=utcnow(),
+            notices=prepared.notices,
+            paths=prepared.paths,
         )
         conn.rollback()
     table, mapping = prepared.table, prepared.mapping
@@ -138,7 +147,13 @@ def import_file(
     now = utcnow()
     with writing(engine) as conn:
         plan = plan_deals(
-            conn, prepared.deals, prepared.mapping, options, now=now, notices=prepared.notices
+            conn,
+            prepared.deals,
+            prepared.mapping,
+            options,
+            now=now,
+            notices=prepared.notices,
+            paths=prepared.paths,
         )
         problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
         rejected = plan.rejected + table.dropped

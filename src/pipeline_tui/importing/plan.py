@@ -20,6 +20,7 @@ from ..money import from_minor
 from .bulk import refresh_statistics, select_by_keys
 from .directory import Directory, Ref, UserRef
 from .formats import ColumnMap
+from .history import ranks
 from .model import FileRejected, ImportOptions, Missing, Problem, Severity, StageOrder
 from .rows import FileDeal
 from .stages import StageResolver
@@ -82,7 +83,9 @@ def plan_deals(
     *,
     now: datetime,
     notices: list[Problem],
+    paths: list[list[str]] | None = None,
 ) -> DealPlan:
+    """`paths`: each deal's stages in the order it entered them, when the file says."""
     directory = Directory(conn)
     plan = DealPlan(directory, deals, notices)
     currency, fiscal_month = _settings(conn)
@@ -93,6 +96,7 @@ def plan_deals(
         status_is_kind=mapping.format.name == "csv",
         stage_order=options.stage_order,
     )
+    resolver.history = ranks(paths or [])
     existing = _existing(conn, [d.external_id for d in deals if d.external_id and not d.rejected])
 
     headers = {name: columns[0] for name, columns in mapping.described()}

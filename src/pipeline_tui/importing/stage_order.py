@@ -133,7 +133,7 @@ def _automatic(
         basis = "each stage's median probability in the file"
         return Ordered(by_median, basis, _ties(medians, stages))
     if all(id(s) in history for s in stages):
-        return Ordered(sorted(stages, key=lambda s: history[id(s)]), "the order deals entered them")
+        return Ordered(sorted(stages, key=lambda s: history[id(s)]), "the dates deals entered them")
     if not medians:
         return Ordered(stages, None)
     # Some medians are better than none: those stages by them, the others after.

@@ -59,7 +59,7 @@ class StageResolver:
         self.status_is_kind = status_is_kind
         self.stage_order = stage_order
         self.evidence: dict[int, Counter[int]] = {}  # id(new stage) -> probabilities seen
-        self.history: dict[int, float] = {}  # id(new stage) -> where deals enter it
+        self.history: dict[str, float] = {}  # casefolded stage name -> where deals enter it
         self.bases: dict[int, tuple[str | None, str | None]] = {}  # id(pipeline) -> why
         self._resolved: dict[tuple[int, str, str | None], StageRef | str] = {}
 
@@ -125,8 +125,13 @@ class StageResolver:
             last_open = max(
                 (i for i, s in enumerate(old) if s.kind == StageKind.OPEN.value), default=-1
             )
+            history = {
+                id(s): self.history[s.name.casefold()]
+                for s in new_open
+                if s.name.casefold() in self.history
+            }
             found = order(
-                new_open, evidence=self.evidence, history=self.history, wanted=self.stage_order
+                new_open, evidence=self.evidence, history=history, wanted=self.stage_order
             )
             self.bases[id(pipeline)] = (found.basis, found.note)
             ordered = old[: last_open + 1] + found.stages + old[last_open + 1 :] + new_closed
