@@ -40,7 +40,7 @@ def test_dry_run_names_the_order_and_its_source(
         "Stages of Sales Pipeline (new stages ordered by HubSpot's default deal pipeline): "
         "Appointment Scheduled 20% (new) → Qualified To Buy 40% (new) → "
         "Presentation Scheduled 60% (new) → Decision Maker Bought-In 80% (new) → "
-        "Contract Sent 90% (new) → Closed Won 100% (won) (new) → Closed Lost 0% (lost) (new)"
+        "Contract Sent 90% (new) → Closed Won 100% (won, new) → Closed Lost 0% (lost, new)"
     ) in out
 
 

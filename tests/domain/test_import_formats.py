@@ -198,7 +198,7 @@ def test_an_explicit_format_that_does_not_fit_names_the_missing_columns(engine: 
         "missing the required columns name (usually 'Deal Name'; the nearest header is "
         "'Opportunity Name'), stage (usually 'Deal Stage'; the nearest header is 'Stage')"
     ) in message
-    assert "--map name=COLUMN, or use --format salesforce: it looks like Salesforce report" in message
+    assert "--map name=COLUMN, or use --format salesforce: it looks like Salesforce" in message
 
 
 @pytest.mark.parametrize(

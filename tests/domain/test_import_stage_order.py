@@ -163,7 +163,7 @@ def test_stages_the_file_does_not_order_are_shown_and_can_be_ordered(
     assert order.basis is None
     text_ = rendered(report)
     assert "Can't tell" in text_
-    assert "Trial 10% (new) → Discovery 20% (new) → Demo 30% (new) → Won 100% (won) (new)" in text_
+    assert "Trial 10% (new) → Discovery 20% (new) → Demo 30% (new) → Won 100% (won, new)" in text_
     assert '--stage-order "Trial,Discovery,Demo"' in text_
 
     ordered = options(format="csv", stage_order=("Discovery", "Demo", "Trial"))
@@ -251,3 +251,18 @@ def test_ranks_follow_what_most_deals_did() -> None:
     paths = [["A", "B", "C"], ["A", "C", "B"], ["B", "C"], ["A", "B"], ["C", "D"]]
     ranked = ranks(paths)
     assert sorted(ranked, key=ranked.__getitem__) == ["a", "b", "c", "d"]
+
+
+def test_stages_level_on_their_median_say_so(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "level.csv"
+    path.write_text(
+        "name,owner,stage,amount,probability,close_date\n"
+        "A,Kim Park,Beta,100,50,2026-12-01\nB,Kim Park,Alpha,200,50,2026-12-02\n"
+        "C,Kim Park,Gamma,300,20,2026-12-03\n",
+        encoding="utf-8",
+    )
+    [order] = dry_run(engine, path, options()).stage_order
+    assert [name for name, _, _, _ in order.stages] == ["Gamma", "Beta", "Alpha"]
+    assert order.note == (
+        "'Beta' and 'Alpha' have the same median, so they are in the order the file first uses them"
+    )

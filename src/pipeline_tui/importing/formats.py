@@ -257,8 +257,7 @@ def require(
     known: Mapping[str, Format] | None = None,
 ) -> None:
     """Refuse a file without the `required` fields, naming for each the column the
-    format wanted and the nearest header the file has (first one that one of the `known`
-    formats reads the field from)."""
+    format wanted and, given the `known` formats, the nearest header the file has."""
     missing = [f for f in required if f not in mapping.columns]
     if not missing:
         return
@@ -266,7 +265,7 @@ def require(
     for field_name in missing:
         usual = mapping.format.aliases.get(field_name)
         parts = [f"usually '{usual[0]}'"] if usual else []
-        if near := nearest_header(mapping, field_name, known or {}):
+        if known is not None and (near := nearest_header(mapping, field_name, known)):
             parts.append(f"the nearest header is '{near}'")
         hints.append(f"{field_name} ({'; '.join(parts)})" if parts else field_name)
     shown = ", ".join(f"'{h}'" for h in mapping.header[:15])

@@ -134,11 +134,7 @@ def stage_order_lines(orders: list[StageOrder]) -> list[RenderableType]:
     """Each pipeline given new stages, in the order its stages will be, and why."""
     lines: list[RenderableType] = []
     for found in orders:
-        shown = " → ".join(
-            f"{name} {probability}%" + (f" ({kind})" if kind != "open" else "")
-            + (" (new)" if new else "")
-            for name, kind, probability, new in found.stages
-        )  # fmt: skip
+        shown = " → ".join(_stage_label(*stage) for stage in found.stages)
         why = f" (new stages ordered by {found.basis})" if found.basis else ""
         lines.append(display_text(f"Stages of {found.pipeline}{why}: {shown}"))
         if found.basis is None:
@@ -158,6 +154,11 @@ def stage_order_lines(orders: list[StageOrder]) -> list[RenderableType]:
         elif found.note:
             lines.append(display_text(f"  {found.note}", "yellow"))
     return lines
+
+
+def _stage_label(name: str, kind: str, probability: int, new: bool) -> str:
+    tags = ([] if kind == "open" else [kind]) + (["new"] if new else [])
+    return f"{name} {probability}%" + (f" ({', '.join(tags)})" if tags else "")
 
 
 def _missing_lines(result: DryRunReport | ImportSummary) -> list[RenderableType]:
