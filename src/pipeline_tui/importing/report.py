@@ -85,7 +85,7 @@ def import_summary(summary: ImportSummary) -> Group:
         )
     )
     lines.extend(_new_lines(summary.new))
-    lines.extend(stage_order_lines(summary.stage_order))
+    lines.extend(stage_order_lines(summary.stage_order, written=True))
     lines.extend(_missing_lines(summary))
     return Group(*lines)
 
@@ -130,22 +130,31 @@ def _new_lines(new: dict[str, list[str]]) -> list[RenderableType]:
     return lines
 
 
-def stage_order_lines(orders: list[StageOrder]) -> list[RenderableType]:
-    """Each pipeline given new stages, in the order its stages will be, and why."""
+def stage_order_lines(orders: list[StageOrder], *, written: bool = False) -> list[RenderableType]:
+    """Each pipeline given new stages, in the order its stages will be (or, `written`,
+    now are), and why."""
     lines: list[RenderableType] = []
     for found in orders:
         shown = " → ".join(_stage_label(*stage) for stage in found.stages)
         why = f" (new stages ordered by {found.basis})" if found.basis else ""
         lines.append(display_text(f"Stages of {found.pipeline}{why}: {shown}"))
-        if found.basis is None:
+        note = f" ({found.note})" if found.note else ""
+        if found.basis is None and written:
+            lines.append(
+                display_text(
+                    f"  The file didn't show in which order deals move through the new stages "
+                    f"of {found.pipeline}{note}; they are in the order it first used them.",
+                    "yellow",
+                )
+            )
+        elif found.basis is None:
             new_open = [n for n, kind, _, new in found.stages if new and kind == "open"]
             lines.append(
                 display_text(
                     f"  Can't tell from the file in which order deals move through the new "
                     f"stages of {found.pipeline}: their names are not a known CRM pipeline's, "
-                    "and the file gives no probabilities or stage history for them"
-                    + (f" ({found.note})" if found.note else "")
-                    + ". They will be in the order above; to change it, import with "
+                    f"and the file gives no probabilities or stage history for them{note}. "
+                    "They will be in the order above; to change it, import with "
                     f'{STAGE_ORDER_OPTION} "{",".join(new_open)}" with the stages in the '
                     "order deals move through them.",
                     "yellow",
