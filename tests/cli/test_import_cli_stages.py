@@ -56,3 +56,16 @@ def test_stage_order_flag_orders_what_the_file_cannot(
     code = main(["import", str(path), "--db", str(db), "--stage-order", "Discovery, Demo,Trial"])
     assert code == 0
     assert stage_names(db) == ["Discovery", "Demo", "Trial"]
+
+
+def test_an_import_without_an_order_says_the_order_was_the_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text(PLAIN, encoding="utf-8")
+    db = tmp_path / "cli.db"
+    assert main(["import", str(path), "--db", str(db)]) == 0
+    err = capsys.readouterr().err
+    assert "Stages of Sales: Trial 10% (new) → Discovery 20% (new) → Demo 30% (new)" in err
+    assert "they are in the order it first used them" in err and "--stage-order" not in err
+    assert stage_names(db) == ["Trial", "Discovery", "Demo"]
