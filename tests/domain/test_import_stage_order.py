@@ -77,10 +77,12 @@ def test_hubspot_default_stages_come_in_hubspots_order_whatever_the_rows(engine:
     summary = import_file(engine, path, options())
     rows = rows_of("hubspot_default_stages.csv")
     assert summary.counts.created == len(rows) == 8
-    # Each stage's default is HubSpot's, not the one deal's 10% that happened to come first.
+    # Each stage's default is HubSpot's, whatever came first in the file.
     assert stages(engine, "Sales Pipeline") == HUBSPOT
     deals = stored_deals(engine)
-    assert deals["7101"]["probability"] == 10  # the rep's own figure stays on the deal
+    # Contract Sent came first: its deal is weighted at HubSpot's 90%, not at 10%.
+    assert (deals["7101"]["probability"], deals["7101"]["forecast_category"]) == (90, "commit")
+    assert deals["7104"]["probability"] == 50  # the rep's own figure stays on the deal
     assert (deals["7105"]["stage"], deals["7105"]["probability"]) == ("Appointment Scheduled", 20)
     assert deals["7103"]["kind"] == "won" and deals["7106"]["kind"] == "lost"
     total = sum(Decimal(r["Amount"]) for r in rows)
