@@ -268,3 +268,37 @@ def test_stages_level_on_their_median_say_so(engine: Engine, tmp_path: Path) -> 
     assert order.note == (
         "'Beta' and 'Alpha' have the same median, so they are in the order the file first uses them"
     )
+
+
+def test_known_stages_fall_into_place_among_stored_ones(engine: Engine, tmp_path: Path) -> None:
+    import_file(engine, FIXTURES / "salesforce_report.csv", options())
+    path = tmp_path / "more.csv"
+    path.write_text(
+        '"Opportunity ID","Opportunity Name","Opportunity Owner","Stage","Amount","Close Date"\n'
+        '"0065g00000MoRe1AAB","Soylent - Pilot","Jane Doe","Needs Analysis","1000","12/1/2026"\n'
+        '"0065g00000MoRe2AAB","Tyrell - Seats","Jane Doe","Qualification","2000","12/2/2026"\n',
+        encoding="utf-8",
+    )
+    import_file(engine, path, options())
+    # Stored: Prospecting, Proposal/Price Quote, Negotiation/Review, in Salesforce's order.
+    assert stages(engine, "Sales") == [
+        s for s in SALESFORCE
+        if s[0] in {"Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+                    "Negotiation/Review", "Closed Won", "Closed Lost"}
+    ]  # fmt: skip
+
+
+def test_stages_stored_out_of_a_known_order_are_left_so(engine: Engine, tmp_path: Path) -> None:
+    import_file(engine, FIXTURES / "salesforce_report.csv", options())
+    with engine.begin() as conn:  # someone put Negotiation/Review first
+        conn.execute(text("UPDATE stage SET position = 2 - position WHERE kind = 'open'"))
+    before = [name for name, _, _ in stages(engine, "Sales")]
+    path = tmp_path / "more.csv"
+    path.write_text(
+        '"Opportunity Name","Opportunity Owner","Stage","Amount","Close Date"\n'
+        '"Soylent - Pilot","Jane Doe","Qualification","1000","12/1/2026"\n',
+        encoding="utf-8",
+    )
+    import_file(engine, path, options())
+    after = [name for name, _, _ in stages(engine, "Sales")]
+    assert after == [*before[:3], "Qualification", *before[3:]]

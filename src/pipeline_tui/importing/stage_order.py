@@ -15,7 +15,9 @@ out. In turn, the first that applies:
 5. Otherwise the order the file first uses them, and the dry run says it can't tell.
 
 Stages already stored are never reordered: new open stages go after the stored open
-ones. A new stage's default probability is the known pipeline's, else its median in
+ones, or between them when all are one known pipeline's and the stored ones are in its
+order (a Salesforce `Qualification` lands between `Prospecting` and `Proposal/Price
+Quote`). A new stage's default probability is the known pipeline's, else its median in
 the file, else the known default of a stage of that name, else 10% per open stage
 before it (capped at 90%).
 """
@@ -82,6 +84,7 @@ _KNOWN_DEFAULTS = {
     if probability is not None
 }
 STAGE_ORDER_OPTION = "--stage-order"
+ASKED = f"as {STAGE_ORDER_OPTION} gives them"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def order(
         return found
     named.sort(key=lambda s: rank[s.name.casefold()])
     rest = [s for s in found.stages if s.name.casefold() not in rank]
-    return Ordered(named + rest, f"as {STAGE_ORDER_OPTION} gives them")
+    return Ordered(named + rest, ASKED)
 
 
 def _automatic(
@@ -140,6 +143,18 @@ def _automatic(
     lacking = ", ".join(repr(s.name) for s in stages if id(s) not in medians)
     by_median = sorted(stages, key=lambda s: medians.get(id(s), 101))
     return Ordered(by_median, None, f"the file gives no probabilities for {lacking}")
+
+
+def placed(stored: list[StageRef], found: Ordered) -> list[StageRef]:
+    """The stored stages up to the last open one, with the new open stages placed."""
+    known = known_pipeline([*stored, *found.stages])
+    if stored and found.stages and known is not None and found.basis not in (None, ASKED):
+        ranks = known.ranks()
+        stored_ranks = [ranks[squash(s.name)][0] for s in stored]
+        if stored_ranks == sorted(stored_ranks):
+            # Stable, so a stored stage stays before a new one of the same rank.
+            return sorted([*stored, *found.stages], key=lambda s: ranks[squash(s.name)][0])
+    return [*stored, *found.stages]
 
 
 def default_probability(

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ..models import StageKind
 from .directory import PipelineRef, StageRef
 from .model import StageOrder
-from .stage_order import default_probability, known_pipeline, order
+from .stage_order import default_probability, known_pipeline, order, placed
 from .values import squash
 
 HUBSPOT_STAGES = {
@@ -134,7 +134,8 @@ class StageResolver:
                 new_open, evidence=self.evidence, history=history, wanted=self.stage_order
             )
             self.bases[id(pipeline)] = (found.basis, found.note)
-            ordered = old[: last_open + 1] + found.stages + old[last_open + 1 :] + new_closed
+            head = placed(old[: last_open + 1], found)
+            ordered = head + old[last_open + 1 :] + new_closed
             for position, stage in enumerate(ordered):
                 stage.position = position
             pipeline.stages = ordered
