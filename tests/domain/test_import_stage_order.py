@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import Engine, text
 
-from pipeline_tui.importing import dry_run, export, import_file
+from pipeline_tui.importing import DryRunReport, dry_run, export, import_file
 from pipeline_tui.importing.history import entered_columns, ranks
 from pipeline_tui.importing.report import dry_run_report
 from pipeline_tui.importing.stages import kind_from_name
@@ -55,9 +55,9 @@ def rows_of(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data)))
 
 
-def rendered(report: object) -> str:
+def rendered(report: DryRunReport) -> str:
     console = Console(width=400, record=True, file=io.StringIO())
-    console.print(dry_run_report(report))  # type: ignore[arg-type]
+    console.print(dry_run_report(report))
     return console.export_text()
 
 
