@@ -25,14 +25,16 @@ from .model import StageOrder
 from .stage_order import default_probability, known_pipeline, order, placed
 from .values import squash
 
+# HubSpot's internal stage ids and the labels it shows (their order and probabilities
+# are in `stage_order`).
 HUBSPOT_STAGES = {
-    "appointmentscheduled": ("Appointment Scheduled", 20),
-    "qualifiedtobuy": ("Qualified To Buy", 40),
-    "presentationscheduled": ("Presentation Scheduled", 60),
-    "decisionmakerboughtin": ("Decision Maker Bought-In", 80),
-    "contractsent": ("Contract Sent", 90),
-    "closedwon": ("Closed Won", 100),
-    "closedlost": ("Closed Lost", 0),
+    "appointmentscheduled": "Appointment Scheduled",
+    "qualifiedtobuy": "Qualified To Buy",
+    "presentationscheduled": "Presentation Scheduled",
+    "decisionmakerboughtin": "Decision Maker Bought-In",
+    "contractsent": "Contract Sent",
+    "closedwon": "Closed Won",
+    "closedlost": "Closed Lost",
 }
 KIND_PROBABILITY = {StageKind.WON.value: 100, StageKind.LOST.value: 0}
 NEW_CLOSED_NAMES = {StageKind.WON.value: "Won", StageKind.LOST.value: "Lost"}
@@ -74,7 +76,7 @@ class StageResolver:
     def _resolve(self, pipeline: PipelineRef, raw: str, status: str | None) -> StageRef | str:
         name = self.stage_map.get(raw.casefold())
         if name is None:
-            name = HUBSPOT_STAGES.get(raw.casefold(), (raw, None))[0]
+            name = HUBSPOT_STAGES.get(raw.casefold(), raw)
             # `--stage-map` may name a HubSpot stage by its id or by its label.
             if name.casefold() in self.stage_map:
                 name = self.stage_map[name.casefold()]
