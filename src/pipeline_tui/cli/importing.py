@@ -51,6 +51,10 @@ def add_parsers(
         "--stage-map", action="append", default=[], metavar="NAME=STAGE,...",
         help="the stage a stage name in the file stands for",
     )  # fmt: skip
+    imp.add_argument(
+        "--stage-order", action="append", default=[], metavar="STAGE,STAGE,...",
+        help="the order deals move through the new stages, when the file doesn't show it",
+    )  # fmt: skip
     imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
     imp.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
     imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
@@ -85,6 +89,9 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             format=args.format,
             mapping=parse_pairs(args.map, what="--map", keys=fields),
             stage_map=parse_pairs(args.stage_map, what="--stage-map"),
+            stage_order=tuple(
+                n.strip() for text in args.stage_order for n in text.split(",") if n.strip()
+            ),
             pipeline=args.pipeline,
             dayfirst=args.dayfirst,
             skip_invalid=args.skip_invalid,
