@@ -52,7 +52,11 @@ def add_parsers(
         help="the stage a stage name in the file stands for",
     )  # fmt: skip
     imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
-    imp.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
+    order = imp.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
+    order.add_argument(
+        "--monthfirst", action="store_true", help="read 01/02/26 as January 2 (default: the file)"
+    )
     imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
     imp.add_argument("--errors", type=Path, metavar="PATH", help="write rejected rows as CSV")
     imp.add_argument(
@@ -87,6 +91,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             stage_map=parse_pairs(args.stage_map, what="--stage-map"),
             pipeline=args.pipeline,
             dayfirst=args.dayfirst,
+            monthfirst=args.monthfirst,
             skip_invalid=args.skip_invalid,
             user=user,
         )
