@@ -104,6 +104,11 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             )
             url = "sqlite://"
         with opened(url, create=True) as engine:
+            given = getattr(args, "user", None)
+            if given and args.kind != "users":  # a people file may add them itself
+                from ..services.logins import check_login
+
+                check_login(engine, given)
             if args.dry_run:
                 report = dry_run(engine, args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)
