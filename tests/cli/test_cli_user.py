@@ -1,0 +1,64 @@
+"""`--user LOGIN` that nobody has: one line, the nearest logins, how to add people, for
+every command that takes `--user`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui.cli import main
+from tests.domain.test_import_support import FIXTURES
+
+ADD = "To add people: `pipeline-tui import people.csv --kind users`"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "cli.db")
+    assert main(["import", str(FIXTURES / "team_sheet.csv"), "--kind", "users", "--db", path]) == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report"],
+        ["report", "--calibration"],
+        ["changes", "--since", "2026-01-01"],
+        ["import", str(FIXTURES / "hubspot_deals.csv")],
+        ["import", str(FIXTURES / "hubspot_deals.csv"), "--dry-run"],
+        ["import", str(FIXTURES / "quotas.csv"), "--kind", "quotas"],
+        ["import", str(FIXTURES / "users.csv"), "--kind", "users"],
+        [],  # the app itself, refused before its screen starts
+    ],
+)
+def test_a_login_nobody_has_is_one_line_with_the_nearest(
+    capsys: pytest.CaptureFixture[str], db: str, command: list[str]
+) -> None:
+    capsys.readouterr()
+    code = main([*command, "--db", db, "--user", "dana"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == f"error: No one has the login 'dana' (--user); nearest: dana.whitfield. {ADD}\n"
+
+
+def test_a_login_far_from_all_lists_some_and_an_empty_database_says_so(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    capsys.readouterr()
+    assert main(["report", "--db", db, "--user", "zzz"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "some that exist: dana.whitfield, lena.fischer, marco.rossi, omar.haddad and 3 more" in err
+    )
+    empty = str(tmp_path / "empty.db")
+    assert main(["db", "init", empty]) == 0
+    capsys.readouterr()
+    assert main(["report", "--db", empty, "--user", "zzz"]) == 2
+    assert "there are no people yet; add them with `pipeline-tui import" in capsys.readouterr().err
+
+
+def test_a_login_that_exists_still_works(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    assert main(["report", "--db", db, "--user", "DANA.WHITFIELD", "--format", "json"]) == 0
+    assert main(["changes", "--since", "2026-01-01", "--db", db, "--user", "priya.nair"]) == 0
