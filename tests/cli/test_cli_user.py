@@ -16,7 +16,7 @@ ADD = "To add people: `pipeline-tui import people.csv --kind users`"
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "cli.db")
-    assert main(["import", str(FIXTURES / "team_sheet.csv"), "--kind", "users", "--db", path]) == 0
+    assert main(["import", str(FIXTURES / "users.csv"), "--kind", "users", "--db", path]) == 0
     return path
 
 
@@ -37,10 +37,10 @@ def test_a_login_nobody_has_is_one_line_with_the_nearest(
     capsys: pytest.CaptureFixture[str], db: str, command: list[str]
 ) -> None:
     capsys.readouterr()
-    code = main([*command, "--db", db, "--user", "dana"])
+    code = main([*command, "--db", db, "--user", "jane"])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
-    assert err == f"error: No one has the login 'dana' (--user); nearest: dana.whitfield. {ADD}\n"
+    assert err == f"error: No one has the login 'jane' (--user); nearest: jane.doe, john.roe. {ADD}\n"
 
 
 def test_a_login_far_from_all_lists_some_and_an_empty_database_says_so(
@@ -60,5 +60,5 @@ def test_a_login_far_from_all_lists_some_and_an_empty_database_says_so(
 
 
 def test_a_login_that_exists_still_works(capsys: pytest.CaptureFixture[str], db: str) -> None:
-    assert main(["report", "--db", db, "--user", "DANA.WHITFIELD", "--format", "json"]) == 0
-    assert main(["changes", "--since", "2026-01-01", "--db", db, "--user", "priya.nair"]) == 0
+    assert main(["report", "--db", db, "--user", "JANE.DOE", "--format", "json"]) == 0
+    assert main(["changes", "--since", "2026-01-01", "--db", db, "--user", "sam.lee"]) == 0
