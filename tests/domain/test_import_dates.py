@@ -205,3 +205,24 @@ def test_a_date_with_a_part_missing_is_refused_with_file_forms(text: str) -> Non
     found = readers.day(text)
     assert isinstance(found, ParseError)
     assert "next friday" not in found.accepted and "--dayfirst" in found.accepted
+
+
+def test_a_date_against_the_files_proven_order_is_refused_naming_the_proof(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed_order.csv"
+    rows = ["Deal - Title,Deal - Value,Deal - Owner,Deal - Stage,Deal - Expected close date"]
+    rows += [f"Day {k},1000,Ines Vogel,Qualified,{k}/01/2016" for k in (13, 14, 15)]
+    rows += [
+        "Month,1000,Ines Vogel,Qualified,01/20/2016",
+        "Either,1000,Ines Vogel,Qualified,02/03/2016",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = dry_run(engine, path, options())
+    [error] = report.errors
+    assert (error.line, error.value) == (5, "01/20/2016")
+    assert (
+        "can only be month first, but the file's other dates are day first (such as '13/01/2016')"
+        in error.reason
+    )
+    assert [row["close_date"] for row in report.preview if row["line"] == "6"] == ["2016-03-02"]
