@@ -69,6 +69,9 @@ def test_a_named_manager_who_exists_is_matched_not_created(engine: Engine, tmp_p
     import_file(engine, write(tmp_path, "managers.csv", stored), options(kind="users"))
     report = dry_run(engine, TEAM_SHEET, options(kind="users"))
     assert report.new[NEW_MANAGERS] == [] and report.counts.created == len(sheet())
+    assert [row["manager"] for row in report.preview[:3]] == [
+        "Dana Whitfield (dwhit)", "Dana Whitfield (dwhit)", "Marco Rossi (mrossi)",
+    ]  # fmt: skip
     import_file(engine, TEAM_SHEET, options(kind="users"))
     found = people(engine)
     assert {p["manager"] for p in found.values()} == {None, "dwhit", "mrossi"}

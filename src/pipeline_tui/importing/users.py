@@ -288,7 +288,8 @@ def _preview(
         "action": action,
         "login": person.login,
         "name": values.get("display_name", ""),
-        "manager": manager.name if manager else "",
+        # With the login: a manager named by name or email shows whom it was matched to.
+        "manager": f"{manager.name} ({manager.login})" if manager else "",
         "team": values.get("team") or "",
         "role": values.get("role", ""),
         "email": values.get("email") or "",
