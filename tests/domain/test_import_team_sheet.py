@@ -92,3 +92,12 @@ def test_user_nobody_has_is_refused_unless_the_file_adds_them(engine: Engine) ->
         dry_run(engine, TEAM_SHEET, options(kind="users", user="dana"))
     report = dry_run(engine, TEAM_SHEET, options(kind="users", user="dana.whitfield"))
     assert report.errors == []
+
+
+def test_a_placeholder_manager_is_nobody(engine: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "tbd.csv", "name,manager\nNew Rep,TBD\nOther Rep,n/a\n")
+    report = dry_run(engine, path, options(kind="users"))
+    assert [(p.line, p.reason) for p in report.warnings] == [
+        (2, "read as no manager"), (3, "read as no manager"),
+    ]  # fmt: skip
+    assert report.new[NEW_MANAGERS] == [] and report.counts.created == 2

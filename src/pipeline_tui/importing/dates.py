@@ -50,7 +50,7 @@ class DateOrder:
 
     dayfirst: bool | None  # None: no flag and no proof, so ambiguous values are refused
     given: bool  # a flag decided, not the file
-    proof: str | None = None  # a value that can only be read `dayfirst`, if any
+    proof: str | None = None  # a value that can only be read in the chosen order, if any
     serial_fields: frozenset[str] = frozenset()
     proof_field: str = ""
     notices: list[str] = field(default_factory=list)

@@ -41,6 +41,8 @@ FORMAT = simple_format(
 )
 ROLES = {r.value for r in Role}
 TRUE, FALSE = {"true", "yes", "y", "1", "active"}, {"false", "no", "n", "0", "inactive"}
+# What sheets write for "nobody": such a manager would otherwise become a person.
+NO_MANAGER = frozenset({"n/a", "na", "none", "null", "nobody", "tbd", "tba", "vacant", "unknown"})
 LIMITS = {"name": 128, "email": 255, "team": 128, "login": MAX_LOGIN}
 
 
@@ -193,6 +195,9 @@ def _manager(row: Row, person: UserRef, directory: Directory) -> UserRef | None:
     called that, a new person (a team sheet names its managers only there)."""
     text = row.get("manager")
     if not text:
+        return None
+    if text.casefold() in NO_MANAGER:
+        row.warn("manager", "read as no manager")
         return None
     found = directory.find_user(text)
     if len(found) > 1:
