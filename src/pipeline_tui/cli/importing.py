@@ -53,10 +53,11 @@ def add_parsers(
     )  # fmt: skip
     imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
     order = imp.add_mutually_exclusive_group()
-    order.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
     order.add_argument(
-        "--monthfirst", action="store_true", help="read 01/02/26 as January 2 (default: the file)"
-    )
+        "--dayfirst", action="store_true",
+        help="read 01/02/26 as 1 February (default: as the file's own dates show)",
+    )  # fmt: skip
+    order.add_argument("--monthfirst", action="store_true", help="read 01/02/26 as January 2")
     imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
     imp.add_argument("--errors", type=Path, metavar="PATH", help="write rejected rows as CSV")
     imp.add_argument(
