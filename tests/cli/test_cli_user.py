@@ -62,3 +62,17 @@ def test_a_login_far_from_all_lists_some_and_an_empty_database_says_so(
 def test_a_login_that_exists_still_works(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert main(["report", "--db", db, "--user", "JANE.DOE", "--format", "json"]) == 0
     assert main(["changes", "--since", "2026-01-01", "--db", db, "--user", "sam.lee"]) == 0
+
+
+def test_a_people_import_checks_only_a_typed_user(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment's user may not exist yet in a new database: a people import, which
+    # records no author, goes ahead; a typed --user is checked against the file too.
+    monkeypatch.setenv("PIPELINE_TUI_USER", "ghost")
+    db = str(tmp_path / "new.db")
+    users = str(FIXTURES / "users.csv")
+    assert main(["import", users, "--kind", "users", "--db", db, "--user", "jane"]) == 2
+    assert "No one has the login 'jane' (--user); nearest: jane.doe" in capsys.readouterr().err
+    assert main(["import", users, "--kind", "users", "--db", db, "--user", "jane.doe"]) == 0
+    assert main(["import", users, "--kind", "users", "--db", db]) == 0

@@ -83,6 +83,11 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..storage.opening import database_exists, display_url
     from .commands import opened
 
+    given = getattr(args, "user", None)
+    if args.kind == "users":
+        # A people import records no author: only a --user typed here is checked (against
+        # the database and the file), not one from the environment or the config file.
+        user = given
     try:
         fields = ALL_DEAL_FIELDS if args.kind == "deals" else None
         options = ImportOptions(
@@ -105,7 +110,6 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             )
             url = "sqlite://"
         with opened(url, create=True) as engine:
-            given = getattr(args, "user", None)
             if given and args.kind != "users":  # a people file may add them itself
                 from ..services.logins import check_login
 
