@@ -142,13 +142,25 @@ def test_pipedrive_cp1252_day_first_status_and_no_id_column(engine: Engine) -> N
     assert (again.counts.created, again.counts.unchanged) == (0, 4)
 
 
-def test_day_first_dates_without_dayfirst_are_rejected_whole(engine: Engine) -> None:
+def test_day_first_dates_without_dayfirst_are_read_day_first_and_said(engine: Engine) -> None:
+    # 31/03/26 can only be day first, so the file proves its order; the dry run says so.
+    report = dry_run(engine, FIXTURES / "pipedrive_deals.csv", options())
+    [notice] = [p.reason for p in report.warnings if "day first" in p.reason]
+    assert "'31/03/26' in Deal - Expected close date can only be day first" in notice
+    assert "pass --dayfirst" in notice and "dayfirst=" not in notice
+    summary = import_file(engine, FIXTURES / "pipedrive_deals.csv", options())
+    created = {d["name"]: d["created_at"] for d in stored_deals(engine).values()}
+    assert created["Société Générale - Licences"] == datetime(2026, 1, 5, tzinfo=UTC)
+    assert summary.counts.created == 4
+
+
+def test_day_first_dates_with_monthfirst_are_rejected_whole(engine: Engine) -> None:
     before = snapshot(engine)
     with pytest.raises(RowsRejected) as caught:
-        import_file(engine, FIXTURES / "pipedrive_deals.csv", options())
+        import_file(engine, FIXTURES / "pipedrive_deals.csv", options(monthfirst=True))
     problem = next(p for p in caught.value.problems if p.value == "31/03/26")
     assert (problem.line, problem.column) == (2, "Deal - Expected close date")
-    assert "dayfirst" in problem.reason
+    assert "--monthfirst says month first" in problem.reason and "--dayfirst" in problem.reason
     assert snapshot(engine) == before
 
 

@@ -66,12 +66,14 @@ def prepare(path: Path, options: ImportOptions, progress: Progress | None = None
     require(mapping, required, table.name, known=DEAL_FORMATS)
     readers = Readers(
         today=options.today or date.today(),
-        dayfirst=options.dayfirst,
+        dayfirst=True if options.dayfirst else False if options.monthfirst else None,
         probability_is_fraction=mapping.format.probability_is_fraction,
     )
     deals = read_rows(table, mapping, readers, progress)
+    notices = _notices(mapping, options)
+    notices += [Problem(None, None, None, text, Severity.WARNING) for text in readers.dates.notices]
     paths = stage_paths(table, readers.timestamp)
-    return Prepared(table, mapping, deals, _notices(mapping, options), paths)
+    return Prepared(table, mapping, deals, notices, paths)
 
 
 def choose_mapping(table: SourceTable, options: ImportOptions) -> ColumnMap:

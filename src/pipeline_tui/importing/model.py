@@ -32,13 +32,18 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one cell, row or the file (`line` None)."""
+    """One thing wrong with one cell, row or the file (`line` None).
+
+    `topic`, when set, is what many rows of one column can have in common, written as
+    "<what is wrong>. <what to do>": reports print such rows as one line per column.
+    """
 
     line: int | None
     column: str | None
     value: str | None
     reason: str
     severity: Severity = Severity.ERROR
+    topic: str | None = None
 
     def describe(self, unit: str = "line") -> str:
         where = f"{unit} {self.line}" if self.line is not None else "file"
@@ -92,6 +97,7 @@ class ImportOptions:
     pipeline: str | None = None
     stage_order: tuple[str, ...] = ()
     dayfirst: bool = False
+    monthfirst: bool = False
     skip_invalid: bool = False
     user: str | None = None
     today: date | None = None
@@ -102,6 +108,8 @@ class ImportOptions:
             raise FileRejected(f"unknown kind '{self.kind}'; use {', '.join(KINDS)}")
         if self.format not in FORMATS:
             raise FileRejected(f"unknown format '{self.format}'; use {', '.join(FORMATS)}")
+        if self.dayfirst and self.monthfirst:
+            raise FileRejected("--dayfirst and --monthfirst contradict each other; pass one")
         # These become names (a pipeline, stages) or are shown back, like the file's cells.
         texts = [("--pipeline", self.pipeline or ""), ("--user", self.user or "")]
         texts += [("--map", f"{k}={v}") for k, v in self.mapping.items()]

@@ -19,6 +19,7 @@ from .stage_order import STAGE_ORDER_OPTION
 
 GROUP_WARNINGS_FROM = 5  # more warnings than this with one reason print as one line
 SHOW_LINES = 12
+EXAMPLES = 3  # more rows than this with one column and topic print as one line
 
 
 def dry_run_report(report: DryRunReport) -> Group:
@@ -98,8 +99,17 @@ def problem_lines(problems: list[Problem], unit: str) -> list[RenderableType]:
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     if errors:
         lines.append(Text(f"{len(errors):,} problem{'s' * (len(errors) != 1)}:", "bold red"))
+        topics: dict[tuple[str | None, str], list[Problem]] = defaultdict(list)
         for problem in errors:
-            lines.append(join("  ", display_text(problem.describe(unit), "red")))
+            if problem.topic:
+                topics[problem.column, problem.topic].append(problem)
+        summarised = {id(p) for group in topics.values() if len(group) > EXAMPLES for p in group}
+        for (column, topic), group in topics.items():
+            if len(group) > EXAMPLES:
+                lines.append(join("  ", display_text(_summary(column, topic, group, unit), "red")))
+        for problem in errors:
+            if id(problem) not in summarised:
+                lines.append(join("  ", display_text(problem.describe(unit), "red")))
     by_reason: dict[str, list[Problem]] = defaultdict(list)
     for problem in warnings:
         by_reason[problem.reason].append(problem)
@@ -119,6 +129,23 @@ def problem_lines(problems: list[Problem], unit: str) -> list[RenderableType]:
             )
         )
     return lines
+
+
+def _summary(column: str | None, topic: str, group: list[Problem], unit: str) -> str:
+    """One line for many rows of a column with one topic: "Close Date: 250 lines can't be
+    read as dates, such as 'a', 'b', 'c' (lines 2, 3, 4, ...). Dates are read as ..." """
+    what, _, hint = topic.partition(". ")
+    examples: list[str] = []
+    for problem in group:
+        if problem.value and problem.value not in examples and len(examples) < EXAMPLES:
+            value = problem.value
+            examples.append(value if len(value) <= 40 else value[:37] + "...")
+    such = f", such as {', '.join(repr(e) for e in examples)}" if examples else ""
+    numbers = ", ".join(str(p.line) for p in group[:SHOW_LINES])
+    more = ", ..." if len(group) > SHOW_LINES else ""
+    where = f"{column}: " if column else ""
+    tail = f". {hint}" if hint else ""
+    return f"{where}{len(group):,} {unit}s {what}{such} ({unit}s {numbers}{more}){tail}"
 
 
 def _new_lines(new: dict[str, list[str]]) -> list[RenderableType]:
