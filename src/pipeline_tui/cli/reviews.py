@@ -224,8 +224,7 @@ def _calibration_tables(report: Any) -> Group:
     def pct(value: float | None) -> Text:
         return Text("—" if value is None else f"{value:.0%}")
 
-    window = "all time" if report.since is None else f"{report.since} to {report.until}"
-    cal = Table(title=Text(f"Calibration, deals closing {window}"), title_justify="left")
+    cal = Table(title=Text(f"Calibration, deals {report.window.text}"), title_justify="left")
     for name in ("Rep", "Deals", "Brier", "Stated", "Won", "Over"):
         cal.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
     for r in [*report.reps, report.total]:
