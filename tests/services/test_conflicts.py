@@ -234,7 +234,7 @@ def test_a_redo_after_someone_elses_change_says_what_it_was(
     rep.edit(card(engine, ids["deal"]), SetProbability(60))
     rep.undo()
     dana.edit(card(engine, ids["deal"]), CycleCategory())
-    with pytest.raises(StaleDealError, match="Dana changed category pipeline → best case"):
+    with pytest.raises(StaleDealError, match="Dana changed forecast category Pipeline → Best case"):
         rep.redo()
     assert deal_row(engine, ids["deal"])["probability"] == 40
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -30,6 +30,7 @@ from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    FieldDiff,
     ReviewedDeal,
     ReviewForecast,
     ReviewState,
@@ -92,7 +93,7 @@ def parse_judgment(text: str) -> tuple[str, Decimal | None, str | None]:
     return category, amount, " ".join(rest) or None
 
 
-def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
+def diff_table(title: str, diffs: tuple[FieldDiff, ...], empty: str, currency: str) -> Table:
     table = Table(
         title=title,
         title_justify="left",
@@ -111,9 +112,9 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     for diff in diffs:
         table.add_row(
             display_text(diff.label),
-            display_text(diff.before or "—"),
+            display_text(diff.before_text(currency)),
             Text("→"),
-            display_text(diff.after or "—"),
+            display_text(diff.after_text(currency)),
         )
     return table
 
@@ -226,10 +227,15 @@ class ReviewScreen(EditKeys, Screen[None]):
                 "Changed since the last review",
                 r.changes_since_last_review,
                 "nothing" if r.baseline_at else "first review of this deal",
+                ws.settings.currency,
             )
         )
         side.add_row(Text())
-        side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
+        side.add_row(
+            diff_table(
+                "Changed in this meeting", r.changes_in_review, "nothing yet", ws.settings.currency
+            )
+        )
         self.query_one("#review-diffs", Static).update(side)
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))

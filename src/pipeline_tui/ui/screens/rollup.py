@@ -198,7 +198,7 @@ class RollupScreen(Screen[str | None]):
             )
         report = data.calibration
         self.query_one("#rollup-calibration-caption", Static).update(
-            f"{CAPTION}, deals {report.window.text}"
+            Text(f"{CAPTION}, deals {report.window.text}")
         )
         errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
         cal = self.query_one("#rollup-calibration", DataTable)
