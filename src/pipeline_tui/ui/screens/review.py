@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
@@ -291,9 +292,7 @@ class ReviewScreen(EditKeys, Screen[None]):
         currency = self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
-        rep = (
-            f"{r.deal.forecast_category.replace('_', ' ')} {format_money(r.deal.amount, currency)}"
-        )
+        rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"
         text.append(f"  Rep: {rep}\n")
         if j is None:
             text.append(
@@ -302,7 +301,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             return text
         text.append(f"  {clean(j.manager_name)}: ", style="bold")
         text.append(
-            f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
+            f"{category_label(j.manager_category)} {format_money(j.manager_amount, currency)}"
         )
         if j.note:
             text.append(f" — {clean(j.note)}", style="italic")
@@ -315,7 +314,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             text.append("  none: f adds one (text @owner due:fri)\n", style="dim")
         for item in r.action_items:
             mark = "✓" if item.done else "•"
-            due = f" due {item.due_date.isoformat()}" if item.due_date else ""
+            due = f" due {date_text(item.due_date)}" if item.due_date else ""
             text.append(f"  {mark} {clean(item.text)}")
             text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text

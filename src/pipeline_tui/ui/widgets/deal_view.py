@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...display import clean, display_text
-from ...labels import category_label, date_text, field_label, field_value
+from ...labels import category_label, date_text, field_label, field_value, money_text
 from ...money import format_money
 from ...services.detail import DealDetail
 
@@ -32,7 +32,7 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     )
     none = Text("none", style="dim")
     rows: list[tuple[str, Text | str]] = [
-        ("Amount", Text(format_money(d.amount, currency), style="bold")),
+        (field_label("amount"), Text(money_text(d.amount, currency), style="bold")),
         ("Probability", f"{d.probability}%  (weighted {format_money(d.weighted, currency)})"),
         (field_label("forecast_category"), category_label(d.forecast_category)),
         ("Stage", stage_path),
