@@ -198,7 +198,8 @@ class RollupScreen(Screen[str | None]):
             )
         report = data.calibration
         self.query_one("#rollup-calibration-caption", Static).update(
-            Text(f"{CAPTION}, deals {report.window.text}")
+            # The window first: on a narrow terminal the caption's end is cut off.
+            Text(f"Calibration, deals {report.window.text}: stated probability against what closed")
         )
         errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
         cal = self.query_one("#rollup-calibration", DataTable)
