@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from pipeline_tui import reviews
+from pipeline_tui.cli import main
 from pipeline_tui.labels import (
     FIELD_LABELS,
     category_label,
@@ -31,6 +32,7 @@ from pipeline_tui.services.detail import get_deal
 from pipeline_tui.services.writes import FieldChange, StageRef
 
 from ..factories import Builder
+from .test_reviews import cli_url
 
 TODAY = date(2026, 11, 26)
 # (field, stored old value, stored new value, what people read) for every field the
@@ -181,3 +183,16 @@ def test_someone_elses_change_is_told_in_words(
     assert said is not None
     assert said.startswith("Mgr changed amount $18,900 → $250,000, forecast category Best case")
     assert_in_words(said)
+
+
+def test_the_changes_report_is_in_words(
+    engine: Engine, history: tuple[int, int, datetime], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A guard more than a fix: `changes` already spoke in words; it now shares the dates."""
+    for url in cli_url(engine):
+        base = ["changes", "--db", url, "--since", "2026-01-01", "--period", "2027Q1"]
+        for fmt in ("markdown", "table"):
+            assert main([*base, "--format", fmt]) == 0
+            out = capsys.readouterr().out
+            assert "$250" in out and "2027-01-15" in out
+            assert_in_words(out)
