@@ -85,8 +85,8 @@ def field_value(field: str, value: Any, currency: str, *, missing: str = MISSING
             return money_text(amount, currency)
     elif field == "forecast_category":
         return category_label(str(value))
-    elif field == "probability":
-        return f"{value}%"
+    elif field == "probability" and str(value).strip().isdigit():
+        return f"{str(value).strip()}%"
     elif field in ("close_date", "closed_date", "created"):
         return _date(value)
     return str(value)

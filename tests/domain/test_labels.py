@@ -81,6 +81,7 @@ def test_the_words_for_each_field_and_value() -> None:
     # Unreadable history is shown as written rather than lost or crashing.
     assert field_value("amount", "NaN", "USD") == "NaN"
     assert field_value("close_date", "soon", "USD") == "soon"
+    assert field_value("probability", "high", "USD") == "high"
     assert field_value("amount", None, "USD") == "none"
     assert field_value("amount", "", "USD", missing="—") == "—"
     assert date_text(datetime(2026, 11, 26, 14, 2)) == "2026-11-26 14:02"

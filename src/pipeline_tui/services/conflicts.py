@@ -130,7 +130,7 @@ def describe(
     told = 0
     for who, at, merged in runs:
         parts = [
-            f"{_in_sentence(c.field)} {_value(c.field, c.old, currency)} → "
+            f"{clean(_in_sentence(c.field))} {_value(c.field, c.old, currency)} → "
             f"{_value(c.field, c.new, currency)}"
             for c in merged.values()
             if c.old != c.new
