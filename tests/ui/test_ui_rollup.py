@@ -90,5 +90,5 @@ async def test_rollup_calibration_equals_the_reports(
     assert reps and len(reps) >= 3
     # Every rep the roll-up shows, with the very deal count and Brier score of the report.
     assert {name: shown[name] for name in reps} == reps
-    assert caption.startswith(f"Calibration, deals {report['window']['text']}:")
+    assert caption.startswith(f"Calibration, {pipeline} deals {report['window']['text']}:")
     assert report["window"]["text"] == f"closed in the 12 months to {TODAY.isoformat()}"

@@ -197,10 +197,7 @@ class RollupScreen(Screen[str | None]):
                 key=node.key,
             )
         report = data.calibration
-        self.query_one("#rollup-calibration-caption", Static).update(
-            # The window first: on a narrow terminal the caption's end is cut off.
-            Text(f"Calibration, deals {report.window.text}: stated probability against what closed")
-        )
+        self.query_one("#rollup-calibration-caption", Static).update(self._caption(report))
         errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
         cal = self.query_one("#rollup-calibration", DataTable)
         cal.clear()
@@ -224,6 +221,16 @@ class RollupScreen(Screen[str | None]):
                 *bands,
                 ratio_text(error, percent=True),
             )
+
+    def _caption(self, report: CalibrationReport) -> Text:
+        """Which deals the calibration covers, as `report --calibration` counts them: the
+        pipeline and the window come first, since a narrow terminal cuts the end off."""
+        pipeline = dict(self.workspace.pipelines).get(self.scope.pipeline_id or -1)
+        which = "all pipelines'" if pipeline is None else clean(pipeline)
+        return Text(
+            f"Calibration, {which} deals {report.window.text}: "
+            "stated probability against what closed"
+        )
 
     def action_period(self, step: int) -> None:
         self.period = self.period.shift(step)
