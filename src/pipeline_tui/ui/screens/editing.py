@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Protocol
 
@@ -33,9 +31,8 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
-from ...money import format_money
+from ...labels import change_text, date_text
 from ...parsing import ParseError, parse_amount, parse_date
-from ...services.conflicts import field_label
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -86,18 +83,8 @@ EDIT_BINDINGS: list[BindingType] = [
 
 
 def describe(change: FieldChange, currency: str) -> str:
-    def show(value: Any) -> str:
-        if value is None:
-            return "none"
-        if isinstance(value, Decimal):
-            return format_money(value, currency)
-        if isinstance(value, date):
-            return value.isoformat()
-        if change.field == "probability":
-            return f"{value}%"
-        return str(value).replace("_", " ")
-
-    return f"{field_label(change.field)} {show(change.old)} → {show(change.new)}"
+    """`Forecast category: Best case → Commit`, as the status line and toasts say it."""
+    return change_text(change.field, change.old, change.new, currency)
 
 
 class History(Enum):
@@ -230,7 +217,7 @@ class DealEditor(Container):
             return
         currency = ws.settings.currency
         details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
-        self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
+        self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
         message.stop()
@@ -333,7 +320,7 @@ class DealEditor(Container):
             self.queue(SetCloseDate(new_date, fiscal_start), target=card)
             return None
 
-        current = card.close_date.isoformat() if card and card.close_date else ""
+        current = date_text(card.close_date) if card and card.close_date else ""
         self._ask("Close date:", submit, value=current, placeholder="2026-12-31, +2w, eoq, …")
 
     def ask_amount(self) -> None:
