@@ -1,8 +1,9 @@
 """Where the board should open when the current period is empty: where the data is.
 
 An imported 2016-2017 history has nothing this quarter, and pressing `<` thirty-nine
-times is no way to find it. Three cheap index lookups say whether the period is empty and,
-if it is, the latest close date of an open deal (else of any deal) in the board's scope.
+times is no way to find it. Up to four index lookups say whether the period is empty and,
+if it is, the latest close date of an open deal (else of any deal) in the board's scope;
+on 300,000 deals they take a few milliseconds.
 """
 
 from __future__ import annotations
@@ -50,10 +51,8 @@ def find_landing(engine: Engine, scope: Scope, current: Period) -> Landing | Non
             latest = _latest_close(conn, replace(whose, open_only=False), stages)
     if latest is None:
         return None
-    target = like(current, latest)
-    if target == current:
-        return None
-    return Landing(target, open_deals=open_deals, go=not anyone)
+    # Nothing in scope closes in `current`, so the latest close date is in another period.
+    return Landing(like(current, latest), open_deals=open_deals, go=not anyone)
 
 
 def like(current: Period, day: date) -> Period:
