@@ -98,6 +98,8 @@ def test_check_reports_each_planted_violation(db: Path, capsys: pytest.CaptureFi
     assert replay_line.startswith(f"replay: deal {tampered} “")
     assert replay_line.endswith(f"; expected {logged}, found {(int(logged) + 3) % 100}")
     assert "3 problems found" in err
+    code, quick, _ = run(capsys, "check", "--db", str(db), "--quick")
+    assert code == 1 and quick == out
 
     code, out, _ = run(capsys, "check", "--db", str(db), "--format", "json")
     data = json.loads(out)

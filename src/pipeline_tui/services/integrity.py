@@ -40,12 +40,17 @@ class CheckSummary:
     violations: int = 0
 
 
-def check_database(engine: Engine, summary: CheckSummary | None = None) -> Iterator[Violation]:
-    """Every violation, one at a time, database checks first."""
+def check_database(
+    engine: Engine, summary: CheckSummary | None = None, *, quick: bool = False
+) -> Iterator[Violation]:
+    """Every violation, one at a time, database checks first (`quick`: see
+    `storage.integrity.database_checks`)."""
     summary = summary or CheckSummary()
     with engine.connect() as conn:
+        for violation in database_checks(conn, quick=quick):
+            summary.violations += 1
+            yield violation
         for check in (
-            database_checks,
             _stage_pipeline,
             _quota_overlaps,
             _deal_values,
