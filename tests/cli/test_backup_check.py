@@ -17,7 +17,7 @@ from sqlalchemy import text
 from pipeline_tui.cli import main
 from pipeline_tui.services import set_probability
 from pipeline_tui.storage import backup as backup_module
-from pipeline_tui.storage import make_engine
+from pipeline_tui.storage import make_engine, upgrade
 from pipeline_tui.storage.backup import backup
 from tests.conftest import fresh_pg_schema
 
@@ -301,3 +301,64 @@ def test_check_without_a_database_is_one_line(
     code, _, err = run(capsys, "check", "--db", str(tmp_path / "missing.db"))
     assert code == 2 and "No database at" in err
     assert not (tmp_path / "missing.db").exists()
+
+
+@pytest.fixture
+def pg_with_password() -> Iterator[str]:
+    """A schema of its own, reached by a URL that carries a password (the test server
+    trusts every connection, so any password works)."""
+    with fresh_pg_schema() as schema:
+        url = schema.url.set(password="s3cret-pw")
+        engine = make_engine(url.render_as_string(hide_password=False))
+        upgrade(engine)
+        engine.dispose()
+        yield url.render_as_string(hide_password=False)
+
+
+def fake_pg_dump(folder: Path, *, fails: bool) -> Path:
+    """A `pg_dump` that records how it was called, writes part of a file, and fails or
+    succeeds."""
+    folder.mkdir()
+    record = folder / "called"
+    script = folder / "pg_dump"
+    exit_with = (
+        "echo 'pg_dump: error: connection to s3cret-pw failed' >&2; exit 1" if fails else "exit 0"
+    )
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > {record}\n'
+        f'echo "PGPASSWORD=$PGPASSWORD" >> {record}\n'
+        'for arg in "$@"; do case "$arg" in\n'
+        '  --file=*) echo partial > "${arg#--file=}";;\n'
+        "esac; done\n"
+        f"{exit_with}\n"
+    )
+    script.chmod(0o755)
+    return record
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_pg_dump_gets_the_password_from_its_environment(
+    pg_with_password: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fails: bool,
+) -> None:
+    bin_dir = tmp_path / "bin"
+    record = fake_pg_dump(bin_dir, fails=fails)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, out, err = run(capsys, "backup", "--db", pg_with_password, str(out_dir / "pg.dump"))
+    called = record.read_text().splitlines()
+    assert "PGPASSWORD=s3cret-pw" in called
+    assert not any("s3cret-pw" in arg for arg in called if not arg.startswith("PGPASSWORD="))
+    assert "--format=custom" in called and any(a.startswith("--schema=") for a in called)
+    assert "s3cret-pw" not in out + err
+    if fails:
+        assert code == 2 and "pg_dump failed: pg_dump: error: connection to *** failed" in err
+        assert list(out_dir.iterdir()) == []
+    else:
+        assert code == 0, err
+        assert [p.name for p in out_dir.iterdir()] == ["pg.dump"]
