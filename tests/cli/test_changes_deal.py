@@ -72,8 +72,8 @@ def test_json_newest_first_with_who_when_and_source(
         ("Sam", "amount", "10000.00", "12500.00", "cli"),
         ("Dana", "probability", "20", "40", "tui"),
     ]
-    assert data["changes"][1]["label"] == "amount"
-    assert data["changes"][0]["label"] == "next step"
+    assert data["changes"][1]["label"] == "Amount"
+    assert data["changes"][0]["label"] == "Next step"
     whens = [c["when"] for c in data["changes"]]
     assert whens == sorted(whens, reverse=True) and all(w.endswith("+00:00") for w in whens)
 
@@ -86,8 +86,8 @@ def test_table_csv_and_markdown(
     code, out, _ = run(capsys, *base)
     assert code == 0
     assert "Changes to deal" in out and "Acme =1+1" in out
-    assert "20 → 40" in out and "10000.00 → 12500.00" in out and "— → -send the MSA" in out
-    assert out.index("next step") < out.index("amount") < out.index("probability")
+    assert "20% → 40%" in out and "$10,000 → $12,500" in out and "— → -send the MSA" in out
+    assert out.index("Next step") < out.index("Amount") < out.index("Probability")
 
     code, out, _ = run(capsys, *base, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -97,7 +97,7 @@ def test_table_csv_and_markdown(
 
     code, out, _ = run(capsys, *base, "--format", "markdown")
     assert code == 0 and out.startswith(f"# Changes to deal {deal_id} “Acme =1+1”")
-    assert "| Dana | probability | 20 | 40 | tui |" in out
+    assert "| Dana | Probability | 20% | 40% | tui |" in out
 
 
 def test_a_deal_without_changes(

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import clean, display_text
+from ..labels import field_label, field_value
 from ..models import ChangeSource
 from . import CliConsole
 
@@ -25,11 +26,13 @@ CSV_FIELDS = ("id", "when", "who", "field", "old_value", "new_value", "source")
 
 def run_deal_changes(url: str, args: argparse.Namespace) -> int:
     from ..services.detail import deal_history
+    from ..services.people import load_settings
     from .commands import opened
 
     with opened(url) as engine:
         # An unknown id is a NotFoundError: one line, exit status 2.
         name, changes = deal_history(engine, args.deal)
+        currency = load_settings(engine).currency
     rows = [_row(c) for c in changes]
     if args.format == "json":
         data = {"deal": {"id": args.deal, "name": name}, "changes": rows}
@@ -37,15 +40,14 @@ def run_deal_changes(url: str, args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(_csv(rows), end="")
     elif args.format == "markdown":
-        print(_markdown(args.deal, name, rows), end="")
+        print(_markdown(args.deal, name, rows, currency), end="")
     else:
-        out.print(_table(args.deal, name, rows))
+        out.print(_table(args.deal, name, rows, currency))
     return 0
 
 
 def _row(change: ChangeView) -> dict[str, Any]:
-    from ..services.conflicts import field_label
-
+    """As stored (JSON and CSV give the values exactly), with the field's label."""
     return {
         "id": change.id,
         "when": change.when.astimezone(UTC).isoformat(timespec="seconds"),
@@ -68,11 +70,16 @@ def _when(row: dict[str, Any]) -> str:
     return str(row["when"])[:16].replace("T", " ")
 
 
-def _value(value: str | None) -> str:
-    return "—" if value is None or value == "" else clean(value)
+def _change(row: dict[str, Any], currency: str) -> tuple[str, str]:
+    """Old and new as people read them: "$18,900", "40%", "Best case"."""
+
+    def shown(key: str) -> str:
+        return clean(field_value(row["field"], row[key], currency, missing="—"))
+
+    return shown("old_value"), shown("new_value")
 
 
-def _table(deal_id: int, name: str, rows: list[dict[str, Any]]) -> Table | Text:
+def _table(deal_id: int, name: str, rows: list[dict[str, Any]], currency: str) -> Table | Text:
     title = display_text(f"Changes to deal {deal_id} “{name}”, newest first")
     if not rows:
         return title.append(": none yet")
@@ -83,8 +90,8 @@ def _table(deal_id: int, name: str, rows: list[dict[str, Any]]) -> Table | Text:
         table.add_row(
             Text(_when(row)),
             display_text(row["who"] or "—"),
-            Text(row["label"]),
-            Text(f"{_value(row['old_value'])} → {_value(row['new_value'])}"),
+            display_text(row["label"]),
+            Text(" → ".join(_change(row, currency))),
             Text(row["source"]),
         )
     return table
@@ -109,7 +116,7 @@ def _csv_cell(value: Any, neutralise: Any) -> Any:
     return neutralise(clean(value)) if isinstance(value, str) else value
 
 
-def _markdown(deal_id: int, name: str, rows: list[dict[str, Any]]) -> str:
+def _markdown(deal_id: int, name: str, rows: list[dict[str, Any]], currency: str) -> str:
     def cell(text: str) -> str:
         return clean(text).replace("|", "\\|")
 
@@ -121,9 +128,8 @@ def _markdown(deal_id: int, name: str, rows: list[dict[str, Any]]) -> str:
         cells = [
             _when(row),
             cell(row["who"] or "—"),
-            row["label"],
-            cell(_value(row["old_value"])),
-            cell(_value(row["new_value"])),
+            cell(row["label"]),
+            *(cell(value) for value in _change(row, currency)),
             row["source"],
         ]
         lines.append("| " + " | ".join(cells) + " |")
