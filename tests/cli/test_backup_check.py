@@ -362,3 +362,16 @@ def test_pg_dump_gets_the_password_from_its_environment(
     else:
         assert code == 0, err
         assert [p.name for p in out_dir.iterdir()] == ["pg.dump"]
+
+
+def test_a_folder_that_cant_be_written_is_one_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup_module.tempfile, "mkstemp", full)
+    code, out, err = run(capsys, "backup", "--db", str(db), str(tmp_path / "copy.db"))
+    assert (code, out) == (2, "")
+    assert err.strip() == f"error: Can't write in {tmp_path}: No space left on device"
+    assert files(tmp_path) == ["pipeline.db"]

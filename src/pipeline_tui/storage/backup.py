@@ -101,12 +101,18 @@ def _check_target(target: Path, *, force: bool, source: Path | None) -> None:
 @contextmanager
 def _staged(target: Path) -> Iterator[Path]:
     """A temporary file beside `target`, moved onto it only if the block succeeds."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    except OSError as exc:
+        raise BackupError(f"Can't write in {target.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     staged = Path(name)
     try:
         yield staged
-        os.replace(staged, target)
+        try:
+            os.replace(staged, target)
+        except OSError as exc:
+            raise BackupError(f"Can't write {target}: {exc.strerror or exc}") from None
     finally:
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{staged}{suffix}").unlink(missing_ok=True)
@@ -163,7 +169,10 @@ def _pg_dump(engine: Engine, target: Path) -> BackupResult:
             f"--file={staged}",
             f"--dbname={conninfo}",
         ]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise BackupError(f"Can't run {program}: {exc.strerror or exc}") from None
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
             raise BackupError(f"pg_dump failed: {redact(lines[0], secrets)}")
