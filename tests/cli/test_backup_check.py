@@ -375,3 +375,29 @@ def test_a_folder_that_cant_be_written_is_one_line(
     assert (code, out) == (2, "")
     assert err.strip() == f"error: Can't write in {tmp_path}: No space left on device"
     assert files(tmp_path) == ["pipeline.db"]
+
+
+def test_a_postgres_backup_restores_and_passes_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("the PostgreSQL client tools are not installed")
+    with fresh_pg_schema() as schema:
+        url = schema.url.render_as_string(hide_password=False)
+        assert main(["seed", "--deals", "500", "--seed", "9", "--today", TODAY, "--db", url]) == 0
+        target = tmp_path / "pg.dump"
+        assert main(["backup", "--db", url, str(target)]) == 0
+        with schema.admin.connect() as conn:
+            before = conn.execute(text(f'SELECT count(*) FROM "{schema.name}".deal_change'))
+            changes = before.scalar_one()
+            conn.execute(text(f'DROP SCHEMA "{schema.name}" CASCADE'))
+        server = schema.server.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={server}", str(target)],
+            check=True,
+            capture_output=True,
+        )
+        capsys.readouterr()
+        code, out, err = run(capsys, "check", "--db", url)
+        assert (code, out) == (0, ""), err
+        assert "Checked 500 deals" in err and f"{changes:,} changes" in err
