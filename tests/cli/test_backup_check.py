@@ -401,3 +401,27 @@ def test_a_postgres_backup_restores_and_passes_the_check(
         code, out, err = run(capsys, "check", "--db", url)
         assert (code, out) == (0, ""), err
         assert "Checked 500 deals" in err and f"{changes:,} changes" in err
+
+
+def test_a_large_copy_draws_a_progress_bar(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar is drawn from a size on (made tiny here) and follows the pages copied."""
+    from rich.progress import Progress
+
+    from pipeline_tui.cli import maintenance
+
+    monkeypatch.setattr(maintenance, "PROGRESS_FROM_PAGES", 1)
+    monkeypatch.setattr(backup_module, "PAGES_PER_STEP", 64)
+    seen: list[tuple[int, int]] = []
+    original = Progress.update
+
+    def spy(self: Progress, task: object, **fields: object) -> None:
+        seen.append((int(fields["completed"]), int(fields["total"])))  # type: ignore[call-overload]
+        original(self, task, **fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Progress, "update", spy)
+    code, _, err = run(capsys, "backup", "--db", str(db), str(tmp_path / "copy.db"))
+    assert code == 0, err
+    assert len(seen) > 3 and seen[-1][0] == seen[-1][1] > 0
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
