@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
+
+    from .maintenance import add_parsers as add_maintenance_parsers
+
+    add_maintenance_parsers(sub, common)
     return parser
 
 
@@ -218,6 +222,14 @@ def _run(argv: list[str]) -> int:
         from .importing import run_export
 
         return run_export(url, args)
+    if args.command == "backup":
+        from .maintenance import run_backup
+
+        return run_backup(url, args)
+    if args.command == "check":
+        from .maintenance import run_check
+
+        return run_check(url, args)
     if args.demo:
         from .commands import make_demo_database
 

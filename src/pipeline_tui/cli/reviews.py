@@ -39,13 +39,21 @@ def add_parsers(
     show.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     changes = sub.add_parser(
-        "changes", parents=[common], help="what changed: the pipeline waterfall"
+        "changes",
+        parents=[common],
+        help="what changed: the pipeline waterfall (--since), or one deal's history (--deal)",
     )
-    changes.add_argument("--since", required=True, metavar="DATE|last-review")
-    changes.add_argument("--period", default="this-quarter")
+    changes.add_argument("--since", metavar="DATE|last-review")
+    changes.add_argument("--deal", type=int, metavar="ID", help="one deal's change history")
+    changes.add_argument("--period", help="with --since (default: this-quarter)")
     changes.add_argument("--owner", metavar="LOGIN", help="one rep, or a manager's team")
     changes.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
-    changes.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    changes.add_argument(
+        "--format",
+        choices=["table", "json", "markdown", "csv"],
+        default="table",
+        help="csv only with --deal",
+    )
     changes.add_argument(
         "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
     )
@@ -102,6 +110,16 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..forecast.waterfall_text import waterfall_markdown
     from .commands import opened, resolve_scope
 
+    if args.deal is not None:
+        return _deal_changes(url, args)
+    if args.since is None:
+        raise CliError(
+            "changes needs --since DATE|last-review (what changed in the pipeline) "
+            "or --deal ID (one deal's history)"
+        )
+    if args.format == "csv":
+        raise CliError("--format csv works with --deal; the waterfall is table, json or markdown")
+    args.period = args.period or "this-quarter"
     with opened(url) as engine:
         settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
         scope = Scope(owners, pipeline_id)
@@ -114,6 +132,25 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     else:
         out.print(_waterfall_table(result, settings.currency, compact=out.width < 120))
     return 0
+
+
+def _deal_changes(url: str, args: argparse.Namespace) -> int:
+    from .history import run_deal_changes
+
+    extra = [
+        option
+        for option, value in (
+            ("--since", args.since),
+            ("--period", args.period),
+            ("--owner", args.owner),
+            ("--pipeline", args.pipeline),
+        )
+        if value is not None
+    ]
+    if extra:
+        given = ", ".join(extra)
+        raise CliError(f"--deal shows one deal's whole history; {given} can't go with it")
+    return run_deal_changes(url, args)
 
 
 def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | int:
