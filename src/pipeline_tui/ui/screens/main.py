@@ -260,7 +260,7 @@ class MainScreen(Screen[None]):
         if target is not None:
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
-                target.deal_list.focus()
+                self.set_focus(target.deal_list)  # now, for the keys already queued
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
@@ -273,9 +273,7 @@ class MainScreen(Screen[None]):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
-        column.show(message.page, ws.settings.currency, ws.today())
-        if column.cards:
-            column.deal_list.highlighted = max(0, min(message.highlight, len(column.cards) - 1))
+        column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
@@ -295,10 +293,15 @@ class MainScreen(Screen[None]):
         )
 
     def on_load_failed(self, message: LoadFailed) -> None:
+        self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
     def after_edit(self, result: EditResult | None) -> None:
-        self.reload(keep_deal=result.deal.id if result else None)
+        # The cursor follows the edited deal (into another column after `]`) unless a key
+        # typed meanwhile moved it on: then it stays where that key put it.
+        selected = self.selected_deal()
+        follow = result is not None and selected is not None and selected.id == result.deal.id
+        self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)
@@ -398,7 +401,9 @@ class MainScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "board" if self.in_table else "table"
         if self.in_table:
-            self.table.focus()
+            self.set_focus(self.table)  # now: a `j` right behind the `t` is the table's
+            # Its rows are those of the last time it showed, or none: moves wait for these.
+            self.table.paging.loading = True
         else:
             self.board.focus_column(0)
         self.reload()

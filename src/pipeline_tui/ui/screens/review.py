@@ -7,6 +7,7 @@ screen (or quitting) keeps the review, and `r` on the board resumes it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import date
@@ -63,9 +64,15 @@ CATEGORY_WORDS = {
 
 
 class ReviewLoaded(Message):
-    def __init__(self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast) -> None:
+    def __init__(
+        self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast, seq: int
+    ) -> None:
         super().__init__()
-        self.state, self.deal, self.forecast = state, deal, forecast
+        self.state, self.deal, self.forecast, self.seq = state, deal, forecast, seq
+
+
+class WalkLanded(Message):
+    """A step of the walk has finished (or failed): the next key in the queue may go."""
 
 
 class ReviewEnded(Message):
@@ -146,7 +153,10 @@ class ReviewScreen(Screen[None]):
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
         self._deal_started = clock()
-        self._busy = False
+        # Loads run side by side (a move, a reload after an edit); only a newer one than
+        # what is shown may replace it. `next` on a count is safe from worker threads.
+        self._loads = itertools.count(1)
+        self._shown = 0
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -169,17 +179,29 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
-        self._load(None)
+        # Keys typed before the first deal shows wait for it, like those behind a move.
+        self.editor.hold("Opening the review", lambda: self._load(None, walk=True))
 
     # Loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="review")
-    def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
+    @work(thread=True, group="review")
+    def _load(self, step: tuple[int, str | None, int, int] | None, *, walk: bool = False) -> None:
         """Optionally move first (to index, mark, seconds spent, from the index shown),
-        then load the deal."""
+        then load the deal. `walk`: a step of the walk's queue, which waits for it."""
+        try:
+            self._read(step)
+        finally:
+            if walk:
+                self.post_message(WalkLanded())
+
+    def _read(self, step: tuple[int, str | None, int, int] | None) -> None:
         ws, review_id = self.workspace, self.state.id
         try:
-            state = self.state
-            if step is not None:
+            if step is None:
+                # Numbered just before reading, so a higher number never shows older data;
+                # the walk's position is read too, since a move may have landed meanwhile.
+                seq = next(self._loads)
+                state = get_review(ws.engine, review_id)
+            else:
                 to_index, mark, seconds, shown = step
                 try:
                     state = move(
@@ -193,20 +215,26 @@ class ReviewScreen(Screen[None]):
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
                     state = get_review(ws.engine, review_id)  # where the review is now
+                seq = next(self._loads)
             deal = review_deal(ws.engine, review_id, today=ws.today())
             forecast = review_forecast(ws.engine, review_id, today=ws.today())
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(ReviewLoaded(state, deal, forecast))
+        self.post_message(ReviewLoaded(state, deal, forecast, seq))
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self._busy = False
         self.show_status(message.error, error=True)
 
+    def on_walk_landed(self, message: WalkLanded) -> None:
+        self.editor.release()
+
     def on_review_loaded(self, message: ReviewLoaded) -> None:
+        if message.seq < self._shown:  # read before a load already shown: older news
+            return
+        self._shown = message.seq
         moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
-        self.state, self.reviewed, self._busy = message.state, message.deal, False
+        self.state, self.reviewed = message.state, message.deal
         if moved:
             self._deal_started = self.clock()
         ws = self.workspace
@@ -329,35 +357,47 @@ class ReviewScreen(Screen[None]):
         return self.query_one(Prompt)
 
     def after_edit(self, result: EditResult | None) -> None:
-        self._load(None)
+        self._load(None)  # not a hold: the next key need not wait for the redraw
 
     # The walk -----------------------------------------------------------------------
     def _seconds_here(self) -> int:
         return max(0, int(self.clock() - self._deal_started))
 
-    def _go(self, to_index: int, mark: str | None) -> None:
-        if self._busy or self.reviewed is None:
-            return
-        self._busy = True
-        self._load((to_index, mark, self._seconds_here(), self.state.current_index))
+    def _walk(self, label: str, where: Callable[[int], tuple[int, str | None] | None]) -> None:
+        """Queues a move behind the saves and moves typed before it. `where` is asked when
+        its turn comes, from the index shown then, so `space space` moves two deals."""
+
+        def start() -> None:
+            target = where(self.state.current_index) if self.reviewed is not None else None
+            if target is None:
+                self.editor.release()
+                return
+            to_index, mark = target
+            step = (to_index, mark, self._seconds_here(), self.state.current_index)
+            self._load(step, walk=True)
+
+        self.editor.hold(label, start)
 
     def action_next(self) -> None:
-        index = self.state.current_index
-        if index + 1 >= self.state.total:
-            self._go(index, "reviewed")
-            self.show_status("That was the last deal: e ends the review and shows the summary")
-            return
-        self._go(index + 1, "reviewed")
+        def where(index: int) -> tuple[int, str | None]:
+            if index + 1 >= self.state.total:
+                self.show_status("That was the last deal: e ends the review and shows the summary")
+                return index, "reviewed"
+            return index + 1, "reviewed"
+
+        self._walk("Next deal", where)
 
     def action_previous(self) -> None:
-        if self.state.current_index == 0:
-            self.show_status("This is the first deal", error=True)
-            return
-        self._go(self.state.current_index - 1, None)
+        def where(index: int) -> tuple[int, str | None] | None:
+            if index == 0:
+                self.show_status("This is the first deal", error=True)
+                return None
+            return index - 1, None
+
+        self._walk("Previous deal", where)
 
     def action_skip(self) -> None:
-        index = self.state.current_index
-        self._go(min(index + 1, self.state.total - 1), "skipped")
+        self._walk("Skip", lambda index: (min(index + 1, self.state.total - 1), "skipped"))
 
     def action_push(self) -> None:
         """The most common forecast call, "it slips", in one key: close at the end of the
@@ -372,11 +412,16 @@ class ReviewScreen(Screen[None]):
         self.editor.edit(SetCloseDate(quarter.end, fy))
 
     def action_cycle_judgment(self) -> None:
-        r = self.reviewed
-        if r is None:
-            return
-        current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
-        self._judge(r, next_category(current, backwards=True), None, None)
+        # Cycled from the call shown when its turn comes, so `M M` steps twice.
+        def start() -> None:
+            r = self.reviewed
+            if r is None:
+                self.editor.release()
+                return
+            current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
+            self._judge(r, next_category(current, backwards=True), None, None)
+
+        self.editor.hold("Manager's category", start)
 
     def action_judgment(self) -> None:
         r = self.reviewed
@@ -388,7 +433,7 @@ class ReviewScreen(Screen[None]):
                 category, amount, note = parse_judgment(text)
             except ValueError as exc:
                 return str(exc)
-            self._judge(r, category, amount, note)
+            self.editor.hold("Manager's call", lambda: self._judge(r, category, amount, note))
             return None
 
         self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
@@ -397,7 +442,16 @@ class ReviewScreen(Screen[None]):
     def _judge(
         self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
     ) -> None:
-        """Records the call made on `seen`, the deal and judgment as shown when it was made."""
+        """Records the call made on `seen`, the deal and judgment as shown when it was made;
+        a step of the walk's queue."""
+        try:
+            self._record_judgment(seen, category, amount, note)
+        finally:
+            self.post_message(WalkLanded())
+
+    def _record_judgment(
+        self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
+    ) -> None:
         ws = self.workspace
         try:
             record_judgment(
@@ -413,12 +467,12 @@ class ReviewScreen(Screen[None]):
             )
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)  # show what the other person did
+            self._read(None)  # show what the other person did
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_action_item(self) -> None:
         r = self.reviewed
@@ -468,26 +522,25 @@ class ReviewScreen(Screen[None]):
             )
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)
+            self._read(None)
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_end(self) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        self._end(self._seconds_here())
+        # After the saves and moves typed before it: the summary counts them.
+        self.editor.hold("End the review", lambda: self._end(self._seconds_here()))
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, group="review")
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
             summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            self.post_message(WalkLanded())
             return
         self.post_message(ReviewEnded(summary))
 

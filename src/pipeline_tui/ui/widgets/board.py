@@ -22,6 +22,7 @@ from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
+from .paging import PagedCursor
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
@@ -106,16 +107,25 @@ class DealList(OptionList):
     def __init__(self, column: StageColumnView, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.column = column
+        self.paging = PagedCursor()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(self.column, direction))
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -2))
+            self._edge(-2)
         else:
             self.action_first_option()
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 2))
+            self._edge(2)
         else:
             self.action_last_option()
 
@@ -128,15 +138,19 @@ class DealList(OptionList):
             self.highlighted = self.option_count - 1
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         at_end = self.highlighted is not None and self.highlighted >= self.option_count - 1
         if at_end and self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.highlighted == 0 and self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
@@ -184,7 +198,13 @@ class StageColumnView(Vertical):
         return self.cards[index]
 
     def show(
-        self, page: ColumnPage, currency: str, today: date, *, keep_deal: int | None = None
+        self,
+        page: ColumnPage,
+        currency: str,
+        today: date,
+        *,
+        keep_deal: int | None = None,
+        highlight: int | None = None,
     ) -> None:
         self.stage, self.first_row, self.cards, self.currency = (
             page.stage,
@@ -214,13 +234,15 @@ class StageColumnView(Vertical):
         )
         if not page.cards:
             deal_list.highlighted = None
+            deal_list.paging.arrived()
             return
-        index = None
+        index = highlight
         if keep_deal is not None:
-            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), None)
+            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), index)
         if index is None:
-            index = min(previous or 0, len(page.cards) - 1)
-        deal_list.highlighted = index
+            index = previous or 0
+        deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
+        deal_list.paging.arrived()
 
 
 class Board(HorizontalScroll):
@@ -290,5 +312,7 @@ class Board(HorizontalScroll):
         if not columns:
             return
         index = max(0, min(index, len(columns) - 1))
-        columns[index].deal_list.focus()
+        # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
+        # this one must start from the column this one moved to.
+        self.screen.set_focus(columns[index].deal_list)
         self.scroll_to_widget(columns[index], animate=False)

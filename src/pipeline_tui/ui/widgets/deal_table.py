@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
+from .paging import PagedCursor
 
 TABLE_PAGE = 100
 
@@ -56,6 +57,7 @@ class DealTable(DataTable[Text]):
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
+        self.paging = PagedCursor()
 
     def on_mount(self) -> None:
         for key, title, width, _ in COLUMNS:
@@ -103,35 +105,47 @@ class DealTable(DataTable[Text]):
                 Text(card.updated_at.date().isoformat()),
                 key=str(card.id),
             )
-        if not cards:
-            return
-        row = highlight
-        if keep_deal is not None:
-            row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
-        if row is None:
-            row = min(previous, len(cards) - 1)
-        self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        if cards:
+            row = highlight
+            if keep_deal is not None:
+                row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
+            if row is None:
+                row = min(previous, len(cards) - 1)
+            self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        self.paging.arrived()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(direction))
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         if self.cursor_row >= len(self.cards) - 1 and self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.cursor_row == 0 and self.first_row > 0:
-            self.post_message(self.EdgeReached(-1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.first_row > 0:
-            self.post_message(self.EdgeReached(-2))
+            self._edge(-2)
         else:
             self.move_cursor(row=0)
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(2))
+            self._edge(2)
         else:
             self.move_cursor(row=max(len(self.cards) - 1, 0))
