@@ -172,3 +172,43 @@ async def test_digits_and_spaces_in_a_burst_walk_the_review(db: Path) -> None:
         await settle(pilot, 8)
         assert screen.state.current_index == start + 2
         assert screen.state.items[start + 1].status == "skipped"
+
+
+async def test_an_edit_typed_behind_a_page_crossing_move_is_for_the_deal_it_lands_on(
+    db: Path,
+) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await every_open_deal(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.table
+        last = len(table.cards) - 1
+        table.move_cursor(row=last)
+        on_the_page_end = selected(screen)
+        before = deal_row(db, on_the_page_end)
+        assert table.first_row + last + 1 < table.total  # the next row is on the next page
+        burst(pilot, "j", "7")
+        await settle(pilot, 8)
+        landed = selected(screen)
+        assert landed != on_the_page_end
+        assert table.first_row + table.cursor_row == last + 1
+        assert deal_row(db, landed)["probability"] == 70
+        assert deal_row(db, on_the_page_end)["version"] == before["version"]
+
+
+async def test_escape_behind_moves_pauses_the_review_where_they_reached(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_board(pilot)
+        screen = await open_walk(pilot, app)
+        start = screen.state.current_index
+        burst(pilot, "space", "space", "escape")
+        await settle(pilot, 8)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, ReviewScreen)
+        assert again.state.current_index == start + 2

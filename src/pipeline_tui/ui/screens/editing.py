@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from textual import work
@@ -54,6 +55,7 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult, FieldChange
 from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, refocus
 
 EDIT_BINDINGS: list[BindingType] = [
@@ -142,6 +144,9 @@ class EditHost(Protocol):
     def after_edit(self, result: EditResult | None) -> None:
         """Called after every edit, and with None when the deal must be read again."""
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        """The cursor, if it is waiting for a page before it lands on the selected deal."""
+
 
 @dataclass(frozen=True)
 class _Queued:
@@ -184,6 +189,9 @@ class DealEditor(Container):
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
         currency = self.workspace.settings.currency
+        paging = self.host.cursor_waiting() if target is None and not self._holds else None
+        if paging is not None:  # `j 7` across a page: 7 is for the deal j lands on
+            self.hold("Moving to the next page", partial(paging.then, self.release))
         if target is None and self._holds:
             what = step.value if isinstance(step, History) else label(step, currency)
             named = f"{what} on the deal shown next"

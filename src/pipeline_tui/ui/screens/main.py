@@ -26,6 +26,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .changes import ChangesScreen
 from .deal import DealScreen
@@ -136,6 +137,15 @@ class MainScreen(Screen[None]):
     @property
     def in_table(self) -> bool:
         return self.query_one(ContentSwitcher).current == "table"
+
+    def cursor_waiting(self) -> PagedCursor | None:
+        paging: PagedCursor | None
+        if self.in_table:
+            paging = self.table.paging
+        else:
+            column = self.board.focused_column()
+            paging = column.deal_list.paging if column else None
+        return paging if paging is not None and paging.loading else None
 
     def selected_deal(self) -> DealCard | None:
         if self.in_table:

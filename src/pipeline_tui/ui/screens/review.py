@@ -51,6 +51,7 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
@@ -356,6 +357,9 @@ class ReviewScreen(Screen[None]):
     def prompt(self) -> Prompt:
         return self.query_one(Prompt)
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        return None  # the walk's moves are holds of their own
+
     def after_edit(self, result: EditResult | None) -> None:
         self._load(None)  # not a hold: the next key need not wait for the redraw
 
@@ -551,6 +555,10 @@ class ReviewScreen(Screen[None]):
         if self.prompt().is_open:
             self.prompt().close()
             return
+        # After the moves typed before it, so the time is kept on the deal they reached.
+        self.editor.hold("Pause the review", self._leave)
+
+    def _leave(self) -> None:
         # The app keeps the time on this deal: this screen's own workers end with it.
         self.app.post_message(
             KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())

@@ -284,6 +284,8 @@ class Board(HorizontalScroll):
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
         if list(existing) != wanted:
+            for gone in existing.values():  # no page will come for these: nothing waits
+                gone.deal_list.paging.cancel()
             await self.remove_children()
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)

@@ -15,6 +15,7 @@ class PagedCursor:
     def __init__(self) -> None:
         self.loading = False
         self._waiting: deque[Callable[[], None]] = deque()
+        self._then: list[Callable[[], None]] = []
 
     def waits(self, move: Callable[[], None]) -> bool:
         """True if a page is loading: `move` is made when it has arrived."""
@@ -27,8 +28,22 @@ class PagedCursor:
         self.loading = False
         while self._waiting and not self.loading:
             self._waiting.popleft()()
+        if not self.loading:
+            self._settled()
+
+    def then(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` once the cursor has stopped waiting (now, if it is not)."""
+        self._then.append(callback)
+        if not self.loading:
+            self._settled()
+
+    def _settled(self) -> None:
+        callbacks, self._then = self._then, []
+        for callback in callbacks:
+            callback()
 
     def cancel(self) -> None:
         """The page could not be loaded (the screen said why): the waiting moves go."""
         self.loading = False
         self._waiting.clear()
+        self._settled()
