@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.models import next_category
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.review import ReviewScreen
 from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
@@ -212,3 +213,23 @@ async def test_escape_behind_moves_pauses_the_review_where_they_reached(db: Path
         again = app.screen
         assert isinstance(again, ReviewScreen)
         assert again.state.current_index == start + 2
+
+
+async def test_manager_category_keys_in_a_burst_each_cycle_once(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_board(pilot)
+        screen = await open_walk(pilot, app)
+        shown = screen.reviewed
+        assert shown is not None
+        category = (
+            shown.judgment.manager_category if shown.judgment else shown.deal.forecast_category
+        )
+        expected = next_category(next_category(category, backwards=True), backwards=True)
+        burst(pilot, "M", "M")
+        await settle(pilot, 8)
+        now = screen.reviewed
+        assert now is not None and now.deal.id == shown.deal.id
+        assert now.judgment is not None
+        assert now.judgment.manager_category == expected
+        assert "error" not in screen.query_one("#status").classes
