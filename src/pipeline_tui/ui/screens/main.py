@@ -174,6 +174,12 @@ class MainScreen(Screen[None]):
         self._show_context()
         ws = self.workspace
         flt = self.state.deal_filter(ws.today())
+        # A page asked for by the view not shown is dropped (older generation): nothing
+        # may go on waiting for it.
+        for hidden in (
+            [c.deal_list for c in self.board.columns()] if self.in_table else [self.table]
+        ):
+            hidden.paging.cancel()
         if self.in_table:
             self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
         else:
