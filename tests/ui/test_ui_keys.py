@@ -79,7 +79,7 @@ async def test_nudges_then_a_stage_move_in_a_burst_all_land_on_the_deal(db: Path
         after = deal_row(db, deal_id)
         assert after["probability"] == 40
         assert after["stage_id"] != start["stage_id"]
-        assert after["version"] == start["version"] + 5
+        assert after["version"] == start["version"] + 5  # type: ignore[operator]
         # The cursor followed the deal into the next stage.
         assert selected(screen) == deal_id
         assert column_index(screen) == column + 1

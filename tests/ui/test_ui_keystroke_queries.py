@@ -31,6 +31,7 @@ def pipeline_file(path: Path, open_stages: int) -> tuple[Path, int]:
     upgrade(engine)
     b = Builder(engine)
     vp = b.user("vp", role="manager")
+    assert b.pipeline.id is not None
     # Builder's pipeline has three open stages; the rest go between them and Won.
     for i in range(open_stages - 3):
         b.stages[f"Extra {i}"] = b.add(
