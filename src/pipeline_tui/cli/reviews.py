@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from ..display import display_text
 from ..money import format_money
-from ..periods import Period
-from . import CliError, iso_date
+from . import CliError, err, iso_date
 
 out = Console(highlight=False, soft_wrap=True)
-LAST_REVIEW = "last-review"
 CHART_WIDTH = 40
 
 
@@ -96,16 +92,23 @@ def run_review(url: str, args: argparse.Namespace) -> int:
 
 
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    from ..forecast import Scope
     from ..forecast.waterfall import waterfall
     from ..forecast.waterfall_text import waterfall_markdown
+    from ..services.scope import resolve_since
     from .commands import opened, resolve_scope
 
     with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        scope = Scope(owners, pipeline_id)
-        since = _since(engine, args.since, period, scope)
-        result = waterfall(engine, since=since, period=period, scope=scope)
+        settings, resolved = resolve_scope(engine, args, user)
+        since = resolve_since(
+            engine,
+            args.since,
+            resolved.period,
+            resolved.review_scope,
+            today=args.today or date.today(),
+        )
+        result = waterfall(engine, since=since.start, period=resolved.period, scope=resolved.scope)
+    if since.fallback:
+        err.print(display_text(f"What changed since {since.label}."))
     if args.format == "json":
         print(json.dumps(result.as_dict() | {"currency": settings.currency}, indent=2))
     elif args.format == "markdown":
@@ -113,21 +116,6 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     else:
         out.print(_waterfall_table(result, settings.currency, compact=out.width < 120))
     return 0
-
-
-def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | int:
-    """A day (from its start, UTC), or where the last review ended (`since_last_review`)."""
-    from ..reviews import since_last_review
-
-    if text.strip().casefold() != LAST_REVIEW:
-        try:
-            return datetime.combine(date.fromisoformat(text.strip()), time.min, UTC)
-        except ValueError:
-            raise CliError(f"--since takes a date like 2026-11-01 or '{LAST_REVIEW}'") from None
-    since = since_last_review(engine, period, scope)
-    if since is None:
-        raise CliError(f"no review has ended yet, so there is no '{LAST_REVIEW}'; give a date")
-    return since
 
 
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
@@ -191,24 +179,25 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
 def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     """`report` as usual, with calibration and forecast accuracy added (JSON: an extra
     top-level "calibration" key; the others are unchanged)."""
-    from ..forecast import GroupBy, Scope, compute_rollup
+    from ..forecast import GroupBy, compute_rollup
     from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened, print_rollup_table, resolve_scope
+    from .commands import opened, print_rollup_table, resolve_scope, with_scope
     from .output import as_json, as_markdown
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
     with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
+        settings, resolved = resolve_scope(engine, args, user)
         today = args.today or date.today()
+        period, owners, pipeline_id = resolved.period, resolved.owner_ids, resolved.pipeline_id
         with engine.connect() as conn:
             rollup = compute_rollup(
-                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
+                conn, period, GroupBy(args.by), resolved.scope, today=args.today
             )
             report = calibration_report(
                 conn, period=period, today=today, owner_ids=owners, pipeline_id=pipeline_id
             )
-    rollup = replace(rollup, currency=settings.currency)
+    rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
         data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}
         print(json.dumps(data, indent=2))
