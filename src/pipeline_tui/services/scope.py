@@ -170,9 +170,9 @@ def resolve_since(
     if wanted.casefold() != LAST_REVIEW:
         try:
             day = parse_date(wanted, today=today)
-        except ParseError as exc:
+        except ParseError:
             raise InputError(
-                f"'{wanted}' is not a date like 2026-11-01 or -2w, nor '{LAST_REVIEW}' ({exc})"
+                f"since takes a date like 2026-11-01 or -2w, or '{LAST_REVIEW}'; not '{wanted}'"
             ) from None
         return Since(datetime.combine(day, time.min, UTC), day.isoformat())
     found = since_last_review(engine, period, scope)
