@@ -108,11 +108,18 @@ def resolve_owner(org: OrgChart, key: str | None, me: Person | None) -> Owner:
             raise UnknownPersonError(f"There are no people yet, so '{word}' means no one.")
         if word == ME:
             return Owner(ME, me.id, False, frozenset({me.id}), me.display_name)
-        return Owner(TEAM, me.id, True, org.subtree(me.id), team_label(org, me))
+        return _subtree(org, TEAM, me)
     person = org.by_login(wanted)
     if person is None:
         raise UnknownPersonError(unknown_login(org, wanted))
-    return Owner(person.login, person.id, True, org.subtree(person.id), team_label(org, person))
+    return _subtree(org, person.login, person)
+
+
+def _subtree(org: OrgChart, key: str, person: Person) -> Owner:
+    # Someone with no one below them is stored as themself alone, as a review of a rep
+    # is, so "the last review of this scope" finds it however it was asked for.
+    team = bool(org.direct_reports(person.id))
+    return Owner(key, person.id, team, org.subtree(person.id), team_label(org, person))
 
 
 def team_label(org: OrgChart, person: Person) -> str:
