@@ -32,7 +32,9 @@ def build_scope_example(engine: Engine) -> dict[str, int]:
     cat = b.user("cat", manager=vic)
     zed = b.user("zed")
     people = (vic, mia, ann, bob, cat, zed)
-    for person, amount in zip(people, ("10000", "20000", "30000", "40000", "50000", "60000")):
+    for person, amount in zip(
+        people, ("10000", "20000", "30000", "40000", "50000", "60000"), strict=True
+    ):
         b.deal(person, "Qualify", amount, CLOSE)
     ids = {p.login: p.id or 0 for p in people}
     b.commit()
@@ -112,8 +114,6 @@ RENEWALS = {
     "coverage": 1.05,
     "quota_basis": "all pipelines",
 }
-
-
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import Engine, text
 
 from pipeline_tui.models import Pipeline
+from pipeline_tui.query import load_org
 from pipeline_tui.services import (
     SettingsView,
     list_people,
     list_pipelines,
     load_settings,
 )
-from pipeline_tui.query import load_org
 from pipeline_tui.services.scope import resolve_owner, who_is_me
 
 from ..factories import Builder
