@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..display import display_text
 from ..money import format_money
-from . import CliError, err, iso_date
+from . import OWNER_HELP, USER_HELP, CliError, err, iso_date
 
 out = Console(highlight=False, soft_wrap=True)
 CHART_WIDTH = 40
@@ -36,14 +36,17 @@ def add_parsers(
     changes = sub.add_parser(
         "changes", parents=[common], help="what changed: the pipeline waterfall"
     )
-    changes.add_argument("--since", required=True, metavar="DATE|last-review")
+    changes.add_argument(
+        "--since",
+        required=True,
+        metavar="DATE|last-review",
+        help="a date (2026-11-01, -2w), or where the last review of this scope ended",
+    )
     changes.add_argument("--period", default="this-quarter")
-    changes.add_argument("--owner", metavar="LOGIN", help="one rep, or a manager's team")
+    changes.add_argument("--owner", metavar="LOGIN", help=OWNER_HELP)
     changes.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
     changes.add_argument("--format", choices=["table", "json", "markdown"], default="table")
-    changes.add_argument(
-        "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
-    )
+    changes.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help=USER_HELP)
     changes.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     report.add_argument(
