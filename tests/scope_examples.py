@@ -73,7 +73,8 @@ class TwoPipelines(Builder):
 def build_quota_example(engine: Engine) -> dict[str, int]:
     """Vic manages Ann and Bob; Q4 quotas Ann 100k, Bob 50k. New Business: Ann won 30k,
     commit 40k, pipeline 20k; Bob won 10k, commit 10k. Renewals: Ann won 10k, commit 5k,
-    pipeline 15k; Bob commit 5k, best case 10k."""
+    pipeline 15k; Bob commit 5k, best case 10k. People's ids by login, and the Renewals
+    pipeline's id as "Renewals"."""
     b = TwoPipelines(engine)
     vic = b.user("vic", role="manager")
     ann = b.user("ann", manager=vic)
@@ -91,6 +92,7 @@ def build_quota_example(engine: Engine) -> dict[str, int]:
     b.renewal(bob, "Negotiate", "5000", category="commit")
     b.renewal(bob, "Propose", "10000", category="best_case")
     ids = {p.login: p.id or 0 for p in (vic, ann, bob)}
+    ids["Renewals"] = b.renewals.id or 0
     b.commit()
     return ids
 
