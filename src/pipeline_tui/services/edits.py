@@ -9,6 +9,7 @@ writes nothing and returns an empty `changes` list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -52,6 +53,11 @@ def _check_probability(probability: int) -> int:
     return probability
 
 
+def _setting(field: str, value: object) -> Callable[[DealState], Plan]:
+    """A plan that sets one field to a value checked before the transaction began."""
+    return lambda state: Plan({field: value})
+
+
 def _require_open(state: DealState, action: str) -> None:
     if state.stage.kind != StageKind.OPEN.value:
         raise EditError(f"This deal is {state.stage.kind}; {action} only applies to open deals.")
@@ -66,15 +72,8 @@ def set_probability(
     user_id: int | None,
     source: Source,
 ) -> EditResult:
-    value = _check_probability(probability)
-    return apply_edit(
-        engine,
-        deal_id,
-        expected_version,
-        lambda state: Plan({"probability": value}),
-        user_id=user_id,
-        source=source,
-    )
+    plan = _setting("probability", _check_probability(probability))
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 
 
 def nudge_probability(
@@ -200,15 +199,8 @@ def set_amount(
     amount = Decimal(amount)
     if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
         raise EditError(f"Amount must be at least 0 and less than {MAX_AMOUNT:,}, not {amount}.")
-    value = from_minor(to_minor(amount))
-    return apply_edit(
-        engine,
-        deal_id,
-        expected_version,
-        lambda state: Plan({"amount": value}),
-        user_id=user_id,
-        source=source,
-    )
+    plan = _setting("amount", from_minor(to_minor(amount)))
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 
 
 def add_note(

@@ -62,7 +62,7 @@ class ResolvedScope:
     owner: Owner
     pipeline_id: int | None  # None: all pipelines
     pipeline_name: str | None
-    me: Person | None  # who "me" and "team" stand for
+    me: Person | None  # who "me" and "team" stand for; None when neither was asked for
 
     @property
     def owner_ids(self) -> frozenset[int] | None:
@@ -143,7 +143,10 @@ def resolve_scope(
         raise InputError(str(exc)) from exc
     with engine.connect() as conn:
         org = load_org(conn)
-    me = who_is_me(org, user, head=settings.head_login)
+    # Only "me" and "team" need to know who is asking: a stale PIPELINE_TUI_USER must not
+    # stop a report on everyone.
+    word = (request.owner or "").strip().casefold()
+    me = who_is_me(org, user, head=settings.head_login) if word in (ME, TEAM) else None
     owner = resolve_owner(org, request.owner, me)
     pipeline_id, pipeline_name = None, None
     if request.pipeline:

@@ -11,25 +11,27 @@ import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    FieldDiff,
     ReviewedDeal,
     ReviewForecast,
     ReviewState,
@@ -48,8 +50,8 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
-from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from ..widgets.prompt import Prompt, prompt_status_footer
+from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -92,7 +94,7 @@ def parse_judgment(text: str) -> tuple[str, Decimal | None, str | None]:
     return category, amount, " ".join(rest) or None
 
 
-def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
+def diff_table(title: str, diffs: tuple[FieldDiff, ...], empty: str, currency: str) -> Table:
     table = Table(
         title=title,
         title_justify="left",
@@ -111,14 +113,14 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     for diff in diffs:
         table.add_row(
             display_text(diff.label),
-            display_text(diff.before or "—"),
+            display_text(diff.before_text(currency)),
             Text("→"),
-            display_text(diff.after or "—"),
+            display_text(diff.after_text(currency)),
         )
     return table
 
 
-class ReviewScreen(EditKeys, Screen[None]):
+class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right", "next", "Next", key_display="space", id="review.next"),
         Binding("left", "previous", "Previous", show=False, id="review.previous"),
@@ -129,7 +131,6 @@ class ReviewScreen(EditKeys, Screen[None]):
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(
@@ -147,11 +148,15 @@ class ReviewScreen(EditKeys, Screen[None]):
         self._deal_started = clock()
         self._busy = False
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield Static(id="review-banner")
         yield Static(id="review-progress")
         yield Static(id="review-title")
-        with Horizontal(id="review-body"):
+        with self.editor, Horizontal(id="review-body"):
             with VerticalScroll(id="review-deal", classes="pane"):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
@@ -159,13 +164,9 @@ class ReviewScreen(EditKeys, Screen[None]):
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
         self._load(None)
@@ -226,10 +227,15 @@ class ReviewScreen(EditKeys, Screen[None]):
                 "Changed since the last review",
                 r.changes_since_last_review,
                 "nothing" if r.baseline_at else "first review of this deal",
+                ws.settings.currency,
             )
         )
         side.add_row(Text())
-        side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
+        side.add_row(
+            diff_table(
+                "Changed in this meeting", r.changes_in_review, "nothing yet", ws.settings.currency
+            )
+        )
         self.query_one("#review-diffs", Static).update(side)
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
@@ -287,9 +293,7 @@ class ReviewScreen(EditKeys, Screen[None]):
         currency = self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
-        rep = (
-            f"{r.deal.forecast_category.replace('_', ' ')} {format_money(r.deal.amount, currency)}"
-        )
+        rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"
         text.append(f"  Rep: {rep}\n")
         if j is None:
             text.append(
@@ -298,7 +302,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             return text
         text.append(f"  {clean(j.manager_name)}: ", style="bold")
         text.append(
-            f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
+            f"{category_label(j.manager_category)} {format_money(j.manager_amount, currency)}"
         )
         if j.note:
             text.append(f" — {clean(j.note)}", style="italic")
@@ -311,7 +315,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             text.append("  none: f adds one (text @owner due:fri)\n", style="dim")
         for item in r.action_items:
             mark = "✓" if item.done else "•"
-            due = f" due {item.due_date.isoformat()}" if item.due_date else ""
+            due = f" due {date_text(item.due_date)}" if item.due_date else ""
             text.append(f"  {mark} {clean(item.text)}")
             text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text
