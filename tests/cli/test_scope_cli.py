@@ -29,6 +29,13 @@ from ..scope_examples import (
 __all__ = ["database"]  # the fixture, used by name
 
 Q4 = parse_period("2026Q4")
+METRICS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+
+
+def section(title: str) -> str:
+    """One `## title` section of docs/metrics.md, whose worked example these tests build."""
+    text = METRICS.read_text(encoding="utf-8")
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +68,11 @@ def test_the_scope_example(
 ) -> None:
     url, engine = database
     build_scope_example(engine)
+    page = section("Scope")
+    for figure in ("`me` = 20,000", "= 90,000", "`ann` = 30,000", "`everyone` = 210,000"):
+        assert figure in page, figure
+    for figure in ("`me` = 10,000", "= 150,000", "`me` = 60,000"):
+        assert figure in page, figure
     as_mia = ("--user", "mia")
     assert pipeline_of(capsys, url, "--owner", "me", *as_mia) == 20000  # my own deals only
     assert pipeline_of(capsys, url, "--owner", "team", *as_mia) == 90000
@@ -140,6 +152,10 @@ def test_quota_with_a_pipeline_chosen_covers_all_pipelines(
 ) -> None:
     url, engine = database
     build_quota_example(engine)
+    page = section("Quota and pipelines")
+    for figure in ("quota 150,000", "= 105,000", "= 40,000", "= 1.05x", "pipeline 35,000"):
+        assert figure in page, figure
+    assert "130,000 and coverage 0.25x" in page  # what main said, which the test refuses
     everything = report(capsys, url, "--owner", "vic")["totals"]
     assert {k: everything.get(k) for k in ALL_PIPELINES} == ALL_PIPELINES
     data = report(capsys, url, "--owner", "vic", "--pipeline", "renewals")
