@@ -16,7 +16,7 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures
+from ...forecast.metrics import ForecastFigures, pipeline_caption
 from ...periods import Period
 from ...services.deals import DealCard
 from ...services.workspace import Workspace
@@ -150,7 +150,7 @@ class MainScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {st.period.label} ", style="bold reverse")
         text.append(f"  {clean(st.owner_label)}", style="bold")
-        text.append(f" · {clean(pipeline)}")
+        text.append(f" · {clean(pipeline_caption(pipeline))}")
         filters = st.filter_labels()
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
@@ -380,7 +380,13 @@ class MainScreen(Screen[None]):
                 self.set_owner(login)
 
         self.app.push_screen(
-            RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
+            RollupScreen(
+                self.workspace,
+                self.state.period,
+                self.state.scope,
+                pipeline_name=dict(self.workspace.pipelines).get(self.state.pipeline_id),
+            ),
+            callback=drill,
         )
 
     def action_import(self) -> None:
@@ -391,7 +397,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
-        screen = ChangesScreen(self.workspace, self.state.period, self.state.scope)
+        screen = ChangesScreen(
+            self.workspace, self.state.period, self.state.scope, self.state.review_scope
+        )
         self.app.push_screen(screen)
 
     def action_toggle_view(self) -> None:
