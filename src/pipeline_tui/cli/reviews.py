@@ -7,18 +7,21 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from ..display import display_text
 from ..labels import date_text
 from ..money import format_money
 from ..periods import Period
 from . import CliError, iso_date
+
+if TYPE_CHECKING:
+    from ..forecast import Scope
+    from ..services.workspace import Workspace
 
 out = Console(highlight=False, soft_wrap=True)
 LAST_REVIEW = "last-review"
@@ -59,15 +62,15 @@ def add_parsers(
 
 
 def run_review(url: str, args: argparse.Namespace) -> int:
-    from ..reviews import list_reviews, review_summary, summary_markdown
-    from .commands import opened
+    from ..reviews import summary_markdown
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url, today=getattr(args, "today", None)) as ws:
         if args.review_command == "list":
-            reviews = list_reviews(engine)
+            reviews = ws.reviews()
         else:
             # An unknown id is a PipelineError: the CLI shows it as one line, exit 2.
-            summary = review_summary(engine, args.id, today=args.today)
+            summary = ws.review_summary(args.id)
     if args.review_command == "show":
         if args.format == "json":
             print(json.dumps(summary.as_dict(), indent=2))
@@ -97,16 +100,14 @@ def run_review(url: str, args: argparse.Namespace) -> int:
 
 
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    from ..forecast import Scope
-    from ..forecast.waterfall import waterfall
     from ..forecast.waterfall_text import waterfall_markdown
-    from .commands import opened, resolve_scope
+    from .commands import scoped, session
 
-    with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        scope = Scope(owners, pipeline_id)
-        since = _since(engine, args.since, period, scope)
-        result = waterfall(engine, since=since, period=period, scope=scope)
+    with session(url, user, today=args.today) as ws:
+        period, scope = scoped(ws, args)
+        since = _since(ws, args.since, period, scope)
+        result = ws.changes(since, period, scope)
+        settings = ws.settings
     if args.format == "json":
         print(json.dumps(result.as_dict() | {"currency": settings.currency}, indent=2))
     elif args.format == "markdown":
@@ -116,16 +117,14 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     return 0
 
 
-def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | int:
+def _since(ws: Workspace, text: str, period: Period, scope: Scope) -> datetime | int:
     """A day (from its start, UTC), or where the last review ended (`since_last_review`)."""
-    from ..reviews import since_last_review
-
     if text.strip().casefold() != LAST_REVIEW:
         try:
             return datetime.combine(date.fromisoformat(text.strip()), time.min, UTC)
         except ValueError:
             raise CliError(f"--since takes a date like 2026-11-01 or '{LAST_REVIEW}'") from None
-    since = since_last_review(engine, period, scope)
+    since = ws.since_last_review(period, scope)
     if since is None:
         raise CliError(f"no review has ended yet, so there is no '{LAST_REVIEW}'; give a date")
     return since
@@ -192,23 +191,18 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
 def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     """`report` as usual, with calibration and forecast accuracy added (JSON: an extra
     top-level "calibration" key; the others are unchanged)."""
-    from ..forecast import GroupBy, Scope, compute_rollup
-    from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened, print_rollup_table, resolve_scope
+    from ..forecast import GroupBy
+    from ..forecast.calibration_text import calibration_markdown
+    from .commands import print_rollup_table, scoped, session
     from .output import as_json, as_markdown
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
-    with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        today = args.today or date.today()
-        with engine.connect() as conn:
-            rollup = compute_rollup(
-                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
-            )
-            report = calibration_report(
-                conn, period=period, today=today, owner_ids=owners, pipeline_id=pipeline_id
-            )
+    with session(url, user, today=args.today) as ws:
+        period, scope = scoped(ws, args)
+        rollup = ws.report(period, GroupBy(args.by), scope)
+        report = ws.calibration(period, scope)
+        settings = ws.settings
     rollup = replace(rollup, currency=settings.currency)
     if args.format == "json":
         data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}

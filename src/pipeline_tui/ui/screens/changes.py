@@ -20,12 +20,10 @@ from textual.widgets.option_list import Option
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
 from ...forecast import Scope
-from ...forecast.waterfall import waterfall
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
 from ...parsing import ParseError, parse_date
 from ...periods import Period
-from ...reviews.since import since_last_review
 from ...services.workspace import Workspace
 from ..messages import LoadFailed
 from ..widgets.prompt import Prompt
@@ -118,7 +116,7 @@ class ChangesScreen(Screen[None]):
         ws = self.workspace
         try:
             if self.since_text == "last-review":
-                since = since_last_review(ws.engine, self.period, self.scope)
+                since = ws.since_last_review(self.period, self.scope)
                 label = "the last review"
                 if since is None:  # no review yet: the last week is the next best thing
                     since = datetime.combine(ws.today() - timedelta(days=7), time.min, UTC)
@@ -126,7 +124,7 @@ class ChangesScreen(Screen[None]):
             else:
                 day = parse_date(self.since_text, today=ws.today())
                 since, label = datetime.combine(day, time.min, UTC), day.isoformat()
-            result = waterfall(ws.engine, since=since, period=self.period, scope=self.scope)
+            result = ws.changes(since, self.period, self.scope)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return

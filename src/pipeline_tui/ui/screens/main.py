@@ -18,8 +18,7 @@ from ...display import clean
 from ...errors import user_message
 from ...forecast.metrics import ForecastFigures
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
