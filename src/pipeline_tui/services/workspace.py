@@ -224,8 +224,9 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         must exist unless the command makes one, `create`), migrated; `user`, who "me"
         is (refused when nobody has that login and `check_user`); `today`, the clock.
 
-        Unlike `open`, a database with no people or pipelines yet is fine: `db init`,
-        `seed` and the first `import` start from one.
+        Unlike `open`, a database with no people or pipelines yet is fine: `seed` and the
+        first `import` start from one. (`db` maintenance has no one to act as and goes
+        through `services.maintenance` instead.)
         """
         engine = install(new_engine(url, create=create, busy_timeout=BUSY_TIMEOUT))
 
