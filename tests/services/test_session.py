@@ -61,7 +61,7 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
         None,
     ),
     "end_review": lambda ws: ws.end_review(1),
-    "import_apply": lambda ws: ws.import_apply(Path("deals.csv"), ImportOptions()),
+    "import_file": lambda ws: ws.import_file(Path("deals.csv"), ImportOptions()),
     "seed_demo": lambda ws: ws.seed_demo(deals=1, seed=1),
 }
 # Everything else the session offers only reads (or is its own plumbing).

@@ -123,7 +123,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 print_report(report)
                 return 1 if report.counts.rejected else 0
             with _progress_bar() as progress:
-                summary = ws.import_apply(args.file, options, progress)
+                summary = ws.import_file(args.file, options, progress)
     except RowsRejected as exc:
         _print_problems(exc.problems, exc.unit, console=err)
         _errors_file(args.errors, exc.problems, exc.unit)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from ..importing import DryRunReport, ImportOptions, ImportSummary, dry_run, import_file
+from ..importing import DryRunReport, ImportOptions, ImportSummary, dry_run
+from ..importing import import_file as import_into
 from ..importing.model import Progress
 from ..seed import SeedSummary, seed_demo
 from .session_base import SessionBase
@@ -18,13 +19,13 @@ class ImportsDoor(SessionBase):
         nothing."""
         return self.run(lambda: dry_run(self.engine, path, options))
 
-    def import_apply(
+    def import_file(
         self, path: Path, options: ImportOptions, progress: Progress | None = None
     ) -> ImportSummary:
         """Imports `path` whole, or nothing (`ImportFailed` says why); `options.user` is
         recorded as the author of the changes."""
         self._writable()
-        return self.run(lambda: import_file(self.engine, path, options, progress))
+        return self.run(lambda: import_into(self.engine, path, options, progress))
 
     def seed_demo(
         self,

@@ -124,6 +124,10 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
             )
         return self.person
 
+    @me.setter
+    def me(self, person: Person) -> None:
+        self.person = person
+
     @property
     def secrets(self) -> tuple[str, ...]:
         return url_secrets(self.url)

@@ -138,7 +138,7 @@ class ImportScreen(Screen[bool]):
         self.post_message(ImportShown(Text("Importing…", style="dim"), self.report, False))
         options = replace(self.options, user=self.workspace.me.login)
         try:
-            summary = self.workspace.import_apply(self.path, options)
+            summary = self.workspace.import_file(self.path, options)
         except RowsRejected as exc:
             body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))
