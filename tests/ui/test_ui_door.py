@@ -13,13 +13,31 @@ import pytest
 from pipeline_tui.cli import main as cli_main
 from pipeline_tui.config import UserConfig
 from pipeline_tui.forecast.waterfall_model import Waterfall
+from pipeline_tui.seed import seed_demo
 from pipeline_tui.services.workspace import Workspace
+from pipeline_tui.storage import make_engine, upgrade
 from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.changes import ChangesScreen
 
-from ..ui_support import TODAY, open_board, seed_file, settle
+from ..conftest import fresh_pg_schema
+from ..ui_support import DEMO_DEALS, TODAY, open_board, seed_file, settle
 
 SIZE = (160, 48)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The demo organisation, seeded on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{seed_file(tmp_path / 'pipeline.db')}"
+        return
+    with fresh_pg_schema() as schema:
+        text = schema.url.render_as_string(hide_password=False)
+        seeding = make_engine(text)
+        upgrade(seeding)
+        seed_demo(seeding, deals=DEMO_DEALS, seed=42, today=TODAY)
+        seeding.dispose()
+        yield text
 
 
 @pytest.fixture
@@ -38,9 +56,11 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, Waterfall
 
 
 async def test_what_changed_screen_and_changes_command_share_one_method(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], calls: list[tuple[Any, Waterfall]]
+    url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    calls: list[tuple[Any, Waterfall]],
 ) -> None:
-    url = f"sqlite:///{seed_file(tmp_path / 'pipeline.db')}"
     app = PipelineApp(
         url,
         user="vp",
