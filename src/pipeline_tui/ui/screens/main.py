@@ -16,11 +16,10 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures
+from ...forecast.metrics import ForecastFigures, pipeline_caption
 from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
@@ -160,7 +159,7 @@ class MainScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {st.period.label} ", style="bold reverse")
         text.append(f"  {clean(st.owner_label)}", style="bold")
-        text.append(f" · {clean(pipeline)}")
+        text.append(f" · {clean(pipeline_caption(pipeline))}")
         filters = st.filter_labels()
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
@@ -399,7 +398,13 @@ class MainScreen(Screen[None]):
                 self.set_owner(login)
 
         self.app.push_screen(
-            RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
+            RollupScreen(
+                self.workspace,
+                self.state.period,
+                self.state.scope,
+                pipeline_name=dict(self.workspace.pipelines).get(self.state.pipeline_id),
+            ),
+            callback=drill,
         )
 
     def action_import(self) -> None:
@@ -410,7 +415,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
-        screen = ChangesScreen(self.workspace, self.state.period, self.state.scope)
+        screen = ChangesScreen(
+            self.workspace, self.state.period, self.state.scope, self.state.review_scope
+        )
         self.app.push_screen(screen)
 
     def action_toggle_view(self) -> None:

@@ -37,18 +37,10 @@ from ...reviews import (
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    add_action_item,
-    end_review,
-    get_review,
-    move,
-    record_judgment,
-    review_deal,
-    review_forecast,
 )
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.paging import PagedCursor
@@ -201,12 +193,11 @@ class ReviewScreen(Screen[None]):
                 # Numbered just before reading, so a higher number never shows older data;
                 # the walk's position is read too, since a move may have landed meanwhile.
                 seq = next(self._loads)
-                state = get_review(ws.engine, review_id)
+                state = ws.get_review(review_id)
             else:
                 to_index, mark, seconds, shown = step
                 try:
-                    state = move(
-                        ws.engine,
+                    state = ws.move_review(
                         review_id,
                         to_index,
                         mark=mark,
@@ -215,10 +206,10 @@ class ReviewScreen(Screen[None]):
                     )
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-                    state = get_review(ws.engine, review_id)  # where the review is now
+                    state = ws.get_review(review_id)  # where the review is now
                 seq = next(self._loads)
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
@@ -300,6 +291,8 @@ class ReviewScreen(Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
+            text.append(" (all pipelines)", style="dim")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -458,15 +451,12 @@ class ReviewScreen(Screen[None]):
     ) -> None:
         ws = self.workspace
         try:
-            record_judgment(
-                ws.engine,
+            ws.record_judgment(
                 self.state.id,
-                seen.deal.id,
-                ws.me.id,
+                seen.deal,
                 category,
                 amount,
                 note,
-                expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
         except ConflictError as exc:  # someone else decided first: show what they did
@@ -514,16 +504,7 @@ class ReviewScreen(Screen[None]):
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.workspace
         try:
-            add_action_item(
-                ws.engine,
-                self.state.id,
-                deal.id,
-                text,
-                owner,
-                due,
-                ws.me.id,
-                expected_version=ws.based_on(deal),
-            )
+            ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._read(None)
@@ -541,7 +522,7 @@ class ReviewScreen(Screen[None]):
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+            summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self.post_message(WalkLanded())
