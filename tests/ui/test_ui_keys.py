@@ -124,7 +124,9 @@ async def test_down_keys_in_a_burst_move_the_table_a_row_each(db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_board(pilot)
         await every_open_deal(pilot)
-        burst(pilot, "t", "j", "j")  # the table has the keys as soon as `t` is handled
+        await pilot.press("t")
+        await settle(pilot)
+        burst(pilot, "j", "j")
         await settle(pilot)
         table = screen.table
         assert screen.in_table

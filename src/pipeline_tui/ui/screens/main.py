@@ -424,7 +424,10 @@ class MainScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "board" if self.in_table else "table"
         if self.in_table:
-            self.set_focus(self.table)  # now: a `j` right behind the `t` is the table's
+            # Deferred (`focus()`), not `set_focus`: focused before its first layout, the table
+            # sometimes sizes its columns on the headers alone. Keys typed in the same burst
+            # as `t` still reach the board.
+            self.table.focus()
             # Its rows are those of the last time it showed, or none: moves wait for these.
             self.table.paging.loading = True
         else:
