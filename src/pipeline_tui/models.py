@@ -427,6 +427,8 @@ class Settings(SQLModel, table=True):
     # Targets are ratios, not money, so binary floats are fine here.
     coverage_target: float = 3.0
     win_rate_target: float = 0.60
+    # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
+    reps_own_team_only: bool = False
 
 
 __all__ = [

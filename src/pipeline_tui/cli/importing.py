@@ -81,13 +81,14 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         ImportOptions,
         RowsRejected,
         dry_run,
-        import_file,
         parse_pairs,
     )
+    from ..services.guard import guarded_import
     from ..storage.opening import database_exists, display_url
     from .commands import opened
 
     given = getattr(args, "user", None)
+    acting = user  # who imports: the session checks what they may write
     if args.kind == "users":
         # A people import records no author: only a --user typed here is checked (against
         # the database and the file), not one from the environment or the config file.
@@ -127,7 +128,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 print_report(report)
                 return 1 if report.counts.rejected else 0
             with _progress_bar() as progress:
-                summary = import_file(engine, args.file, options, progress)
+                summary = guarded_import(engine, acting, args.file, options, progress)
     except RowsRejected as exc:
         _print_problems(exc.problems, exc.unit, console=err)
         _errors_file(args.errors, exc.problems, exc.unit)

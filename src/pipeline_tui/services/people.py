@@ -22,6 +22,7 @@ class SettingsView:
     currency: str = "USD"
     coverage_target: float = 3.0
     win_rate_target: float = 0.60
+    reps_own_team_only: bool = False
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -86,6 +87,7 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.currency,
             settings.coverage_target,
             settings.win_rate_target,
+            settings.reps_own_team_only,
         )
         .order_by(settings.id)
         .limit(1)
@@ -94,5 +96,5 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate = row
-    return SettingsView(int(month), currency, float(coverage), float(win_rate))
+    month, currency, coverage, win_rate, own_team = row
+    return SettingsView(int(month), currency, float(coverage), float(win_rate), bool(own_team))

@@ -7,16 +7,17 @@ settings and the undo history; the screens hold only results.
 
 from __future__ import annotations
 
-import getpass
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TypeVar
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, text
 
-from ..errors import PipelineError
+from ..errors import PermissionDenied, PipelineError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
@@ -32,12 +33,20 @@ from ..storage.faults import (
     translated,
 )
 from ..storage.opening import url_secrets
+from .cards import deal_owner
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
+from .identity import who_am_i
 from .people import SettingsView, list_pipelines, load_settings
+from .permissions import Policy
 from .undo import UndoStack
 from .writes import EditResult
+
+if TYPE_CHECKING:
+    from ..importing import ImportOptions, ImportSummary, Progress
+    from ..periods import Period
+    from ..reviews import ActionItemView, JudgmentView, ReviewScope, ReviewState, ReviewSummary
 
 T = TypeVar("T")
 
@@ -95,6 +104,25 @@ class Workspace:
     def _writable(self) -> None:
         if self.read_only is not None:
             raise DatabaseReadOnly(f"{READ_ONLY} ({self.read_only}): nothing was changed")
+
+    @property
+    def policy(self) -> Policy:
+        """What this person may do: every write below asks it first."""
+        return Policy(self.me, self.org, self.settings.reps_own_team_only)
+
+    def owner_of(self, deal_id: int) -> int:
+        """Who owns the deal now (the rule for changing it is about its owner)."""
+        return self.run(lambda: deal_owner(self.engine, deal_id))
+
+    def may_edit(self, card: DealCard) -> str | None:
+        """Why this person can't change `card` (for the UI to say before a key is
+        pressed), or None. The session checks again on every write."""
+        if self.read_only is not None:
+            return f"read-only: {self.read_only}"
+        if self.policy.may_change_deals_of(card.owner_id):
+            return None
+        owner = self.org.people.get(card.owner_id)
+        return f"read-only: {owner.display_name if owner else 'someone else'}'s deal"
 
     def ping(self) -> None:
         """Reaches the database once; after a lost connection this connects afresh."""
@@ -232,6 +260,7 @@ class Workspace:
         """Writes one edit as this person on `card` as they saw it, remembering it for
         undo. `StaleDealError` if someone else changed the deal since."""
         self._writable()
+        self.policy.check_deal(self.owner_of(card.id))
         result = self.run(
             lambda: apply(
                 self.engine,
@@ -248,15 +277,117 @@ class Workspace:
 
     def undo(self) -> EditResult:
         self._writable()
+        self._may_step(self.undo_stack.next_undo())
         return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
     def redo(self) -> EditResult:
         self._writable()
+        self._may_step(self.undo_stack.next_redo())
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
+
+    def _may_step(self, deal_id: int | None) -> None:
+        """Undo writes to the deal again: only while this person may still change it (a
+        role taken away since, or the deal given to someone else, stops it)."""
+        if deal_id is not None:
+            self.policy.check_deal(self.owner_of(deal_id))
+
+    # -- reviews, judgments, action items: the manager's work, each checked first ------
+
+    def start_review(self, scope: ReviewScope, period: Period, **options: Any) -> ReviewState:
+        """Opens a review of `scope` (see `reviews.start_review` for `options`); only a
+        manager of everyone in it, or an admin, may."""
+        from ..reviews import start_review
+
+        self._writable()
+        self.policy.check_review(scope.owner_ids(self.org))
+        return self.run(
+            lambda: start_review(
+                self.engine,
+                started_by=self.me.id,
+                scope=scope,
+                period=period,
+                today=self.today(),
+                **options,
+            )
+        )
+
+    def end_review(self, review_id: int, **options: Any) -> ReviewSummary:
+        """Closes review `review_id` (see `reviews.end_review`): whoever may run it."""
+        from ..reviews import end_review, get_review
+
+        self._writable()
+        review = self.run(lambda: get_review(self.engine, review_id))
+        self.policy.check_review(review.scope.owner_ids(self.org))
+        return self.run(lambda: end_review(self.engine, review_id, today=self.today(), **options))
+
+    def record_judgment(
+        self,
+        review_id: int | None,
+        deal: DealCard,
+        category: str | None,
+        amount: Decimal | None,
+        note: str | None,
+        *,
+        expected_judgment_id: int | None,
+    ) -> JudgmentView:
+        """This manager's call on `deal` as they saw it (see `reviews.record_judgment`)."""
+        from ..reviews import record_judgment
+
+        self._writable()
+        self.policy.check_judgment(self.owner_of(deal.id))
+        return self.run(
+            lambda: record_judgment(
+                self.engine,
+                review_id,
+                deal.id,
+                self.me.id,
+                category,
+                amount,
+                note,
+                expected_version=self.based_on(deal),
+                expected_judgment_id=expected_judgment_id,
+            )
+        )
+
+    def add_action_item(
+        self,
+        review_id: int | None,
+        deal: DealCard,
+        text: str,
+        owner_id: int,
+        due: date | None,
+    ) -> ActionItemView:
+        from ..reviews import add_action_item
+
+        self._writable()
+        self.policy.check_action_item(self.owner_of(deal.id))
+        return self.run(
+            lambda: add_action_item(
+                self.engine,
+                review_id,
+                deal.id,
+                text,
+                owner_id,
+                due,
+                self.me.id,
+                expected_version=self.based_on(deal),
+            )
+        )
+
+    # -- imports ---------------------------------------------------------------------
+
+    def import_file(
+        self, path: Path, options: ImportOptions, progress: Progress | None = None
+    ) -> ImportSummary:
+        """Imports `path` as this person (see `services.guard.guarded_import`)."""
+        from .guard import guarded_import
+
+        self._writable()
+        return self.run(lambda: guarded_import(self.engine, self.me.login, path, options, progress))
 
 
 def _retrying(
@@ -318,19 +449,8 @@ def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
 
 
 def _who_am_i(org: OrgChart, login: str | None) -> Person:
-    """The named person; else the OS login if it is a person here; else the top manager."""
-    if login:
-        person = org.by_login(login)
-        if person is None:
-            known = ", ".join(sorted(p.login for p in org.people.values())[:8])
-            raise WorkspaceError(f"no person with login '{login}' (some that exist: {known})")
-        return person
+    """The named person, else the OS login's; no fallback (see `identity`)."""
     try:
-        person = org.by_login(getpass.getuser())
-    except (KeyError, OSError):  # no login name in some containers
-        person = None
-    if person is not None:
-        return person
-    roots = [org.people[r] for r in org.roots()]
-    managers = [p for p in roots if p.role == "manager"] or roots
-    return managers[0]
+        return who_am_i(org, login)
+    except PermissionDenied as exc:
+        raise WorkspaceError(str(exc)) from None
