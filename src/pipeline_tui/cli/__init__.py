@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
+
+    from .users import add_parsers as add_users_parsers
+
+    add_users_parsers(sub, common)
     return parser
 
 
@@ -214,6 +218,10 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "users":
+        from .users import run_users
+
+        return run_users(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 

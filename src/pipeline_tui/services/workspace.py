@@ -324,6 +324,16 @@ class Workspace:
         self.policy.check_review(review.scope.owner_ids(self.org))
         return self.run(lambda: end_review(self.engine, review_id, today=self.today(), **options))
 
+    def move_review(self, review_id: int, to_index: int, **options: Any) -> ReviewState:
+        """Walks review `review_id` to deal `to_index` (see `reviews.move`), keeping the
+        time and mark of the deal left: part of running the review."""
+        from ..reviews import get_review, move
+
+        self._writable()
+        review = self.run(lambda: get_review(self.engine, review_id))
+        self.policy.check_review(review.scope.owner_ids(self.org))
+        return self.run(lambda: move(self.engine, review_id, to_index, **options))
+
     def record_judgment(
         self,
         review_id: int | None,

@@ -36,11 +36,7 @@ from ...reviews import (
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    add_action_item,
-    end_review,
     get_review,
-    move,
-    record_judgment,
     review_deal,
     review_forecast,
 )
@@ -182,8 +178,7 @@ class ReviewScreen(Screen[None]):
             if step is not None:
                 to_index, mark, seconds, shown = step
                 try:
-                    state = move(
-                        ws.engine,
+                    state = ws.move_review(
                         review_id,
                         to_index,
                         mark=mark,
@@ -400,15 +395,12 @@ class ReviewScreen(Screen[None]):
         """Records the call made on `seen`, the deal and judgment as shown when it was made."""
         ws = self.workspace
         try:
-            record_judgment(
-                ws.engine,
+            ws.record_judgment(
                 self.state.id,
-                seen.deal.id,
-                ws.me.id,
+                seen.deal,
                 category,
                 amount,
                 note,
-                expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
         except ConflictError as exc:  # someone else decided first: show what they did
@@ -456,16 +448,7 @@ class ReviewScreen(Screen[None]):
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.workspace
         try:
-            add_action_item(
-                ws.engine,
-                self.state.id,
-                deal.id,
-                text,
-                owner,
-                due,
-                ws.me.id,
-                expected_version=ws.based_on(deal),
-            )
+            ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)
@@ -485,7 +468,7 @@ class ReviewScreen(Screen[None]):
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+            summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
