@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ..importing import ImportOptions, ImportSummary, Progress
     from ..periods import Period
     from ..reviews import ActionItemView, JudgmentView, ReviewScope, ReviewState, ReviewSummary
+    from .users import PersonRow
 
 T = TypeVar("T")
 
@@ -387,6 +388,42 @@ class Workspace:
                 expected_version=self.based_on(deal),
             )
         )
+
+    # -- people (admin) ----------------------------------------------------------------
+
+    def people(self) -> list[PersonRow]:
+        from .users import list_users
+
+        return self.run(lambda: list_users(self.engine))
+
+    def set_role(self, login: str, role: str) -> PersonRow:
+        from .users import set_role
+
+        return self._people_change(lambda: set_role(self.engine, self.policy, login, role))
+
+    def set_manager(self, login: str, manager: str) -> PersonRow:
+        from .users import set_manager
+
+        return self._people_change(lambda: set_manager(self.engine, self.policy, login, manager))
+
+    def set_active(self, login: str, active: bool) -> PersonRow:
+        from .users import set_active
+
+        return self._people_change(lambda: set_active(self.engine, self.policy, login, active))
+
+    def _people_change(self, change: Callable[[], PersonRow]) -> PersonRow:
+        """A change to the people (checked by `services.users`), then the org chart and
+        this person re-read: teams, and so what everyone may change, follow at once."""
+        self._writable()
+        row = self.run(change)
+
+        def load() -> OrgChart:
+            with self.engine.connect() as conn:
+                return load_org(conn)
+
+        self.org = self.run(load)
+        self.me = self.org.people.get(self.me.id, self.me)
+        return row
 
     # -- imports ---------------------------------------------------------------------
 

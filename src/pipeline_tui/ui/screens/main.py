@@ -30,6 +30,7 @@ from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .people import PeopleScreen
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
@@ -64,6 +65,7 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
+        Binding("P", "people", "People", show=False, id="main.people"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -370,6 +372,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
         )
+
+    def action_people(self) -> None:
+        self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
     def action_import(self) -> None:
         def done(imported: bool | None) -> None:
