@@ -110,9 +110,15 @@ class Policy:
             )
         everyone = frozenset(self.org.people)
         wanted = everyone if owner_ids is None else owner_ids
-        outside = sorted(wanted - self.org.subtree(self.me.id))
+        outside = wanted - self.org.subtree(self.me.id)
         if outside and not self.is_admin:
-            raise PermissionDenied(self._managers_only(outside[0], "review"))
+            top = min(outside, key=lambda p: (self.org.depth(p), p))
+            if not self.org.direct_reports(top):
+                raise PermissionDenied(self._managers_only(top, "review"))
+            name = self._name(top)
+            raise PermissionDenied(
+                f"Only {name}, the managers above, or an admin can review {name}'s team"
+            )
 
     # -- admin ---------------------------------------------------------------------------
 
