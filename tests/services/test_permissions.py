@@ -299,10 +299,14 @@ def test_people_and_quotas_imports_are_an_admins(
     users.write_text(
         "login,name,email,role,manager,team,active\npriya,Priya,,admin,,,yes\n", encoding="utf-8"
     )
-    refused(engine, lambda: import_as(engine, who, users, "users"), "Only an admin can import people")
+    refused(
+        engine, lambda: import_as(engine, who, users, "users"), "Only an admin can import people"
+    )
     quotas = tmp_path / "quotas.csv"
     quotas.write_text(f"user,period,amount\n{who},2026Q4,100000\n", encoding="utf-8")
-    refused(engine, lambda: import_as(engine, who, quotas, "quotas"), "Only an admin can import quotas")
+    refused(
+        engine, lambda: import_as(engine, who, quotas, "quotas"), "Only an admin can import quotas"
+    )
 
 
 def test_quotas_for_someone_who_doesnt_exist_write_nothing(
@@ -376,3 +380,20 @@ def test_reps_see_only_their_team_when_the_settings_say_so(
         ids["raj"],
     }
     assert session(engine, ids["dana"]).policy.visible_owners() is None
+
+
+def test_the_team_setting_narrows_a_reps_reads_and_no_one_elses(
+    engine: Engine, ids: dict[str, int]
+) -> None:
+    from pipeline_tui.query import Scope
+
+    everyone = Scope(open_only=False)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE settings SET reps_own_team_only = :on"), {"on": True})
+    priya, omar = session(engine, ids["priya"]), session(engine, ids["omar"])
+    assert priya.count(everyone) == 1 and omar.count(everyone) == 2
+    listed = priya.deals(everyone, sort="close_date", descending=False, offset=0, limit=10)
+    assert [d.id for d in listed] == [ids["deal"]]
+    with pytest.raises(PermissionDenied, match="this one is Sam's"):
+        priya.deal(ids["other"])
+    assert omar.deal(ids["deal"]).id == ids["deal"]

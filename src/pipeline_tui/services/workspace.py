@@ -181,7 +181,17 @@ class Workspace:
     def team_of(self, person_id: int) -> frozenset[int]:
         return self.org.subtree(person_id)
 
+    def seen(self, scope: Scope) -> Scope:
+        """`scope` narrowed to whose deals this person may see (the settings may keep
+        reps to their own team); unchanged for everyone else."""
+        visible = self.policy.visible_owners()
+        if visible is None:
+            return scope
+        owners = visible if scope.owner_ids is None else scope.owner_ids & visible
+        return replace(scope, owner_ids=owners)
+
     def forecast(self, scope: Scope, flt: DealFilter) -> ForecastFigures:
+        scope, flt = self.seen(scope), self.seen(flt)
         assert flt.period is not None
         period = flt.period
 
@@ -202,6 +212,7 @@ class Workspace:
         page_size: int,
     ) -> BoardSnapshot:
         """Header figures, stage totals and one page of cards per stage."""
+        flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
         figures = self.forecast(scope, flt)
@@ -225,6 +236,7 @@ class Workspace:
         offset: int,
         limit: int,
     ) -> ColumnPage:
+        flt = self.seen(flt)
         cards = self.run(
             lambda: list_deals(
                 self.engine,
@@ -240,6 +252,7 @@ class Workspace:
     def deals(
         self, flt: DealFilter, *, sort: str, descending: bool, offset: int, limit: int
     ) -> list[DealCard]:
+        flt = self.seen(flt)
         return self.run(
             lambda: list_deals(
                 self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
@@ -247,9 +260,16 @@ class Workspace:
         )
 
     def count(self, flt: DealFilter) -> int:
-        return self.run(lambda: count_deals(self.engine, flt))
+        return self.run(lambda: count_deals(self.engine, self.seen(flt)))
 
     def deal(self, deal_id: int) -> DealDetail:
+        visible = self.policy.visible_owners()
+        if visible is not None and (owner := self.owner_of(deal_id)) not in visible:
+            who = self.org.people.get(owner)
+            raise PermissionDenied(
+                f"Reps see only their own team's deals here (a setting): this one is "
+                f"{who.display_name if who else 'someone else'}'s"
+            )
         return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def based_on(self, card: DealCard) -> int:

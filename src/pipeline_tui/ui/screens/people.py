@@ -4,6 +4,7 @@ changes anyway)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -133,9 +134,7 @@ class PeopleScreen(Screen[None]):
             self._change("role", person.login, role)
             return None
 
-        self.query_one(Prompt).ask(
-            f"Role of {clean(person.name)}:", submit, value=person.role, placeholder="rep"
-        )
+        self._ask(f"Role of {clean(person.name)}:", submit, value=person.role, placeholder="rep")
 
     def action_manager(self) -> None:
         person = self._selected()
@@ -146,12 +145,20 @@ class PeopleScreen(Screen[None]):
             self._change("manager", person.login, text.strip() or "none")
             return None
 
-        self.query_one(Prompt).ask(
+        self._ask(
             f"Manager of {clean(person.name)}:",
             submit,
             value=person.manager or "",
             placeholder="a login, or none",
         )
+
+    def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: str) -> None:
+        table = self.query_one(DataTable)
+
+        def refocus() -> None:  # back to the list, so the arrows move the cursor again
+            table.focus()
+
+        self.query_one(Prompt).ask(label, submit, on_close=refocus, **kwargs)
 
     def action_active(self) -> None:
         person = self._selected()
