@@ -20,6 +20,7 @@ from ..errors import InputError, PipelineError, redact, user_message
 
 USER_ENV = "PIPELINE_TUI_USER"
 DEMO_DEALS = 5_000
+DEMO_USER = "vp"  # the demo organisation's head
 
 
 class CliConsole(Console):
@@ -230,11 +231,23 @@ def _run(argv: list[str]) -> int:
         from .commands import make_demo_database
 
         url = make_demo_database(data_dir() / "demo.db")
+        user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
     if given_user:
         _check_user(url, given_user)
+    _check_identity(url, user)
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
+
+
+def _check_identity(url: str, login: str | None) -> None:
+    """Who opens the app is someone here (else one line on how to be added), before the
+    screen takes over; the session checks again when it opens."""
+    from ..services.guard import acting_policy
+    from .commands import opened
+
+    with opened(url) as engine:
+        acting_policy(engine, login)
 
 
 def _check_user(url: str, login: str) -> None:
