@@ -102,7 +102,7 @@ def _table(rows: list[Any], console: Console) -> None:
         table.add_row(
             display_text(r.login),
             display_text(r.name),
-            r.role,
+            display_text(r.role),
             display_text(r.manager or ""),
             display_text(r.team or ""),
             "yes" if r.active else "no",
