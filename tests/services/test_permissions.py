@@ -220,6 +220,14 @@ def test_a_review_of_everyone_is_the_heads_or_an_admins(
         "can review",
     )
     assert session(engine, ids["ada"]).start_review(reviews.ReviewScope(None), Q4).items
+    # The head of the organisation may too: put Dana over Omar, and she is.
+    with engine.begin() as conn:
+        conn.execute(
+            text('UPDATE "user" SET manager_id = :d WHERE id = :o'),
+            {"d": ids["dana"], "o": ids["omar"]},
+        )
+    everyone = session(engine, ids["dana"]).start_review(reviews.ReviewScope(None), Q4)
+    assert len(everyone.items) == 2
 
 
 # --- imports ------------------------------------------------------------------------
@@ -397,3 +405,19 @@ def test_the_team_setting_narrows_a_reps_reads_and_no_one_elses(
     with pytest.raises(PermissionDenied, match="this one is Sam's"):
         priya.deal(ids["other"])
     assert omar.deal(ids["deal"]).id == ids["deal"]
+
+
+def test_the_first_person_an_import_brings_into_a_new_database_is_its_admin(
+    engine: Engine, tmp_path: Path
+) -> None:
+    users = tmp_path / "people.csv"
+    users.write_text("name,manager,role\nDana,,manager\nPriya,Dana,rep\n", encoding="utf-8")
+    guarded_import(engine, "whoever", users, ImportOptions(kind="users"))
+    roles = {row.login: row.role for row in people.list_users(engine)}
+    assert roles == {"dana": "admin", "priya": "rep"}
+    # From now on the database has people: an unknown importer is refused.
+    refused(
+        engine,
+        lambda: guarded_import(engine, "whoever", users, ImportOptions(kind="users")),
+        "No one has the login 'whoever'",
+    )

@@ -108,7 +108,10 @@ class Policy:
                 f"{self._me()} is a {self.role}: only managers (of their own team) or an "
                 "admin can run a review"
             )
-        everyone = frozenset(self.org.people)
+        # "Everyone" is everyone who sells or manages: the head of the organisation may
+        # review it although the admin's and viewers' logins sit outside their team.
+        sellers = (Role.REP.value, Role.MANAGER.value)
+        everyone = frozenset(p.id for p in self.org.people.values() if p.role in sellers)
         wanted = everyone if owner_ids is None else owner_ids
         outside = wanted - self.org.subtree(self.me.id)
         if outside and not self.is_admin:
