@@ -16,7 +16,6 @@ from ..errors import PermissionDenied
 from ..importing import DealPlan, ImportOptions, ImportSummary, Progress, import_file
 from ..importing.directory import Ref
 from ..models import Deal, Role, User, table_of
-from ..org import OrgChart
 from ..query import load_org
 from .identity import who_am_i
 from .people import load_settings
@@ -103,7 +102,3 @@ def first_admin(engine: Engine) -> None:
         if first is not None:
             conn.execute(update(USER_TABLE).where(USER.id == first).values(role=Role.ADMIN.value))
 
-
-def org_of(engine: Engine) -> OrgChart:
-    with engine.connect() as conn:
-        return load_org(conn)
