@@ -33,7 +33,6 @@ from pipeline_tui.services.edit_types import (
     SetCloseDate,
     SetProbability,
 )
-from pipeline_tui.services.guard import acting_policy, guarded_import
 from pipeline_tui.services.people import list_pipelines, load_settings
 from pipeline_tui.services.permissions import Policy
 from pipeline_tui.services.workspace import Workspace
@@ -84,6 +83,26 @@ def session(engine: Engine, person_id: int) -> Workspace:
         list_pipelines(engine),
         today_fn=lambda: TODAY,
     )
+
+
+def session_as(engine: Engine, login: str) -> Workspace:
+    """A command's session for `login` (who may be no one here)."""
+    with engine.connect() as conn:
+        org = load_org(conn)
+    return Workspace(
+        "sqlite://",
+        engine,
+        org.by_login(login),
+        org,
+        load_settings(engine),
+        list_pipelines(engine),
+        today_fn=lambda: TODAY,
+        login=login,
+    )
+
+
+def acting_policy(engine: Engine, login: str) -> Policy | None:
+    return session_as(engine, login).acting_policy()
 
 
 def card(engine: Engine, deal_id: int) -> DealCard:
@@ -246,7 +265,7 @@ def bigger(csv_text: str) -> str:
 
 
 def import_as(engine: Engine, login: str, path: Path, kind: str = "deals") -> object:
-    return guarded_import(engine, login, path, ImportOptions(kind=kind, user=login))
+    return session_as(engine, login).import_file(path, ImportOptions(kind=kind, user=login))
 
 
 @pytest.mark.parametrize("who", ["raj", "omar", "vic"])
@@ -412,12 +431,12 @@ def test_the_first_person_an_import_brings_into_a_new_database_is_its_admin(
 ) -> None:
     users = tmp_path / "people.csv"
     users.write_text("name,manager,role\nDana,,manager\nPriya,Dana,rep\n", encoding="utf-8")
-    guarded_import(engine, "whoever", users, ImportOptions(kind="users"))
+    session_as(engine, "whoever").import_file(users, ImportOptions(kind="users"))
     roles = {row.login: row.role for row in people.list_users(engine)}
     assert roles == {"dana": "admin", "priya": "rep"}
     # From now on the database has people: an unknown importer is refused.
     refused(
         engine,
-        lambda: guarded_import(engine, "whoever", users, ImportOptions(kind="users")),
+        lambda: session_as(engine, "whoever").import_file(users, ImportOptions(kind="users")),
         "No one has the login 'whoever'",
     )

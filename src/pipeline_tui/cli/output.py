@@ -45,7 +45,7 @@ def as_csv(rollup: Rollup) -> str:
 
 def as_markdown(rollup: Rollup) -> str:
     lines = [
-        f"# Forecast {rollup.period.label} by {rollup.by.value}",
+        f"# {rollup.title}",
         "",
         "| " + " | ".join(FIELDS) + " |",
         "|" + "|".join("---" if f == "key" else "---:" for f in FIELDS) + "|",
@@ -74,7 +74,7 @@ def as_table(
     def money(value: Decimal | None) -> str:
         return format_money(value, rollup.currency, compact=compact)
 
-    title = f"Forecast {rollup.period.label} by {rollup.by.value}"
+    title = rollup.title
     table = Table(
         title=display_text(title), title_justify="left", header_style="bold", show_footer=False
     )

@@ -56,24 +56,19 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_users(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    from ..services.guard import acting_policy
-    from ..services.users import add_user, list_users, set_active, set_manager, set_role
-    from .commands import opened
+    from .commands import session
 
     command = args.users_command
-    with opened(url, create=command == "add") as engine:
+    with session(url, user, create=command == "add") as ws:
         if command == "list":
-            rows = list_users(engine)
+            rows = ws.people()
             if args.format == "json":
                 print(json.dumps([asdict(r) for r in rows], indent=2))
             else:
                 _table(rows, out)
             return 0
-        policy = acting_policy(engine, user)
         if command == "add":
-            row = add_user(
-                engine,
-                policy,
+            row = ws.add_person(
                 args.login,
                 args.name,
                 role=args.role,
@@ -82,11 +77,11 @@ def run_users(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 email=args.email,
             )
         elif command == "set-role":
-            row = set_role(engine, policy, args.login, args.role)
+            row = ws.set_role(args.login, args.role)
         elif command == "set-manager":
-            row = set_manager(engine, policy, args.login, args.manager)
+            row = ws.set_manager(args.login, args.manager)
         else:
-            row = set_active(engine, policy, args.login, command == "activate")
+            row = ws.set_active(args.login, command == "activate")
     if args.format == "json":
         print(json.dumps(asdict(row), indent=2))
     else:

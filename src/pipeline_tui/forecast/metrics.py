@@ -37,6 +37,10 @@ class ForecastFigures:
     # Closed in the trailing year before the period: the base for needed coverage.
     trailing_won_value: Decimal = ZERO
     trailing_lost_value: Decimal = ZERO
+    # What the quota is measured against when it covers more than these figures do: the
+    # same people's figures over all pipelines, when these are one pipeline's (quotas
+    # are per person, not per pipeline). None: these figures themselves.
+    quota_basis: ForecastFigures | None = None
 
     def __add__(self, other: ForecastFigures) -> ForecastFigures:
         values: dict[str, Any] = {}
@@ -44,9 +48,21 @@ class ForecastFigures:
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name == "quota":
                 values[f.name] = None if a is None and b is None else (a or ZERO) + (b or ZERO)
+            elif f.name == "quota_basis":
+                values[f.name] = None if a is None and b is None else self.basis + other.basis
             else:
                 values[f.name] = a + b
         return ForecastFigures(**values)
+
+    @property
+    def basis(self) -> ForecastFigures:
+        """The figures gap, coverage and needed coverage are worked out from."""
+        return self.quota_basis or self
+
+    @property
+    def all_pipelines(self) -> bool:
+        """True when quota, gap and coverage cover more pipelines than the other figures."""
+        return self.quota_basis is not None
 
     def with_quota(self, quota: Decimal | None) -> ForecastFigures:
         return replace(self, quota=quota)
@@ -55,7 +71,7 @@ class ForecastFigures:
     def remaining_quota(self) -> Decimal | None:
         if self.quota is None:
             return None
-        return self.quota - self.closed_won
+        return self.quota - self.basis.closed_won
 
     @property
     def coverage(self) -> float | None:
@@ -63,7 +79,7 @@ class ForecastFigures:
         remaining = self.remaining_quota
         if remaining is None:
             return None
-        return ratio(self.pipeline, remaining)
+        return ratio(self.basis.pipeline, remaining)
 
     @property
     def win_rate(self) -> float | None:
@@ -80,7 +96,7 @@ class ForecastFigures:
 
     @property
     def needed_coverage(self) -> float | None:
-        rate = self.trailing_win_rate
+        rate = self.basis.trailing_win_rate
         if not rate:
             return None
         return 1 / rate
@@ -95,7 +111,7 @@ class ForecastFigures:
         """Quota not yet covered by won plus commit; negative means ahead of quota."""
         if self.quota is None:
             return None
-        return self.quota - self.forecast_call
+        return self.quota - self.basis.forecast_call
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,14 @@ class ForecastRow:
 
     def as_dict(self) -> dict[str, Any]:
         return figures_dict(self.figures, per_person=self.per_person) | {"key": self.key}
+
+
+def pipeline_caption(pipeline_name: str | None) -> str:
+    """Which pipelines a figure set covers, as every screen says it: quotas are per
+    person, so with one pipeline chosen, quota, gap and coverage still cover them all."""
+    if pipeline_name is None:
+        return "all pipelines"
+    return f"{pipeline_name} (quota, gap, coverage: all pipelines)"
 
 
 def money_text(value: Decimal | None) -> str | None:
@@ -131,6 +155,8 @@ def figures_dict(f: ForecastFigures, *, per_person: bool = True) -> dict[str, An
         "win_rate_value": _round(f.win_rate_value),
         "needed_coverage": _round(f.needed_coverage) if per_person else None,
         "gap": money_text(f.gap) if per_person else None,
+        # Set when quota, gap and coverage cover more than the other figures (one pipeline's).
+        "quota_basis": "all pipelines" if per_person and f.all_pipelines else None,
     }
 
 

@@ -1,5 +1,5 @@
-"""Writes the session makes on behalf of a front end that has no workspace open yet (the
-CLI's imports and `users` commands), each checked against the policy first.
+"""Imports as a person: what the file would write, checked against their policy first
+(the session's `import_file` calls this).
 
 A database with no people yet is being set up: whoever sets it up may import, and the
 first person in it becomes its admin (`first_admin`), so there is always someone who may
@@ -16,9 +16,6 @@ from ..errors import PermissionDenied
 from ..importing import DealPlan, ImportOptions, ImportSummary, Progress, import_file
 from ..importing.directory import Ref
 from ..models import Deal, Role, User, table_of
-from ..query import load_org
-from .identity import who_am_i
-from .people import load_settings
 from .permissions import Policy
 
 DEAL = table_of(Deal).c
@@ -26,28 +23,18 @@ USER_TABLE = table_of(User)
 USER = USER_TABLE.c
 
 
-def acting_policy(engine: Engine, login: str | None) -> Policy | None:
-    """The policy for `login` (else the OS login); None on a database with no people yet,
-    where whoever sets it up may write. An unknown login is refused with how to be added."""
-    with engine.connect() as conn:
-        org = load_org(conn)
-    if not org.people:
-        return None
-    me = who_am_i(org, login)
-    return Policy(me, org, load_settings(engine).reps_own_team_only)
-
-
 def guarded_import(
     engine: Engine,
-    login: str | None,
+    policy: Policy | None,
     path: Path,
     options: ImportOptions,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """`import_file` as `login`: people and quotas are an admin's; deals only for owners
-    this person may change, and never new people, pipelines or stages unless an admin.
-    A refusal writes nothing."""
-    policy = acting_policy(engine, login)
+    """`import_file` as the person `policy` is about: people and quotas are an admin's;
+    deals only for owners this person may change, and never new people, pipelines or
+    stages unless an admin. `policy` None: a database with no people yet, where whoever
+    sets it up may import, and the first person it brings becomes the admin. A refusal
+    writes nothing."""
     if policy is None:
         summary = import_file(engine, path, options, progress)
         first_admin(engine)
@@ -101,4 +88,3 @@ def first_admin(engine: Engine) -> None:
         first = conn.execute(select(func.min(USER.id))).scalar()
         if first is not None:
             conn.execute(update(USER_TABLE).where(USER.id == first).values(role=Role.ADMIN.value))
-

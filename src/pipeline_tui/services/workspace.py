@@ -1,23 +1,30 @@
-"""One person's session with one database: what the UI's thread workers call.
+"""The session: one person's door to one database, for the app and the CLI alike.
+
+`Workspace` is the only way a front end reaches the domain: scope, every read a screen
+or a command shows, every write, undo and redo. It holds the engine (never connected at
+construction; no front end touches it), who is acting, the clock, the settings and the
+undo history; screens and commands hold only results. Each method runs its operation
+through `run` (lock waits, fault translation), and every write first calls `_writable`,
+the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
-workspace holds the engine (never connected at construction), who is acting, the
-settings and the undo history; the screens hold only results.
+methods beyond editing live in mixins (`session_reads`, `session_reviews`,
+`session_imports`) to keep modules small; they are part of this one class.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Engine, text
 
-from ..errors import PermissionDenied, PipelineError
+from ..errors import NotFoundError, PermissionDenied, PipelineError, StorageError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
@@ -32,22 +39,31 @@ from ..storage.faults import (
     read_only_reason,
     translated,
 )
-from ..storage.opening import url_secrets
-from .cards import deal_owner
+from ..storage.opening import display_url, url_secrets
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
-from .identity import who_am_i
+from .identity import os_login, who_am_i
+from .logins import unknown_login
+from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
-from .permissions import Policy
+from .session_imports import ImportsDoor
+from .session_people import PeopleDoor, PersonRow
+from .session_reads import ReadsDoor
+from .session_reviews import ReviewsDoor
 from .undo import UndoStack
-from .writes import EditResult
+from .writes import EditResult, FieldChange
 
-if TYPE_CHECKING:
-    from ..importing import ImportOptions, ImportSummary, Progress
-    from ..periods import Period
-    from ..reviews import ActionItemView, JudgmentView, ReviewScope, ReviewState, ReviewSummary
-    from .users import PersonRow
+# Results the front ends receive, named here so that they need not import the write modules.
+__all__ = [
+    "BoardSnapshot",
+    "ColumnPage",
+    "EditResult",
+    "FieldChange",
+    "PersonRow",
+    "Workspace",
+    "WorkspaceError",
+]
 
 T = TypeVar("T")
 
@@ -55,6 +71,8 @@ T = TypeVar("T")
 # around each operation then wait up to LOCK_WAIT in all before giving up.
 BUSY_TIMEOUT = 0.2
 LOCK_WAIT = 10.0
+# A command has no one to tell that it waits, so it waits as long as SQLite's default.
+COMMAND_LOCK_WAIT = 30.0
 LOCK_RETRY = 0.25
 
 
@@ -76,10 +94,13 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace:
+class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
+    """The session (see the module's docstring): `open` for the app, `for_command` for
+    a CLI command. Use it as a context manager to let go of the database at the end."""
+
     url: str
-    engine: Engine
-    me: Person
+    engine: Engine  # the session's own: front ends never use it (tests/test_architecture.py)
+    person: Person | None  # None only for a command run by no one known (see `me`)
     org: OrgChart
     settings: SettingsView
     pipelines: list[tuple[int, str]]
@@ -91,6 +112,23 @@ class Workspace:
     on_wait: Callable[[], None] | None = None
     # How long a locked database is waited for before an operation gives up.
     lock_wait: float = LOCK_WAIT
+    # The login "me" stands for in a scope (a command's --user may name nobody yet).
+    login: str | None = None
+    # A command's errors name the database (it may be one of several in a script).
+    names_database: bool = False
+
+    @property
+    def me(self) -> Person:
+        """Who is acting. A command run without a known user has no one."""
+        if self.person is None:
+            raise NotFoundError(
+                "Not signed in as anyone: give --user LOGIN (or set PIPELINE_TUI_USER)"
+            )
+        return self.person
+
+    @me.setter
+    def me(self, person: Person) -> None:
+        self.person = person
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -98,31 +136,30 @@ class Workspace:
 
     def run(self, operation: Callable[[], T]) -> T:
         """Runs one operation on the database: faults become `StorageError`s and a lock
-        is waited out (the person is told at once). Workers that use `engine` directly
-        should go through this too."""
-        return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+        is waited out (the person is told at once). Every session method goes through
+        this."""
+        if not self.names_database:
+            return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+        with _naming(self.url):
+            return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _writable(self) -> None:
         if self.read_only is not None:
             raise DatabaseReadOnly(f"{READ_ONLY} ({self.read_only}): nothing was changed")
-
-    @property
-    def policy(self) -> Policy:
-        """What this person may do: every write below asks it first."""
-        return Policy(self.me, self.org, self.settings.reps_own_team_only)
-
-    def owner_of(self, deal_id: int) -> int:
-        """Who owns the deal now (the rule for changing it is about its owner)."""
-        return self.run(lambda: deal_owner(self.engine, deal_id))
-
-    def may_edit(self, card: DealCard) -> str | None:
-        """Why this person can't change `card` (for the UI to say before a key is
-        pressed), or None. The session checks again on every write."""
-        # A read-only file is the session's to say, naming every edit it couldn't save.
-        if self.policy.may_change_deals_of(card.owner_id):
-            return None
-        owner = self.org.people.get(card.owner_id)
-        return f"read-only: {owner.display_name if owner else 'someone else'}'s deal"
 
     def ping(self) -> None:
         """Reaches the database once; after a lost connection this connects afresh."""
@@ -165,9 +202,71 @@ class Workspace:
                 f"{redact_url(url)} has no people or pipelines yet: run `pipeline-tui seed` "
                 "or `pipeline-tui --demo` to try the app on demo data"
             )
-        me = _who_am_i(org, user)
+        me = _who_am_i(org, user, settings.head_login)
         return cls(
-            url, engine, me, org, settings, pipelines, today, read_only=read_only, on_wait=on_wait
+            url,
+            engine,
+            me,
+            org,
+            settings,
+            pipelines,
+            today,
+            read_only=read_only,
+            on_wait=on_wait,
+            login=me.login,
+        )
+
+    @classmethod
+    def for_command(
+        cls,
+        url: str,
+        user: str | None = None,
+        *,
+        check_user: bool = False,
+        today: date | None = None,
+        create: bool = False,
+    ) -> Workspace:
+        """The session a CLI command runs in, built from its flags: the database (which
+        must exist unless the command makes one, `create`), migrated; `user`, who "me"
+        is (refused when nobody has that login and `check_user`); `today`, the clock.
+
+        Unlike `open`, a database with no people or pipelines yet is fine: `seed` and the
+        first `import` start from one. (`db` maintenance has no one to act as and goes
+        through `services.maintenance` instead.)
+        """
+        engine = install(new_engine(url, create=create, busy_timeout=BUSY_TIMEOUT))
+
+        def load() -> tuple[OrgChart, list[tuple[int, str]], SettingsView]:
+            upgrade(engine)
+            with engine.connect() as conn:
+                org = load_org(conn)
+            return org, list_pipelines(engine), load_settings(engine)
+
+        try:
+            with _naming(url):
+                org, pipelines, settings = _retrying(
+                    load, url_secrets(url), COMMAND_LOCK_WAIT, None
+                )
+            # Who runs the command: --user (or the environment's), else the OS login when
+            # it is someone here; writes refuse anyone else (`acting_policy`).
+            person = org.by_login(user or os_login() or "") if org.people else None
+            if user and person is None and check_user:
+                raise NotFoundError(unknown_login(user, [p.login for p in org.people.values()]))
+        except BaseException:
+            engine.dispose()
+            raise
+        clock: Callable[[], date] = date.today if today is None else (lambda: today)
+        return cls(
+            url,
+            engine,
+            person,
+            org,
+            settings,
+            pipelines,
+            clock,
+            lock_wait=COMMAND_LOCK_WAIT,
+            login=user or (person.login if person else None),
+            names_database=True,
         )
 
     @property
@@ -179,15 +278,6 @@ class Workspace:
 
     def team_of(self, person_id: int) -> frozenset[int]:
         return self.org.subtree(person_id)
-
-    def seen(self, scope: Scope) -> Scope:
-        """`scope` narrowed to whose deals this person may see (the settings may keep
-        reps to their own team); unchanged for everyone else."""
-        visible = self.policy.visible_owners()
-        if visible is None:
-            return scope
-        owners = visible if scope.owner_ids is None else scope.owner_ids & visible
-        return replace(scope, owner_ids=owners)
 
     def forecast(self, scope: Scope, flt: DealFilter) -> ForecastFigures:
         scope, flt = self.seen(scope), self.seen(flt)
@@ -262,13 +352,7 @@ class Workspace:
         return self.run(lambda: count_deals(self.engine, self.seen(flt)))
 
     def deal(self, deal_id: int) -> DealDetail:
-        visible = self.policy.visible_owners()
-        if visible is not None and (owner := self.owner_of(deal_id)) not in visible:
-            who = self.org.people.get(owner)
-            raise PermissionDenied(
-                f"Reps see only their own team's deals here (a setting): this one is "
-                f"{who.display_name if who else 'someone else'}'s"
-            )
+        self.may_see(deal_id)
         return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def based_on(self, card: DealCard) -> int:
@@ -297,163 +381,26 @@ class Workspace:
 
     def undo(self) -> EditResult:
         self._writable()
-        self._may_step(self.undo_stack.next_undo())
+        self.may_step(self.undo_stack.next_undo())
         return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
     def redo(self) -> EditResult:
         self._writable()
-        self._may_step(self.undo_stack.next_redo())
+        self.may_step(self.undo_stack.next_redo())
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
-    def _may_step(self, deal_id: int | None) -> None:
-        """Undo writes to the deal again: only while this person may still change it (a
-        role taken away since, or the deal given to someone else, stops it)."""
-        if deal_id is not None:
-            self.policy.check_deal(self.owner_of(deal_id))
 
-    # -- reviews, judgments, action items: the manager's work, each checked first ------
-
-    def start_review(self, scope: ReviewScope, period: Period, **options: Any) -> ReviewState:
-        """Opens a review of `scope` (see `reviews.start_review` for `options`); only a
-        manager of everyone in it, or an admin, may."""
-        from ..reviews import start_review
-
-        self._writable()
-        self.policy.check_review(scope.owner_ids(self.org))
-        return self.run(
-            lambda: start_review(
-                self.engine,
-                started_by=self.me.id,
-                scope=scope,
-                period=period,
-                today=self.today(),
-                **options,
-            )
-        )
-
-    def end_review(self, review_id: int, **options: Any) -> ReviewSummary:
-        """Closes review `review_id` (see `reviews.end_review`): whoever may run it."""
-        from ..reviews import end_review, get_review
-
-        self._writable()
-        review = self.run(lambda: get_review(self.engine, review_id))
-        self.policy.check_review(review.scope.owner_ids(self.org))
-        return self.run(lambda: end_review(self.engine, review_id, today=self.today(), **options))
-
-    def move_review(self, review_id: int, to_index: int, **options: Any) -> ReviewState:
-        """Walks review `review_id` to deal `to_index` (see `reviews.move`), keeping the
-        time and mark of the deal left: part of running the review."""
-        from ..reviews import get_review, move
-
-        self._writable()
-        review = self.run(lambda: get_review(self.engine, review_id))
-        self.policy.check_review(review.scope.owner_ids(self.org))
-        return self.run(lambda: move(self.engine, review_id, to_index, **options))
-
-    def record_judgment(
-        self,
-        review_id: int | None,
-        deal: DealCard,
-        category: str | None,
-        amount: Decimal | None,
-        note: str | None,
-        *,
-        expected_judgment_id: int | None,
-    ) -> JudgmentView:
-        """This manager's call on `deal` as they saw it (see `reviews.record_judgment`)."""
-        from ..reviews import record_judgment
-
-        self._writable()
-        self.policy.check_judgment(self.owner_of(deal.id))
-        return self.run(
-            lambda: record_judgment(
-                self.engine,
-                review_id,
-                deal.id,
-                self.me.id,
-                category,
-                amount,
-                note,
-                expected_version=self.based_on(deal),
-                expected_judgment_id=expected_judgment_id,
-            )
-        )
-
-    def add_action_item(
-        self,
-        review_id: int | None,
-        deal: DealCard,
-        text: str,
-        owner_id: int,
-        due: date | None,
-    ) -> ActionItemView:
-        from ..reviews import add_action_item
-
-        self._writable()
-        self.policy.check_action_item(self.owner_of(deal.id))
-        return self.run(
-            lambda: add_action_item(
-                self.engine,
-                review_id,
-                deal.id,
-                text,
-                owner_id,
-                due,
-                self.me.id,
-                expected_version=self.based_on(deal),
-            )
-        )
-
-    # -- people (admin) ----------------------------------------------------------------
-
-    def people(self) -> list[PersonRow]:
-        from .users import list_users
-
-        return self.run(lambda: list_users(self.engine))
-
-    def set_role(self, login: str, role: str) -> PersonRow:
-        from .users import set_role
-
-        return self._people_change(lambda: set_role(self.engine, self.policy, login, role))
-
-    def set_manager(self, login: str, manager: str) -> PersonRow:
-        from .users import set_manager
-
-        return self._people_change(lambda: set_manager(self.engine, self.policy, login, manager))
-
-    def set_active(self, login: str, active: bool) -> PersonRow:
-        from .users import set_active
-
-        return self._people_change(lambda: set_active(self.engine, self.policy, login, active))
-
-    def _people_change(self, change: Callable[[], PersonRow]) -> PersonRow:
-        """A change to the people (checked by `services.users`), then the org chart and
-        this person re-read: teams, and so what everyone may change, follow at once."""
-        self._writable()
-        row = self.run(change)
-
-        def load() -> OrgChart:
-            with self.engine.connect() as conn:
-                return load_org(conn)
-
-        self.org = self.run(load)
-        self.me = self.org.people.get(self.me.id, self.me)
-        return row
-
-    # -- imports ---------------------------------------------------------------------
-
-    def import_file(
-        self, path: Path, options: ImportOptions, progress: Progress | None = None
-    ) -> ImportSummary:
-        """Imports `path` as this person (see `services.guard.guarded_import`)."""
-        from .guard import guarded_import
-
-        self._writable()
-        return self.run(lambda: guarded_import(self.engine, self.me.login, path, options, progress))
+@contextmanager
+def _naming(url: str) -> Iterator[None]:
+    """A database fault inside the block names the database it happened on."""
+    try:
+        yield
+    except StorageError as exc:
+        raise type(exc)(f"Database {display_url(url)}: {exc}") from None
 
 
 def _retrying(
@@ -514,8 +461,11 @@ def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
     return engine, read_only
 
 
-def _who_am_i(org: OrgChart, login: str | None) -> Person:
-    """The named person, else the OS login's; no fallback (see `identity`)."""
+def _who_am_i(org: OrgChart, login: str | None, head: str | None) -> Person:
+    """The named person, else the OS login's; acting as someone else (the head of the
+    organisation) is no fallback: it would let anyone change things in their name. `head`
+    stays the "me" of a command run by no one (`services.scope.who_is_me`)."""
+    del head
     try:
         return who_am_i(org, login)
     except PermissionDenied as exc:

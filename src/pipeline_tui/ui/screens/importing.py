@@ -18,13 +18,7 @@ from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
 from ...errors import PipelineError
-from ...importing import (
-    DryRunReport,
-    ImportFailed,
-    ImportOptions,
-    RowsRejected,
-    dry_run,
-)
+from ...importing import DryRunReport, ImportFailed, ImportOptions, RowsRejected
 from ...importing.report import dry_run_report, import_summary, problem_lines
 from ...services.workspace import Workspace
 from ..widgets.prompt import Prompt
@@ -109,7 +103,7 @@ class ImportScreen(Screen[bool]):
         assert self.path is not None
         self.post_message(ImportShown(Text("Reading the file…", style="dim"), None, False))
         try:
-            report = dry_run(self.workspace.engine, self.path, self.options)
+            report = self.workspace.import_plan(self.path, self.options)
         except ImportFailed as exc:
             self.post_message(ImportShown(display_text(exc, "bold red"), None, False))
             return

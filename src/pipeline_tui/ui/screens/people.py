@@ -17,8 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
-from ...services.users import PersonRow
-from ...services.workspace import Workspace
+from ...services.workspace import PersonRow, Workspace
 from ..messages import LoadFailed
 from ..widgets.prompt import Prompt
 

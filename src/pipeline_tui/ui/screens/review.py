@@ -36,14 +36,10 @@ from ...reviews import (
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    get_review,
-    review_deal,
-    review_forecast,
 )
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.prompt import Prompt, prompt_status_footer
@@ -187,9 +183,9 @@ class ReviewScreen(Screen[None]):
                     )
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-                    state = get_review(ws.engine, review_id)  # where the review is now
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+                    state = ws.get_review(review_id)  # where the review is now
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
@@ -266,6 +262,8 @@ class ReviewScreen(Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
+            text.append(" (all pipelines)", style="dim")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:

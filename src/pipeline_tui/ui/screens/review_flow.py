@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from ...errors import PipelineError, user_message
-from ...reviews import ReviewScope, ReviewState, open_review
+from ...reviews import ReviewScope, ReviewState
 from ...services.workspace import Workspace
 from ..state import ViewState
 from .review import ReviewEnded, ReviewScreen
@@ -61,7 +61,7 @@ class ReviewLauncher(Widget):
     @work(thread=True, group="review")
     def find_review(self, intent: str) -> None:
         ws = self.workspace
-        self.post_message(ReviewFound(open_review(ws.engine, ws.me.id), intent))
+        self.post_message(ReviewFound(ws.open_review(), intent))
 
     def on_review_found(self, message: ReviewFound) -> None:
         state, intent, host = message.state, message.intent, self.host

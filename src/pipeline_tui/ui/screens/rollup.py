@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Footer, Static
 from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
-from ...forecast.calibration_text import CalibrationReport, calibration_report
-from ...forecast.tree import TreeNode, rollup_tree
+from ...forecast.calibration_text import CalibrationReport
+from ...forecast.metrics import pipeline_caption
+from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -81,10 +82,13 @@ class RollupScreen(Screen[str | None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, *, pipeline_name: str | None
+    ) -> None:
         super().__init__(id="rollup")
         self.workspace = workspace
         self.period, self.scope = period, scope
+        self.pipeline_name = pipeline_name
         self.nodes: list[TreeNode] = []
 
     def compose(self) -> ComposeResult:
@@ -136,14 +140,8 @@ class RollupScreen(Screen[str | None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
-            cal = calibration_report(
-                ws.engine,
-                period=self.period,
-                today=ws.today(),
-                owner_ids=self.scope.owner_ids,
-                pipeline_id=self.scope.pipeline_id,
-            )
+            nodes = ws.rollup(self.period, self.scope)
+            cal = ws.calibration(self.period, self.scope)
         except Exception as exc:  # shown; the screen stays
             self.post_message(
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
@@ -160,7 +158,8 @@ class RollupScreen(Screen[str | None]):
         self.nodes = data.nodes
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
-        title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
+        title.append(" · enter shows that person's deals", style="dim")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:
