@@ -155,7 +155,7 @@ async def test_people_screen_an_admin_changes_a_role_others_only_look(db: Path) 
     app = make_app(db, user=rep)
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot)
-        await pilot.press("P")
+        await pilot.press("at")
         await settle(pilot)
         assert isinstance(app.screen, PeopleScreen)
         assert "read-only: only an admin can change people" in str(
@@ -170,7 +170,7 @@ async def test_people_screen_an_admin_changes_a_role_others_only_look(db: Path) 
     app = make_app(db, user="admin")
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot)
-        await pilot.press("P")
+        await pilot.press("at")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, PeopleScreen)
