@@ -6,6 +6,7 @@ Everything here is plain arithmetic on aggregates that SQL has already summed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,9 @@ class ForecastFigures:
     # Closed in the trailing year before the period: the base for needed coverage.
     trailing_won_value: Decimal = ZERO
     trailing_lost_value: Decimal = ZERO
+    # Deals in the period whose currency has no rate in force: (currency, count) pairs,
+    # left out of every money figure above (but in the counts).
+    unconverted: tuple[tuple[str, int], ...] = ()
 
     def __add__(self, other: ForecastFigures) -> ForecastFigures:
         values: dict[str, Any] = {}
@@ -44,9 +48,19 @@ class ForecastFigures:
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name == "quota":
                 values[f.name] = None if a is None and b is None else (a or ZERO) + (b or ZERO)
+            elif f.name == "unconverted":
+                values[f.name] = merge_unconverted(a, b)
             else:
                 values[f.name] = a + b
         return ForecastFigures(**values)
+
+    @property
+    def unconverted_count(self) -> int:
+        return sum(n for _, n in self.unconverted)
+
+    @property
+    def unconverted_currencies(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.unconverted)
 
     def with_quota(self, quota: Decimal | None) -> ForecastFigures:
         return replace(self, quota=quota)
@@ -98,6 +112,26 @@ class ForecastFigures:
         return self.quota - self.forecast_call
 
 
+def merge_unconverted(
+    *parts: Iterable[tuple[str, int]] | Mapping[str, int],
+) -> tuple[tuple[str, int], ...]:
+    """(currency, count) pairs added up, sorted by currency."""
+    merged: dict[str, int] = {}
+    for part in parts:
+        for currency, count in part.items() if isinstance(part, Mapping) else part:
+            merged[currency] = merged.get(currency, 0) + count
+    return tuple(sorted((c, n) for c, n in merged.items() if n))
+
+
+def unconverted_text(figures: ForecastFigures) -> str:
+    """`+ 2 deals unconverted (EUR)`, or nothing when every deal converted."""
+    count = figures.unconverted_count
+    if not count:
+        return ""
+    currencies = ", ".join(figures.unconverted_currencies)
+    return f"+ {count} deal{'' if count == 1 else 's'} unconverted ({currencies})"
+
+
 @dataclass(frozen=True)
 class ForecastRow:
     key: str
@@ -131,6 +165,7 @@ def figures_dict(f: ForecastFigures, *, per_person: bool = True) -> dict[str, An
         "win_rate_value": _round(f.win_rate_value),
         "needed_coverage": _round(f.needed_coverage) if per_person else None,
         "gap": money_text(f.gap) if per_person else None,
+        "unconverted": {currency: count for currency, count in f.unconverted},
     }
 
 
