@@ -419,9 +419,7 @@ class Rate(SQLModel, table=True):
     The rate is a decimal string, not a float, so it converts exactly as it was typed.
     """
 
-    __table_args__ = (
-        UniqueConstraint("currency", "effective_date", name="uq_rate_currency_date"),
-    )
+    __table_args__ = (UniqueConstraint("currency", "effective_date", name="uq_rate_currency_date"),)
 
     id: int | None = Field(default=None, primary_key=True)
     currency: str = Field(max_length=3)

@@ -1,9 +1,10 @@
 """Roll-ups of the forecast by rep, manager, stage or forecast category.
 
-The database does the summing: one grouped query over the deals closing in the period
-(answered from the covering index `ix_deal_forecast`), one over the trailing year for
-win rates, and small lookups of stages, people and quotas. No deal row is loaded into
-Python, so a roll-up costs the same few queries at a thousand deals or a million.
+The database does the summing: one grouped query over the deals closing in the period,
+one over the trailing year for win rates, and small lookups of stages, people, quotas
+and rates. Both group by currency and the rate in force too (`query.currency`), so the
+few group sums are converted exactly in Python. No deal row is loaded into Python, so a
+roll-up costs the same few queries at a thousand deals or a million.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..models import ForecastCategory, StageKind
 from ..org import OrgChart
 from ..periods import Period
 from ..query import DEAL, Scope, StageInfo, load_org, load_stages, quota_by_user, stage_ids, where
-from ..query.currency import Sums, converted_sums
+from ..query.currency import Sums, converted_sums, reporting_currency
 from .metrics import ZERO, ForecastFigures, ForecastRow, figures_dict, merge_unconverted
 
 CATEGORY_ORDER = [c.value for c in ForecastCategory]
@@ -85,7 +86,7 @@ def compute_rollup(
                 team = org.subtree(manager) & people
                 figures = _sum(per_owner.get(o, ForecastFigures()) for o in team)
                 rows.append(_person_row(org, manager, figures, _quota_sum(quotas, team)))
-        return Rollup(period, by, rows, totals)
+        return Rollup(period, by, rows, totals, reporting_currency(conn))
 
     column = DEAL.stage_id if by is GroupBy.STAGE else DEAL.forecast_category
     grouped = _figures(conn, column, period, scope, stages, today)
@@ -116,7 +117,7 @@ def compute_rollup(
             )
             for c in CATEGORY_ORDER
         ]
-    return Rollup(period, by, rows, totals)
+    return Rollup(period, by, rows, totals, reporting_currency(conn))
 
 
 def _setting(

@@ -128,7 +128,7 @@ def current_calls(
 ) -> dict[int, CallFigures]:
     """Each owner's figures now, with the manager's call beside the rep's."""
     figures = owner_figures(conn, period, scope, today=today)
-    managers = manager_calls(conn, period, scope)
+    managers = manager_calls(conn, period, scope, today=today)
     return {
         owner: CallFigures(
             figures.get(owner, ForecastFigures()), managers.get(owner, ManagerCall())

@@ -9,7 +9,7 @@ unconverted instead. The rule is in docs/metrics.md ("Currency").
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -90,7 +90,7 @@ def converted_sums(
     *,
     today: date,
     from_: FromClause | None = None,
-) -> dict[Hashable, Converted]:
+) -> dict[Any, Converted]:
     """`sums` over the deals meeting `conditions`, grouped by `key` (None: one group
     keyed None), each in the reporting currency."""
     reporting = reporting_currency(conn)
@@ -118,8 +118,8 @@ def converted_sums(
         grouped.c.rate_id,
         *(func.coalesce(func.sum(grouped.c[n]), 0) for n in names),
     ).group_by(grouped.c.k, grouped.c.cur, grouped.c.rate_id)
-    exact: dict[Hashable, dict[str, Decimal]] = {}
-    result: dict[Hashable, Converted] = {}
+    exact: dict[Any, dict[str, Decimal]] = {}
+    result: dict[Any, Converted] = {}
     for row in conn.execute(query):
         k, currency, rate_id = row[0], str(row[1] or "").upper(), row[2]
         values = dict(zip(names, (int(v) for v in row[3:]), strict=True))
