@@ -1,0 +1,147 @@
+"""Money in more than one currency: every sum converts each deal at the rate in force at
+its close date, and a deal with no rate is counted as unconverted, never taken at 1:1.
+
+The figures are the worked example of docs/metrics.md ("Currency"), computed by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from pipeline_tui.forecast import GroupBy, Scope, compute_rollup
+from pipeline_tui.forecast.metrics import unconverted_text
+from pipeline_tui.models import Rate
+from pipeline_tui.periods import parse_period
+from pipeline_tui.services.deals import DealFilter, stage_columns
+
+from ..factories import Builder
+
+TODAY = date(2026, 11, 26)
+Q4 = parse_period("2026Q4", today=TODAY)
+METRICS_MD = Path(__file__).parents[2] / "docs" / "metrics.md"
+
+
+def rate(b: Builder, currency: str, day: date, value: str) -> None:
+    b.add(Rate(currency=currency, effective_date=day, rate=value))
+
+
+@pytest.fixture
+def mixed(engine: Engine) -> Builder:
+    """The example in docs/metrics.md: reporting currency USD."""
+    b = Builder(engine)
+    ann = b.user("ann")
+    rate(b, "EUR", date(2026, 10, 1), "1.08")
+    rate(b, "EUR", date(2026, 12, 1), "1.10")
+    rate(b, "GBP", date(2026, 10, 1), "1.25")
+    b.deal(ann, "Won", "10000", date(2026, 11, 15), category="closed", currency="EUR")
+    b.deal(ann, "Won", "1000", date(2026, 12, 1), category="closed", currency="EUR")
+    b.deal(ann, "Negotiate", "20000", date(2026, 12, 10), probability=80, category="commit",
+           currency="EUR")  # fmt: skip
+    b.deal(ann, "Qualify", "5000", date(2026, 12, 20), probability=10)
+    b.deal(ann, "Propose", "1000.01", date(2026, 11, 30), probability=50,
+           category="best_case", currency="GBP")  # fmt: skip
+    b.deal(ann, "Propose", "1000000", date(2026, 12, 5), probability=50, currency="JPY")
+    b.commit()
+    return b
+
+
+def test_the_worked_example(engine: Engine, mixed: Builder) -> None:
+    with engine.connect() as conn:
+        rollup = compute_rollup(conn, Q4, GroupBy.REP, today=TODAY)
+    t = rollup.totals
+    # Won: EUR 10,000 at 1.08 (rate of 1 October) + EUR 1,000 at 1.10 (1 December,
+    # in force on its own date) = 10,800 + 1,100.
+    assert t.closed_won == Decimal("11900.00")
+    assert t.commit == Decimal("22000.00")  # EUR 20,000 at 1.10
+    assert t.best_case == Decimal("1250.01")  # GBP 1,000.01 at 1.25 = 1,250.0125
+    # 22,000 + 5,000 + 1,250.0125 = 28,250.0125, rounded once: 28,250.01
+    assert t.pipeline == Decimal("28250.01")
+    # 16,000 EUR x 1.10 + 500 USD + 500.005 GBP x 1.25 = 17,600 + 500 + 625.00625
+    assert t.weighted == Decimal("18725.0062")
+    # JPY has no rate: counted, never added at 1:1 (that would add 1,000,000).
+    assert t.open_count == 4
+    assert t.unconverted == (("JPY", 1),)
+    assert unconverted_text(t) == "+ 1 deal unconverted (JPY)"
+    assert rollup.currency == "USD"
+    assert rollup.as_dict()["totals"]["unconverted"] == {"JPY": 1}
+
+
+def test_the_docs_state_the_same_figures() -> None:
+    text = METRICS_MD.read_text(encoding="utf-8")
+    section = text.split("## Currency", 1)[1].split("\n## ", 1)[0]
+    for figure in ("11,900.00", "22,000.00", "1,250.01", "28,250.01", "18,725.0062",
+                   "+ 1 deal unconverted (JPY)"):  # fmt: skip
+        assert figure in section
+
+
+def test_no_rate_before_the_first_one_means_unconverted(engine: Engine) -> None:
+    b = Builder(engine)
+    ann = b.user("ann")
+    rate(b, "EUR", date(2026, 11, 1), "1.08")
+    b.deal(ann, "Won", "500", date(2026, 10, 31), category="closed", currency="EUR")
+    b.deal(ann, "Won", "300", date(2026, 11, 1), category="closed", currency="EUR")
+    b.commit()
+    with engine.connect() as conn:
+        t = compute_rollup(conn, Q4, today=TODAY).totals
+    assert t.closed_won == Decimal("324.00")  # only the one on or after 1 November
+    assert t.won_count == 2
+    assert t.unconverted == (("EUR", 1),)
+
+
+def test_open_deal_without_close_date_converts_at_todays_rate(engine: Engine) -> None:
+    b = Builder(engine)
+    ann = b.user("ann")
+    rate(b, "EUR", date(2026, 11, 1), "1.08")
+    rate(b, "EUR", date(2026, 12, 1), "1.50")  # not yet in force on TODAY
+    b.deal(ann, "Qualify", "100", None, currency="EUR")
+    b.commit()
+    everything = parse_period("all", today=TODAY)
+    with engine.connect() as conn:
+        t = compute_rollup(conn, everything, today=TODAY).totals
+    assert t.pipeline == Decimal("108.00")
+    assert t.unconverted == ()
+
+
+def test_the_reporting_currency_is_the_settings_one(engine: Engine) -> None:
+    b = Builder(engine)
+    ann = b.user("ann")
+    b.session.get_one(_settings(), 1).currency = "EUR"
+    rate(b, "USD", date(2026, 1, 1), "0.9")
+    b.deal(ann, "Won", "100", date(2026, 11, 2), category="closed", currency="EUR")
+    b.deal(ann, "Won", "100", date(2026, 11, 2), category="closed", currency="USD")
+    b.commit()
+    with engine.connect() as conn:
+        rollup = compute_rollup(conn, Q4, today=TODAY)
+    assert rollup.currency == "EUR"
+    assert rollup.totals.closed_won == Decimal("190.00")
+
+
+def _settings() -> type:
+    from pipeline_tui.models import Settings
+
+    return Settings
+
+
+def test_board_columns_convert_and_count_unconverted(engine: Engine, mixed: Builder) -> None:
+    columns = {
+        c.name: c
+        for c in stage_columns(engine, DealFilter(period=Q4, today=TODAY), mixed.pipeline.id)
+    }
+    propose = columns["Propose"]
+    assert propose.count == 2
+    assert propose.amount == Decimal("1250.01")
+    assert propose.unconverted == (("JPY", 1),)
+    assert columns["Negotiate"].amount == Decimal("22000.00")
+
+
+def test_rows_by_stage_and_by_category_convert_too(engine: Engine, mixed: Builder) -> None:
+    with engine.connect() as conn:
+        by_stage = compute_rollup(conn, Q4, GroupBy.STAGE, Scope(), today=TODAY)
+    rows = {r.key: r.figures for r in by_stage.rows}
+    assert rows["Won"].closed_won == Decimal("11900.00")
+    assert rows["Propose"].unconverted == (("JPY", 1),)
