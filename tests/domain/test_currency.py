@@ -58,11 +58,15 @@ def test_the_worked_example(engine: Engine, mixed: Builder) -> None:
     # in force on its own date) = 10,800 + 1,100.
     assert t.closed_won == Decimal("11900.00")
     assert t.commit == Decimal("22000.00")  # EUR 20,000 at 1.10
-    assert t.best_case == Decimal("1250.01")  # GBP 1,000.01 at 1.25 = 1,250.0125
-    # 22,000 + 5,000 + 1,250.0125 = 28,250.0125, rounded once: 28,250.01
-    assert t.pipeline == Decimal("28250.01")
+    assert t.best_case == Decimal("1250.0125")  # GBP 1,000.01 at 1.25, kept exact
+    # 22,000 + 5,000 + 1,250.0125 = 28,250.0125, rounded once where shown: 28,250.01
+    assert t.pipeline == Decimal("28250.0125")
     # 16,000 EUR x 1.10 + 500 USD + 500.005 GBP x 1.25 = 17,600 + 500 + 625.00625
-    assert t.weighted == Decimal("18725.0062")
+    assert t.weighted == Decimal("18725.00625")
+    shown = rollup.as_dict()["totals"]
+    assert (shown["best_case"], shown["pipeline"], shown["weighted"]) == (
+        "1250.01", "28250.01", "18725.01",
+    )  # fmt: skip
     # JPY has no rate: counted, never added at 1:1 (that would add 1,000,000).
     assert t.open_count == 4
     assert t.unconverted == (("JPY", 1),)
@@ -74,7 +78,7 @@ def test_the_worked_example(engine: Engine, mixed: Builder) -> None:
 def test_the_docs_state_the_same_figures() -> None:
     text = METRICS_MD.read_text(encoding="utf-8")
     section = text.split("## Currency", 1)[1].split("\n## ", 1)[0]
-    for figure in ("11,900.00", "22,000.00", "1,250.01", "28,250.01", "18,725.0062",
+    for figure in ("11,900.00", "22,000.00", "1,250.01", "28,250.01", "18,725.01",
                    "+ 1 deal unconverted (JPY)"):  # fmt: skip
         assert figure in section
 
@@ -134,7 +138,7 @@ def test_board_columns_convert_and_count_unconverted(engine: Engine, mixed: Buil
     }
     propose = columns["Propose"]
     assert propose.count == 2
-    assert propose.amount == Decimal("1250.01")
+    assert propose.amount == Decimal("1250.0125")
     assert propose.unconverted == (("JPY", 1),)
     assert columns["Negotiate"].amount == Decimal("22000.00")
 

@@ -2,9 +2,10 @@
 
 SQL sums integer minor units grouped by (key, currency, the rate row in force at the
 deal's close date); Python multiplies those few group sums by the exact `Decimal` rates
-and rounds once per figure. No float, and no two currencies are ever added raw: a deal
-whose currency has no rate in force is left out of the money and counted as
-unconverted instead. The rule is in docs/metrics.md ("Currency").
+and keeps the result exact, to be rounded once per figure where it is shown. No float,
+and no two currencies are ever added raw: a deal whose currency has no rate in force is
+left out of the money and counted as unconverted instead. The rule is in
+docs/metrics.md ("Currency").
 """
 
 from __future__ import annotations
@@ -142,8 +143,36 @@ def converted_sums(
 
 
 def round_figure(units: Decimal, weighted: bool = False) -> Decimal:
-    """Minor units (times a percent, when `weighted`) to the figure, rounded once, half
-    to even: money to the cent, weighted to a hundredth of a cent."""
-    if weighted:
-        return (units / (MINOR_UNITS * 100)).quantize(WEIGHTED_PLACES, rounding=ROUND_HALF_EVEN)
-    return (units / MINOR_UNITS).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    """Minor units (times a percent, when `weighted`) to the figure, kept exact.
+
+    Only a figure with a converted part can have more places than it is kept to (cents,
+    or hundredths of a cent for weighted); it stays exact, so that rows add up to the
+    total, and is rounded once, half to even, where it is shown (`money_text`,
+    `format_money`) or stored (a snapshot's minor units).
+    """
+    places = WEIGHTED_PLACES if weighted else CENT
+    value = units / (MINOR_UNITS * 100 if weighted else MINOR_UNITS)
+    rounded = value.quantize(places, rounding=ROUND_HALF_EVEN)
+    return rounded if rounded == value else value
+
+
+def without_rate(
+    conn: Connection, deals: Iterable[tuple[str | None, date | None]], today: date
+) -> dict[str, int]:
+    """Of these (currency, close date) pairs, how many per currency would be unconverted:
+    not the reporting currency, and no rate in force on the close date (or today)."""
+    reporting = reporting_currency(conn)
+    first: dict[str, date] = {}
+    for code, day in conn.execute(
+        select(RATE.currency, func.min(RATE.effective_date)).group_by(RATE.currency)
+    ):
+        first[str(code).upper()] = day
+    missing: dict[str, int] = {}
+    for currency, close in deals:
+        code = (currency or reporting).upper()
+        if code == reporting:
+            continue
+        since = first.get(code)
+        if since is None or since > (close or today):
+            missing[code] = missing.get(code, 0) + 1
+    return missing
