@@ -6,17 +6,19 @@ The figures are the worked example of docs/metrics.md ("Currency"), computed by 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from pipeline_tui.forecast import GroupBy, Scope, compute_rollup
 from pipeline_tui.forecast.metrics import unconverted_text
-from pipeline_tui.models import Rate
+from pipeline_tui.forecast.waterfall import Bar, waterfall
+from pipeline_tui.models import Deal, Rate, Settings, table_of
 from pipeline_tui.periods import parse_period
+from pipeline_tui.services import edits
 from pipeline_tui.services.deals import DealFilter, stage_columns
 
 from ..factories import Builder
@@ -114,7 +116,7 @@ def test_open_deal_without_close_date_converts_at_todays_rate(engine: Engine) ->
 def test_the_reporting_currency_is_the_settings_one(engine: Engine) -> None:
     b = Builder(engine)
     ann = b.user("ann")
-    b.session.get_one(_settings(), 1).currency = "EUR"
+    b.session.get_one(Settings, 1).currency = "EUR"
     rate(b, "USD", date(2026, 1, 1), "0.9")
     b.deal(ann, "Won", "100", date(2026, 11, 2), category="closed", currency="EUR")
     b.deal(ann, "Won", "100", date(2026, 11, 2), category="closed", currency="USD")
@@ -123,12 +125,6 @@ def test_the_reporting_currency_is_the_settings_one(engine: Engine) -> None:
         rollup = compute_rollup(conn, Q4, today=TODAY)
     assert rollup.currency == "EUR"
     assert rollup.totals.closed_won == Decimal("190.00")
-
-
-def _settings() -> type:
-    from pipeline_tui.models import Settings
-
-    return Settings
 
 
 def test_board_columns_convert_and_count_unconverted(engine: Engine, mixed: Builder) -> None:
@@ -149,3 +145,30 @@ def test_rows_by_stage_and_by_category_convert_too(engine: Engine, mixed: Builde
     rows = {r.key: r.figures for r in by_stage.rows}
     assert rows["Won"].closed_won == Decimal("11900.00")
     assert rows["Propose"].unconverted == (("JPY", 1),)
+
+
+def test_what_changed_converts_each_deal_at_one_rate(engine: Engine) -> None:
+    b = Builder(engine)
+    ann = b.user("ann")
+    rate(b, "EUR", date(2026, 1, 1), "1.10")
+    eur = b.deal(ann, "Propose", "10000", date(2026, 12, 10), currency="EUR")
+    b.deal(ann, "Propose", "1000", date(2026, 12, 11))
+    b.deal(ann, "Propose", "500000", date(2026, 12, 12), currency="JPY")
+    b.commit()
+    deal = table_of(Deal)
+    long_ago = datetime(2026, 1, 2, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(update(deal).values(created_at=long_ago, updated_at=long_ago))
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    assert eur.id is not None
+    edits.set_amount(engine, eur.id, eur.version, Decimal("12000"), user_id=None, source="cli")
+
+    result = waterfall(engine, since=since, period=Q4)
+    team = result.team
+    # EUR 10,000 -> 12,000 at 1.10: 11,000 -> 13,200, +2,200; USD 1,000 as it is; the yen
+    # deal is left out and counted, never added at 1:1.
+    assert (team.start, team.end) == (Decimal("12000.00"), Decimal("14200.00"))
+    assert team.movement(Bar.INCREASED).amount == Decimal("2200.00")
+    assert team.balanced
+    assert result.unconverted == (("JPY", 1),)
+    assert result.as_dict()["unconverted"] == {"JPY": 1}
