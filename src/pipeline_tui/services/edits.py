@@ -9,8 +9,10 @@ writes nothing and returns an empty `changes` list.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -193,19 +195,26 @@ def set_amount(
     *,
     user_id: int | None,
     source: Source,
+    currency: str | None = None,
 ) -> EditResult:
-    """Amounts are kept to the cent (half-even), like everywhere else."""
+    """Amounts are kept to the cent (half-even), like everywhere else. With `currency`
+    (`EUR 1.234,56` typed), the deal's currency becomes it in the same versioned write."""
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         raise EditError(f"An amount must be a Decimal, not {type(amount).__name__}.")
     amount = Decimal(amount)
     if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
         raise EditError(f"Amount must be at least 0 and less than {MAX_AMOUNT:,}, not {amount}.")
+    if currency is not None and not re.fullmatch("[A-Z]{3}", currency):
+        raise EditError(f"A currency is a three-letter code such as EUR, not {currency!r}.")
     value = from_minor(to_minor(amount))
+    values: dict[str, Any] = {"amount": value}
+    if currency is not None:
+        values["currency"] = currency
     return apply_edit(
         engine,
         deal_id,
         expected_version,
-        lambda state: Plan({"amount": value}),
+        lambda state: Plan(values),
         user_id=user_id,
         source=source,
     )

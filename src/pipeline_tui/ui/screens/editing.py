@@ -32,7 +32,7 @@ from textual.widgets import Static
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
 from ...money import format_money
-from ...parsing import ParseError, parse_amount, parse_date
+from ...parsing import ParseError, parse_date, parse_money
 from ...services.conflicts import field_label
 from ...services.deals import DealCard
 from ...services.edit_types import (
@@ -83,19 +83,22 @@ EDIT_BINDINGS = [
 ]
 
 
-def describe(change: FieldChange, currency: str) -> str:
-    def show(value: Any) -> str:
+def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
+    """`currency` is the deal's; `old_currency` its currency before, when that changed."""
+
+    def show(value: Any, money_in: str = currency) -> str:
         if value is None:
             return "none"
         if isinstance(value, Decimal):
-            return format_money(value, currency)
+            return format_money(value, money_in)
         if isinstance(value, date):
             return value.isoformat()
         if change.field == "probability":
             return f"{value}%"
         return str(value).replace("_", " ")
 
-    return f"{field_label(change.field)} {show(change.old)} → {show(change.new)}"
+    before = show(change.old, old_currency or currency)
+    return f"{field_label(change.field)} {before} → {show(change.new)}"
 
 
 class History(Enum):
@@ -161,7 +164,9 @@ class DealEditor(Widget):
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
         chosen = target or self.host.selected_deal()
-        named = request_label(step, chosen, self.workspace.settings.currency)
+        named = request_label(
+            step, chosen, chosen.currency if chosen else self.workspace.settings.currency
+        )
         self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
@@ -201,8 +206,9 @@ class DealEditor(Widget):
             what = "Next step set" if step.is_next_step else "Note added"
             self.post_message(EditDone(result, f"{what} on {card.name}"))
             return
-        currency = ws.settings.currency
-        details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
+        currency = result.deal.currency
+        was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
+        details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
         self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
@@ -314,14 +320,21 @@ class DealEditor(Widget):
 
         def submit(text: str) -> str | None:
             try:
-                amount = parse_amount(text)
+                money = parse_money(text)
             except ParseError as exc:
                 return str(exc)
-            self.queue(SetAmount(amount), target=card)
+            # A currency typed with the amount (`EUR 1.234,56`) is the deal's from now on.
+            typed = money.currency if card is None or money.currency != card.currency else None
+            self.queue(SetAmount(money.amount, typed), target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
-        self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
+        self._ask(
+            f"Amount ({card.currency}):" if card else "Amount:",
+            submit,
+            value=current,
+            placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
+        )
 
     def ask_note(self) -> None:
         target = self.host.selected_deal()

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...forecast.metrics import unconverted_text
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
@@ -265,6 +266,9 @@ class ReviewScreen(EditKeys, Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        left_out = unconverted_text(now)
+        if left_out:
+            text.append(f"  {left_out}", style="bold yellow")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -282,7 +286,8 @@ class ReviewScreen(EditKeys, Screen[None]):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.workspace.settings.currency
+        # A judged amount is in the deal's own currency, like the rep's.
+        currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
         rep = (

@@ -31,8 +31,11 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     )
     none = Text("none", style="dim")
     rows: list[tuple[str, Text | str]] = [
-        ("Amount", Text(format_money(d.amount, currency), style="bold")),
-        ("Probability", f"{d.probability}%  (weighted {format_money(d.weighted, currency)})"),
+        ("Amount", Text(format_money(d.amount, d.currency or currency), style="bold")),
+        (
+            "Probability",
+            f"{d.probability}%  (weighted {format_money(d.weighted, d.currency or currency)})",
+        ),
         ("Category", d.forecast_category.replace("_", " ")),
         ("Stage", stage_path),
         ("Pipeline", display_text(d.pipeline_name)),
