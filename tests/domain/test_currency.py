@@ -11,20 +11,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from pipeline_tui.forecast import GroupBy, Scope, compute_rollup
 from pipeline_tui.forecast.metrics import unconverted_text
 from pipeline_tui.forecast.waterfall import Bar, waterfall
-from pipeline_tui.models import Deal, Rate, Settings, table_of
+from pipeline_tui.models import Deal, DealChange, Rate, Settings, table_of
+from pipeline_tui.parsing import Money, parse_money
 from pipeline_tui.periods import parse_period
-from pipeline_tui.services import edits
+from pipeline_tui.services import EditError, StaleDealError, edits
+from pipeline_tui.services import edit_types as et
 from pipeline_tui.services.deals import DealFilter, stage_columns
 
 from ..factories import Builder
 
 TODAY = date(2026, 11, 26)
 Q4 = parse_period("2026Q4", today=TODAY)
+CHANGE, DEAL = table_of(DealChange).c, table_of(Deal).c
 METRICS_MD = Path(__file__).parents[2] / "docs" / "metrics.md"
 
 
@@ -172,3 +175,48 @@ def test_what_changed_converts_each_deal_at_one_rate(engine: Engine) -> None:
     assert team.balanced
     assert result.unconverted == (("JPY", 1),)
     assert result.as_dict()["unconverted"] == {"JPY": 1}
+
+
+def test_amount_typed_in_euros_is_stored_in_euros_through_the_versioned_write(
+    engine: Engine,
+) -> None:
+    b = Builder(engine)
+    ann = b.user("ann")
+    deal = b.deal(ann, "Propose", "1000", date(2026, 12, 10))
+    b.commit()
+    assert deal.id is not None
+    typed = parse_money("EUR 1.234,56")
+    assert (typed.amount, typed.currency) == (Decimal("1234.56"), "EUR")
+    assert parse_money("€1.234,56") == typed
+    assert parse_money("1,234.56 USD") == Money(Decimal("1234.56"), "USD")
+
+    result = et.apply(
+        engine, deal.id, deal.version, et.SetAmount(typed.amount, typed.currency),
+        user_id=None, source="tui",
+    )  # fmt: skip
+    assert (result.deal.amount, result.deal.currency) == (Decimal("1234.56"), "EUR")
+    assert {(c.field, str(c.old), str(c.new)) for c in result.changes} == {
+        ("amount", "1000.00", "1234.56"), ("currency", "USD", "EUR"),
+    }  # fmt: skip
+    with engine.connect() as conn:
+        fields = conn.execute(
+            select(CHANGE.field).where(CHANGE.deal_id == deal.id).order_by(CHANGE.field)
+        ).scalars()
+        assert list(fields) == ["amount", "currency"]
+    # The version it was based on is checked like any other edit's: nothing written.
+    with pytest.raises(StaleDealError):
+        et.apply(engine, deal.id, deal.version, et.SetAmount(Decimal(5), "GBP"),
+                 user_id=None, source="tui")  # fmt: skip
+    with engine.connect() as conn:
+        row = conn.execute(select(DEAL.currency, DEAL.amount_minor).where(DEAL.id == deal.id))
+        assert row.one() == ("EUR", 123456)
+
+
+def test_a_bad_currency_code_is_refused(engine: Engine) -> None:
+    b = Builder(engine)
+    deal = b.deal(b.user("ann"), "Propose", "1000", date(2026, 12, 10))
+    b.commit()
+    assert deal.id is not None
+    with pytest.raises(EditError):
+        et.apply(engine, deal.id, deal.version, et.SetAmount(Decimal(5), "euro"),
+                 user_id=None, source="tui")  # fmt: skip
