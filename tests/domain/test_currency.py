@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
+from pipeline_tui import reviews
 from pipeline_tui.forecast import GroupBy, Scope, compute_rollup
 from pipeline_tui.forecast.metrics import unconverted_text
 from pipeline_tui.forecast.waterfall import Bar, waterfall
-from pipeline_tui.models import Deal, DealChange, Rate, Settings, table_of
+from pipeline_tui.models import Deal, DealChange, Rate, Settings, User, table_of
 from pipeline_tui.parsing import Money, parse_money
 from pipeline_tui.periods import parse_period
 from pipeline_tui.services import EditError, StaleDealError, edits
@@ -220,3 +221,23 @@ def test_a_bad_currency_code_is_refused(engine: Engine) -> None:
     with pytest.raises(EditError):
         et.apply(engine, deal.id, deal.version, et.SetAmount(Decimal(5), "euro"),
                  user_id=None, source="tui")  # fmt: skip
+
+
+def test_a_review_shows_each_deal_in_its_currency_and_its_figures_converted(
+    engine: Engine, mixed: Builder
+) -> None:
+    with engine.connect() as conn:
+        ann_id = conn.execute(select(table_of(User).c.id).where(table_of(User).c.login == "ann"))
+        owner = int(ann_id.scalar_one())
+    state = reviews.start_review(
+        engine, started_by=owner, scope=reviews.ReviewScope(owner), period=Q4, today=TODAY
+    )
+    assert state.start_figures is not None
+    start = state.start_figures.figures
+    # From the review's start snapshot: rounded once, when stored.
+    assert (start.closed_won, start.pipeline) == (Decimal("11900"), Decimal("28250.01"))
+    summary = reviews.end_review(engine, state.id, today=TODAY, seconds_spent=1)
+    markdown = reviews.summary_markdown(summary)
+    assert "| €20,000 |" in markdown  # the EUR commit deal, as the rep entered it
+    assert "| ¥1,000,000 |" in markdown
+    assert "| Pipeline | $28,250 |" in markdown  # the figures, in the reporting currency
