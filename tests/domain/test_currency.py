@@ -17,6 +17,7 @@ from pipeline_tui import reviews
 from pipeline_tui.forecast import GroupBy, Scope, compute_rollup
 from pipeline_tui.forecast.metrics import unconverted_text
 from pipeline_tui.forecast.waterfall import Bar, waterfall
+from pipeline_tui.forecast.waterfall_text import waterfall_markdown
 from pipeline_tui.models import Deal, DealChange, Rate, Settings, User, table_of
 from pipeline_tui.parsing import Money, parse_money
 from pipeline_tui.periods import parse_period
@@ -176,6 +177,7 @@ def test_what_changed_converts_each_deal_at_one_rate(engine: Engine) -> None:
     assert team.balanced
     assert result.unconverted == (("JPY", 1),)
     assert result.as_dict()["unconverted"] == {"JPY": 1}
+    assert "in USD + 1 deal unconverted (JPY)." in waterfall_markdown(result, "USD")
 
 
 def test_amount_typed_in_euros_is_stored_in_euros_through_the_versioned_write(

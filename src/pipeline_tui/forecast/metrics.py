@@ -125,10 +125,16 @@ def merge_unconverted(
 
 def unconverted_text(figures: ForecastFigures) -> str:
     """`+ 2 deals unconverted (EUR)`, or nothing when every deal converted."""
-    count = figures.unconverted_count
+    return unconverted_note(figures.unconverted)
+
+
+def unconverted_note(pairs: Iterable[tuple[str, int]]) -> str:
+    """(currency, count) pairs as `+ 2 deals unconverted (EUR)`; nothing when none."""
+    pairs = [(c, n) for c, n in pairs if n]
+    count = sum(n for _, n in pairs)
     if not count:
         return ""
-    currencies = ", ".join(figures.unconverted_currencies)
+    currencies = ", ".join(c for c, _ in pairs)
     return f"+ {count} deal{'' if count == 1 else 's'} unconverted ({currencies})"
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..display import clean
 from ..money import format_money
+from .metrics import unconverted_note
 from .waterfall_model import Bar, Waterfall, WaterfallRow
 
 DEALS_PER_BAR = 20
@@ -22,7 +23,9 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
     lines = [
         f"# What changed: {clean(team.label)}, {waterfall.period.label}",
         "",
-        f"From {waterfall.since:%Y-%m-%d %H:%M} UTC{source} to {until}.",
+        f"From {waterfall.since:%Y-%m-%d %H:%M} UTC{source} to {until}, in {currency}"
+        + (f" {left_out}" if (left_out := unconverted_note(waterfall.unconverted)) else "")
+        + ".",
         "",
         "| | Amount | Deals |",
         "|---|---:|---:|",

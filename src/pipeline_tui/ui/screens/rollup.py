@@ -21,6 +21,7 @@ from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
 from ...forecast.calibration import RepCalibration, calibration, calibration_total
+from ...forecast.metrics import unconverted_text
 from ...forecast.tree import TreeNode, rollup_tree
 from ...money import format_money
 from ...periods import Period
@@ -164,6 +165,10 @@ class RollupScreen(Screen[str | None]):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
         title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
+        left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:
