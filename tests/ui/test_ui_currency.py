@@ -3,15 +3,29 @@ card shows it, and the header says what its sums leave unconverted until a rate 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from pipeline_tui.cli import main as cli_main
+from pipeline_tui.ui.screens.deal import DealScreen
 from pipeline_tui.ui.screens.main import MainScreen
+from pipeline_tui.ui.screens.rollup import RollupScreen
+from pipeline_tui.ui.widgets.deal_view import deal_fields
 
-from ..ui_support import changes_of, copy_db, deal_row, make_app, open_board, seed_file, settle
+from ..ui_support import (
+    TODAY,
+    changes_of,
+    copy_db,
+    deal_row,
+    make_app,
+    open_board,
+    seed_file,
+    settle,
+)
 
 SIZE = (160, 48)
 
@@ -59,6 +73,21 @@ async def test_amount_in_euros_is_kept_shown_and_counted_unconverted(db: Path) -
         after = screen.figures
         assert after is not None and after.unconverted == (("EUR", 1),)
         assert after.open_count == before.open_count
+
+        await pilot.press("enter")  # the deal screen: its own currency
+        await settle(pilot)
+        assert isinstance(app.screen, DealScreen)
+        detail = app.screen.detail
+        assert detail is not None and detail.currency == "EUR"
+        fields = Console(width=120, record=True, file=io.StringIO())
+        fields.print(deal_fields(detail, "USD", TODAY))  # what the screen shows, as text
+        assert "€1,235" in fields.export_text()
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("R")  # the roll-up: in the reporting currency, saying what it left out
+        await settle(pilot)
+        assert isinstance(app.screen, RollupScreen)
+        assert "+ 1 deal unconverted (EUR)" in str(app.screen.query_one("#rollup-title").render())
 
     assert cli_main(["rates", "set", "EUR", "2", "--date", "2000-01-01", "--db", str(db)]) == 0
     app = make_app(db)
