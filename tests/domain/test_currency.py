@@ -24,6 +24,7 @@ from pipeline_tui.periods import parse_period
 from pipeline_tui.services import EditError, StaleDealError, edits
 from pipeline_tui.services import edit_types as et
 from pipeline_tui.services.deals import DealFilter, stage_columns
+from pipeline_tui.services.undo import revert
 
 from ..factories import Builder
 
@@ -213,6 +214,9 @@ def test_amount_typed_in_euros_is_stored_in_euros_through_the_versioned_write(
     with engine.connect() as conn:
         row = conn.execute(select(DEAL.currency, DEAL.amount_minor).where(DEAL.id == deal.id))
         assert row.one() == ("EUR", 123456)
+    # Undo puts both back: the amount and the currency it was in.
+    undone = revert(engine, result, result.deal.version, user_id=None, source="tui")
+    assert (undone.deal.amount, undone.deal.currency) == (Decimal("1000.00"), "USD")
 
 
 def test_a_bad_currency_code_is_refused(engine: Engine) -> None:
