@@ -186,7 +186,10 @@ def _run(argv: list[str]) -> int:
     if args.command == "db" and getattr(args, "path", None) is not None:
         given = args.path
     url = database_url(config.database if given is None else given)
-    user = getattr(args, "user", None) or os.environ.get(USER_ENV) or config.user
+    given_user = getattr(args, "user", None)
+    user = given_user or os.environ.get(USER_ENV) or config.user
+    if given_user and args.command in ("report", "changes"):
+        _check_user(url, given_user)
     if args.command == "seed":
         from .commands import run_seed
 
@@ -227,9 +230,20 @@ def _run(argv: list[str]) -> int:
         from .commands import make_demo_database
 
         url = make_demo_database(data_dir() / "demo.db")
+    if given_user:
+        _check_user(url, given_user)
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
+
+
+def _check_user(url: str, login: str) -> None:
+    """A `--user` nobody has is one line here, before the command (or the app) starts."""
+    from ..services.logins import check_login
+    from .commands import opened
+
+    with opened(url) as engine:
+        check_login(engine, login)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,10 +106,7 @@ def resolve_scope(
         )
     except PeriodError as exc:
         raise CliError(str(exc)) from exc
-    try:
-        owners, _label = resolve_owner_scope(engine, args.owner, me=user)
-    except LookupError as exc:
-        raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
+    owners, _label = resolve_owner_scope(engine, args.owner, me=user)
     pipeline_id = None
     if args.pipeline:
         pipelines = list_pipelines(engine)

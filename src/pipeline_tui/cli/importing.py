@@ -51,8 +51,17 @@ def add_parsers(
         "--stage-map", action="append", default=[], metavar="NAME=STAGE,...",
         help="the stage a stage name in the file stands for",
     )  # fmt: skip
+    imp.add_argument(
+        "--stage-order", action="append", default=[], metavar="STAGE,STAGE,...",
+        help="the order deals move through the new stages, when the file doesn't show it",
+    )  # fmt: skip
     imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
-    imp.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
+    order = imp.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", action="store_true",
+        help="read 01/02/26 as 1 February (default: as the file's own dates show)",
+    )  # fmt: skip
+    order.add_argument("--monthfirst", action="store_true", help="read 01/02/26 as January 2")
     imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
     imp.add_argument("--errors", type=Path, metavar="PATH", help="write rejected rows as CSV")
     imp.add_argument(
@@ -78,6 +87,11 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..storage.opening import database_exists, display_url
     from .commands import opened
 
+    given = getattr(args, "user", None)
+    if args.kind == "users":
+        # A people import records no author: only a --user typed here is checked (against
+        # the database and the file), not one from the environment or the config file.
+        user = given
     try:
         fields = ALL_DEAL_FIELDS if args.kind == "deals" else None
         options = ImportOptions(
@@ -85,8 +99,12 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             format=args.format,
             mapping=parse_pairs(args.map, what="--map", keys=fields),
             stage_map=parse_pairs(args.stage_map, what="--stage-map"),
+            stage_order=tuple(
+                n.strip() for text in args.stage_order for n in text.split(",") if n.strip()
+            ),
             pipeline=args.pipeline,
             dayfirst=args.dayfirst,
+            monthfirst=args.monthfirst,
             skip_invalid=args.skip_invalid,
             user=user,
         )
@@ -99,6 +117,10 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             )
             url = "sqlite://"
         with opened(url, create=True) as engine:
+            if given and args.kind != "users":  # a people file may add them itself
+                from ..services.logins import check_login
+
+                check_login(engine, given)
             if args.dry_run:
                 report = dry_run(engine, args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)

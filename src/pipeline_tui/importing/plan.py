@@ -21,7 +21,8 @@ from ..query.currency import without_rate
 from .bulk import refresh_statistics, select_by_keys
 from .directory import Directory, Ref, UserRef
 from .formats import ColumnMap
-from .model import FileRejected, ImportOptions, Missing, Problem, Severity
+from .history import ranks
+from .model import FileRejected, ImportOptions, Missing, Problem, Severity, StageOrder
 from .rows import FileDeal
 from .stages import StageResolver
 from .target import DEAL_COLUMNS, Context, Resolved, changed_columns, changes, target
@@ -51,6 +52,7 @@ class DealPlan:
     unchanged: int = 0
     missing: Missing | None = None
     preview: list[dict[str, str]] = field(default_factory=list)
+    stage_order: list[StageOrder] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -82,13 +84,20 @@ def plan_deals(
     *,
     now: datetime,
     notices: list[Problem],
+    paths: list[list[str]] | None = None,
 ) -> DealPlan:
+    """`paths`: each deal's stages in the order it entered them, when the file says."""
     directory = Directory(conn)
     plan = DealPlan(directory, deals, notices)
     currency, fiscal_month = _settings(conn)
     present = frozenset(mapping.columns)
     default_owner = _default_owner(directory, options, present)
-    resolver = StageResolver(options.stage_map, status_is_kind=mapping.format.name == "csv")
+    resolver = StageResolver(
+        options.stage_map,
+        status_is_kind=mapping.format.name == "csv",
+        stage_order=options.stage_order,
+    )
+    resolver.history = ranks(paths or [])
     existing = _existing(conn, [d.external_id for d in deals if d.external_id and not d.rejected])
 
     headers = {name: columns[0] for name, columns in mapping.described()}
@@ -123,6 +132,8 @@ def plan_deals(
         if len(plan.preview) < options.preview_rows:
             plan.preview.append(_preview(res.deal.line, action, values))
     _prune(directory, used)
+    plan.stage_order = resolver.orders(directory.pipelines)
+    plan.notices.extend(_unused_stage_order(options.stage_order, directory))
     plan.notices.extend(_unrated(conn, plan, now))
     touched = {r.pipeline.id for r in resolved if not r.pipeline.new}
     plan.missing = _missing(conn, directory, touched, {d.external_id for d in deals})
@@ -243,6 +254,16 @@ def _prune(directory: Directory, used: set[int]) -> None:
     directory.pipelines = [p for p in directory.pipelines if not p.new or id(p) in used]
     for pipeline in directory.pipelines:
         pipeline.stages = [s for s in pipeline.stages if not s.new or id(s) in used]
+
+
+def _unused_stage_order(names: tuple[str, ...], directory: Directory) -> list[Problem]:
+    new = {s.name.casefold() for s in directory.new_stages()}
+    reason = "--stage-order: not a new stage of this file; stored stages keep their order"
+    return [
+        Problem(None, None, name, reason, Severity.WARNING)
+        for name in names
+        if name.strip().casefold() not in new
+    ]
 
 
 def _preview(line: int, action: str, values: dict[str, Any]) -> dict[str, str]:

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ..display import clean
 from ..models import ChangeSource, DealChange, table_of
 from ..money import format_money
-from ..query import as_utc
-from .cards import USER, USER_TABLE
+from ..query import as_utc, deal_changes
 
 CHANGE_TABLE = table_of(DealChange)
 CHANGE = CHANGE_TABLE.c
@@ -67,23 +66,13 @@ def writes_after(
     if wanted <= 0:
         return []
     rows = conn.execute(
-        select(
-            CHANGE.field,
-            CHANGE.old_value,
-            CHANGE.new_value,
-            CHANGE.changed_by_id,
-            CHANGE.changed_at,
-            CHANGE.source,
-            USER.display_name,
-        )
-        .select_from(CHANGE_TABLE.outerjoin(USER_TABLE, USER.id == CHANGE.changed_by_id))
-        .where(CHANGE.deal_id == deal_id)
+        deal_changes(deal_id)
         .order_by(CHANGE.id.desc())
         # An import may write a row per column it sets; this is ample for `wanted` writes.
         .limit(wanted * 2 * len(LABELS) + 1)
     ).all()
     groups: list[tuple[tuple[object, ...], OtherWrite]] = []
-    for field, old, new, by, at, source, name in rows:
+    for _id, field, old, new, by, name, at, source in rows:
         key = (at, by, source)
         if not groups or groups[-1][0] != key:
             if len(groups) == wanted:

@@ -9,7 +9,7 @@ checked where it is built rather than when a string is looked up at run time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import assert_never
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ..models import NoteKind
 from ..money import format_money
 from . import edits
-from .writes import EditResult, Source
+from .writes import EditResult, Expect, FieldChange, Source, apply_values
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,25 @@ class MarkLost:
     today: date | None = None
 
 
+@dataclass(frozen=True)
+class RestoreFields:
+    """Undo and redo: put back the values an edit replaced, provided every field still
+    holds what that edit left (so someone else's later change is never undone with it).
+
+    Built from the result it reverses; the undo stack keeps these, one per step.
+    """
+
+    changes: tuple[FieldChange, ...]  # the reversed edit's: each `old` is put back
+    left_version: int  # the version the reversed edit left
+    stage_entered_at: datetime | None = None
+    own_versions: frozenset[int] = frozenset()  # this session's writes, not someone else's
+    what: str = "undo"
+
+    @classmethod
+    def reversing(cls, result: EditResult) -> RestoreFields:
+        return cls(tuple(result.changes), result.deal.version, result.previous_stage_entered_at)
+
+
 Edit = (
     SetProbability
     | NudgeProbability
@@ -95,6 +114,7 @@ Edit = (
     | AddNote
     | MarkWon
     | MarkLost
+    | RestoreFields
 )
 
 
@@ -119,6 +139,8 @@ def label(edit: Edit, currency: str) -> str:
             return "Won"
         case MarkLost():
             return "Lost"
+        case RestoreFields(what=what):
+            return what.capitalize()
         case _:
             assert_never(edit)
 
@@ -201,6 +223,20 @@ def apply(
                 source=source,
                 today=today,
             )
+        case RestoreFields(changes, left_version, stage_entered_at, own_versions, what):
+            return apply_values(
+                engine,
+                deal_id,
+                expected_version,
+                {change.field: change.old for change in changes},
+                user_id=user_id,
+                source=source,
+                stage_entered_at=stage_entered_at,
+                expect=Expect(
+                    {change.field: change.new for change in changes}, left_version, own_versions
+                ),
+                what=what,
+            )
         case _:
             assert_never(edit)
 
@@ -213,6 +249,7 @@ __all__ = [
     "MarkWon",
     "MoveStage",
     "NudgeProbability",
+    "RestoreFields",
     "SetAmount",
     "SetCloseDate",
     "SetProbability",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from ..errors import NotFoundError
 from ..models import Pipeline, Settings, table_of
 from ..org import OrgChart, Person
 from ..query import load_org
@@ -37,7 +38,7 @@ def resolve_owner_scope(
 
     `who` is None or "everyone", "me" (the login `me`), or a login; a person stands for
     themself and everyone below them, so a manager's login means their whole team.
-    Raises `LookupError` for a login no one has.
+    Raises `NotFoundError` for a login no one has.
     """
     wanted = (who or EVERYONE).strip()
     if wanted.casefold() in (EVERYONE, "all", ""):
@@ -46,11 +47,11 @@ def resolve_owner_scope(
         org = load_org(conn)
     if wanted.casefold() == ME:
         if not me:
-            raise LookupError("Not signed in as anyone, so 'me' means no one; give a login.")
+            raise NotFoundError("Not signed in as anyone, so 'me' means no one; give a login.")
         wanted = me
     person = org.by_login(wanted)
     if person is None:
-        raise LookupError(_unknown_login(org, wanted))
+        raise NotFoundError(_unknown_login(org, wanted))
     owners = org.subtree(person.id)
     label = person.display_name if len(owners) == 1 else f"{person.display_name}'s team"
     return owners, label

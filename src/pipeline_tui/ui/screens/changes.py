@@ -105,7 +105,6 @@ class ChangesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         reps = self.query_one("#changes-reps", DataTable)
         for title in ["Who", "Start", "New", "Won", "Lost", "Pushed", "End"]:
             reps.add_column(title, key=title)

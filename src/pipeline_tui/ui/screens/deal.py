@@ -7,10 +7,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean
 from ...errors import user_message
@@ -20,14 +20,13 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
-from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from ..widgets.prompt import Prompt, prompt_status_footer
+from .editing import DealEditor, screen_keys_first, status_line
 
 
-class DealScreen(EditKeys, Screen[None]):
+class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="deal.back"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(self, workspace: Workspace, card: DealCard) -> None:
@@ -37,21 +36,21 @@ class DealScreen(EditKeys, Screen[None]):
         self.card = card
         self.detail: DealDetail | None = None
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield Static(id="deal-title")
-        with Horizontal(id="deal-body"):
+        with self.editor, Horizontal(id="deal-body"):
             with VerticalScroll(id="deal-fields", classes="pane"):
                 yield Static(id="fields")
             with VerticalScroll(id="deal-activity", classes="pane"):
                 yield Static(id="notes")
                 yield Static(id="history")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#deal-fields").focus()
         self._load(self.card.id)
 

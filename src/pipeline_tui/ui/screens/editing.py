@@ -1,8 +1,10 @@
 """Keystroke edits on the selected deal, shared by the board, the table and the deal screen.
 
-A screen that edits deals owns a `DealEditor` (a hidden widget it composes) and gives it
-an `EditHost`: which deal is selected, where the status line is, what to do after an
-edit. Its keys reach the editor through `EditKeys`, which only forwards.
+A screen that edits deals owns a `DealEditor` and gives it an `EditHost`: which deal is
+selected, where the status line is, what to do after an edit. The editor is a container
+the screen puts its deal views in (`with self.editor: yield Board()`), so its bindings
+are on the focus chain whenever a deal view has focus: the keys, the footer and the user's
+keymap reach the editor itself, and the screen inherits nothing.
 
 Edits run one at a time in a thread worker: a key pressed while one is in flight waits its
 turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves.
@@ -21,12 +23,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from textual import work
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Container
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Static
 
 from ...display import clean, display_text
@@ -54,7 +56,7 @@ from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
 from ..widgets.prompt import Prompt, refocus
 
-EDIT_BINDINGS = [
+EDIT_BINDINGS: list[BindingType] = [
     *[
         Binding(
             str(n),
@@ -126,6 +128,23 @@ def status_line(screen: Screen[Any], text: str, *, error: bool = False) -> None:
     status.set_class(error, "error")
 
 
+def screen_keys_first(
+    screen: Screen[Any], found: dict[str, ActiveBinding]
+) -> dict[str, ActiveBinding]:
+    """The active bindings with the screen's own before its editor's.
+
+    Textual lists them nearest-the-focus first, which puts the editor's keys (it holds the
+    focused view) ahead of the screen's: the footer would show `c d a n u` and crop
+    `t r o /` at 80 columns. Which key runs what is unchanged; only the listing order is.
+    """
+
+    def rank(item: tuple[str, ActiveBinding]) -> int:
+        node = item[1].node
+        return 2 if node is screen.app else 1 if isinstance(node, DealEditor) else 0
+
+    return dict(sorted(found.items(), key=rank))
+
+
 class EditHost(Protocol):
     """What a screen gives its `DealEditor`."""
 
@@ -144,12 +163,20 @@ class _Queued:
     card: DealCard | None
 
 
-class DealEditor(Widget):
-    """Runs the edits asked for on its screen's selected deal, one at a time."""
+class DealEditor(Container):
+    """Runs the edits asked for on its screen's selected deal, one at a time.
+
+    It holds the screen's deal views, so its keys act whenever one of them has focus."""
+
+    DEFAULT_CSS = """
+    DealEditor {
+        height: 1fr;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = EDIT_BINDINGS
 
     def __init__(self, workspace: Workspace, host: EditHost) -> None:
         super().__init__(id="deal-editor")
-        self.display = False
         self.workspace, self.host = workspace, host
         # Each queued edit with its label, so that none is ever dropped without a word.
         self._pending: deque[_Queued] = deque()
@@ -352,45 +379,39 @@ class DealEditor(Widget):
 
         self._ask("Note:", submit, placeholder="what happened · next: what happens next")
 
-
-class EditKeys:
-    """The edit keys' actions, for a screen that owns `editor`: each only forwards, so
-    the bindings and the command palette reach the same `DealEditor` on every screen."""
-
-    editor: DealEditor
-
+    # The keys (bindings, keymap and palette all land here) ---------------------------
     def action_probability(self, value: int) -> None:
-        self.editor.edit(SetProbability(value))
+        self.edit(SetProbability(value))
 
     def action_nudge(self, delta: int) -> None:
-        self.editor.edit(NudgeProbability(delta))
+        self.edit(NudgeProbability(delta))
 
     def action_stage(self, direction: int) -> None:
-        self.editor.edit(MoveStage(direction))
+        self.edit(MoveStage(direction))
 
     def action_accept_proposal(self) -> None:
-        self.editor.accept_proposal()
+        self.accept_proposal()
 
     def action_category(self) -> None:
-        self.editor.edit(CycleCategory())
+        self.edit(CycleCategory())
 
     def action_won(self) -> None:
-        self.editor.edit(MarkWon())
-
-    def action_undo(self) -> None:
-        self.editor.history(History.UNDO)
-
-    def action_redo(self) -> None:
-        self.editor.history(History.REDO)
+        self.edit(MarkWon())
 
     def action_lost(self) -> None:
-        self.editor.ask_lost()
+        self.ask_lost()
+
+    def action_undo(self) -> None:
+        self.history(History.UNDO)
+
+    def action_redo(self) -> None:
+        self.history(History.REDO)
 
     def action_close_date(self) -> None:
-        self.editor.ask_close_date()
+        self.ask_close_date()
 
     def action_amount(self) -> None:
-        self.editor.ask_amount()
+        self.ask_amount()
 
     def action_note(self) -> None:
-        self.editor.ask_note()
+        self.ask_note()

@@ -42,7 +42,7 @@ class ImportScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "run_import", "Import", id="import.run"),
         Binding("o", "choose_file", "Other file", id="import.file"),
-        Binding("D", "toggle_dayfirst", "Day-first dates", id="import.dayfirst"),
+        Binding("D", "toggle_dayfirst", "Date order", id="import.dayfirst"),
         Binding("escape", "back", "Back", id="import.back"),
     ]
 
@@ -63,7 +63,6 @@ class ImportScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self._title()
         self.action_choose_file()
 
@@ -72,6 +71,8 @@ class ImportScreen(Screen[bool]):
         text.append(f"  {clean(self.path or 'choose a file')}")
         if self.options.dayfirst:
             text.append("  · day-first dates", style="yellow")
+        elif self.options.monthfirst:
+            text.append("  · month-first dates", style="yellow")
         text.append("  · Salesforce, HubSpot, Pipedrive or any CSV", style="dim")
         self.query_one("#import-title", Static).update(text)
 
@@ -92,7 +93,10 @@ class ImportScreen(Screen[bool]):
         )
 
     def action_toggle_dayfirst(self) -> None:
-        self.options = replace(self.options, dayfirst=not self.options.dayfirst)
+        """As the file says, then day first, then month first (`--dayfirst`, `--monthfirst`)."""
+        dayfirst, monthfirst = self.options.dayfirst, self.options.monthfirst
+        after = (True, False) if not (dayfirst or monthfirst) else (False, dayfirst)
+        self.options = replace(self.options, dayfirst=after[0], monthfirst=after[1])
         self._title()
         if self.path is not None:
             self._dry_run()

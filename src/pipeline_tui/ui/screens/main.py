@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
@@ -25,16 +25,16 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
-from ..widgets.prompt import Prompt, refocus
+from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .changes import ChangesScreen
 from .deal import DealScreen
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
 
-class MainScreen(EditKeys, Screen[None]):
+class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
         Binding("r", "review", "Review", id="main.review"),
@@ -64,7 +64,6 @@ class MainScreen(EditKeys, Screen[None]):
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -78,21 +77,21 @@ class MainScreen(EditKeys, Screen[None]):
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
             yield Static(id="context")
             yield ForecastBar(id="forecast")
-        with ContentSwitcher(initial="board", id="views"):
+        with self.editor, ContentSwitcher(initial="board", id="views"):
             yield Board(id="board")
             yield DealTable(id="table")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
         yield self.reviews
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.reload()
         self.find_review("notice")
 
@@ -402,6 +401,10 @@ class MainScreen(EditKeys, Screen[None]):
 
     def action_owner(self) -> None:
         self._set_state(self.state.next_owner(self.workspace))
+
+    def show(self, **changes: Any) -> None:
+        """Shows the board with these view settings changed (a filter, the sort, …)."""
+        self._set_state(replace(self.state, **changes))
 
     def set_owner(self, key: str) -> None:
         self._set_state(self.state.with_owner(self.workspace, key))

@@ -17,11 +17,11 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
@@ -49,8 +49,8 @@ from ...services.workspace import Workspace
 from ...services.writes import EditResult
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
-from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from ..widgets.prompt import Prompt, prompt_status_footer
+from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -119,7 +119,7 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     return table
 
 
-class ReviewScreen(EditKeys, Screen[None]):
+class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right", "next", "Next", key_display="space", id="review.next"),
         Binding("left", "previous", "Previous", show=False, id="review.previous"),
@@ -130,7 +130,6 @@ class ReviewScreen(EditKeys, Screen[None]):
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(
@@ -148,11 +147,15 @@ class ReviewScreen(EditKeys, Screen[None]):
         self._deal_started = clock()
         self._busy = False
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield Static(id="review-banner")
         yield Static(id="review-progress")
         yield Static(id="review-title")
-        with Horizontal(id="review-body"):
+        with self.editor, Horizontal(id="review-body"):
             with VerticalScroll(id="review-deal", classes="pane"):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
@@ -160,13 +163,9 @@ class ReviewScreen(EditKeys, Screen[None]):
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
         self._load(None)
