@@ -152,12 +152,16 @@ def test_mixed_currency_import_and_report(
         capsys, "report", "--period", "2026Q4", "--format", "json", "--today", TODAY, "--db", db
     )
     assert code == 0, err
-    totals = json.loads(out)["totals"]
+    report = json.loads(out)
+    assert report["currency"] == "USD"
+    totals = report["totals"]
     expected = expected_from_file()
     assert {k: totals[k] for k in expected} == expected
     assert expected["unconverted"] == {"JPY": 1}
     # At 1:1 the yen deal alone would have added 1,500,000 to the pipeline.
     assert Decimal(totals["pipeline"]) < Decimal(100_000)
+    code, out, _ = run(capsys, "report", "--period", "2026Q4", "--today", TODAY, "--db", db)
+    assert "Amounts in USD + 1 deal unconverted (JPY)" in " ".join(out.split())
 
 
 def test_a_deal_keeps_the_files_currency(capsys: pytest.CaptureFixture[str], db: str) -> None:

@@ -53,6 +53,7 @@ class Rollup:
                 "start": p.start.isoformat() if p.start else None,
                 "end": p.end.isoformat() if p.end else None,
             },
+            "currency": self.currency,  # every money figure is in it (docs/metrics.md)
             "rows": [row.as_dict() for row in self.rows],
             "totals": figures_dict(self.totals),
         }
