@@ -163,6 +163,16 @@ def test_mixed_currency_import_and_report(
     code, out, _ = run(capsys, "report", "--period", "2026Q4", "--today", TODAY, "--db", db)
     assert "Amounts in USD + 1 deal unconverted (JPY)" in " ".join(out.split())
 
+    # What changed since before the file: the same pipeline, the yen deal left out.
+    since = ("changes", "--since", "2026-01-01", "--period", "2026Q4", "--db", db)
+    code, out, err = run(capsys, *since, "--format", "json")
+    assert code == 0, err
+    changes = json.loads(out)
+    assert changes["team"]["end"] == expected["pipeline"]
+    assert changes["unconverted"] == {"JPY": 1}
+    code, out, _ = run(capsys, *since)
+    assert "Amounts in USD + 1 deal unconverted (JPY)" in " ".join(out.split())
+
 
 def test_a_deal_keeps_the_files_currency(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert run(capsys, "import", str(MIXED), "--db", db)[0] == 0

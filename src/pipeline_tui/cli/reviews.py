@@ -131,6 +131,7 @@ def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | 
 
 
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
+    from ..forecast.metrics import unconverted_note
     from ..forecast.waterfall_model import Bar
 
     def money(value: Decimal) -> Text:
@@ -163,6 +164,9 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     chart.add_row(
         Text("End"), money(team.end), Text(str(team.end_count)), bar(team.end, "bold blue")
     )
+    left_out = unconverted_note(result.unconverted)
+    chart.caption = display_text(f"Amounts in {currency}" + (f" {left_out}" if left_out else ""))
+    chart.caption_justify = "left"
 
     shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
     reps = Table(title="By rep", title_justify="left", header_style="bold")
