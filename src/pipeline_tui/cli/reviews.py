@@ -15,6 +15,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from ..display import display_text
+from ..labels import date_text
 from ..money import format_money
 from ..periods import Period
 from . import CliError, iso_date
@@ -140,7 +141,7 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     team = result.team
     moved = [m for m in team.movements if m.deals]
     scale = max([team.start, team.end, *(m.amount for m in moved)]) or Decimal(1)
-    since = f"{result.since:%Y-%m-%d %H:%M} UTC"
+    since = f"{date_text(result.since)} UTC"
     title = display_text(f"What changed: {team.label}, {result.period.label}, since {since}")
     chart = Table(title=title, title_justify="left", header_style="bold", box=None)
     for name, justify in (("", "left"), ("Amount", "right"), ("Deals", "right"), ("", "left")):
@@ -186,8 +187,8 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
                 Text(m.bar.label),
                 display_text(d.name),
                 money(d.amount),
-                Text(d.close_before.isoformat() if d.close_before else "—"),
-                Text(d.close_after.isoformat() if d.close_after else "—"),
+                Text(date_text(d.close_before) if d.close_before else "—"),
+                Text(date_text(d.close_after) if d.close_after else "—"),
             )
     return Group(chart, Text(""), reps, Text(""), deals)
 
@@ -228,8 +229,7 @@ def _calibration_tables(report: Any) -> Group:
     def pct(value: float | None) -> Text:
         return Text("—" if value is None else f"{value:.0%}")
 
-    window = "all time" if report.since is None else f"{report.since} to {report.until}"
-    cal = Table(title=Text(f"Calibration, deals closing {window}"), title_justify="left")
+    cal = Table(title=Text(f"Calibration, deals {report.window.text}"), title_justify="left")
     for name in ("Rep", "Deals", "Brier", "Stated", "Won", "Over"):
         cal.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
     for r in [*report.reps, report.total]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..display import markdown_literal
 from ..forecast.calls import CallFigures
+from ..labels import category_label, field_label, field_value
 from ..models import ItemStatus
 from ..money import format_money
 from .summary import ReviewSummary
@@ -63,8 +64,11 @@ def summary_markdown(summary: ReviewSummary) -> str:
     if summary.changes:
         lines += ["| Deal | Field | Before | After | By |", "|---|---|---|---|---|"]
         for c in summary.changes:
+            before, after = (
+                field_value(c.field, v, summary.currency, missing="—") for v in (c.before, c.after)
+            )
             lines.append(
-                _row(c.deal_name, c.field, c.before or "—", c.after or "—", c.changed_by or "—")
+                _row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—")
             )
     else:
         lines.append("No deal was changed.")
@@ -128,7 +132,7 @@ def _money(currency: str) -> Callable[[Decimal | None], str]:
 
 
 def _category(category: str) -> str:
-    return category.replace("_", " ")
+    return category_label(category)
 
 
 def _duration(seconds: int) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..forecast.calls import CallFigures
 from ..forecast.snapshots import SnapshotScope
+from ..labels import field_label, field_value
 from ..models import ItemStatus, ReviewStatus
 from ..periods import Period
 from ..services.detail import DealDetail
@@ -148,9 +149,13 @@ class FieldDiff:
 
     @property
     def label(self) -> str:
-        return {"forecast_category": "category", "close_date": "close date"}.get(
-            self.field, self.field
-        )
+        return field_label(self.field)
+
+    def before_text(self, currency: str) -> str:
+        return field_value(self.field, self.before, currency, missing="—")
+
+    def after_text(self, currency: str) -> str:
+        return field_value(self.field, self.after, currency, missing="—")
 
 
 @dataclass(frozen=True)

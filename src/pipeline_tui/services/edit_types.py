@@ -15,8 +15,8 @@ from typing import assert_never
 
 from sqlalchemy import Engine
 
+from ..labels import date_text, money_text
 from ..models import NoteKind
-from ..money import format_money
 from . import edits
 from .writes import EditResult, Expect, FieldChange, Source, apply_values
 
@@ -130,9 +130,9 @@ def label(edit: Edit, currency: str) -> str:
         case CycleCategory():
             return "Category change"
         case SetCloseDate(new_date):
-            return f"Close date {new_date.isoformat() if new_date else 'cleared'}"
+            return f"Close date {date_text(new_date) if new_date else 'cleared'}"
         case SetAmount(amount, typed):
-            return f"Amount {format_money(amount, typed or currency)}"
+            return f"Amount {money_text(amount, typed or currency)}"
         case AddNote():
             return "Next step" if edit.is_next_step else "Note"
         case MarkWon():

@@ -80,7 +80,7 @@ class DealScreen(Screen[None]):
         self.query_one("#deal-title", Static).update(title)
         self.query_one("#fields", Static).update(deal_fields(d, currency, today))
         self.query_one("#notes", Static).update(notes_text(d))
-        self.query_one("#history", Static).update(history_text(d))
+        self.query_one("#history", Static).update(history_text(d, currency))
 
     # What the editor is given -------------------------------------------------------
     def selected_deal(self) -> DealCard | None:

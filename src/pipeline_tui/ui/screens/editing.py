@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Protocol
 
@@ -33,9 +31,8 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
-from ...money import format_money
+from ...labels import change_text, date_text, field_label, field_value
 from ...parsing import ParseError, parse_date, parse_money
-from ...services.conflicts import field_label
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -86,21 +83,14 @@ EDIT_BINDINGS: list[BindingType] = [
 
 
 def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
-    """`currency` is the deal's; `old_currency` its currency before, when that changed."""
+    """`Forecast category: Best case → Commit`, as the status line and toasts say it.
 
-    def show(value: Any, money_in: str = currency) -> str:
-        if value is None:
-            return "none"
-        if isinstance(value, Decimal):
-            return format_money(value, money_in)
-        if isinstance(value, date):
-            return value.isoformat()
-        if change.field == "probability":
-            return f"{value}%"
-        return str(value).replace("_", " ")
-
-    before = show(change.old, old_currency or currency)
-    return f"{field_label(change.field)} {before} → {show(change.new)}"
+    `currency` is the deal's; `old_currency` what it was before, when the edit changed it:
+    `Amount: $15,600 → €1,234.56`."""
+    if change.field == "amount" and old_currency and old_currency != currency:
+        before = field_value("amount", change.old, old_currency)
+        return f"{field_label('amount')}: {before} → {field_value('amount', change.new, currency)}"
+    return change_text(change.field, change.old, change.new, currency)
 
 
 class History(Enum):
@@ -236,7 +226,7 @@ class DealEditor(Container):
         currency = result.deal.currency
         was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
         details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
-        self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
+        self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
         message.stop()
@@ -339,7 +329,7 @@ class DealEditor(Container):
             self.queue(SetCloseDate(new_date, fiscal_start), target=card)
             return None
 
-        current = card.close_date.isoformat() if card and card.close_date else ""
+        current = date_text(card.close_date) if card and card.close_date else ""
         self._ask("Close date:", submit, value=current, placeholder="2026-12-31, +2w, eoq, …")
 
     def ask_amount(self) -> None:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -26,11 +26,13 @@ from textual.widgets import Static
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
 from ...forecast.metrics import unconverted_text
+from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    FieldDiff,
     ReviewedDeal,
     ReviewForecast,
     ReviewState,
@@ -93,7 +95,7 @@ def parse_judgment(text: str) -> tuple[str, Decimal | None, str | None]:
     return category, amount, " ".join(rest) or None
 
 
-def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
+def diff_table(title: str, diffs: tuple[FieldDiff, ...], empty: str, currency: str) -> Table:
     table = Table(
         title=title,
         title_justify="left",
@@ -112,9 +114,9 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     for diff in diffs:
         table.add_row(
             display_text(diff.label),
-            display_text(diff.before or "—"),
+            display_text(diff.before_text(currency)),
             Text("→"),
-            display_text(diff.after or "—"),
+            display_text(diff.after_text(currency)),
         )
     return table
 
@@ -226,10 +228,15 @@ class ReviewScreen(Screen[None]):
                 "Changed since the last review",
                 r.changes_since_last_review,
                 "nothing" if r.baseline_at else "first review of this deal",
+                ws.settings.currency,
             )
         )
         side.add_row(Text())
-        side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
+        side.add_row(
+            diff_table(
+                "Changed in this meeting", r.changes_in_review, "nothing yet", ws.settings.currency
+            )
+        )
         self.query_one("#review-diffs", Static).update(side)
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
@@ -289,9 +296,7 @@ class ReviewScreen(Screen[None]):
         currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
-        rep = (
-            f"{r.deal.forecast_category.replace('_', ' ')} {format_money(r.deal.amount, currency)}"
-        )
+        rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"
         text.append(f"  Rep: {rep}\n")
         if j is None:
             text.append(
@@ -300,7 +305,7 @@ class ReviewScreen(Screen[None]):
             return text
         text.append(f"  {clean(j.manager_name)}: ", style="bold")
         text.append(
-            f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
+            f"{category_label(j.manager_category)} {format_money(j.manager_amount, currency)}"
         )
         if j.note:
             text.append(f" — {clean(j.note)}", style="italic")
@@ -313,7 +318,7 @@ class ReviewScreen(Screen[None]):
             text.append("  none: f adds one (text @owner due:fri)\n", style="dim")
         for item in r.action_items:
             mark = "✓" if item.done else "•"
-            due = f" due {item.due_date.isoformat()}" if item.due_date else ""
+            due = f" due {date_text(item.due_date)}" if item.due_date else ""
             text.append(f"  {mark} {clean(item.text)}")
             text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text

@@ -19,8 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
-from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
-from ...forecast.calibration import RepCalibration, calibration, calibration_total
+from ...forecast.calibration_text import CalibrationReport, calibration_report
 from ...forecast.metrics import unconverted_text
 from ...forecast.tree import TreeNode, rollup_tree
 from ...money import format_money
@@ -29,6 +28,7 @@ from ...services.workspace import Workspace
 from ..messages import LoadFailed
 
 SPARKS = "▁▂▃▄▅▆▇█"
+CAPTION = "Calibration: stated probability against what closed"
 
 
 def sparkline(values: tuple[Decimal, ...]) -> str:
@@ -44,8 +44,7 @@ def sparkline(values: tuple[Decimal, ...]) -> str:
 @dataclass(frozen=True)
 class RollupData:
     nodes: list[TreeNode]
-    calibration: list[RepCalibration]
-    accuracy: ForecastAccuracy
+    calibration: CalibrationReport
 
 
 class RollupLoaded(Message):
@@ -93,7 +92,7 @@ class RollupScreen(Screen[str | None]):
         yield Static(id="rollup-title")
         with Vertical(id="rollup-body"):
             yield DataTable(id="rollup-tree", cursor_type="row", zebra_stripes=True)
-            yield Static("Calibration: stated probability against what closed", classes="caption")
+            yield Static(CAPTION, id="rollup-calibration-caption", classes="caption")
             yield DataTable(id="rollup-calibration", cursor_type="row")
         yield Footer()
 
@@ -139,11 +138,9 @@ class RollupScreen(Screen[str | None]):
         ws = self.workspace
         try:
             nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
-            cal = calibration(
-                ws.engine, owner_ids=self.scope.owner_ids, pipeline_id=self.scope.pipeline_id
-            )
-            accuracy = forecast_accuracy(
+            cal = calibration_report(
                 ws.engine,
+                period=self.period,
                 today=ws.today(),
                 owner_ids=self.scope.owner_ids,
                 pipeline_id=self.scope.pipeline_id,
@@ -153,7 +150,7 @@ class RollupScreen(Screen[str | None]):
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(RollupLoaded(RollupData(nodes, cal, accuracy)))
+        self.post_message(RollupLoaded(RollupData(nodes, cal)))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
@@ -204,16 +201,18 @@ class RollupScreen(Screen[str | None]):
                 Text(sparkline(node.commit_history), style="cyan"),
                 key=node.key,
             )
-        errors = {o.key: o.mean_error for o in data.accuracy.by_owner}
+        report = data.calibration
+        self.query_one("#rollup-calibration-caption", Static).update(self._caption(report))
+        errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
         cal = self.query_one("#rollup-calibration", DataTable)
         cal.clear()
-        rows = [*data.calibration, calibration_total(data.calibration)]
+        rows = [*report.reps, report.total]
         for row in rows:
             bands = [
                 Text("—" if not b.count else f"{b.won / b.count:.0%}", justify="right")
                 for b in row.bands
             ]
-            error = data.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
+            error = report.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
             cal.add_row(
                 display_text(row.label, "bold" if row.key == "TOTAL" else ""),
                 Text(str(row.deals), justify="right"),
@@ -227,6 +226,16 @@ class RollupScreen(Screen[str | None]):
                 *bands,
                 ratio_text(error, percent=True),
             )
+
+    def _caption(self, report: CalibrationReport) -> Text:
+        """Which deals the calibration covers, as `report --calibration` counts them: the
+        pipeline and the window come first, since a narrow terminal cuts the end off."""
+        pipeline = dict(self.workspace.pipelines).get(self.scope.pipeline_id or -1)
+        which = "all pipelines'" if pipeline is None else clean(pipeline)
+        return Text(
+            f"Calibration, {which} deals {report.window.text}: "
+            "stated probability against what closed"
+        )
 
     def action_period(self, step: int) -> None:
         self.period = self.period.shift(step)
