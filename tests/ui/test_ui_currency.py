@@ -67,7 +67,9 @@ async def test_amount_in_euros_is_kept_shown_and_counted_unconverted(db: Path) -
         assert (row["amount_minor"], row["currency"]) == (123456, "EUR")
         assert [c[0] for c in changes_of(db, card.id)][-2:] == ["amount", "currency"]
         assert "€1.2k" in selected_card_text(screen)
-        assert "€1,235" in str(screen.query_one("#status").render())
+        status = str(screen.query_one("#status").render())
+        # The old amount in the old currency, the new in the new one.
+        assert "→ €1,234.56; Currency: USD → EUR" in status and "Amount: $" in status
         # No EUR rate yet: the deal is counted apart, never added at 1:1.
         assert "+ 1 deal unconverted (EUR)" in context(screen)
         after = screen.figures
@@ -81,7 +83,7 @@ async def test_amount_in_euros_is_kept_shown_and_counted_unconverted(db: Path) -
         assert detail is not None and detail.currency == "EUR"
         fields = Console(width=120, record=True, file=io.StringIO())
         fields.print(deal_fields(detail, "USD", TODAY))  # what the screen shows, as text
-        assert "€1,235" in fields.export_text()
+        assert "€1,234.56" in fields.export_text()
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("R")  # the roll-up: in the reporting currency, saying what it left out
