@@ -365,6 +365,13 @@ class SnapshotRow(SQLModel, table=True):
     # The open part of the manager's call: commit by the manager's judgment where given.
     manager_commit_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     judged_count: int = 0
+    # A one-pipeline snapshot's owner over all pipelines, which quota, gap and coverage
+    # are measured against (quotas are per person); NULL: the figures above themselves.
+    basis_won_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_commit_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_pipeline_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_trailing_won_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_trailing_lost_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class SnapshotDeal(SQLModel, table=True):
@@ -442,6 +449,9 @@ class Settings(SQLModel, table=True):
     # Targets are ratios, not money, so binary floats are fine here.
     coverage_target: float = 3.0
     win_rate_target: float = 0.60
+    # Who "me" falls back to when no one is signed in; None: the person without a
+    # manager who has the largest team.
+    head_login: str | None = Field(default=None, max_length=64)
 
 
 __all__ = [

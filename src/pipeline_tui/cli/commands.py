@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from ..config import UserConfig, default_database_url
 from ..display import display_text
 from ..errors import NotFoundError
-from ..forecast import GroupBy, Rollup, Scope, compute_rollup
-from ..periods import Period, PeriodError, parse_period
+from ..forecast import GroupBy, Rollup, compute_rollup
 from ..services.people import SettingsView
+from ..services.scope import ResolvedScope
 from ..storage import (
     current_revision,
     database_exists,
@@ -95,38 +95,25 @@ def _progress() -> Progress:
 
 def resolve_scope(
     engine: Engine, args: argparse.Namespace, user: str | None
-) -> tuple[SettingsView, Period, frozenset[int] | None, int | None]:
-    """Settings, period, owners and pipeline from `--period`, `--owner` and `--pipeline`."""
-    from ..services.people import list_pipelines, load_settings, resolve_owner_scope
+) -> tuple[SettingsView, ResolvedScope]:
+    """Settings and the scope asked for by `--period`, `--owner` and `--pipeline`, by the
+    rules every screen uses (`services.scope.resolve_scope`)."""
+    from ..services.people import load_settings
+    from ..services.scope import ScopeRequest
+    from ..services.scope import resolve_scope as resolve
 
-    settings = load_settings(engine)
-    try:
-        period = parse_period(
-            args.period, today=args.today, fiscal_year_start_month=settings.fiscal_year_start_month
-        )
-    except PeriodError as exc:
-        raise CliError(str(exc)) from exc
-    owners, _label = resolve_owner_scope(engine, args.owner, me=user)
-    pipeline_id = None
-    if args.pipeline:
-        pipelines = list_pipelines(engine)
-        pipeline_id = {name.casefold(): pid for pid, name in pipelines}.get(
-            args.pipeline.casefold()
-        )
-        if pipeline_id is None:
-            known = ", ".join(name for _, name in pipelines)
-            raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
-    return settings, period, owners, pipeline_id
+    request = ScopeRequest(args.owner, args.period, args.pipeline)
+    return load_settings(engine), resolve(engine, request, user=user, today=args.today)
 
 
 def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
+        settings, resolved = resolve_scope(engine, args, user)
         with engine.connect() as conn:
             rollup = compute_rollup(
-                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
+                conn, resolved.period, GroupBy(args.by), resolved.scope, today=args.today
             )
-    rollup = replace(rollup, currency=settings.currency)
+    rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
         print(as_json(rollup))
     elif args.format == "csv":
@@ -136,6 +123,15 @@ def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     else:
         print_rollup_table(rollup, settings)
     return 0
+
+
+def with_scope(rollup: Rollup, settings: SettingsView, resolved: ResolvedScope) -> Rollup:
+    return replace(
+        rollup,
+        currency=settings.currency,
+        scope_label=resolved.owner.label,
+        pipeline_name=resolved.pipeline_name,
+    )
 
 
 def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:

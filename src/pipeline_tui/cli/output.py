@@ -46,7 +46,7 @@ def as_csv(rollup: Rollup) -> str:
 def as_markdown(rollup: Rollup) -> str:
     left_out = unconverted_text(rollup.totals)
     lines = [
-        f"# Forecast {rollup.period.label} by {rollup.by.value}",
+        f"# {rollup.title}",
         "",
         f"Amounts in {rollup.currency}" + (f" {left_out}" if left_out else "") + ".",
         "",
@@ -77,7 +77,7 @@ def as_table(
     def money(value: Decimal | None) -> str:
         return format_money(value, rollup.currency, compact=compact)
 
-    title = f"Forecast {rollup.period.label} by {rollup.by.value}"
+    title = rollup.title
     table = Table(
         title=display_text(title), title_justify="left", header_style="bold", show_footer=False
     )

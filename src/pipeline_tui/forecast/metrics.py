@@ -41,6 +41,10 @@ class ForecastFigures:
     # Deals in the period whose currency has no rate in force: (currency, count) pairs,
     # left out of every money figure above (but in the counts).
     unconverted: tuple[tuple[str, int], ...] = ()
+    # What the quota is measured against when it covers more than these figures do: the
+    # same people's figures over all pipelines, when these are one pipeline's (quotas
+    # are per person, not per pipeline). None: these figures themselves.
+    quota_basis: ForecastFigures | None = None
 
     def __add__(self, other: ForecastFigures) -> ForecastFigures:
         values: dict[str, Any] = {}
@@ -50,6 +54,8 @@ class ForecastFigures:
                 values[f.name] = None if a is None and b is None else (a or ZERO) + (b or ZERO)
             elif f.name == "unconverted":
                 values[f.name] = merge_unconverted(a, b)
+            elif f.name == "quota_basis":
+                values[f.name] = None if a is None and b is None else self.basis + other.basis
             else:
                 values[f.name] = a + b
         return ForecastFigures(**values)
@@ -62,6 +68,16 @@ class ForecastFigures:
     def unconverted_currencies(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.unconverted)
 
+    @property
+    def basis(self) -> ForecastFigures:
+        """The figures gap, coverage and needed coverage are worked out from."""
+        return self.quota_basis or self
+
+    @property
+    def all_pipelines(self) -> bool:
+        """True when quota, gap and coverage cover more pipelines than the other figures."""
+        return self.quota_basis is not None
+
     def with_quota(self, quota: Decimal | None) -> ForecastFigures:
         return replace(self, quota=quota)
 
@@ -69,7 +85,7 @@ class ForecastFigures:
     def remaining_quota(self) -> Decimal | None:
         if self.quota is None:
             return None
-        return self.quota - self.closed_won
+        return self.quota - self.basis.closed_won
 
     @property
     def coverage(self) -> float | None:
@@ -77,7 +93,7 @@ class ForecastFigures:
         remaining = self.remaining_quota
         if remaining is None:
             return None
-        return ratio(self.pipeline, remaining)
+        return ratio(self.basis.pipeline, remaining)
 
     @property
     def win_rate(self) -> float | None:
@@ -94,7 +110,7 @@ class ForecastFigures:
 
     @property
     def needed_coverage(self) -> float | None:
-        rate = self.trailing_win_rate
+        rate = self.basis.trailing_win_rate
         if not rate:
             return None
         return 1 / rate
@@ -109,7 +125,7 @@ class ForecastFigures:
         """Quota not yet covered by won plus commit; negative means ahead of quota."""
         if self.quota is None:
             return None
-        return self.quota - self.forecast_call
+        return self.quota - self.basis.forecast_call
 
 
 def merge_unconverted(
@@ -150,6 +166,14 @@ class ForecastRow:
         return figures_dict(self.figures, per_person=self.per_person) | {"key": self.key}
 
 
+def pipeline_caption(pipeline_name: str | None) -> str:
+    """Which pipelines a figure set covers, as every screen says it: quotas are per
+    person, so with one pipeline chosen, quota, gap and coverage still cover them all."""
+    if pipeline_name is None:
+        return "all pipelines"
+    return f"{pipeline_name} (quota, gap, coverage: all pipelines)"
+
+
 def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -172,6 +196,8 @@ def figures_dict(f: ForecastFigures, *, per_person: bool = True) -> dict[str, An
         "needed_coverage": _round(f.needed_coverage) if per_person else None,
         "gap": money_text(f.gap) if per_person else None,
         "unconverted": {currency: count for currency, count in f.unconverted},
+        # Set when quota, gap and coverage cover more than the other figures (one pipeline's).
+        "quota_basis": "all pipelines" if per_person and f.all_pipelines else None,
     }
 
 

@@ -24,7 +24,14 @@ from ..org import OrgChart
 from ..periods import Period
 from ..query import DEAL, Scope, StageInfo, load_org, load_stages, quota_by_user, stage_ids, where
 from ..query.currency import Sums, converted_sums, reporting_currency
-from .metrics import ZERO, ForecastFigures, ForecastRow, figures_dict, merge_unconverted
+from .metrics import (
+    ZERO,
+    ForecastFigures,
+    ForecastRow,
+    figures_dict,
+    merge_unconverted,
+    pipeline_caption,
+)
 
 CATEGORY_ORDER = [c.value for c in ForecastCategory]
 
@@ -44,6 +51,17 @@ class Rollup:
     totals: ForecastFigures
     currency: str = "USD"
     extra: dict[str, Any] = field(default_factory=dict)
+    scope_label: str = ""  # whose deals, as every screen names them
+    pipeline_name: str | None = None  # None: all pipelines
+
+    @property
+    def title(self) -> str:
+        """ "Forecast Q4 FY2027 by rep", and with one pipeline chosen
+        "... · Renewals (quota, gap, coverage: all pipelines)"."""
+        title = f"Forecast {self.period.label} by {self.by.value}"
+        if self.pipeline_name is None:
+            return title
+        return f"{title} · {pipeline_caption(self.pipeline_name)}"
 
     def as_dict(self) -> dict[str, Any]:
         p = self.period
@@ -54,6 +72,7 @@ class Rollup:
                 "end": p.end.isoformat() if p.end else None,
             },
             "currency": self.currency,  # every money figure is in it (docs/metrics.md)
+            "scope": {"owners": self.scope_label or None, "pipeline": self.pipeline_name},
             "rows": [row.as_dict() for row in self.rows],
             "totals": figures_dict(self.totals),
         }
@@ -91,9 +110,12 @@ def compute_rollup(
 
     column = DEAL.stage_id if by is GroupBy.STAGE else DEAL.forecast_category
     grouped = _figures(conn, column, period, scope, stages, today)
-    overall = _with_trailing(
-        _figures(conn, None, period, scope, stages, today),
-        _trailing(conn, None, period, scope, stages, today),
+    overall = _on_quota_basis(
+        _with_trailing(
+            _figures(conn, None, period, scope, stages, today),
+            _trailing(conn, None, period, scope, stages, today),
+        ),
+        _quota_basis(conn, None, period, scope, stages, today),
     ).get(None, ForecastFigures())
     totals = overall.with_quota(_quota_sum(quotas, people))
     if by is GroupBy.STAGE:
@@ -147,11 +169,47 @@ def _per_owner(
 ) -> tuple[dict[Any, ForecastFigures], set[int]]:
     """Each owner's figures (without quota), and the owners in scope with deals in the
     period or the trailing year, or a quota."""
-    per_owner = _with_trailing(
-        _figures(conn, DEAL.owner_id, period, scope, stages, today),
-        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+    per_owner = _on_quota_basis(
+        _with_trailing(
+            _figures(conn, DEAL.owner_id, period, scope, stages, today),
+            _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+        ),
+        _quota_basis(conn, DEAL.owner_id, period, scope, stages, today),
     )
     return per_owner, (set(per_owner) | set(quotas)) & people
+
+
+def _quota_basis(
+    conn: Connection,
+    key: Any,
+    period: Period,
+    scope: Scope,
+    stages: Mapping[int, StageInfo],
+    today: date,
+) -> dict[Any, ForecastFigures] | None:
+    """With one pipeline chosen, the same figures over all pipelines: quotas are per
+    person, not per pipeline, so gap and coverage measure everything the quota covers.
+    None when every pipeline is counted already."""
+    if scope.pipeline_id is None:
+        return None
+    everywhere = replace(scope, pipeline_id=None)
+    return _with_trailing(
+        _figures(conn, key, period, everywhere, stages, today),
+        _trailing(conn, key, period, everywhere, stages, today),
+    )
+
+
+def _on_quota_basis(
+    figures: dict[Any, ForecastFigures], bases: dict[Any, ForecastFigures] | None
+) -> dict[Any, ForecastFigures]:
+    if bases is None:
+        return figures
+    return {
+        key: replace(
+            figures.get(key, ForecastFigures()), quota_basis=bases.get(key, ForecastFigures())
+        )
+        for key in set(figures) | set(bases)
+    }
 
 
 def forecast_totals(

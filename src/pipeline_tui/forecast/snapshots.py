@@ -46,6 +46,13 @@ from .rollup import owner_figures
 SNAPSHOT_TABLE, ROW_TABLE = table_of(ForecastSnapshot), table_of(SnapshotRow)
 SNAPSHOT_DEAL_TABLE = table_of(SnapshotDeal)
 SNAPSHOT, ROW = SNAPSHOT_TABLE.c, ROW_TABLE.c
+BASIS_COLUMNS = (
+    "basis_won_minor",
+    "basis_commit_minor",
+    "basis_pipeline_minor",
+    "basis_trailing_won_minor",
+    "basis_trailing_lost_minor",
+)
 
 
 class SnapshotNotFoundError(NotFoundError):
@@ -213,7 +220,34 @@ def _row(snapshot_id: int, owner_id: int, call: CallFigures) -> dict[str, Any]:
         "trailing_lost_minor": to_minor(f.trailing_lost_value),
         "manager_commit_minor": to_minor(call.manager.commit),
         "judged_count": call.manager.judged_count,
-    }
+    } | _basis_columns(f.quota_basis)
+
+
+def _basis_columns(basis: ForecastFigures | None) -> dict[str, int | None]:
+    values = (
+        (None,) * 5
+        if basis is None
+        else (
+            to_minor(basis.closed_won),
+            to_minor(basis.commit),
+            to_minor(basis.pipeline),
+            to_minor(basis.trailing_won_value),
+            to_minor(basis.trailing_lost_value),
+        )
+    )
+    return dict(zip(BASIS_COLUMNS, values, strict=True))
+
+
+def _basis(row: Any) -> ForecastFigures | None:
+    if row.basis_won_minor is None:
+        return None
+    return ForecastFigures(
+        closed_won=from_minor(row.basis_won_minor),
+        commit=from_minor(row.basis_commit_minor),
+        pipeline=from_minor(row.basis_pipeline_minor),
+        trailing_won_value=from_minor(row.basis_trailing_won_minor),
+        trailing_lost_value=from_minor(row.basis_trailing_lost_minor),
+    )
 
 
 def take_snapshot(
@@ -291,6 +325,7 @@ def _call(row: Any) -> CallFigures:
         lost_value=from_minor(row.lost_minor),
         trailing_won_value=from_minor(row.trailing_won_minor),
         trailing_lost_value=from_minor(row.trailing_lost_minor),
+        quota_basis=_basis(row),
     )
     return CallFigures(figures, ManagerCall(from_minor(row.manager_commit_minor), row.judged_count))
 

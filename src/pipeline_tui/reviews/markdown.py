@@ -113,6 +113,8 @@ def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) ->
             sign = "+" if delta is not None and delta > 0 else ""
             cells = (money(_dec(a)), money(_dec(b)), "—" if delta is None else sign + money(delta))
             lines.append(_row(label, *cells))
+    if any(c is not None and c.figures.all_pipelines for c in (start, end)):
+        lines += ["", "Coverage and gap to quota cover all pipelines: quotas are per person."]
     return lines
 
 

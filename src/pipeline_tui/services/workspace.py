@@ -7,7 +7,6 @@ settings and the undo history; the screens hold only results.
 
 from __future__ import annotations
 
-import getpass
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,6 +35,7 @@ from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, s
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
 from .people import SettingsView, list_pipelines, load_settings
+from .scope import who_is_me
 from .undo import UndoStack
 from .writes import EditResult
 
@@ -137,7 +137,7 @@ class Workspace:
                 f"{redact_url(url)} has no people or pipelines yet: run `pipeline-tui seed` "
                 "or `pipeline-tui --demo` to try the app on demo data"
             )
-        me = _who_am_i(org, user)
+        me = _who_am_i(org, user, settings.head_login)
         return cls(
             url, engine, me, org, settings, pipelines, today, read_only=read_only, on_wait=on_wait
         )
@@ -317,20 +317,15 @@ def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
     return engine, read_only
 
 
-def _who_am_i(org: OrgChart, login: str | None) -> Person:
-    """The named person; else the OS login if it is a person here; else the top manager."""
+def _who_am_i(org: OrgChart, login: str | None, head: str | None) -> Person:
+    """The named person; else the OS login if it is a person here; else the head of the
+    organisation (`services.scope.who_is_me`)."""
     if login:
         person = org.by_login(login)
         if person is None:
             known = ", ".join(sorted(p.login for p in org.people.values())[:8])
             raise WorkspaceError(f"no person with login '{login}' (some that exist: {known})")
         return person
-    try:
-        person = org.by_login(getpass.getuser())
-    except (KeyError, OSError):  # no login name in some containers
-        person = None
-    if person is not None:
-        return person
-    roots = [org.people[r] for r in org.roots()]
-    managers = [p for p in roots if p.role == "manager"] or roots
-    return managers[0]
+    found = who_is_me(org, None, head=head)
+    assert found is not None  # the workspace refuses a database without people
+    return found

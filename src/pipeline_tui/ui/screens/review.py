@@ -272,6 +272,8 @@ class ReviewScreen(Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
+            text.append(" (all pipelines)", style="dim")
         left_out = unconverted_text(now)
         if left_out:
             text.append(f"  {left_out}", style="bold yellow")

@@ -20,7 +20,7 @@ from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport, calibration_report
-from ...forecast.metrics import unconverted_text
+from ...forecast.metrics import pipeline_caption, unconverted_text
 from ...forecast.tree import TreeNode, rollup_tree
 from ...money import format_money
 from ...periods import Period
@@ -82,10 +82,13 @@ class RollupScreen(Screen[str | None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, *, pipeline_name: str | None
+    ) -> None:
         super().__init__(id="rollup")
         self.workspace = workspace
         self.period, self.scope = period, scope
+        self.pipeline_name = pipeline_name
         self.nodes: list[TreeNode] = []
 
     def compose(self) -> ComposeResult:
@@ -161,7 +164,8 @@ class RollupScreen(Screen[str | None]):
         self.nodes = data.nodes
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
-        title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
+        title.append(" · enter shows that person's deals", style="dim")
         tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
         left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
         if left_out:
