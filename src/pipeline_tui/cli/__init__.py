@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
     """The passwords any database URL we might have been given carries."""
-    from ..storage import url_secrets
+    from ..storage.opening import url_secrets
 
     candidates = [arg.split("=", 1)[-1] if arg.startswith("--") else arg for arg in argv]
     candidates.append(os.environ.get(DB_ENV, ""))
@@ -252,11 +252,10 @@ def _run(argv: list[str]) -> int:
 
 def _check_user(url: str, login: str) -> None:
     """A `--user` nobody has is one line here, before the command (or the app) starts."""
-    from ..services.logins import check_login
-    from .commands import opened
+    from .commands import session
 
-    with opened(url) as engine:
-        check_login(engine, login)
+    with session(url, login, check_user=True):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,14 +25,12 @@ CSV_FIELDS = ("id", "when", "who", "field", "old_value", "new_value", "source")
 
 
 def run_deal_changes(url: str, args: argparse.Namespace) -> int:
-    from ..services.detail import deal_history
-    from ..services.people import load_settings
-    from .commands import opened
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url, today=args.today) as ws:
         # An unknown id is a NotFoundError: one line, exit status 2.
-        name, changes = deal_history(engine, args.deal)
-        currency = load_settings(engine).currency
+        name, changes = ws.deal_history(args.deal)
+        currency = ws.settings.currency
     rows = [_row(c) for c in changes]
     if args.format == "json":
         data = {"deal": {"id": args.deal, "name": name}, "changes": rows}

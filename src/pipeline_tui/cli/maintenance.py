@@ -43,9 +43,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_backup(url: str, args: argparse.Namespace) -> int:
-    from ..storage import display_url
-    from ..storage.backup import backup
-    from .commands import _progress, opened
+    from ..services.maintenance import backup_database
+    from ..storage.opening import display_url
+    from .commands import _progress
 
     bar = _progress()
     task = None
@@ -62,16 +62,15 @@ def run_backup(url: str, args: argparse.Namespace) -> int:
         bar.update(task, completed=done, total=total, description=what)  # display-guard: no text
 
     # A backup copies the database as it is: no migration first.
-    with opened(url, migrate=False) as engine:
-        try:
-            if engine.url.get_backend_name() == "sqlite":
-                result = backup(engine, args.path, force=args.force, progress=progress)
-            else:
-                with err.status("Running pg_dump…"):
-                    result = backup(engine, args.path, force=args.force)
-        finally:
-            if task is not None:
-                bar.stop()
+    try:
+        if url.startswith("sqlite"):
+            result = backup_database(url, args.path, force=args.force, progress=progress)
+        else:
+            with err.status("Running pg_dump…"):
+                result = backup_database(url, args.path, force=args.force)
+    finally:
+        if task is not None:
+            bar.stop()
     how = "SQLite online backup" if result.method == "sqlite-backup" else "pg_dump, custom format"
     err.print(
         display_text(
@@ -90,17 +89,16 @@ def _size(size: int) -> str:
 
 
 def run_check(url: str, args: argparse.Namespace) -> int:
-    from ..services.integrity import CheckSummary, check_database
-    from .commands import opened
+    from ..services.integrity import CheckSummary
+    from ..services.maintenance import check_database_at
 
     summary = CheckSummary()
     found: list[dict[str, Any]] = []
-    with opened(url) as engine:
-        for violation in check_database(engine, summary, quick=args.quick):
-            if args.format == "json":
-                found.append(violation.as_dict())
-            else:
-                out.print(violation_line(violation))
+    for violation in check_database_at(url, summary, quick=args.quick):
+        if args.format == "json":
+            found.append(violation.as_dict())
+        else:
+            out.print(violation_line(violation))
     if args.format == "json":
         checked = {
             "deals": summary.deals,

@@ -39,22 +39,21 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_rates(url: str, args: argparse.Namespace) -> int:
-    from ..services.rates import import_rates, list_rates, set_rate
-    from .commands import opened, out
+    from .commands import out, session
 
-    with opened(url) as engine:
+    with session(url) as ws:
         if args.rates_command == "set":
-            view = set_rate(engine, args.currency, args.rate, args.date or date.today())
+            view = ws.set_rate(args.currency, args.rate, args.date or date.today())
             err.print(
                 display_text(f"{view.currency} {view.rate} from {view.effective_date.isoformat()}.")
             )
             return 0
         if args.rates_command == "import":
-            rows = import_rates(engine, args.file)
+            rows = ws.import_rates(args.file)
             currencies = ", ".join(sorted({r.currency for r in rows}))
             err.print(display_text(f"Imported {len(rows):,} rates ({currencies})."))
             return 0
-        reporting, rows = list_rates(engine)
+        reporting, rows = ws.rates()
     records = [
         {"currency": r.currency, "date": r.effective_date.isoformat(), "rate": str(r.rate)}
         for r in rows

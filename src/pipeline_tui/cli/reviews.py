@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -16,6 +15,9 @@ from ..display import display_text
 from ..labels import date_text
 from ..money import format_money
 from . import OWNER_HELP, USER_HELP, CliError, err, iso_date
+
+if TYPE_CHECKING:
+    pass
 
 out = Console(highlight=False, soft_wrap=True)
 CHART_WIDTH = 40
@@ -65,15 +67,15 @@ def add_parsers(
 
 
 def run_review(url: str, args: argparse.Namespace) -> int:
-    from ..reviews import list_reviews, review_summary, summary_markdown
-    from .commands import opened
+    from ..reviews import summary_markdown
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url, today=getattr(args, "today", None)) as ws:
         if args.review_command == "list":
-            reviews = list_reviews(engine)
+            reviews = ws.reviews()
         else:
             # An unknown id is a PipelineError: the CLI shows it as one line, exit 2.
-            summary = review_summary(engine, args.id, today=args.today)
+            summary = ws.review_summary(args.id)
     if args.review_command == "show":
         if args.format == "json":
             print(json.dumps(summary.as_dict(), indent=2))
@@ -103,10 +105,8 @@ def run_review(url: str, args: argparse.Namespace) -> int:
 
 
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    from ..forecast.waterfall import waterfall
     from ..forecast.waterfall_text import waterfall_markdown
-    from ..services.scope import resolve_since
-    from .commands import opened, resolve_scope
+    from .commands import scoped, session
 
     if args.deal is not None:
         return _deal_changes(url, args)
@@ -118,16 +118,11 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     if args.format == "csv":
         raise CliError("--format csv works with --deal; the waterfall is table, json or markdown")
     args.period = args.period or "this-quarter"
-    with opened(url) as engine:
-        settings, resolved = resolve_scope(engine, args, user)
-        since = resolve_since(
-            engine,
-            args.since,
-            resolved.period,
-            resolved.review_scope,
-            today=args.today or date.today(),
-        )
-        result = waterfall(engine, since=since.start, period=resolved.period, scope=resolved.scope)
+    with session(url, user, today=args.today) as ws:
+        resolved = scoped(ws, args)
+        since = ws.resolve_since(args.since, resolved.period, resolved.review_scope)
+        result = ws.changes(since.start, resolved.period, resolved.scope)
+        settings = ws.settings
     if since.fallback:
         err.print(display_text(f"What changed since {since.label}."))
     if args.format == "json":
@@ -223,24 +218,19 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
 def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     """`report` as usual, with calibration and forecast accuracy added (JSON: an extra
     top-level "calibration" key; the others are unchanged)."""
-    from ..forecast import GroupBy, compute_rollup
-    from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened, print_rollup_table, resolve_scope, with_scope
+    from ..forecast import GroupBy
+    from ..forecast.calibration_text import calibration_markdown
+    from .commands import print_rollup_table, scoped, session, with_scope
     from .output import as_json, as_markdown
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
-    with opened(url) as engine:
-        settings, resolved = resolve_scope(engine, args, user)
-        today = args.today or date.today()
-        period, owners, pipeline_id = resolved.period, resolved.owner_ids, resolved.pipeline_id
-        with engine.connect() as conn:
-            rollup = compute_rollup(
-                conn, period, GroupBy(args.by), resolved.scope, today=args.today
-            )
-            report = calibration_report(
-                conn, period=period, today=today, owner_ids=owners, pipeline_id=pipeline_id
-            )
+    with session(url, user, today=args.today) as ws:
+        resolved = scoped(ws, args)
+        period = resolved.period
+        rollup = ws.report(period, GroupBy(args.by), resolved.scope)
+        report = ws.calibration(period, resolved.scope)
+        settings = ws.settings
     rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
         data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}

@@ -21,12 +21,10 @@ from ...errors import PipelineError, user_message
 from ...forecast import Scope
 from ...forecast.metrics import unconverted_note
 from ...forecast.snapshots import SnapshotScope
-from ...forecast.waterfall import waterfall
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
 from ...parsing import ParseError, parse_date
 from ...periods import Period
-from ...services.scope import resolve_since
 from ...services.workspace import Workspace
 from ..messages import LoadFailed
 from ..widgets.prompt import Prompt
@@ -120,10 +118,8 @@ class ChangesScreen(Screen[None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            since = resolve_since(
-                ws.engine, self.since_text, self.period, self.review_scope, today=ws.today()
-            )
-            result = waterfall(ws.engine, since=since.start, period=self.period, scope=self.scope)
+            since = ws.resolve_since(self.since_text, self.period, self.review_scope)
+            result = ws.changes(since.start, self.period, self.scope)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return

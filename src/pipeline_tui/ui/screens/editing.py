@@ -47,8 +47,7 @@ from ...services.edit_types import (
     SetProbability,
     label,
 )
-from ...services.workspace import Workspace
-from ...services.writes import EditResult, FieldChange
+from ...services.workspace import EditResult, FieldChange, Workspace
 from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
 from ..widgets.prompt import Prompt, refocus

@@ -19,8 +19,7 @@ from ...errors import user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList

@@ -17,7 +17,7 @@ from textual.widget import Widget
 
 from ...errors import PipelineError, user_message
 from ...periods import Period, PeriodError, parse_period
-from ...services.landing import Landing, find_landing
+from ...services.landing import Landing
 from ...services.workspace import Workspace
 from ..keys import keys_by_binding
 from ..state import ViewState
@@ -70,7 +70,7 @@ class PeriodFinder(Widget):
         """Where the board should open; the host's `opened` is called either way."""
         ws, state = self.workspace, self.host.state
         try:
-            landing = ws.run(lambda: find_landing(ws.engine, state.scope, state.period))
+            landing = ws.landing(state.scope, state.period)
         except PipelineError:
             landing = None  # only a hint: the board's own load reports what is wrong
         self.post_message(LandingFound(landing, state.period))

@@ -37,18 +37,10 @@ from ...reviews import (
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    add_action_item,
-    end_review,
-    get_review,
-    move,
-    record_judgment,
-    review_deal,
-    review_forecast,
 )
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.prompt import Prompt, prompt_status_footer
@@ -183,8 +175,7 @@ class ReviewScreen(Screen[None]):
             if step is not None:
                 to_index, mark, seconds, shown = step
                 try:
-                    state = move(
-                        ws.engine,
+                    state = ws.move_review(
                         review_id,
                         to_index,
                         mark=mark,
@@ -193,9 +184,9 @@ class ReviewScreen(Screen[None]):
                     )
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-                    state = get_review(ws.engine, review_id)  # where the review is now
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+                    state = ws.get_review(review_id)  # where the review is now
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
@@ -407,15 +398,12 @@ class ReviewScreen(Screen[None]):
         """Records the call made on `seen`, the deal and judgment as shown when it was made."""
         ws = self.workspace
         try:
-            record_judgment(
-                ws.engine,
+            ws.record_judgment(
                 self.state.id,
-                seen.deal.id,
-                ws.me.id,
+                seen.deal,
                 category,
                 amount,
                 note,
-                expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
         except ConflictError as exc:  # someone else decided first: show what they did
@@ -463,16 +451,7 @@ class ReviewScreen(Screen[None]):
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.workspace
         try:
-            add_action_item(
-                ws.engine,
-                self.state.id,
-                deal.id,
-                text,
-                owner,
-                due,
-                ws.me.id,
-                expected_version=ws.based_on(deal),
-            )
+            ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)
@@ -492,7 +471,7 @@ class ReviewScreen(Screen[None]):
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+            summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return

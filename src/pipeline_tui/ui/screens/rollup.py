@@ -19,9 +19,9 @@ from textual.widgets import DataTable, Footer, Static
 from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
-from ...forecast.calibration_text import CalibrationReport, calibration_report
+from ...forecast.calibration_text import CalibrationReport
 from ...forecast.metrics import pipeline_caption, unconverted_text
-from ...forecast.tree import TreeNode, rollup_tree
+from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -140,14 +140,8 @@ class RollupScreen(Screen[str | None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
-            cal = calibration_report(
-                ws.engine,
-                period=self.period,
-                today=ws.today(),
-                owner_ids=self.scope.owner_ids,
-                pipeline_id=self.scope.pipeline_id,
-            )
+            nodes = ws.rollup(self.period, self.scope)
+            cal = ws.calibration(self.period, self.scope)
         except Exception as exc:  # shown; the screen stays
             self.post_message(
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
