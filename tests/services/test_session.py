@@ -63,6 +63,8 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "end_review": lambda ws: ws.end_review(1),
     "import_file": lambda ws: ws.import_file(Path("deals.csv"), ImportOptions()),
     "seed_demo": lambda ws: ws.seed_demo(deals=1, seed=1),
+    "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
+    "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -70,7 +72,7 @@ READS = {
     "ping", "run", "close", "open", "for_command", "resolve_scope", "report", "rollup",
     "calibration", "since_last_review", "changes", "reviews", "review_summary", "export",
     "open_review", "get_review", "review_deal", "review_forecast", "import_plan",
-    "resolve_since", "deal_history", "landing",
+    "resolve_since", "deal_history", "landing", "rates",
 }  # fmt: skip
 
 

@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_parsers(sub, common)
 
+    from .rates import add_parsers as add_rates_parsers
+
+    add_rates_parsers(sub, common)
+
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
@@ -219,6 +223,10 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "rates":
+        from .rates import run_rates
+
+        return run_rates(url, args)
     if args.command == "export":
         from .importing import run_export
 

@@ -1,4 +1,5 @@
-"""The session's imports (a dry run, then the real thing) and the demo organisation."""
+"""The session's imports (a dry run, then the real thing), exchange rates and the demo
+organisation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..importing import DryRunReport, ImportOptions, ImportSummary, dry_run
 from ..importing import import_file as import_into
 from ..importing.model import Progress
 from ..seed import SeedSummary, seed_demo
+from . import rates as rate_book
 from .session_base import SessionBase
 
 
@@ -26,6 +28,21 @@ class ImportsDoor(SessionBase):
         recorded as the author of the changes."""
         self._writable()
         return self.run(lambda: import_into(self.engine, path, options, progress))
+
+    def set_rate(self, currency: str, rate: str, day: date) -> rate_book.RateView:
+        """One currency's rate to the reporting currency from `day` on (replacing that
+        day's); `RateError` for a bad code or rate, and nothing is written."""
+        self._writable()
+        return self.run(lambda: rate_book.set_rate(self.engine, currency, rate, day))
+
+    def import_rates(self, path: Path) -> list[rate_book.RateView]:
+        """A `currency,date,rate` CSV, all or nothing."""
+        self._writable()
+        return self.run(lambda: rate_book.import_rates(self.engine, path))
+
+    def rates(self) -> tuple[str, list[rate_book.RateView]]:
+        """The reporting currency, and every rate by currency and date."""
+        return self.run(lambda: rate_book.list_rates(self.engine))
 
     def seed_demo(
         self,
