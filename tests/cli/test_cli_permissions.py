@@ -21,7 +21,7 @@ ROW = (
     "{id},{name},Acme,{owner},{login},New Business,Propose,open,{amount},USD,40,pipeline,"
     "2026-12-10,,2026-10-01T00:00:00+00:00,2026-10-01T00:00:00+00:00,,,0"
 )
-TABLES = ("user", "deal", "deal_change", "quota", "stage", "pipeline")
+TABLES = ("user", "deal", "deal_change", "quota", "stage", "pipeline", "rate")
 
 
 def deals_csv(path: Path, *rows: tuple[str, str, str]) -> str:
@@ -213,3 +213,14 @@ def test_the_last_admin_stays_and_loops_are_refused(
     assert "would make a loop" in capsys.readouterr().err
     assert main(["users", "add", "priya", "--name", "P", "--db", db, "--user", "ada"]) == 2
     assert "Someone already has the login 'priya'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("who", ["priya", "dana", "vic"])
+def test_rates_are_an_admins(capsys: pytest.CaptureFixture[str], db: str, who: str) -> None:
+    refused(
+        capsys,
+        db,
+        ["--user", who, "rates", "set", "EUR", "1.08", "--date", "2026-11-01"],
+        "Only an admin can change exchange rates",
+    )
+    ok("--user", "ada", "rates", "set", "EUR", "1.08", "--date", "2026-11-01", "--db", db)

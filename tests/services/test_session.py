@@ -67,6 +67,8 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "set_role": lambda ws: ws.set_role("rep", "admin"),
     "set_manager": lambda ws: ws.set_manager("rep", "none"),
     "set_active": lambda ws: ws.set_active("rep", False),
+    "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
+    "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -74,7 +76,7 @@ READS = {
     "ping", "run", "close", "open", "for_command", "resolve_scope", "report", "rollup",
     "calibration", "since_last_review", "changes", "reviews", "review_summary", "export",
     "open_review", "get_review", "review_deal", "review_forecast", "import_plan",
-    "resolve_since", "deal_history", "landing",
+    "resolve_since", "deal_history", "landing", "rates",
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
 }  # fmt: skip

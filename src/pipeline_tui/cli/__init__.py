@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_parsers(sub, common)
 
+    from .rates import add_parsers as add_rates_parsers
+
+    add_rates_parsers(sub, common)
+
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
@@ -228,6 +232,10 @@ def _run(argv: list[str]) -> int:
         from .users import run_users
 
         return run_users(url, args, user=user)
+    if args.command == "rates":
+        from .rates import run_rates
+
+        return run_rates(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
 from ...forecast import Scope
+from ...forecast.metrics import unconverted_note
 from ...forecast.snapshots import SnapshotScope
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
@@ -135,6 +136,9 @@ class ChangesScreen(Screen[None]):
             f"  What changed in {clean(message.result.team.label)} since {message.since_label}"
         )
         title.append(" · enter on a bar lists its deals, on a person shows theirs", style="dim")
+        left_out = unconverted_note(message.result.unconverted)
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#changes-title", Static).update(title)
         reps = self.query_one("#changes-reps", DataTable)
         reps.clear()

@@ -16,7 +16,7 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures, pipeline_caption
+from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
@@ -156,6 +156,10 @@ class MainScreen(Screen[None]):
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
         text.append(f" · by {sort_label}", style="dim")
+        # Never silently at 1:1: the header says what its sums leave out.
+        left_out = unconverted_text(self.figures) if self.figures is not None else ""
+        if left_out:
+            text.append(f" · {left_out}", style="bold yellow")
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
@@ -230,6 +234,7 @@ class MainScreen(Screen[None]):
 
     def _show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
+        self._show_context()
         ws = self.workspace
         self.query_one(ForecastBar).show(
             figures,

@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...forecast.metrics import unconverted_text
 from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
@@ -264,6 +265,9 @@ class ReviewScreen(Screen[None]):
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
         if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
             text.append(" (all pipelines)", style="dim")
+        left_out = unconverted_text(now)
+        if left_out:
+            text.append(f"  {left_out}", style="bold yellow")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -281,7 +285,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.workspace.settings.currency
+        # A judged amount is in the deal's own currency, like the rep's.
+        currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
         rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"

@@ -20,7 +20,7 @@ from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport
-from ...forecast.metrics import pipeline_caption
+from ...forecast.metrics import pipeline_caption, unconverted_text
 from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
@@ -160,6 +160,10 @@ class RollupScreen(Screen[str | None]):
         title.append(f" {self.period.label} ", style="bold reverse")
         title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
         title.append(" · enter shows that person's deals", style="dim")
+        tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
+        left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:
