@@ -452,6 +452,8 @@ class Settings(SQLModel, table=True):
     # Who "me" falls back to when no one is signed in; None: the person without a
     # manager who has the largest team.
     head_login: str | None = Field(default=None, max_length=64)
+    # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
+    reps_own_team_only: bool = False
 
 
 __all__ = [

@@ -38,10 +38,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     listing.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
 
-def run_rates(url: str, args: argparse.Namespace) -> int:
+def run_rates(url: str, args: argparse.Namespace, *, user: str | None = None) -> int:
     from .commands import out, session
 
-    with session(url) as ws:
+    with session(url, user) as ws:  # rates are an admin's to change (roles)
         if args.rates_command == "set":
             view = ws.set_rate(args.currency, args.rate, args.date or date.today())
             err.print(

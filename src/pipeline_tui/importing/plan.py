@@ -9,6 +9,7 @@ doesn't mention. A dry run shows it; `apply` writes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,10 @@ class DealPlan:
                 for s in d.new_stages()
             ],
         }
+
+
+# Sees a deal import's plan inside its transaction and raises to refuse it.
+Authorize = Callable[[Connection, DealPlan], None]
 
 
 def plan_deals(

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..org import OrgChart, Person
     from .deals import DealCard
     from .people import SettingsView
+    from .permissions import Policy
 
 T = TypeVar("T")
 
@@ -26,6 +27,7 @@ class SessionBase:
         settings: SettingsView
         pipelines: list[tuple[int, str]]
         login: str | None
+        person: Person | None
 
         @property
         def me(self) -> Person: ...
@@ -37,3 +39,10 @@ class SessionBase:
         def today(self) -> date: ...
 
         def based_on(self, card: DealCard) -> int: ...
+
+        @property
+        def policy(self) -> Policy: ...
+
+        def acting_policy(self) -> Policy | None: ...
+
+        def owner_of(self, deal_id: int) -> int: ...

@@ -81,6 +81,13 @@ EDIT_BINDINGS: list[BindingType] = [
 ]
 
 
+# The actions that change a deal (hidden for a viewer).
+EDIT_ACTIONS = frozenset(
+    {"probability", "nudge", "stage", "accept_proposal", "category", "won", "lost", "undo",
+     "redo", "close_date", "amount", "note"}
+)  # fmt: skip
+
+
 def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
     """`Forecast category: Best case → Commit`, as the status line and toasts say it.
 
@@ -275,9 +282,24 @@ class DealEditor(Container):
             self.app.post_message(CheckConnection())
 
     # What the keys ask for ----------------------------------------------------------
+    def _read_only(self) -> bool:
+        """Says "read-only: Priya Shah's deal" when this person may not change the selected
+        deal: a hint before the key does anything (the session refuses it anyway)."""
+        card = self.host.selected_deal()
+        why = self.workspace.may_edit(card) if card is not None else None
+        if why is not None:
+            self.host.show_status(why, error=True)
+        return why is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer changes nothing: the edit keys leave the footer."""
+        return not (action in EDIT_ACTIONS and self.workspace.policy.read_only)
+
     def edit(self, edit: Edit) -> None:
         """A key's edit of the selected deal; it ends any offer to use a stage's %."""
         self._proposal = None
+        if self._read_only():
+            return
         self.queue(edit)
 
     def accept_proposal(self) -> None:
@@ -299,6 +321,8 @@ class DealEditor(Container):
     def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: Any) -> None:
         if self.host.selected_deal() is None:
             self.host.show_status("No deal selected", error=True)
+            return
+        if self._read_only():
             return
         self._proposal = None
         focused = self.screen.focused

@@ -30,6 +30,7 @@ from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .people import PeopleScreen
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
@@ -66,6 +67,7 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
+        Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -392,6 +394,9 @@ class MainScreen(Screen[None]):
             ),
             callback=drill,
         )
+
+    def action_people(self) -> None:
+        self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
     def action_import(self) -> None:
         def done(imported: bool | None) -> None:
