@@ -35,6 +35,7 @@ from ..storage.opening import url_secrets
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
+from .live import ChangeWatcher, watch
 from .people import SettingsView, list_pipelines, load_settings
 from .undo import UndoStack
 from .writes import EditResult
@@ -257,6 +258,16 @@ class Workspace:
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
+
+    def watch(self) -> ChangeWatcher:
+        """Tells when someone else changes this database (`services/live.py`); the
+        caller closes it."""
+        return self.run(lambda: watch(self.engine))
+
+    def changed_by_others(self, seen: DealCard, now: DealCard) -> bool:
+        """Whether `now` holds a change to the deal shown as `seen` that this session's
+        own writes don't account for."""
+        return now.version != seen.version and now.version != self.based_on(seen)
 
 
 def _retrying(
