@@ -265,7 +265,9 @@ async def test_the_table_deal_and_rollup_follow_too(sqlite_url: str) -> None:
             cursor = tree.cursor_row
             total = str(tree.get_cell_at(Coordinate(0, 5)))  # the organisation's pipeline
             since = change(other, in_period.id, SetAmount(in_period.amount + 5_000_000))
-            await shown_within(pilot, since, lambda: str(tree.get_cell_at(Coordinate(0, 5))) != total)
+            await shown_within(
+                pilot, since, lambda: str(tree.get_cell_at(Coordinate(0, 5))) != total
+            )
             assert tree.cursor_row == cursor
 
             # What changed: the team's end figure moves, the highlighted bar stays.
