@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 from textual.worker import WorkerCancelled
 
+from pipeline_tui.errors import StorageError
 from pipeline_tui.seed import seed_demo
 from pipeline_tui.services.edit_types import Edit, SetAmount, SetProbability
 from pipeline_tui.services.workspace import Workspace
@@ -287,3 +288,22 @@ async def test_the_table_deal_and_rollup_follow_too(sqlite_url: str) -> None:
             since = change(other, in_period.id, SetAmount(in_period.amount + 7_000_000))
             await shown_within(pilot, since, lambda: str(reps.get_cell_at(Coordinate(0, 6))) != end)
             assert bars.highlighted == bar
+
+
+async def test_without_a_watcher_the_app_says_so_and_works(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(_self: Workspace) -> None:
+        raise StorageError("the database refused a second connection")
+
+    monkeypatch.setattr(Workspace, "watch", refuse)
+    app = make_app(sqlite_url, live=True)
+    notes: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: notes.append(str(message)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        assert notes == ["Live updates are off: the database refused a second connection"]
+        assert not [w for w in app.workers if w.group == "live" and w.is_running]
+        await pilot.press("7")  # editing still works
+        await settle(pilot)
+        assert focused(screen).selected().probability == 70  # type: ignore[union-attr]
