@@ -92,23 +92,22 @@ def test_monthfirst_against_a_day_first_file_is_one_line_naming_the_flags(
         options(dayfirst=True, monthfirst=True)
 
 
-def test_dates_that_read_either_way_need_a_flag(engine: Engine, tmp_path: Path) -> None:
+def test_dates_that_read_either_way_are_month_first_and_the_dry_run_says_so(
+    engine: Engine, tmp_path: Path
+) -> None:
     path = tmp_path / "ambiguous.csv"
     rows = ["Deal - Title,Deal - Value,Deal - Owner,Deal - Stage,Deal - Expected close date"]
     rows += [f"Deal {k},{k}000,Ines Vogel,Qualified,0{k}/0{k + 1}/2016" for k in range(1, 6)]
     rows += ["Same both ways,1000,Ines Vogel,Qualified,07/07/2016"]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    before = snapshot(engine)
     report = dry_run(engine, path, options())
-    assert report.counts.rejected == 5 and report.counts.created == 1
-    [line] = [t for t in rendered(report.problems) if "Deal - Expected close date" in t]
-    assert line.strip().startswith("Deal - Expected close date: 5 lines could be day or month")
-    assert "'01/02/2016', '02/03/2016', '03/04/2016'" in line
-    assert line.endswith("Pass --dayfirst or --monthfirst")
-    with pytest.raises(RowsRejected):
-        import_file(engine, path, options())
-    assert snapshot(engine) == before
+    assert report.counts.rejected == 0 and report.counts.created == 6
+    [line] = [t for t in rendered(report.problems) if "could be day or month first" in t]
+    assert "'01/02/2016' in Deal - Expected close date" in line
+    assert "read month first (2 January)" in line and "--dayfirst" in line
 
+    import_file(engine, path, options())
+    assert as_day(by_name(engine)["Deal 1"]["close_date"]) == date(2016, 1, 2)
     import_file(engine, path, options(dayfirst=True))
     assert as_day(by_name(engine)["Deal 1"]["close_date"]) == date(2016, 2, 1)
     import_file(engine, path, options(monthfirst=True))

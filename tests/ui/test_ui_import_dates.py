@@ -42,8 +42,8 @@ async def test_d_cycles_the_date_order_and_the_dry_run_follows(db: Path, tmp_pat
             await pilot.press("D")
             await settle(pilot)
     assert seen == [
-        ((False, False), 1, None),  # reads either way: refused until an order is chosen
+        ((False, False), 0, "2016-03-04"),  # reads either way: month first, and says so
         ((True, False), 0, "2016-04-03"),
         ((False, True), 0, "2016-03-04"),
-        ((False, False), 1, None),
+        ((False, False), 0, "2016-03-04"),
     ]

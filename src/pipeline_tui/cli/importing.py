@@ -80,12 +80,10 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         ImportFailed,
         ImportOptions,
         RowsRejected,
-        dry_run,
-        import_file,
         parse_pairs,
     )
     from ..storage.opening import database_exists, display_url
-    from .commands import opened
+    from .commands import session
 
     given = getattr(args, "user", None)
     if args.kind == "users":
@@ -116,18 +114,16 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 )
             )
             url = "sqlite://"
-        with opened(url, create=True) as engine:
-            if given and args.kind != "users":  # a people file may add them itself
-                from ..services.logins import check_login
-
-                check_login(engine, given)
+        # A people file may add the --user it names itself, so that one isn't checked.
+        check = bool(given) and args.kind != "users"
+        with session(url, user, check_user=check, create=True) as ws:
             if args.dry_run:
-                report = dry_run(engine, args.file, options)
+                report = ws.import_plan(args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)
                 print_report(report)
                 return 1 if report.counts.rejected else 0
             with _progress_bar() as progress:
-                summary = import_file(engine, args.file, options, progress)
+                summary = ws.import_file(args.file, options, progress)
     except RowsRejected as exc:
         _print_problems(exc.problems, exc.unit, console=err)
         _errors_file(args.errors, exc.problems, exc.unit)
@@ -141,16 +137,15 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
 
 
 def run_export(url: str, args: argparse.Namespace) -> int:
-    from ..importing import export
-    from .commands import opened
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url) as ws:
         if args.output is None:
-            count = export(engine, sys.stdout, kind=args.kind, fmt=args.format)
+            count = ws.export(sys.stdout, kind=args.kind, fmt=args.format)
         else:
             try:
                 with open(args.output, "w", newline="", encoding="utf-8") as stream:
-                    count = export(engine, stream, kind=args.kind, fmt=args.format)
+                    count = ws.export(stream, kind=args.kind, fmt=args.format)
             except OSError as exc:
                 raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
             err.print(display_text(f"Exported {count:,} {args.kind} to {args.output}."))

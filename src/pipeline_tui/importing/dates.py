@@ -7,8 +7,9 @@ which. The file as a whole usually does: one `31/03/26` anywhere proves day firs
 - `--dayfirst` or `--monthfirst` decide, and a value that can't be read that way fails;
 - else the file's proof decides (the side with more distinct values, month first on a
   tie), and when that is day first the dry run says so and suggests `--dayfirst`;
-- else (every date reads either way) the ambiguous values are refused, naming both
-  flags, rather than guessed: a wrong guess moves every deal to another month.
+- else (every date reads either way) month first, as the CRMs' own exports write them by
+  default, and the dry run says so with an example and names `--dayfirst`, so that a
+  day-first file whose days all happen to be 12 or less is caught before it is imported.
 
 A column whose every value is a whole number of days in the range imports accept is an
 Excel date number column (Excel writes 42663 for 2016-10-20), read as such. Dotted
@@ -48,7 +49,7 @@ EITHER_WAY = (
 class DateOrder:
     """What the file proves, and what the import will do."""
 
-    dayfirst: bool | None  # None: no flag and no proof, so ambiguous values are refused
+    dayfirst: bool | None  # None only before `settle` decides
     given: bool  # a flag decided, not the file
     proof: str | None = None  # a value that can only be read in the chosen order, if any
     serial_fields: frozenset[str] = frozenset()
@@ -105,6 +106,16 @@ def settle(
     order = DateOrder(dayfirst, dayfirst is not None, serial_fields=frozenset(serial))
     if dayfirst is None and (day_proof or month_proof):
         order.dayfirst = len(day_proof) > len(month_proof)
+    elif dayfirst is None:
+        order.dayfirst = False
+        if ambiguous:
+            name, sample = next(iter(ambiguous.items()))
+            where, read_as = headers.get(name, name), _month_first_example(sample)
+            order.notices.append(
+                f"dates such as {sample!r} in {where} could be day or month first and "
+                f"nothing in the file says which: read month first ({read_as}); "
+                "pass --dayfirst if they are day first"
+            )
     proofs = day_proof if order.dayfirst else month_proof
     if proofs:
         order.proof, order.proof_field = proofs[0]
@@ -117,6 +128,12 @@ def settle(
             "be day first; pass --dayfirst to say so"
         )
     return order
+
+
+def _month_first_example(text: str) -> str:
+    match = _ORDERED_RE.match(text)
+    assert match is not None
+    return f"{int(match['second'])} {calendar.month_name[int(match['first'])]}"
 
 
 def _day_first_example(text: str) -> str:

@@ -92,7 +92,8 @@ def quota_by_user(conn: Connection, period: Period, user_ids: Iterable[int]) -> 
     counts in proportion to the days they share (a month of a quarterly quota is about
     a third of it)."""
     ids = sorted(set(user_ids))
-    if not ids:
+    # Undated deals close in no period, so no quota is theirs.
+    if not ids or period.no_close_date:
         return {}
     quota = table_of(Quota).c
     query = select(quota.user_id, quota.period_start, quota.period_end, quota.amount_minor).where(

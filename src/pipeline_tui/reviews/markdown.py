@@ -55,7 +55,7 @@ def summary_markdown(summary: ReviewSummary) -> str:
                 str(item.position + 1),
                 item.deal_name,
                 item.stage_name,
-                money(item.amount),
+                format_money(item.amount, item.currency or summary.currency),
                 item.status,
                 _duration(item.seconds_spent),
             )
@@ -113,6 +113,8 @@ def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) ->
             sign = "+" if delta is not None and delta > 0 else ""
             cells = (money(_dec(a)), money(_dec(b)), "—" if delta is None else sign + money(delta))
             lines.append(_row(label, *cells))
+    if any(c is not None and c.figures.all_pipelines for c in (start, end)):
+        lines += ["", "Coverage and gap to quota cover all pipelines: quotas are per person."]
     return lines
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from ..models import DealChange, Note, Pipeline, table_of
 from ..query import StageOption, as_utc, deal_changes, load_pipeline_stages, row_to
 from .cards import DEAL, DEAL_TABLE, USER, USER_TABLE, DealCard, load_card
+from .errors import DealNotFoundError
 
 NOTE_TABLE, CHANGE_TABLE = table_of(Note), table_of(DealChange)
 NOTE, CHANGE, PIPELINE = NOTE_TABLE.c, CHANGE_TABLE.c, table_of(Pipeline).c
@@ -92,6 +93,20 @@ def get_deal(
     )
 
 
+def deal_history(
+    engine: Engine, deal_id: int, *, limit: int | None = None
+) -> tuple[str, list[ChangeView]]:
+    """The deal's name and its changes, newest first: all of them, or the newest `limit`.
+
+    Raises `DealNotFoundError` for an unknown id.
+    """
+    with engine.connect() as conn:
+        name = conn.execute(select(DEAL.name).where(DEAL.id == deal_id)).scalar()
+        if name is None:
+            raise DealNotFoundError(deal_id)
+        return name, _history(conn, deal_id, limit)
+
+
 def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
     query = (
         select(
@@ -115,7 +130,7 @@ def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
     ]
 
 
-def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
+def _history(conn: Connection, deal_id: int, limit: int | None) -> list[ChangeView]:
     newest_first = deal_changes(deal_id).order_by(CHANGE.changed_at.desc(), CHANGE.id.desc())
     query = newest_first.limit(limit)
     return [

@@ -9,7 +9,7 @@ It never re-reads the data itself; the screens do that when told.
   reviews, quotas, people), and it is per connection, so the watcher keeps one open and
   polls it. The app's own pooled connections are "other" too, so its own edits show up as
   changes; the app coalesces them (one reload per poll at most).
-- PostgreSQL: `LISTEN pipeline_tui_changes` on a dedicated connection; migration 0004 makes
+- PostgreSQL: `LISTEN pipeline_tui_changes` on a dedicated connection; migration 0006 makes
   every write to every table notify it at commit, naming the table's schema. A notification
   from one of this engine's own connections (by backend pid) is this session's own write
   and is ignored; one from another schema on the same server is someone else's database.

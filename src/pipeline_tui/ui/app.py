@@ -20,7 +20,6 @@ from textual.worker import WorkerFailed, get_current_worker
 from ..config import ConfigError, UserConfig
 from ..display import clean
 from ..errors import PipelineError, user_message
-from ..reviews import move
 from ..services.workspace import Workspace, WorkspaceError
 from ..storage.faults import ConnectionLost, as_pipeline_error
 from ..storage.opening import url_secrets
@@ -208,7 +207,7 @@ class PipelineApp(App[int]):
         has closed by then, and its own workers with it."""
         ws = self.workspace
         try:
-            ws.run(lambda: move(ws.engine, review_id, index, seconds_spent=seconds))
+            ws.move_review(review_id, index, seconds_spent=seconds)
         except PipelineError as exc:
             text = f"Couldn't keep the review time: {user_message(exc, ws.secrets)}"
             self.call_from_thread(self.notify, text, markup=False)

@@ -72,6 +72,13 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
             f"main.{way.lower()}_period",
             partial(screen.action_period, step),
         )
+    yield _command(
+        hint,
+        "Go to period…",
+        "Type 2017Q2, FY2017, 2017-05, next quarter …",
+        "main.go_to_period",
+        screen.action_go_to_period,
+    )
     yield SystemCommand("Owner: me", "Only my deals", partial(screen.set_owner, "me"))
     if ws.org.direct_reports(ws.me.id):
         yield SystemCommand("Owner: my team", "My whole team", partial(screen.set_owner, "team"))

@@ -8,8 +8,7 @@ from ..errors import StorageError
 from ..forecast.metrics import ForecastFigures
 from ..services.deals import DealCard
 from ..services.detail import DealDetail
-from ..services.workspace import BoardSnapshot, ColumnPage
-from ..services.writes import EditResult
+from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
 
 
 class BoardLoaded(Message):

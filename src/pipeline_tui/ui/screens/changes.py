@@ -3,7 +3,6 @@ behind each bar."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -20,12 +19,12 @@ from textual.widgets.option_list import Option
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
 from ...forecast import Scope
-from ...forecast.waterfall import waterfall
+from ...forecast.metrics import unconverted_note
+from ...forecast.snapshots import SnapshotScope
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
 from ...parsing import ParseError, parse_date
 from ...periods import Period
-from ...reviews.since import since_last_review
 from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
@@ -86,10 +85,12 @@ class ChangesScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, review_scope: SnapshotScope
+    ) -> None:
         super().__init__(id="changes")
         self.workspace = workspace
-        self.period, self.scope = period, scope
+        self.period, self.scope, self.review_scope = period, scope, review_scope
         self.since_text = "last-review"
         self.result: Waterfall | None = None
         self.row: WaterfallRow | None = None
@@ -121,20 +122,12 @@ class ChangesScreen(Screen[None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            if self.since_text == "last-review":
-                since = since_last_review(ws.engine, self.period, self.scope)
-                label = "the last review"
-                if since is None:  # no review yet: the last week is the next best thing
-                    since = datetime.combine(ws.today() - timedelta(days=7), time.min, UTC)
-                    label = "a week ago (no review has ended yet)"
-            else:
-                day = parse_date(self.since_text, today=ws.today())
-                since, label = datetime.combine(day, time.min, UTC), day.isoformat()
-            result = waterfall(ws.engine, since=since, period=self.period, scope=self.scope)
+            since = ws.resolve_since(self.since_text, self.period, self.review_scope)
+            result = ws.changes(since.start, self.period, self.scope)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(WaterfallLoaded(result, label))
+        self.post_message(WaterfallLoaded(result, since.label))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#changes-title", Static).update(display_text(message.error, "bold red"))
@@ -164,6 +157,9 @@ class ChangesScreen(Screen[None]):
             f"  What changed in {clean(message.result.team.label)} since {message.since_label}"
         )
         title.append(" · enter on a bar lists its deals, on a person shows theirs", style="dim")
+        left_out = unconverted_note(message.result.unconverted)
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#changes-title", Static).update(title)
         reps = self.query_one("#changes-reps", DataTable)
         kept = keep_place(reps)

@@ -16,8 +16,7 @@ from ...display import clean
 from ...errors import user_message
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..live import mark_changed
 from ..messages import DataChanged, DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text

@@ -31,8 +31,8 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
-from ...labels import change_text, date_text
-from ...parsing import ParseError, parse_amount, parse_date
+from ...labels import change_text, date_text, field_label, field_value
+from ...parsing import ParseError, parse_date, parse_money
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -47,8 +47,7 @@ from ...services.edit_types import (
     SetProbability,
     label,
 )
-from ...services.workspace import Workspace
-from ...services.writes import EditResult, FieldChange
+from ...services.workspace import EditResult, FieldChange, Workspace
 from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
 from ..widgets.prompt import Prompt, refocus
@@ -82,8 +81,14 @@ EDIT_BINDINGS: list[BindingType] = [
 ]
 
 
-def describe(change: FieldChange, currency: str) -> str:
-    """`Forecast category: Best case → Commit`, as the status line and toasts say it."""
+def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
+    """`Forecast category: Best case → Commit`, as the status line and toasts say it.
+
+    `currency` is the deal's; `old_currency` what it was before, when the edit changed it:
+    `Amount: $15,600 → €1,234.56`."""
+    if change.field == "amount" and old_currency and old_currency != currency:
+        before = field_value("amount", change.old, old_currency)
+        return f"{field_label('amount')}: {before} → {field_value('amount', change.new, currency)}"
     return change_text(change.field, change.old, change.new, currency)
 
 
@@ -175,7 +180,9 @@ class DealEditor(Container):
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
         chosen = target or self.host.selected_deal()
-        named = request_label(step, chosen, self.workspace.settings.currency)
+        named = request_label(
+            step, chosen, chosen.currency if chosen else self.workspace.settings.currency
+        )
         self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
@@ -215,8 +222,9 @@ class DealEditor(Container):
             what = "Next step set" if step.is_next_step else "Note added"
             self.post_message(EditDone(result, f"{what} on {card.name}"))
             return
-        currency = ws.settings.currency
-        details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
+        currency = result.deal.currency
+        was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
+        details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
         self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
@@ -328,14 +336,21 @@ class DealEditor(Container):
 
         def submit(text: str) -> str | None:
             try:
-                amount = parse_amount(text)
+                money = parse_money(text)
             except ParseError as exc:
                 return str(exc)
-            self.queue(SetAmount(amount), target=card)
+            # A currency typed with the amount (`EUR 1.234,56`) is the deal's from now on.
+            typed = money.currency if card is None or money.currency != card.currency else None
+            self.queue(SetAmount(money.amount, typed), target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
-        self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
+        self._ask(
+            f"Amount ({card.currency}):" if card else "Amount:",
+            submit,
+            value=current,
+            placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
+        )
 
     def ask_note(self) -> None:
         target = self.host.selected_deal()

@@ -17,14 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
-from ...importing import (
-    DryRunReport,
-    ImportFailed,
-    ImportOptions,
-    RowsRejected,
-    dry_run,
-    import_file,
-)
+from ...importing import DryRunReport, ImportFailed, ImportOptions, RowsRejected
 from ...importing.report import dry_run_report, import_summary, problem_lines
 from ...services.workspace import Workspace
 from ..widgets.prompt import Prompt
@@ -109,7 +102,7 @@ class ImportScreen(Screen[bool]):
         assert self.path is not None
         self.post_message(ImportShown(Text("Reading the file…", style="dim"), None, False))
         try:
-            report = dry_run(self.workspace.engine, self.path, self.options)
+            report = self.workspace.import_plan(self.path, self.options)
         except ImportFailed as exc:
             self.post_message(ImportShown(display_text(exc, "bold red"), None, False))
             return
@@ -145,7 +138,7 @@ class ImportScreen(Screen[bool]):
         self.post_message(ImportShown(Text("Importing…", style="dim"), self.report, False))
         options = replace(self.options, user=self.workspace.me.login)
         try:
-            summary = import_file(self.workspace.engine, self.path, options)
+            summary = self.workspace.import_file(self.path, options)
         except RowsRejected as exc:
             body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))

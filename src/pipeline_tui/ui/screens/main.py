@@ -16,10 +16,10 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures
+from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
+from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
@@ -30,6 +30,7 @@ from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
@@ -56,6 +57,7 @@ class MainScreen(Screen[None]):
             show=False,
             id="main.next_period",
         ),
+        Binding("P", "go_to_period", "Go to period…", show=False, id=GO_TO_PERIOD),
         Binding("o", "owner", "Owner", id="main.owner"),
         Binding("p", "pipeline", "Pipeline", show=False, id="main.pipeline"),
         Binding("C", "category_filter", "Category filter", show=False, id="main.category_filter"),
@@ -71,6 +73,7 @@ class MainScreen(Screen[None]):
         self.workspace = workspace
         self.editor = DealEditor(workspace, self)
         self.reviews = ReviewLauncher(workspace, self, clock)
+        self.periods = PeriodFinder(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
@@ -94,9 +97,17 @@ class MainScreen(Screen[None]):
             yield DealTable(id="table")
         yield from prompt_status_footer()
         yield self.reviews
+        yield self.periods
 
     def on_mount(self) -> None:
-        self.reload()
+        self.periods.find_landing()  # calls `opened`, which loads the board
+
+    def opened(self, period: Period | None) -> None:
+        if period is not None:
+            self.set_period(period)
+        else:
+            self.reload()
+        # After where the board opens has been said: a review left open says so last.
         self.find_review("notice")
 
     # What the editor and the review launcher are given ------------------------------
@@ -142,11 +153,15 @@ class MainScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {st.period.label} ", style="bold reverse")
         text.append(f"  {clean(st.owner_label)}", style="bold")
-        text.append(f" · {clean(pipeline)}")
+        text.append(f" · {clean(pipeline_caption(pipeline))}")
         filters = st.filter_labels()
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
         text.append(f" · by {sort_label}", style="dim")
+        # Never silently at 1:1: the header says what its sums leave out.
+        left_out = unconverted_text(self.figures) if self.figures is not None else ""
+        if left_out:
+            text.append(f" · {left_out}", style="bold yellow")
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
@@ -221,6 +236,7 @@ class MainScreen(Screen[None]):
 
     def _show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
+        self._show_context()
         ws = self.workspace
         self.query_one(ForecastBar).show(
             figures,
@@ -411,7 +427,13 @@ class MainScreen(Screen[None]):
                 self.set_owner(login)
 
         self.app.push_screen(
-            RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
+            RollupScreen(
+                self.workspace,
+                self.state.period,
+                self.state.scope,
+                pipeline_name=dict(self.workspace.pipelines).get(self.state.pipeline_id),
+            ),
+            callback=drill,
         )
 
     def action_import(self) -> None:
@@ -422,7 +444,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
-        screen = ChangesScreen(self.workspace, self.state.period, self.state.scope)
+        screen = ChangesScreen(
+            self.workspace, self.state.period, self.state.scope, self.state.review_scope
+        )
         self.app.push_screen(screen)
 
     def action_toggle_view(self) -> None:
@@ -436,6 +460,12 @@ class MainScreen(Screen[None]):
 
     def action_period(self, step: int) -> None:
         self._set_state(replace(self.state, period=self.state.period.shift(step)))
+
+    def action_go_to_period(self) -> None:
+        self.periods.ask()
+
+    def set_period(self, period: Period) -> None:
+        self.show(period=period)
 
     def action_owner(self) -> None:
         self._set_state(self.state.next_owner(self.workspace))

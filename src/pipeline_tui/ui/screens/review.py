@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...forecast.metrics import unconverted_text
 from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
@@ -37,18 +38,10 @@ from ...reviews import (
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    add_action_item,
-    end_review,
-    get_review,
-    move,
-    record_judgment,
-    review_deal,
-    review_forecast,
 )
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
+from ...services.workspace import EditResult, Workspace
 from ..live import mark_changed
 from ..messages import DataChanged, KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
@@ -197,8 +190,7 @@ class ReviewScreen(Screen[None]):
             if step is not None:
                 to_index, mark, seconds, shown = step
                 try:
-                    state = move(
-                        ws.engine,
+                    state = ws.move_review(
                         review_id,
                         to_index,
                         mark=mark,
@@ -207,9 +199,9 @@ class ReviewScreen(Screen[None]):
                     )
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-                    state = get_review(ws.engine, review_id)  # where the review is now
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+                    state = ws.get_review(review_id)  # where the review is now
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
@@ -239,9 +231,9 @@ class ReviewScreen(Screen[None]):
         cancels this (same group), and its own load then shows what is current."""
         ws, review_id = self.workspace, self.state.id
         try:
-            state = get_review(ws.engine, review_id)
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+            state = ws.get_review(review_id)
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
@@ -324,6 +316,11 @@ class ReviewScreen(Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
+            text.append(" (all pipelines)", style="dim")
+        left_out = unconverted_text(now)
+        if left_out:
+            text.append(f"  {left_out}", style="bold yellow")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -341,7 +338,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.workspace.settings.currency
+        # A judged amount is in the deal's own currency, like the rep's.
+        currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
         rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"
@@ -453,15 +451,12 @@ class ReviewScreen(Screen[None]):
         """Records the call made on `seen`, the deal and judgment as shown when it was made."""
         ws = self.workspace
         try:
-            record_judgment(
-                ws.engine,
+            ws.record_judgment(
                 self.state.id,
-                seen.deal.id,
-                ws.me.id,
+                seen.deal,
                 category,
                 amount,
                 note,
-                expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
         except ConflictError as exc:  # someone else decided first: show what they did
@@ -509,16 +504,7 @@ class ReviewScreen(Screen[None]):
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.workspace
         try:
-            add_action_item(
-                ws.engine,
-                self.state.id,
-                deal.id,
-                text,
-                owner,
-                due,
-                ws.me.id,
-                expected_version=ws.based_on(deal),
-            )
+            ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             self._load(None)
@@ -538,7 +524,7 @@ class ReviewScreen(Screen[None]):
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+            summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return

@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Footer, Static
 from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
-from ...forecast.calibration_text import CalibrationReport, calibration_report
-from ...forecast.tree import TreeNode, rollup_tree
+from ...forecast.calibration_text import CalibrationReport
+from ...forecast.metrics import pipeline_caption, unconverted_text
+from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -82,10 +83,13 @@ class RollupScreen(Screen[str | None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, *, pipeline_name: str | None
+    ) -> None:
         super().__init__(id="rollup")
         self.workspace = workspace
         self.period, self.scope = period, scope
+        self.pipeline_name = pipeline_name
         self.nodes: list[TreeNode] = []
         self._stale = False
 
@@ -138,14 +142,8 @@ class RollupScreen(Screen[str | None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
-            cal = calibration_report(
-                ws.engine,
-                period=self.period,
-                today=ws.today(),
-                owner_ids=self.scope.owner_ids,
-                pipeline_id=self.scope.pipeline_id,
-            )
+            nodes = ws.rollup(self.period, self.scope)
+            cal = ws.calibration(self.period, self.scope)
         except Exception as exc:  # shown; the screen stays
             self.post_message(
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
@@ -173,7 +171,12 @@ class RollupScreen(Screen[str | None]):
         self.nodes = data.nodes
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
-        title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
+        title.append(" · enter shows that person's deals", style="dim")
+        tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
+        left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:

@@ -39,7 +39,10 @@ CATEGORY_BADGES = {
 
 
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
-    """Three lines, each cut to the column: a card never wraps into its neighbour."""
+    """Three lines, each cut to the column: a card never wraps into its neighbour.
+
+    The amount is in the deal's own currency; `currency` (the reporting one) is what a
+    deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
     title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
     who = Text.assemble(
@@ -48,7 +51,8 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
         (clean(card.owner_name), "dim"),
     )
     figures = Text.assemble(
-        (format_money(card.amount, currency, compact=True), "bold"), f"  {card.probability}%  "
+        (format_money(card.amount, card.currency or currency, compact=True), "bold"),
+        f"  {card.probability}%  ",
     )
     if card.close_date is None:
         figures.append("no close date", style="bold red")
@@ -207,6 +211,11 @@ class StageColumnView(Vertical):
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")
         title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.unconverted:
+            # Column totals are in the reporting currency; say which deals they leave out.
+            left_out = sum(n for _, n in stage.unconverted)
+            codes = ",".join(code for code, _ in stage.unconverted)
+            title.append(f" +{left_out} {clean(codes)}", style="yellow")
         if stage.count > len(page.cards):
             last = page.offset + len(page.cards)
             title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
