@@ -79,6 +79,7 @@ READS = {
     "resolve_since", "deal_history", "landing", "rates",
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
+    "watch", "changed_by_others",
 }  # fmt: skip
 
 

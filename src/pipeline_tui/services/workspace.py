@@ -44,6 +44,7 @@ from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, s
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
 from .identity import os_login, who_am_i
+from .live import ChangeWatcher, watch
 from .logins import unknown_login
 from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
@@ -392,6 +393,16 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
+
+    def watch(self) -> ChangeWatcher:
+        """Tells when someone else changes this database (`services/live.py`); the
+        caller closes it."""
+        return self.run(lambda: watch(self.engine))
+
+    def changed_by_others(self, seen: DealCard, now: DealCard) -> bool:
+        """Whether `now` holds a change to the deal shown as `seen` that this session's
+        own writes don't account for."""
+        return now.version != seen.version and now.version != self.based_on(seen)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_t
 from ...periods import Period
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
-from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
+from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
@@ -81,6 +81,10 @@ class MainScreen(Screen[None]):
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
+        # Live updates: someone else's change arrived while another screen was on top;
+        # and the deal under the cursor as it was before a live reload.
+        self._stale = False
+        self._live_seen: DealCard | None = None
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -270,6 +274,7 @@ class MainScreen(Screen[None]):
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
+        self._mark_live_change()
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
@@ -299,9 +304,47 @@ class MainScreen(Screen[None]):
             keep_deal=message.keep_deal,
             highlight=message.highlight,
         )
+        self._mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.show_status(message.error, error=True)
+
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:  # read again when it shows, not behind another screen
+            self._stale = True
+            return
+        self.reload_live()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload_live()
+
+    def reload_live(self) -> None:
+        """Someone else changed something: read it all again, the cursor staying on its
+        deal (which is marked if it is what changed)."""
+        seen = self.selected_deal()
+        self.reload(keep_deal=seen.id if seen else None)
+        self._live_seen = seen
+
+    def _mark_live_change(self) -> None:
+        seen, self._live_seen = self._live_seen, None
+        if seen is None:
+            return
+        if self.in_table:
+            now = self.table.selected()
+            if now is not None and self._changed(seen, now):
+                self.table.mark_changed(now.id)
+            return
+        # The deal may have moved stage: the cursor followed it to another column.
+        for column in self.board.columns():
+            now = column.selected()
+            if now is not None and self._changed(seen, now):
+                column.mark_changed(now.id)
+
+    def _changed(self, seen: DealCard, now: DealCard) -> bool:
+        return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
     def after_edit(self, result: EditResult | None) -> None:
         self.reload(keep_deal=result.deal.id if result else None)

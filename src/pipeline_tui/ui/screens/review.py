@@ -22,6 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
@@ -41,7 +42,8 @@ from ...reviews import (
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
 from ...services.workspace import EditResult, Workspace
-from ..messages import KeepReviewTime, LoadFailed
+from ..live import mark_changed
+from ..messages import DataChanged, KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
@@ -56,9 +58,18 @@ CATEGORY_WORDS = {
 
 
 class ReviewLoaded(Message):
-    def __init__(self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast) -> None:
+    """`live`: read again because someone else changed something, not after a step here."""
+
+    def __init__(
+        self,
+        state: ReviewState,
+        deal: ReviewedDeal,
+        forecast: ReviewForecast,
+        *,
+        live: bool = False,
+    ) -> None:
         super().__init__()
-        self.state, self.deal, self.forecast = state, deal, forecast
+        self.state, self.deal, self.forecast, self.live = state, deal, forecast, live
 
 
 class ReviewEnded(Message):
@@ -140,6 +151,10 @@ class ReviewScreen(Screen[None]):
         self.clock = clock
         self._deal_started = clock()
         self._busy = False
+        # Someone else changed something while another screen was on top (stale) or
+        # while a step here was under way (pending): read it all again after.
+        self._stale = False
+        self._live_pending = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -196,7 +211,40 @@ class ReviewScreen(Screen[None]):
         self._busy = False
         self.show_status(message.error, error=True)
 
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+        elif self._busy:
+            self._live_pending = True
+        else:
+            self._live_load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.on_data_changed(DataChanged(0))
+
+    @work(thread=True, exclusive=True, group="review")
+    def _live_load(self) -> None:
+        """The review, its deal and the banner as they are now. A step taken meanwhile
+        cancels this (same group), and its own load then shows what is current."""
+        ws, review_id = self.workspace, self.state.id
+        try:
+            state = ws.get_review(review_id)
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(ReviewLoaded(state, deal, forecast, live=True))
+
     def on_review_loaded(self, message: ReviewLoaded) -> None:
+        if message.live and self._busy:  # a step is under way; it shows what's current
+            self._live_pending = True
+            return
+        seen = self.reviewed.deal if self.reviewed is not None else None
         moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
         self.state, self.reviewed, self._busy = message.state, message.deal, False
         if moved:
@@ -233,6 +281,11 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
         self._tick()
+        if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
+            mark_changed(self.query_one("#review-fields"))
+        if self._live_pending and not self._busy:
+            self._live_pending = False
+            self._live_load()
 
     def _show_banner(self, forecast: ReviewForecast) -> None:
         currency = self.workspace.settings.currency

@@ -22,9 +22,12 @@ from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
+from ..live import MARK_SECONDS
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
+# A card someone else just changed, for a moment (`ui/live.py`).
+CHANGED_STYLE = "on dark_goldenrod"
 
 CATEGORY_BADGES = {
     "commit": ("C", "bold green"),
@@ -167,6 +170,9 @@ class StageColumnView(Vertical):
         self.first_row = 0
         self.cards: list[DealCard] = []
         self.currency = "USD"
+        self.today = date.today()
+        # The deal marked as just changed by someone else, while it is.
+        self.marked: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(classes="column-title")
@@ -190,12 +196,14 @@ class StageColumnView(Vertical):
     def show(
         self, page: ColumnPage, currency: str, today: date, *, keep_deal: int | None = None
     ) -> None:
-        self.stage, self.first_row, self.cards, self.currency = (
+        self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
             page.cards,
             currency,
+            today,
         )
+        self.marked = None
         stage = page.stage
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(clean(stage.name), style="bold")
@@ -214,6 +222,7 @@ class StageColumnView(Vertical):
         self.query_one(".column-title", Static).update(title)
         deal_list = self.deal_list
         previous = deal_list.highlighted
+        scrolled = deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -229,7 +238,32 @@ class StageColumnView(Vertical):
             index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), None)
         if index is None:
             index = min(previous or 0, len(page.cards) - 1)
+        # Reloading redraws every card: the list stays where it was scrolled, and moves
+        # only if the kept deal would otherwise be out of sight.
+        deal_list.scroll_to(y=scrolled, animate=False, immediate=True)
         deal_list.highlighted = index
+        deal_list.scroll_to_highlight()
+
+    def mark_changed(self, deal_id: int) -> None:
+        """Shows the card in the changed style for a moment."""
+        if self._restyle(deal_id, CHANGED_STYLE):
+            self.marked = deal_id
+            self.set_timer(MARK_SECONDS, lambda: self._unmark(deal_id))
+
+    def _unmark(self, deal_id: int) -> None:
+        if self.marked == deal_id:
+            self.marked = None
+            self._restyle(deal_id, None)
+
+    def _restyle(self, deal_id: int, style: str | None) -> bool:
+        index = next((i for i, c in enumerate(self.cards) if c.id == deal_id), None)
+        if index is None:
+            return False
+        text = card_text(self.cards[index], self.currency, self.today, self._card_width())
+        if style is not None:
+            text.stylize(style)
+        self.deal_list.replace_option_prompt_at_index(index, text)
+        return True
 
 
 class Board(HorizontalScroll):

@@ -13,6 +13,8 @@ from textual.widgets import DataTable
 from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
+from ..live import MARK_SECONDS
+from .board import CHANGED_STYLE
 
 TABLE_PAGE = 100
 
@@ -56,6 +58,8 @@ class DealTable(DataTable[Text]):
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
+        # The deal marked as just changed by someone else, while it is.
+        self.marked: int | None = None
 
     def on_mount(self) -> None:
         for key, title, width, _ in COLUMNS:
@@ -78,8 +82,9 @@ class DealTable(DataTable[Text]):
         keep_deal: int | None = None,
         highlight: int | None = None,
     ) -> None:
-        previous = self.cursor_row
+        previous, scrolled = self.cursor_row, self.scroll_offset
         self.cards, self.first_row, self.total = cards, offset, total
+        self.marked = None
         self.clear()
         for card in cards:
             close = (
@@ -110,7 +115,31 @@ class DealTable(DataTable[Text]):
             row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
         if row is None:
             row = min(previous, len(cards) - 1)
+        # Clearing scrolled to the top: back to where the rows were, then only as far as
+        # the cursor needs.
+        self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
         self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+
+    def mark_changed(self, deal_id: int) -> None:
+        """Shows the deal's name in the changed style for a moment."""
+        if self._restyle(deal_id, CHANGED_STYLE):
+            self.marked = deal_id
+            self.set_timer(MARK_SECONDS, lambda: self._unmark(deal_id))
+
+    def _unmark(self, deal_id: int) -> None:
+        if self.marked == deal_id:
+            self.marked = None
+            self._restyle(deal_id, None)
+
+    def _restyle(self, deal_id: int, style: str | None) -> bool:
+        card = next((c for c in self.cards if c.id == deal_id), None)
+        if card is None:
+            return False
+        name = display_text(card.name)
+        if style is not None:
+            name.stylize(style)
+        self.update_cell(str(deal_id), "name", name)
+        return True
 
     def action_cursor_down(self) -> None:
         if self.cursor_row >= len(self.cards) - 1 and self.first_row + len(self.cards) < self.total:
