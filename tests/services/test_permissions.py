@@ -426,6 +426,31 @@ def test_the_team_setting_narrows_a_reps_reads_and_no_one_elses(
     assert omar.deal(ids["deal"]).id == ids["deal"]
 
 
+def test_the_team_setting_narrows_a_reps_report_roll_up_and_changes_too(
+    engine: Engine, ids: dict[str, int]
+) -> None:
+    """The CLI's `report`, `report --calibration` and `changes` read through the same
+    session methods as the roll-up and what-changed screens: the setting holds there too."""
+    from datetime import UTC, datetime
+
+    from pipeline_tui.forecast import GroupBy
+    from pipeline_tui.periods import quarter_containing
+    from pipeline_tui.query import Scope
+
+    period = quarter_containing(date(2026, 12, 10), 1)
+    everyone = Scope()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE settings SET reps_own_team_only = :on"), {"on": True})
+    priya, omar = session(engine, ids["priya"]), session(engine, ids["omar"])
+    assert priya.report(period, GroupBy.REP, everyone).totals.open_count == 1
+    assert omar.report(period, GroupBy.REP, everyone).totals.open_count == 2
+    shown = {node.label for node in priya.rollup(period, everyone)}
+    assert not any("Sam" in label for label in shown)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert priya.changes(since, period, everyone).team.end_count == 1
+    assert omar.changes(since, period, everyone).team.end_count == 2
+
+
 def test_the_first_person_an_import_brings_into_a_new_database_is_its_admin(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ..org import OrgChart, Person
+    from ..query import Scope
     from .deals import DealCard
     from .people import SettingsView
     from .permissions import Policy
@@ -46,3 +47,5 @@ class SessionBase:
         def acting_policy(self) -> Policy | None: ...
 
         def owner_of(self, deal_id: int) -> int: ...
+
+        def seen(self, scope: Scope) -> Scope: ...
