@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 # Long enough to catch the eye, short enough not to be mistaken for a state.
 MARK_SECONDS = 2.0
 MARK_CLASS = "live-changed"
+CHANGED_STYLE = "on dark_goldenrod"
 
 
 def mark_changed(widget: Widget, seconds: float = MARK_SECONDS) -> None:
@@ -30,3 +31,26 @@ def keep_place(table: DataTable[Any]) -> Callable[[], None]:
         table.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
 
     return restore
+
+
+class DealMark:
+    """The deal a list shows in the changed style, for a moment. The list knows how to
+    restyle one of its deals (`restyle(deal_id, style)`: False when it doesn't show it)."""
+
+    def __init__(self, owner: Widget, restyle: Callable[[int, str | None], bool]) -> None:
+        self._owner, self._restyle = owner, restyle
+        self.deal_id: int | None = None
+
+    def show(self, deal_id: int) -> None:
+        if self._restyle(deal_id, CHANGED_STYLE):
+            self.deal_id = deal_id
+            self._owner.set_timer(MARK_SECONDS, lambda: self._clear(deal_id))
+
+    def forget(self) -> None:
+        """The list was redrawn: nothing on it is marked any more."""
+        self.deal_id = None
+
+    def _clear(self, deal_id: int) -> None:
+        if self.deal_id == deal_id:
+            self.deal_id = None
+            self._restyle(deal_id, None)

@@ -22,12 +22,11 @@ from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
-from ..live import MARK_SECONDS
+from ..live import DealMark
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
 # A card someone else just changed, for a moment (`ui/live.py`).
-CHANGED_STYLE = "on dark_goldenrod"
 
 CATEGORY_BADGES = {
     "commit": ("C", "bold green"),
@@ -172,7 +171,7 @@ class StageColumnView(Vertical):
         self.currency = "USD"
         self.today = date.today()
         # The deal marked as just changed by someone else, while it is.
-        self.marked: int | None = None
+        self._mark = DealMark(self, self._restyle)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="column-title")
@@ -203,7 +202,7 @@ class StageColumnView(Vertical):
             currency,
             today,
         )
-        self.marked = None
+        self._mark.forget()
         stage = page.stage
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(clean(stage.name), style="bold")
@@ -244,16 +243,13 @@ class StageColumnView(Vertical):
         deal_list.highlighted = index
         deal_list.scroll_to_highlight()
 
+    @property
+    def marked(self) -> int | None:
+        return self._mark.deal_id
+
     def mark_changed(self, deal_id: int) -> None:
         """Shows the card in the changed style for a moment."""
-        if self._restyle(deal_id, CHANGED_STYLE):
-            self.marked = deal_id
-            self.set_timer(MARK_SECONDS, lambda: self._unmark(deal_id))
-
-    def _unmark(self, deal_id: int) -> None:
-        if self.marked == deal_id:
-            self.marked = None
-            self._restyle(deal_id, None)
+        self._mark.show(deal_id)
 
     def _restyle(self, deal_id: int, style: str | None) -> bool:
         index = next((i for i, c in enumerate(self.cards) if c.id == deal_id), None)

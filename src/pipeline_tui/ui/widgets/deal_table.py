@@ -13,8 +13,7 @@ from textual.widgets import DataTable
 from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
-from ..live import MARK_SECONDS
-from .board import CHANGED_STYLE
+from ..live import DealMark
 
 TABLE_PAGE = 100
 
@@ -59,7 +58,7 @@ class DealTable(DataTable[Text]):
         self.total = 0
         self.cards: list[DealCard] = []
         # The deal marked as just changed by someone else, while it is.
-        self.marked: int | None = None
+        self._mark = DealMark(self, self._restyle)
 
     def on_mount(self) -> None:
         for key, title, width, _ in COLUMNS:
@@ -84,7 +83,7 @@ class DealTable(DataTable[Text]):
     ) -> None:
         previous, scrolled = self.cursor_row, self.scroll_offset
         self.cards, self.first_row, self.total = cards, offset, total
-        self.marked = None
+        self._mark.forget()
         self.clear()
         for card in cards:
             close = (
@@ -120,16 +119,13 @@ class DealTable(DataTable[Text]):
         self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
         self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
 
+    @property
+    def marked(self) -> int | None:
+        return self._mark.deal_id
+
     def mark_changed(self, deal_id: int) -> None:
         """Shows the deal's name in the changed style for a moment."""
-        if self._restyle(deal_id, CHANGED_STYLE):
-            self.marked = deal_id
-            self.set_timer(MARK_SECONDS, lambda: self._unmark(deal_id))
-
-    def _unmark(self, deal_id: int) -> None:
-        if self.marked == deal_id:
-            self.marked = None
-            self._restyle(deal_id, None)
+        self._mark.show(deal_id)
 
     def _restyle(self, deal_id: int, style: str | None) -> bool:
         card = next((c for c in self.cards if c.id == deal_id), None)
