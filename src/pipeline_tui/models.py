@@ -419,6 +419,21 @@ class Judgment(SQLModel, table=True):
     rep_amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class Rate(SQLModel, table=True):
+    """How many units of the reporting currency one unit of `currency` was worth from
+    `effective_date` on (until the next row of the same currency).
+
+    The rate is a decimal string, not a float, so it converts exactly as it was typed.
+    """
+
+    __table_args__ = (UniqueConstraint("currency", "effective_date", name="uq_rate_currency_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    currency: str = Field(max_length=3)
+    effective_date: date
+    rate: str = Field(max_length=32)
+
+
 class Settings(SQLModel, table=True):
     """One row (id 1): the process settings a team tunes without a schema change."""
 
@@ -437,6 +452,8 @@ class Settings(SQLModel, table=True):
     # Who "me" falls back to when no one is signed in; None: the person without a
     # manager who has the largest team.
     head_login: str | None = Field(default=None, max_length=64)
+    # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
+    reps_own_team_only: bool = False
 
 
 __all__ = [
@@ -452,6 +469,7 @@ __all__ = [
     "NoteKind",
     "Pipeline",
     "Quota",
+    "Rate",
     "Review",
     "ReviewItem",
     "ReviewStatus",

@@ -10,7 +10,7 @@ import pytest
 from pipeline_tui.cli import main
 from tests.domain.test_import_support import FIXTURES
 
-ADD = "To add people: `pipeline-tui import people.csv --kind users`"
+ADD = 'An admin adds people with `pipeline-tui users add LOGIN --name "Full Name"`'
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_login_far_from_all_lists_some_and_an_empty_database_says_so(
     assert main(["db", "init", empty]) == 0
     capsys.readouterr()
     assert main(["report", "--db", empty, "--user", "zzz"]) == 2
-    assert "there are no people yet; add them with `pipeline-tui import" in capsys.readouterr().err
+    assert "no people yet; add them with `pipeline-tui users add" in capsys.readouterr().err
 
 
 def test_a_login_that_exists_still_works(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -75,4 +75,8 @@ def test_a_people_import_checks_only_a_typed_user(
     assert main(["import", users, "--kind", "users", "--db", db, "--user", "jane"]) == 2
     assert "No one has the login 'jane' (--user); nearest: jane.doe" in capsys.readouterr().err
     assert main(["import", users, "--kind", "users", "--db", db, "--user", "jane.doe"]) == 0
-    assert main(["import", users, "--kind", "users", "--db", db]) == 0
+    # Now the database has people (the first, alex.kim, its admin): "ghost" is no one.
+    capsys.readouterr()
+    assert main(["import", users, "--kind", "users", "--db", db]) == 2
+    assert "No one has the login 'ghost'" in capsys.readouterr().err
+    assert main(["import", users, "--kind", "users", "--db", db, "--user", "alex.kim"]) == 0

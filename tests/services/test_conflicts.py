@@ -43,7 +43,8 @@ def ids(engine: Engine) -> dict[str, int]:
     b = Builder(engine)
     mgr = b.user("mgr", role="manager")
     rep = b.user("rep", manager=mgr)
-    dana = b.user("dana", manager=mgr)
+    # Dana changes Rep's deal behind Rep's back: an admin may (roles).
+    dana = b.user("dana", manager=mgr, role="admin")
     boss = b.user("boss", role="manager")
     deal = b.deal(rep, "Propose", "10000", date(2026, 12, 10), probability=40)
     second = b.deal(dana, "Qualify", "5000", date(2026, 12, 12))  # a review's next deal

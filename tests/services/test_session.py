@@ -63,6 +63,12 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "end_review": lambda ws: ws.end_review(1),
     "import_file": lambda ws: ws.import_file(Path("deals.csv"), ImportOptions()),
     "seed_demo": lambda ws: ws.seed_demo(deals=1, seed=1),
+    "add_person": lambda ws: ws.add_person("eve", "Eve"),
+    "set_role": lambda ws: ws.set_role("rep", "admin"),
+    "set_manager": lambda ws: ws.set_manager("rep", "none"),
+    "set_active": lambda ws: ws.set_active("rep", False),
+    "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
+    "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -70,7 +76,10 @@ READS = {
     "ping", "run", "close", "open", "for_command", "resolve_scope", "report", "rollup",
     "calibration", "since_last_review", "changes", "reviews", "review_summary", "export",
     "open_review", "get_review", "review_deal", "review_forecast", "import_plan",
-    "resolve_since", "deal_history", "landing",
+    "resolve_since", "deal_history", "landing", "rates",
+    # Roles: what this person may do and see (services/permissions.py), and the people.
+    "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
+    "watch", "changed_by_others",
 }  # fmt: skip
 
 
@@ -120,7 +129,7 @@ def test_a_command_session_on_a_new_database_has_no_one_until_told(tmp_path: Pat
         assert ws.person is None and not ws.org.people and ws.today() == TODAY
         with pytest.raises(NotFoundError, match="--user"):
             ws.open_review()  # anything done as "me" says who to be
-    with pytest.raises(NotFoundError, match=r"No one has the login 'dana'.*import"):
+    with pytest.raises(NotFoundError, match=r"No one has the login 'dana'.*users add"):
         Workspace.for_command(url, "dana", check_user=True)
 
 

@@ -25,6 +25,7 @@ OWNER_HELP = (
 )
 USER_HELP = "who 'me' and 'team' are (default: the head of the organisation)"
 DEMO_DEALS = 5_000
+DEMO_USER = "vp"  # the demo organisation's head
 
 
 class CliConsole(Console):
@@ -104,9 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_parsers(sub, common)
 
+    from .rates import add_parsers as add_rates_parsers
+
+    add_rates_parsers(sub, common)
+
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
+
+    from .users import add_parsers as add_users_parsers
+
+    add_users_parsers(sub, common)
 
     from .maintenance import add_parsers as add_maintenance_parsers
 
@@ -219,6 +228,14 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "users":
+        from .users import run_users
+
+        return run_users(url, args, user=user)
+    if args.command == "rates":
+        from .rates import run_rates
+
+        return run_rates(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 
@@ -235,11 +252,22 @@ def _run(argv: list[str]) -> int:
         from .commands import make_demo_database
 
         url = make_demo_database(data_dir() / "demo.db")
+        user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
     if given_user:
         _check_user(url, given_user)
+    _check_identity(url, user)
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
+
+
+def _check_identity(url: str, login: str | None) -> None:
+    """Who opens the app is someone here (else one line on how to be added), before the
+    screen takes over; the session checks again when it opens."""
+    from .commands import session
+
+    with session(url, login) as ws:
+        ws.acting_policy()
 
 
 def _check_user(url: str, login: str) -> None:

@@ -86,6 +86,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from .commands import session
 
     given = getattr(args, "user", None)
+    acting = user  # who imports: the session checks what they may write
     if args.kind == "users":
         # A people import records no author: only a --user typed here is checked (against
         # the database and the file), not one from the environment or the config file.
@@ -116,7 +117,7 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             url = "sqlite://"
         # A people file may add the --user it names itself, so that one isn't checked.
         check = bool(given) and args.kind != "users"
-        with session(url, user, check_user=check, create=True) as ws:
+        with session(url, acting, check_user=check, create=True) as ws:
             if args.dry_run:
                 report = ws.import_plan(args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)

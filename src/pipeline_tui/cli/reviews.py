@@ -154,6 +154,7 @@ def _deal_changes(url: str, args: argparse.Namespace) -> int:
 
 
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
+    from ..forecast.metrics import unconverted_note
     from ..forecast.waterfall_model import Bar
 
     def money(value: Decimal) -> Text:
@@ -186,6 +187,9 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     chart.add_row(
         Text("End"), money(team.end), Text(str(team.end_count)), bar(team.end, "bold blue")
     )
+    left_out = unconverted_note(result.unconverted)
+    chart.caption = display_text(f"Amounts in {currency}" + (f" {left_out}" if left_out else ""))
+    chart.caption_justify = "left"
 
     shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
     reps = Table(title="By rep", title_justify="left", header_style="bold")

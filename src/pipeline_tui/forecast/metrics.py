@@ -6,6 +6,7 @@ Everything here is plain arithmetic on aggregates that SQL has already summed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,9 @@ class ForecastFigures:
     # Closed in the trailing year before the period: the base for needed coverage.
     trailing_won_value: Decimal = ZERO
     trailing_lost_value: Decimal = ZERO
+    # Deals in the period whose currency has no rate in force: (currency, count) pairs,
+    # left out of every money figure above (but in the counts).
+    unconverted: tuple[tuple[str, int], ...] = ()
     # What the quota is measured against when it covers more than these figures do: the
     # same people's figures over all pipelines, when these are one pipeline's (quotas
     # are per person, not per pipeline). None: these figures themselves.
@@ -48,11 +52,21 @@ class ForecastFigures:
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name == "quota":
                 values[f.name] = None if a is None and b is None else (a or ZERO) + (b or ZERO)
+            elif f.name == "unconverted":
+                values[f.name] = merge_unconverted(a, b)
             elif f.name == "quota_basis":
                 values[f.name] = None if a is None and b is None else self.basis + other.basis
             else:
                 values[f.name] = a + b
         return ForecastFigures(**values)
+
+    @property
+    def unconverted_count(self) -> int:
+        return sum(n for _, n in self.unconverted)
+
+    @property
+    def unconverted_currencies(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.unconverted)
 
     @property
     def basis(self) -> ForecastFigures:
@@ -114,6 +128,32 @@ class ForecastFigures:
         return self.quota - self.basis.forecast_call
 
 
+def merge_unconverted(
+    *parts: Iterable[tuple[str, int]] | Mapping[str, int],
+) -> tuple[tuple[str, int], ...]:
+    """(currency, count) pairs added up, sorted by currency."""
+    merged: dict[str, int] = {}
+    for part in parts:
+        for currency, count in part.items() if isinstance(part, Mapping) else part:
+            merged[currency] = merged.get(currency, 0) + count
+    return tuple(sorted((c, n) for c, n in merged.items() if n))
+
+
+def unconverted_text(figures: ForecastFigures) -> str:
+    """`+ 2 deals unconverted (EUR)`, or nothing when every deal converted."""
+    return unconverted_note(figures.unconverted)
+
+
+def unconverted_note(pairs: Iterable[tuple[str, int]]) -> str:
+    """(currency, count) pairs as `+ 2 deals unconverted (EUR)`; nothing when none."""
+    pairs = [(c, n) for c, n in pairs if n]
+    count = sum(n for _, n in pairs)
+    if not count:
+        return ""
+    currencies = ", ".join(c for c, _ in pairs)
+    return f"+ {count} deal{'' if count == 1 else 's'} unconverted ({currencies})"
+
+
 @dataclass(frozen=True)
 class ForecastRow:
     key: str
@@ -155,6 +195,7 @@ def figures_dict(f: ForecastFigures, *, per_person: bool = True) -> dict[str, An
         "win_rate_value": _round(f.win_rate_value),
         "needed_coverage": _round(f.needed_coverage) if per_person else None,
         "gap": money_text(f.gap) if per_person else None,
+        "unconverted": {currency: count for currency, count in f.unconverted},
         # Set when quota, gap and coverage cover more than the other figures (one pipeline's).
         "quota_basis": "all pipelines" if per_person and f.all_pipelines else None,
     }

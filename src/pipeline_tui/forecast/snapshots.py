@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, insert, literal, select
@@ -135,7 +136,7 @@ def current_calls(
 ) -> dict[int, CallFigures]:
     """Each owner's figures now, with the manager's call beside the rep's."""
     figures = owner_figures(conn, period, scope, today=today)
-    managers = manager_calls(conn, period, scope)
+    managers = manager_calls(conn, period, scope, today=today)
     return {
         owner: CallFigures(
             figures.get(owner, ForecastFigures()), managers.get(owner, ManagerCall())
@@ -206,8 +207,11 @@ def _row(snapshot_id: int, owner_id: int, call: CallFigures) -> dict[str, Any]:
         "commit_minor": to_minor(f.commit),
         "best_case_minor": to_minor(f.best_case),
         "pipeline_minor": to_minor(f.pipeline),
-        # Exact: `weighted` is SUM(amount_minor * probability) / 10,000 to begin with.
-        "weighted_units": int(f.weighted * MINOR_UNITS * 100),
+        # Exact in one currency (SUM(amount_minor * probability) / 10,000 to begin with);
+        # a converted figure is rounded here, once, half to even.
+        "weighted_units": int(
+            (f.weighted * MINOR_UNITS * 100).to_integral_value(rounding=ROUND_HALF_EVEN)
+        ),
         "lost_minor": to_minor(f.lost_value),
         "open_count": f.open_count,
         "won_count": f.won_count,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from ..display import clean
 from ..labels import date_text
 from ..money import format_money
+from .metrics import unconverted_note
 from .waterfall_model import Bar, Waterfall, WaterfallRow
 
 DEALS_PER_BAR = 20
@@ -23,7 +24,9 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
     lines = [
         f"# What changed: {clean(team.label)}, {waterfall.period.label}",
         "",
-        f"From {date_text(waterfall.since)} UTC{source} to {until}.",
+        f"From {date_text(waterfall.since)} UTC{source} to {until}, in {currency}"
+        + (f" {left_out}" if (left_out := unconverted_note(waterfall.unconverted)) else "")
+        + ".",
         "",
         "| | Amount | Deals |",
         "|---|---:|---:|",

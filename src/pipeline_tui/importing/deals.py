@@ -41,7 +41,7 @@ from .model import (
     RowsRejected,
     Severity,
 )
-from .plan import DealPlan, plan_deals
+from .plan import Authorize, DealPlan, plan_deals
 from .reader import DELIMITER_NAMES, SourceTable, read_table
 from .rows import FileDeal, read_rows
 from .transaction import writing
@@ -141,8 +141,14 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
 
 
 def import_file(
-    engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None
+    engine: Engine,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    authorize: Authorize | None = None,
 ) -> ImportSummary:
+    """`authorize` sees the plan inside the transaction, before anything is written, and
+    raises to refuse it (the session checks who may write these deals there)."""
     started = time.perf_counter()
     prepared = prepare(path, options, progress)
     table = prepared.table
@@ -166,6 +172,8 @@ def import_file(
                 [p for p in problems if p.severity is Severity.ERROR],
                 table.unit,
             )
+        if authorize is not None:
+            authorize(conn, plan)
         user_id = _user_id(plan, options.user)
         written = write_plan(conn, plan, now=now, user_id=user_id, progress=progress)
     counts = _counts(plan, table, changes=written)

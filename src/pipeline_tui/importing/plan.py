@@ -9,6 +9,7 @@ doesn't mention. A dry run shows it; `apply` writes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from ..models import Deal, Settings, StageKind, table_of
 from ..money import from_minor
+from ..query.currency import without_rate
 from .bulk import refresh_statistics, select_by_keys
 from .directory import Directory, Ref, UserRef
 from .formats import ColumnMap
@@ -73,6 +75,10 @@ class DealPlan:
                 for s in d.new_stages()
             ],
         }
+
+
+# Sees a deal import's plan inside its transaction and raises to refuse it.
+Authorize = Callable[[Connection, DealPlan], None]
 
 
 def plan_deals(
@@ -133,6 +139,7 @@ def plan_deals(
     _prune(directory, used)
     plan.stage_order = resolver.orders(directory.pipelines)
     plan.notices.extend(_unused_stage_order(options.stage_order, directory))
+    plan.notices.extend(_unrated(conn, plan, now))
     touched = {r.pipeline.id for r in resolved if not r.pipeline.new}
     plan.missing = _missing(conn, directory, touched, {d.external_id for d in deals})
     return plan
@@ -188,6 +195,24 @@ def _default_owner(
             + ", or map one with --map owner=COLUMN"
         )
     return found[0] if len(found) == 1 else None
+
+
+def _unrated(conn: Connection, plan: DealPlan, now: datetime) -> list[Problem]:
+    """A warning per currency whose deals would be left out of every sum: no rate."""
+    rows = [*plan.creates, *(u.values for u in plan.updates)]
+    missing = without_rate(conn, ((v["currency"], v["close_date"]) for v in rows), now.date())
+    return [
+        Problem(
+            None,
+            None,
+            None,
+            f"{count:,} deal{'s' * (count != 1)} in {code} and no {code} rate in force at "
+            f"their close date: they will show as unconverted in every total until you run "
+            f"`pipeline-tui rates set {code} RATE --date YYYY-MM-DD` or `rates import FILE`",
+            Severity.WARNING,
+        )
+        for code, count in sorted(missing.items())
+    ]
 
 
 def _settings(conn: Connection) -> tuple[str, int]:

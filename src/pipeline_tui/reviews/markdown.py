@@ -55,7 +55,7 @@ def summary_markdown(summary: ReviewSummary) -> str:
                 str(item.position + 1),
                 item.deal_name,
                 item.stage_name,
-                money(item.amount),
+                format_money(item.amount, item.currency or summary.currency),
                 item.status,
                 _duration(item.seconds_spent),
             )

@@ -29,9 +29,10 @@ class ReviewItemView:
     deal_name: str
     stage_id: int  # the deal's stage when the review started: the walk is grouped by it
     stage_name: str
-    amount: Decimal  # as it is now
+    amount: Decimal  # as it is now, in the deal's own currency
     status: str
     seconds_spent: int
+    currency: str = ""  # "": the reporting currency
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def load_items(conn: Connection, review_id: int) -> tuple[ReviewItemView, ...]:
             ITEM.stage_id,
             STAGE.name.label("stage_name"),
             DEAL.amount_minor,
+            DEAL.currency,
             ITEM.status,
             ITEM.seconds_spent,
         )

@@ -54,9 +54,11 @@ class SetCloseDate:
 
 @dataclass(frozen=True)
 class SetAmount:
-    """Kept to the cent (half-even) when written."""
+    """Kept to the cent (half-even) when written; `currency` (an ISO code) when the
+    amount was typed in one, else the deal's own stands."""
 
     amount: Decimal
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,8 @@ def label(edit: Edit, currency: str) -> str:
             return "Category change"
         case SetCloseDate(new_date):
             return f"Close date {date_text(new_date) if new_date else 'cleared'}"
-        case SetAmount(amount):
-            return f"Amount {money_text(amount, currency)}"
+        case SetAmount(amount, typed):
+            return f"Amount {money_text(amount, typed or currency)}"
         case AddNote():
             return "Next step" if edit.is_next_step else "Note"
         case MarkWon():
@@ -186,9 +188,15 @@ def apply(
                 source=source,
                 fiscal_year_start_month=fiscal_year_start_month,
             )
-        case SetAmount(amount):
+        case SetAmount(amount, typed):
             return edits.set_amount(
-                engine, deal_id, expected_version, amount, user_id=user_id, source=source
+                engine,
+                deal_id,
+                expected_version,
+                amount,
+                user_id=user_id,
+                source=source,
+                currency=typed,
             )
         case AddNote(text, kind, due_date):
             return edits.add_note(

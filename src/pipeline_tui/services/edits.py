@@ -9,9 +9,11 @@ writes nothing and returns an empty `changes` list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -192,15 +194,28 @@ def set_amount(
     *,
     user_id: int | None,
     source: Source,
+    currency: str | None = None,
 ) -> EditResult:
-    """Amounts are kept to the cent (half-even), like everywhere else."""
+    """Amounts are kept to the cent (half-even), like everywhere else. With `currency`
+    (`EUR 1.234,56` typed), the deal's currency becomes it in the same versioned write."""
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         raise EditError(f"An amount must be a Decimal, not {type(amount).__name__}.")
     amount = Decimal(amount)
     if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
         raise EditError(f"Amount must be at least 0 and less than {MAX_AMOUNT:,}, not {amount}.")
-    plan = _setting("amount", from_minor(to_minor(amount)))
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    if currency is not None and not re.fullmatch("[A-Z]{3}", currency):
+        raise EditError(f"A currency is a three-letter code such as EUR, not {currency!r}.")
+    values: dict[str, Any] = {"amount": from_minor(to_minor(amount))}
+    if currency is not None:
+        values["currency"] = currency
+    return apply_edit(
+        engine,
+        deal_id,
+        expected_version,
+        lambda state: Plan(values),
+        user_id=user_id,
+        source=source,
+    )
 
 
 def add_note(

@@ -15,7 +15,7 @@ from ..errors import NotFoundError
 from ..models import User, table_of
 
 USER = table_of(User).c
-ADD_PEOPLE = "pipeline-tui import people.csv --kind users"
+ADD_PEOPLE = 'pipeline-tui users add LOGIN --name "Full Name"'
 NEAREST = 4
 
 
@@ -30,7 +30,7 @@ def unknown_login(login: str, logins: Iterable[str], *, given_as: str = "--user"
     more = len(known) - len(shown)
     label = "nearest" if near else "some that exist"
     listed = ", ".join(shown) + (f" and {more} more" if more and not near else "")
-    return f"{said}; {label}: {listed}. To add people: `{ADD_PEOPLE}`"
+    return f"{said}; {label}: {listed}. An admin adds people with `{ADD_PEOPLE}`"
 
 
 def _nearest(login: str, known: list[str]) -> list[str]:

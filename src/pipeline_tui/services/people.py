@@ -18,6 +18,7 @@ class SettingsView:
     coverage_target: float = 3.0
     win_rate_target: float = 0.60
     head_login: str | None = None  # who "me" is when no one is signed in
+    reps_own_team_only: bool = False
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -44,6 +45,7 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.coverage_target,
             settings.win_rate_target,
             settings.head_login,
+            settings.reps_own_team_only,
         )
         .order_by(settings.id)
         .limit(1)
@@ -52,5 +54,7 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate, head = row
-    return SettingsView(int(month), currency, float(coverage), float(win_rate), head)
+    month, currency, coverage, win_rate, head, own_team = row
+    return SettingsView(
+        int(month), currency, float(coverage), float(win_rate), head, bool(own_team)
+    )

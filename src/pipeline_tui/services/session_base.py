@@ -10,8 +10,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ..org import OrgChart, Person
+    from ..query import Scope
     from .deals import DealCard
     from .people import SettingsView
+    from .permissions import Policy
 
 T = TypeVar("T")
 
@@ -26,6 +28,7 @@ class SessionBase:
         settings: SettingsView
         pipelines: list[tuple[int, str]]
         login: str | None
+        person: Person | None
 
         @property
         def me(self) -> Person: ...
@@ -37,3 +40,12 @@ class SessionBase:
         def today(self) -> date: ...
 
         def based_on(self, card: DealCard) -> int: ...
+
+        @property
+        def policy(self) -> Policy: ...
+
+        def acting_policy(self) -> Policy | None: ...
+
+        def owner_of(self, deal_id: int) -> int: ...
+
+        def seen(self, scope: Scope) -> Scope: ...

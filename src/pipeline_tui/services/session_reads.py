@@ -39,17 +39,20 @@ class ReadsDoor(SessionBase):
 
         def compute() -> Rollup:
             with self.engine.connect() as conn:
-                return compute_rollup(conn, period, by, scope, today=self.today())
+                return compute_rollup(conn, period, by, self.seen(scope), today=self.today())
 
         return self.run(compute)
 
     def rollup(self, period: Period, scope: Scope) -> list[TreeNode]:
         """The organisation as a tree, the rep's call beside the manager's (`R`)."""
-        return self.run(lambda: rollup_tree(self.engine, period, scope, today=self.today()))
+        return self.run(
+            lambda: rollup_tree(self.engine, period, self.seen(scope), today=self.today())
+        )
 
     def calibration(self, period: Period, scope: Scope) -> CalibrationReport:
         """How well stated probabilities and past calls held up: the roll-up screen's
         panel and `report --calibration`."""
+        scope = self.seen(scope)
         return self.run(
             lambda: calibration_report(
                 self.engine,
@@ -66,7 +69,9 @@ class ReadsDoor(SessionBase):
 
     def changes(self, since: datetime | int, period: Period, scope: Scope) -> Waterfall:
         """What changed since `since`: the pipeline waterfall (`W`, `pipeline-tui changes`)."""
-        return self.run(lambda: waterfall(self.engine, since=since, period=period, scope=scope))
+        return self.run(
+            lambda: waterfall(self.engine, since=since, period=period, scope=self.seen(scope))
+        )
 
     def deal_history(self, deal_id: int) -> tuple[str, list[ChangeView]]:
         """A deal's name and its whole change history, newest first (`changes --deal`)."""

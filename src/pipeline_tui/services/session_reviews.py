@@ -54,8 +54,9 @@ class ReviewsDoor(SessionBase):
         changed_only: bool = False,
         latest_stage_first: bool = True,
     ) -> ReviewState:
-        """A new review run by this person."""
+        """A new review run by this person: a manager of everyone in it, or an admin."""
         self._writable()
+        self.policy.check_review(scope.owner_ids(self.org))
         return self.run(
             lambda: start_review(
                 self.engine,
@@ -79,8 +80,10 @@ class ReviewsDoor(SessionBase):
         seconds_spent: int = 0,
         from_index: int | None = None,
     ) -> ReviewState:
-        """Leaves the current deal (time spent, marked reviewed or skipped) for another."""
+        """Leaves the current deal (time spent, marked reviewed or skipped) for another:
+        part of running the review, so whoever may run it."""
         self._writable()
+        self._may_run(review_id)
         return self.run(
             lambda: move(
                 self.engine,
@@ -105,6 +108,7 @@ class ReviewsDoor(SessionBase):
         """This person's call on `seen`, the deal as they saw it (and the judgment they
         saw, `expected_judgment_id`): `ConflictError` if either changed since."""
         self._writable()
+        self.policy.check_judgment(self.owner_of(seen.id))
         return self.run(
             lambda: record_judgment(
                 self.engine,
@@ -129,6 +133,7 @@ class ReviewsDoor(SessionBase):
     ) -> ActionItemView:
         """An action item on `seen` (as this person saw it), written by them."""
         self._writable()
+        self.policy.check_action_item(self.owner_of(seen.id))
         return self.run(
             lambda: add_action_item(
                 self.engine,
@@ -145,8 +150,13 @@ class ReviewsDoor(SessionBase):
     def end_review(self, review_id: int, *, seconds_spent: int = 0) -> ReviewSummary:
         """Ends the review: its summary, stored with a forecast snapshot."""
         self._writable()
+        self._may_run(review_id)
         return self.run(
             lambda: end_review(
                 self.engine, review_id, today=self.today(), seconds_spent=seconds_spent
             )
         )
+
+    def _may_run(self, review_id: int) -> None:
+        review = self.run(lambda: get_review(self.engine, review_id))
+        self.policy.check_review(review.scope.owner_ids(self.org))

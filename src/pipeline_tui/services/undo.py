@@ -70,6 +70,15 @@ class UndoStack:
             del self._undo[: -self.limit]
             self._redo.clear()
 
+    def next_undo(self) -> int | None:
+        """The deal the next undo writes to, or None when there is nothing to undo."""
+        with self._lock:
+            return self._undo[-1].deal_id if self._undo else None
+
+    def next_redo(self) -> int | None:
+        with self._lock:
+            return self._redo[-1].deal_id if self._redo else None
+
     def clear(self) -> None:
         with self._lock:
             self._undo.clear()

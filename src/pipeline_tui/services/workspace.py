@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, text
 
-from ..errors import NotFoundError, PipelineError, StorageError
+from ..errors import NotFoundError, PermissionDenied, PipelineError, StorageError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
@@ -43,11 +43,13 @@ from ..storage.opening import display_url, url_secrets
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
+from .identity import os_login, who_am_i
+from .live import ChangeWatcher, watch
 from .logins import unknown_login
 from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
-from .scope import who_is_me
 from .session_imports import ImportsDoor
+from .session_people import PeopleDoor, PersonRow
 from .session_reads import ReadsDoor
 from .session_reviews import ReviewsDoor
 from .undo import UndoStack
@@ -59,6 +61,7 @@ __all__ = [
     "ColumnPage",
     "EditResult",
     "FieldChange",
+    "PersonRow",
     "Workspace",
     "WorkspaceError",
 ]
@@ -92,7 +95,7 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
+class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 
@@ -245,7 +248,9 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
                 org, pipelines, settings = _retrying(
                     load, url_secrets(url), COMMAND_LOCK_WAIT, None
                 )
-            person = org.by_login(user) if user else None
+            # Who runs the command: --user (or the environment's), else the OS login when
+            # it is someone here; writes refuse anyone else (`acting_policy`).
+            person = org.by_login(user or os_login() or "") if org.people else None
             if user and person is None and check_user:
                 raise NotFoundError(unknown_login(user, [p.login for p in org.people.values()]))
         except BaseException:
@@ -261,7 +266,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
             pipelines,
             clock,
             lock_wait=COMMAND_LOCK_WAIT,
-            login=user,
+            login=user or (person.login if person else None),
             names_database=True,
         )
 
@@ -276,6 +281,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         return self.org.subtree(person_id)
 
     def forecast(self, scope: Scope, flt: DealFilter) -> ForecastFigures:
+        scope, flt = self.seen(scope), self.seen(flt)
         assert flt.period is not None
         period = flt.period
 
@@ -296,6 +302,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         page_size: int,
     ) -> BoardSnapshot:
         """Header figures, stage totals and one page of cards per stage."""
+        flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
         figures = self.forecast(scope, flt)
@@ -319,6 +326,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         offset: int,
         limit: int,
     ) -> ColumnPage:
+        flt = self.seen(flt)
         cards = self.run(
             lambda: list_deals(
                 self.engine,
@@ -334,6 +342,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
     def deals(
         self, flt: DealFilter, *, sort: str, descending: bool, offset: int, limit: int
     ) -> list[DealCard]:
+        flt = self.seen(flt)
         return self.run(
             lambda: list_deals(
                 self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
@@ -341,9 +350,10 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         )
 
     def count(self, flt: DealFilter) -> int:
-        return self.run(lambda: count_deals(self.engine, flt))
+        return self.run(lambda: count_deals(self.engine, self.seen(flt)))
 
     def deal(self, deal_id: int) -> DealDetail:
+        self.may_see(deal_id)
         return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def based_on(self, card: DealCard) -> int:
@@ -355,6 +365,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
         """Writes one edit as this person on `card` as they saw it, remembering it for
         undo. `StaleDealError` if someone else changed the deal since."""
         self._writable()
+        self.policy.check_deal(self.owner_of(card.id))
         result = self.run(
             lambda: apply(
                 self.engine,
@@ -371,15 +382,27 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor):
 
     def undo(self) -> EditResult:
         self._writable()
+        self.may_step(self.undo_stack.next_undo())
         return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
     def redo(self) -> EditResult:
         self._writable()
+        self.may_step(self.undo_stack.next_redo())
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
+
+    def watch(self) -> ChangeWatcher:
+        """Tells when someone else changes this database (`services/live.py`); the
+        caller closes it."""
+        return self.run(lambda: watch(self.engine))
+
+    def changed_by_others(self, seen: DealCard, now: DealCard) -> bool:
+        """Whether `now` holds a change to the deal shown as `seen` that this session's
+        own writes don't account for."""
+        return now.version != seen.version and now.version != self.based_on(seen)
 
 
 @contextmanager
@@ -450,14 +473,11 @@ def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
 
 
 def _who_am_i(org: OrgChart, login: str | None, head: str | None) -> Person:
-    """The named person; else the OS login if it is a person here; else the head of the
-    organisation (`services.scope.who_is_me`)."""
-    if login:
-        person = org.by_login(login)
-        if person is None:
-            known = ", ".join(sorted(p.login for p in org.people.values())[:8])
-            raise WorkspaceError(f"no person with login '{login}' (some that exist: {known})")
-        return person
-    found = who_is_me(org, None, head=head)
-    assert found is not None  # the workspace refuses a database without people
-    return found
+    """The named person, else the OS login's; acting as someone else (the head of the
+    organisation) is no fallback: it would let anyone change things in their name. `head`
+    stays the "me" of a command run by no one (`services.scope.who_is_me`)."""
+    del head
+    try:
+        return who_am_i(org, login)
+    except PermissionDenied as exc:
+        raise WorkspaceError(str(exc)) from None

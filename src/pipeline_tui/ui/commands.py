@@ -134,6 +134,12 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
             screen.action_changes,
         ),
         (
+            "People",
+            "Everyone's role, manager and team (an admin changes them)",
+            "main.people",
+            screen.action_people,
+        ),
+        (
             "Import a file",
             "Deals from Salesforce, HubSpot, Pipedrive or CSV",
             "",

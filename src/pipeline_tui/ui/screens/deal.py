@@ -17,7 +17,8 @@ from ...errors import user_message
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
 from ...services.workspace import EditResult, Workspace
-from ..messages import DealLoaded, LoadFailed
+from ..live import mark_changed
+from ..messages import DataChanged, DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
@@ -35,6 +36,7 @@ class DealScreen(Screen[None]):
         self.editor = DealEditor(workspace, self)
         self.card = card
         self.detail: DealDetail | None = None
+        self._stale = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -68,9 +70,23 @@ class DealScreen(Screen[None]):
     def on_load_failed(self, message: LoadFailed) -> None:
         self.show_status(message.error, error=True)
 
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+            return
+        self._load(self.card.id)
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._load(self.card.id)
+
     def on_deal_loaded(self, message: DealLoaded) -> None:
+        seen = self.card
         self.detail = d = message.detail
         self.card = d
+        if self.workspace.changed_by_others(seen, d):
+            mark_changed(self.query_one("#fields"))
         ws = self.workspace
         currency = ws.settings.currency
         today = ws.today()

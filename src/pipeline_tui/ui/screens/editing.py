@@ -35,8 +35,8 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
-from ...labels import change_text, date_text
-from ...parsing import ParseError, parse_amount, parse_date
+from ...labels import change_text, date_text, field_label, field_value
+from ...parsing import ParseError, parse_date, parse_money
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -86,8 +86,21 @@ EDIT_BINDINGS: list[BindingType] = [
 ]
 
 
-def describe(change: FieldChange, currency: str) -> str:
-    """`Forecast category: Best case → Commit`, as the status line and toasts say it."""
+# The actions that change a deal (hidden for a viewer).
+EDIT_ACTIONS = frozenset(
+    {"probability", "nudge", "stage", "accept_proposal", "category", "won", "lost", "undo",
+     "redo", "close_date", "amount", "note"}
+)  # fmt: skip
+
+
+def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
+    """`Forecast category: Best case → Commit`, as the status line and toasts say it.
+
+    `currency` is the deal's; `old_currency` what it was before, when the edit changed it:
+    `Amount: $15,600 → €1,234.56`."""
+    if change.field == "amount" and old_currency and old_currency != currency:
+        before = field_value("amount", change.old, old_currency)
+        return f"{field_label('amount')}: {before} → {field_value('amount', change.new, currency)}"
     return change_text(change.field, change.old, change.new, currency)
 
 
@@ -187,17 +200,19 @@ class DealEditor(Container):
     # Running edits ------------------------------------------------------------------
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
-        currency = self.workspace.settings.currency
         paging = self.host.cursor_waiting() if target is None and not self._holds else None
         if paging is not None:  # `j 7` across a page: 7 is for the deal j lands on
             self.hold("Moving to the next page", partial(paging.then, self.release))
         if target is None and self._holds:
+            currency = self.workspace.settings.currency
             what = step.value if isinstance(step, History) else label(step, currency)
             named = f"{what} on the deal shown next"
             self._pending.append(_Queued(named, step, None, after_hold=True))
         else:
             chosen = target or self.host.selected_deal()
-            named = request_label(step, chosen, currency)
+            named = request_label(
+                step, chosen, chosen.currency if chosen else self.workspace.settings.currency
+            )
             self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
@@ -254,8 +269,9 @@ class DealEditor(Container):
             what = "Next step set" if step.is_next_step else "Note added"
             self.post_message(EditDone(result, f"{what} on {card.name}"))
             return
-        currency = ws.settings.currency
-        details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
+        currency = result.deal.currency
+        was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
+        details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
         self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
@@ -306,9 +322,24 @@ class DealEditor(Container):
             self.app.post_message(CheckConnection())
 
     # What the keys ask for ----------------------------------------------------------
+    def _read_only(self) -> bool:
+        """Says "read-only: Priya Shah's deal" when this person may not change the selected
+        deal: a hint before the key does anything (the session refuses it anyway)."""
+        card = self.host.selected_deal()
+        why = self.workspace.may_edit(card) if card is not None else None
+        if why is not None:
+            self.host.show_status(why, error=True)
+        return why is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer changes nothing: the edit keys leave the footer."""
+        return not (action in EDIT_ACTIONS and self.workspace.policy.read_only)
+
     def edit(self, edit: Edit) -> None:
         """A key's edit of the selected deal; it ends any offer to use a stage's %."""
         self._proposal = None
+        if self._read_only():
+            return
         self.queue(edit)
 
     def accept_proposal(self) -> None:
@@ -330,6 +361,8 @@ class DealEditor(Container):
     def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: Any) -> None:
         if self.host.selected_deal() is None:
             self.host.show_status("No deal selected", error=True)
+            return
+        if self._read_only():
             return
         self._proposal = None
         focused = self.screen.focused
@@ -367,14 +400,21 @@ class DealEditor(Container):
 
         def submit(text: str) -> str | None:
             try:
-                amount = parse_amount(text)
+                money = parse_money(text)
             except ParseError as exc:
                 return str(exc)
-            self.queue(SetAmount(amount), target=card)
+            # A currency typed with the amount (`EUR 1.234,56`) is the deal's from now on.
+            typed = money.currency if card is None or money.currency != card.currency else None
+            self.queue(SetAmount(money.amount, typed), target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
-        self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
+        self._ask(
+            f"Amount ({card.currency}):" if card else "Amount:",
+            submit,
+            value=current,
+            placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
+        )
 
     def ask_note(self) -> None:
         target = self.host.selected_deal()

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
+from ...errors import PipelineError
 from ...importing import DryRunReport, ImportFailed, ImportOptions, RowsRejected
 from ...importing.report import dry_run_report, import_summary, problem_lines
 from ...services.workspace import Workspace
@@ -143,7 +144,7 @@ class ImportScreen(Screen[bool]):
             body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))
             return
-        except ImportFailed as exc:
+        except (ImportFailed, PipelineError) as exc:  # a refusal (roles) says who may
             self.post_message(ImportShown(display_text(exc, "bold red"), self.report, False))
             return
         self.post_message(ImportShown(import_summary(summary), None, True))

@@ -16,11 +16,11 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures, pipeline_caption
+from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
-from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
+from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
@@ -31,6 +31,7 @@ from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .people import PeopleScreen
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
@@ -67,6 +68,7 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
+        Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -80,6 +82,10 @@ class MainScreen(Screen[None]):
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
+        # Live updates: someone else's change arrived while another screen was on top;
+        # and the deal under the cursor as it was before a live reload.
+        self._stale = False
+        self._live_seen: DealCard | None = None
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -164,6 +170,10 @@ class MainScreen(Screen[None]):
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
         text.append(f" · by {sort_label}", style="dim")
+        # Never silently at 1:1: the header says what its sums leave out.
+        left_out = unconverted_text(self.figures) if self.figures is not None else ""
+        if left_out:
+            text.append(f" · {left_out}", style="bold yellow")
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
@@ -244,6 +254,7 @@ class MainScreen(Screen[None]):
 
     def _show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
+        self._show_context()
         ws = self.workspace
         self.query_one(ForecastBar).show(
             figures,
@@ -279,6 +290,7 @@ class MainScreen(Screen[None]):
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
+        self._mark_live_change()
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
@@ -306,10 +318,48 @@ class MainScreen(Screen[None]):
             keep_deal=message.keep_deal,
             highlight=message.highlight,
         )
+        self._mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.table.paging.cancel()
         self.show_status(message.error, error=True)
+
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:  # read again when it shows, not behind another screen
+            self._stale = True
+            return
+        self.reload_live()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload_live()
+
+    def reload_live(self) -> None:
+        """Someone else changed something: read it all again, the cursor staying on its
+        deal (which is marked if it is what changed)."""
+        seen = self.selected_deal()
+        self.reload(keep_deal=seen.id if seen else None)
+        self._live_seen = seen
+
+    def _mark_live_change(self) -> None:
+        seen, self._live_seen = self._live_seen, None
+        if seen is None:
+            return
+        if self.in_table:
+            now = self.table.selected()
+            if now is not None and self._changed(seen, now):
+                self.table.mark_changed(now.id)
+            return
+        # The deal may have moved stage: the cursor followed it to another column.
+        for column in self.board.columns():
+            now = column.selected()
+            if now is not None and self._changed(seen, now):
+                column.mark_changed(now.id)
+
+    def _changed(self, seen: DealCard, now: DealCard) -> bool:
+        return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
     def after_edit(self, result: EditResult | None) -> None:
         # The cursor follows the edited deal (into another column after `]`) unless a key
@@ -406,6 +456,9 @@ class MainScreen(Screen[None]):
             ),
             callback=drill,
         )
+
+    def action_people(self) -> None:
+        self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
     def action_import(self) -> None:
         def done(imported: bool | None) -> None:

@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...forecast.metrics import unconverted_text
 from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
@@ -41,7 +42,8 @@ from ...reviews import (
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
 from ...services.workspace import EditResult, Workspace
-from ..messages import KeepReviewTime, LoadFailed
+from ..live import mark_changed
+from ..messages import DataChanged, KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
@@ -57,11 +59,20 @@ CATEGORY_WORDS = {
 
 
 class ReviewLoaded(Message):
+    """`live`: read again because someone else changed something, not after a step here."""
+
     def __init__(
-        self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast, seq: int
+        self,
+        state: ReviewState,
+        deal: ReviewedDeal,
+        forecast: ReviewForecast,
+        seq: int,
+        *,
+        live: bool = False,
     ) -> None:
         super().__init__()
         self.state, self.deal, self.forecast, self.seq = state, deal, forecast, seq
+        self.live = live
 
 
 class WalkLanded(Message):
@@ -146,10 +157,13 @@ class ReviewScreen(Screen[None]):
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
         self._deal_started = clock()
-        # Loads run side by side (a move, a reload after an edit); only a newer one than
-        # what is shown may replace it. `next` on a count is safe from worker threads.
+        # Loads run side by side (a move, a reload after an edit, someone else's change);
+        # only a newer one than what is shown may replace it. `next` on a count is safe
+        # from worker threads.
         self._loads = itertools.count(1)
         self._shown = 0
+        # Someone else changed something while another screen was on top: read it again.
+        self._stale = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -221,10 +235,38 @@ class ReviewScreen(Screen[None]):
     def on_walk_landed(self, message: WalkLanded) -> None:
         self.editor.release()
 
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+        else:
+            self._live_load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.on_data_changed(DataChanged(0))
+
+    @work(thread=True, group="review")
+    def _live_load(self) -> None:
+        """The review, its deal and the banner as they are now; numbered like every load,
+        so a step's own load read after it wins and one read before it is dropped."""
+        ws, review_id = self.workspace, self.state.id
+        try:
+            seq = next(self._loads)
+            state = ws.get_review(review_id)
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            return
+        self.post_message(ReviewLoaded(state, deal, forecast, seq, live=True))
+
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         if message.seq < self._shown:  # read before a load already shown: older news
             return
         self._shown = message.seq
+        seen = self.reviewed.deal if self.reviewed is not None else None
         moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
         self.state, self.reviewed = message.state, message.deal
         if moved:
@@ -261,6 +303,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
         self._tick()
+        if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
+            mark_changed(self.query_one("#review-fields"))
 
     def _show_banner(self, forecast: ReviewForecast) -> None:
         currency = self.workspace.settings.currency
@@ -293,6 +337,9 @@ class ReviewScreen(Screen[None]):
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
         if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
             text.append(" (all pipelines)", style="dim")
+        left_out = unconverted_text(now)
+        if left_out:
+            text.append(f"  {left_out}", style="bold yellow")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -310,7 +357,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.workspace.settings.currency
+        # A judged amount is in the deal's own currency, like the rep's.
+        currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
         rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"

@@ -20,12 +20,13 @@ from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport
-from ...forecast.metrics import pipeline_caption
+from ...forecast.metrics import pipeline_caption, unconverted_text
 from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
-from ..messages import LoadFailed
+from ..live import keep_place
+from ..messages import DataChanged, LoadFailed
 
 SPARKS = "▁▂▃▄▅▆▇█"
 CAPTION = "Calibration: stated probability against what closed"
@@ -90,6 +91,7 @@ class RollupScreen(Screen[str | None]):
         self.period, self.scope = period, scope
         self.pipeline_name = pipeline_name
         self.nodes: list[TreeNode] = []
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="rollup-title")
@@ -152,6 +154,17 @@ class RollupScreen(Screen[str | None]):
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
 
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+            return
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._load()
+
     def on_rollup_loaded(self, message: RollupLoaded) -> None:
         settings = self.workspace.settings
         data = message.data
@@ -160,12 +173,17 @@ class RollupScreen(Screen[str | None]):
         title.append(f" {self.period.label} ", style="bold reverse")
         title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
         title.append(" · enter shows that person's deals", style="dim")
+        tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
+        left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:
             return Text(format_money(value, settings.currency, compact=True), justify="right")
 
         tree = self.query_one("#rollup-tree", DataTable)
+        kept = keep_place(tree)
         tree.clear()
         for node in data.nodes:
             f = node.figures
@@ -198,7 +216,9 @@ class RollupScreen(Screen[str | None]):
         report = data.calibration
         self.query_one("#rollup-calibration-caption", Static).update(self._caption(report))
         errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
+        kept()
         cal = self.query_one("#rollup-calibration", DataTable)
+        kept = keep_place(cal)
         cal.clear()
         rows = [*report.reps, report.total]
         for row in rows:
@@ -220,6 +240,7 @@ class RollupScreen(Screen[str | None]):
                 *bands,
                 ratio_text(error, percent=True),
             )
+        kept()
 
     def _caption(self, report: CalibrationReport) -> Text:
         """Which deals the calibration covers, as `report --calibration` counts them: the

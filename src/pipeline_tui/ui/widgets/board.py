@@ -22,10 +22,12 @@ from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
+from ..live import DealMark
 from .paging import PagedCursor
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
+# A card someone else just changed, for a moment (`ui/live.py`).
 
 CATEGORY_BADGES = {
     "commit": ("C", "bold green"),
@@ -37,7 +39,10 @@ CATEGORY_BADGES = {
 
 
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
-    """Three lines, each cut to the column: a card never wraps into its neighbour."""
+    """Three lines, each cut to the column: a card never wraps into its neighbour.
+
+    The amount is in the deal's own currency; `currency` (the reporting one) is what a
+    deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
     title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
     who = Text.assemble(
@@ -46,7 +51,8 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
         (clean(card.owner_name), "dim"),
     )
     figures = Text.assemble(
-        (format_money(card.amount, currency, compact=True), "bold"), f"  {card.probability}%  "
+        (format_money(card.amount, card.currency or currency, compact=True), "bold"),
+        f"  {card.probability}%  ",
     )
     if card.close_date is None:
         figures.append("no close date", style="bold red")
@@ -177,6 +183,9 @@ class StageColumnView(Vertical):
         self.first_row = 0
         self.cards: list[DealCard] = []
         self.currency = "USD"
+        self.today = date.today()
+        # The deal marked as just changed by someone else, while it is.
+        self._mark = DealMark(self, self._restyle)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="column-title")
@@ -206,12 +215,14 @@ class StageColumnView(Vertical):
         keep_deal: int | None = None,
         highlight: int | None = None,
     ) -> None:
-        self.stage, self.first_row, self.cards, self.currency = (
+        self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
             page.cards,
             currency,
+            today,
         )
+        self._mark.forget()
         stage = page.stage
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(clean(stage.name), style="bold")
@@ -219,12 +230,18 @@ class StageColumnView(Vertical):
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")
         title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.unconverted:
+            # Column totals are in the reporting currency; say which deals they leave out.
+            left_out = sum(n for _, n in stage.unconverted)
+            codes = ",".join(code for code, _ in stage.unconverted)
+            title.append(f" +{left_out} {clean(codes)}", style="yellow")
         if stage.count > len(page.cards):
             last = page.offset + len(page.cards)
             title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
         self.query_one(".column-title", Static).update(title)
         deal_list = self.deal_list
         previous = deal_list.highlighted
+        scrolled = deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -241,8 +258,30 @@ class StageColumnView(Vertical):
             index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), index)
         if index is None:
             index = previous or 0
+        # Reloading redraws every card: the list stays where it was scrolled, and moves
+        # only if the kept deal would otherwise be out of sight.
+        deal_list.scroll_to(y=scrolled, animate=False, immediate=True)
         deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
+        deal_list.scroll_to_highlight()
         deal_list.paging.arrived()
+
+    @property
+    def marked(self) -> int | None:
+        return self._mark.deal_id
+
+    def mark_changed(self, deal_id: int) -> None:
+        """Shows the card in the changed style for a moment."""
+        self._mark.show(deal_id)
+
+    def _restyle(self, deal_id: int, style: str | None) -> bool:
+        index = next((i for i, c in enumerate(self.cards) if c.id == deal_id), None)
+        if index is None:
+            return False
+        text = card_text(self.cards[index], self.currency, self.today, self._card_width())
+        if style is not None:
+            text.stylize(style)
+        self.deal_list.replace_option_prompt_at_index(index, text)
+        return True
 
 
 class Board(HorizontalScroll):

@@ -32,8 +32,11 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     )
     none = Text("none", style="dim")
     rows: list[tuple[str, Text | str]] = [
-        (field_label("amount"), Text(money_text(d.amount, currency), style="bold")),
-        ("Probability", f"{d.probability}%  (weighted {format_money(d.weighted, currency)})"),
+        (field_label("amount"), Text(money_text(d.amount, d.currency or currency), style="bold")),
+        (
+            "Probability",
+            f"{d.probability}%  (weighted {format_money(d.weighted, d.currency or currency)})",
+        ),
         (field_label("forecast_category"), category_label(d.forecast_category)),
         ("Stage", stage_path),
         ("Pipeline", display_text(d.pipeline_name)),
