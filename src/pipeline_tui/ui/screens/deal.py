@@ -20,6 +20,7 @@ from ...services.workspace import EditResult, Workspace
 from ..live import mark_changed
 from ..messages import DataChanged, DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
 
@@ -106,6 +107,9 @@ class DealScreen(Screen[None]):
 
     def prompt(self) -> Prompt:
         return self.query_one(Prompt)
+
+    def cursor_waiting(self) -> PagedCursor | None:
+        return None  # one deal: no page to wait for
 
     def after_edit(self, result: EditResult | None) -> None:
         if result is not None:

@@ -7,7 +7,10 @@ are on the focus chain whenever a deal view has focus: the keys, the footer and 
 keymap reach the editor itself, and the screen inherits nothing.
 
 Edits run one at a time in a thread worker: a key pressed while one is in flight waits its
-turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves.
+turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves. A
+screen's own steps that change which deal is selected once they land (the review walk's
+next, previous and skip) wait in the same queue as `hold`s: an edit typed after one applies
+to the deal it brings, not to the one on screen when the key was pressed.
 
 Every edit is written against the deal as the user saw it when they pressed the key (or
 opened the prompt): the workspace moves that version on past this session's own writes
@@ -21,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from textual import work
@@ -50,6 +54,7 @@ from ...services.edit_types import (
 from ...services.workspace import EditResult, FieldChange, Workspace
 from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, refocus
 
 EDIT_BINDINGS: list[BindingType] = [
@@ -151,12 +156,20 @@ class EditHost(Protocol):
     def after_edit(self, result: EditResult | None) -> None:
         """Called after every edit, and with None when the deal must be read again."""
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        """The cursor, if it is waiting for a page before it lands on the selected deal."""
+
 
 @dataclass(frozen=True)
 class _Queued:
     label: str
-    step: Step
+    step: Step | None
     card: DealCard | None
+    # A hold: the screen's own step, started when its turn comes; the queue waits for
+    # `DealEditor.release`.
+    start: Callable[[], object] | None = None
+    # Typed behind a hold: the deal is the one selected when the hold has landed.
+    after_hold: bool = False
 
 
 class DealEditor(Container):
@@ -177,6 +190,7 @@ class DealEditor(Container):
         # Each queued edit with its label, so that none is ever dropped without a word.
         self._pending: deque[_Queued] = deque()
         self._editing = False
+        self._holds = 0  # holds queued or running: edits typed now wait for their deal
         self._running_label = ""
         self._proposal: tuple[int, int] | None = None
 
@@ -186,13 +200,35 @@ class DealEditor(Container):
     # Running edits ------------------------------------------------------------------
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
-        chosen = target or self.host.selected_deal()
-        named = request_label(
-            step, chosen, chosen.currency if chosen else self.workspace.settings.currency
-        )
-        self._pending.append(_Queued(named, step, chosen))
+        paging = self.host.cursor_waiting() if target is None and not self._holds else None
+        if paging is not None:  # `j 7` across a page: 7 is for the deal j lands on
+            self.hold("Moving to the next page", partial(paging.then, self.release))
+        if target is None and self._holds:
+            currency = self.workspace.settings.currency
+            what = step.value if isinstance(step, History) else label(step, currency)
+            named = f"{what} on the deal shown next"
+            self._pending.append(_Queued(named, step, None, after_hold=True))
+        else:
+            chosen = target or self.host.selected_deal()
+            named = request_label(
+                step, chosen, chosen.currency if chosen else self.workspace.settings.currency
+            )
+            self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
+
+    def hold(self, label: str, start: Callable[[], object]) -> None:
+        """Queues `start` behind the edits typed before it; what is typed after waits until
+        the screen calls `release` (once, whether the step worked or not)."""
+        self._holds += 1
+        self._pending.append(_Queued(label, None, None, start=start))
+        if not self._editing:
+            self._next_edit()
+
+    def release(self) -> None:
+        """The running hold has landed: the next queued step may go."""
+        self._holds = max(0, self._holds - 1)
+        self._next_edit()
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
@@ -200,11 +236,15 @@ class DealEditor(Container):
             return
         queued = self._pending.popleft()
         self._running_label = queued.label
-        if queued.card is None:
+        if queued.start is not None:
+            queued.start()
+            return
+        card = self.host.selected_deal() if queued.after_hold else queued.card
+        if queued.step is None or card is None:
             self.host.show_status("No deal selected", error=True)
             self._next_edit()
             return
-        self._run_edit(queued.step, queued.card)
+        self._run_edit(queued.step, card)
 
     @work(thread=True, group="edit")
     def _run_edit(self, step: Step, card: DealCard) -> None:
@@ -255,7 +295,7 @@ class DealEditor(Container):
         self.host.show_status(message.error, error=True)
         dropped = [queued.label for queued in self._pending]
         self._pending.clear()
-        self._editing = False
+        self._editing, self._holds = False, 0
         if message.fault is not None:
             self._report_not_saved([self._running_label, *dropped], message)
         elif dropped:

@@ -25,6 +25,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .changes import ChangesScreen
 from .deal import DealScreen
@@ -142,6 +143,15 @@ class MainScreen(Screen[None]):
     def in_table(self) -> bool:
         return self.query_one(ContentSwitcher).current == "table"
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        paging: PagedCursor | None
+        if self.in_table:
+            paging = self.table.paging
+        else:
+            column = self.board.focused_column()
+            paging = column.deal_list.paging if column else None
+        return paging if paging is not None and paging.loading else None
+
     def selected_deal(self) -> DealCard | None:
         if self.in_table:
             return self.table.selected()
@@ -173,6 +183,12 @@ class MainScreen(Screen[None]):
         self._show_context()
         ws = self.workspace
         flt = self.state.deal_filter(ws.today())
+        # A page asked for by the view not shown is dropped (older generation): nothing
+        # may go on waiting for it.
+        for hidden in (
+            [c.deal_list for c in self.board.columns()] if self.in_table else [self.table]
+        ):
+            hidden.paging.cancel()
         if self.in_table:
             self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
         else:
@@ -270,7 +286,7 @@ class MainScreen(Screen[None]):
         if target is not None:
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
-                target.deal_list.focus()
+                self.set_focus(target.deal_list)  # now, for the keys already queued
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
@@ -284,9 +300,7 @@ class MainScreen(Screen[None]):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
-        column.show(message.page, ws.settings.currency, ws.today())
-        if column.cards:
-            column.deal_list.highlighted = max(0, min(message.highlight, len(column.cards) - 1))
+        column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
@@ -307,6 +321,7 @@ class MainScreen(Screen[None]):
         self._mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
+        self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
     # Live updates -------------------------------------------------------------------
@@ -347,7 +362,11 @@ class MainScreen(Screen[None]):
         return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
     def after_edit(self, result: EditResult | None) -> None:
-        self.reload(keep_deal=result.deal.id if result else None)
+        # The cursor follows the edited deal (into another column after `]`) unless a key
+        # typed meanwhile moved it on: then it stays where that key put it.
+        selected = self.selected_deal()
+        follow = result is not None and selected is not None and selected.id == result.deal.id
+        self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)
@@ -458,7 +477,12 @@ class MainScreen(Screen[None]):
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "board" if self.in_table else "table"
         if self.in_table:
+            # Deferred (`focus()`), not `set_focus`: focused before its first layout, the table
+            # sometimes sizes its columns on the headers alone. Keys typed in the same burst
+            # as `t` still reach the board.
             self.table.focus()
+            # Its rows are those of the last time it showed, or none: moves wait for these.
+            self.table.paging.loading = True
         else:
             self.board.focus_column(0)
         self.reload()

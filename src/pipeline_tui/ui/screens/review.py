@@ -7,6 +7,7 @@ screen (or quitting) keeps the review, and `r` on the board resumes it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import date
@@ -22,7 +23,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
@@ -45,6 +45,7 @@ from ...services.workspace import EditResult, Workspace
 from ..live import mark_changed
 from ..messages import DataChanged, KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
@@ -65,11 +66,17 @@ class ReviewLoaded(Message):
         state: ReviewState,
         deal: ReviewedDeal,
         forecast: ReviewForecast,
+        seq: int,
         *,
         live: bool = False,
     ) -> None:
         super().__init__()
-        self.state, self.deal, self.forecast, self.live = state, deal, forecast, live
+        self.state, self.deal, self.forecast, self.seq = state, deal, forecast, seq
+        self.live = live
+
+
+class WalkLanded(Message):
+    """A step of the walk has finished (or failed): the next key in the queue may go."""
 
 
 class ReviewEnded(Message):
@@ -150,11 +157,13 @@ class ReviewScreen(Screen[None]):
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
         self._deal_started = clock()
-        self._busy = False
-        # Someone else changed something while another screen was on top (stale) or
-        # while a step here was under way (pending): read it all again after.
+        # Loads run side by side (a move, a reload after an edit, someone else's change);
+        # only a newer one than what is shown may replace it. `next` on a count is safe
+        # from worker threads.
+        self._loads = itertools.count(1)
+        self._shown = 0
+        # Someone else changed something while another screen was on top: read it again.
         self._stale = False
-        self._live_pending = False
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -177,17 +186,29 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
-        self._load(None)
+        # Keys typed before the first deal shows wait for it, like those behind a move.
+        self.editor.hold("Opening the review", lambda: self._load(None, walk=True))
 
     # Loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="review")
-    def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
+    @work(thread=True, group="review")
+    def _load(self, step: tuple[int, str | None, int, int] | None, *, walk: bool = False) -> None:
         """Optionally move first (to index, mark, seconds spent, from the index shown),
-        then load the deal."""
+        then load the deal. `walk`: a step of the walk's queue, which waits for it."""
+        try:
+            self._read(step)
+        finally:
+            if walk:
+                self.post_message(WalkLanded())
+
+    def _read(self, step: tuple[int, str | None, int, int] | None) -> None:
         ws, review_id = self.workspace, self.state.id
         try:
-            state = self.state
-            if step is not None:
+            if step is None:
+                # Numbered just before reading, so a higher number never shows older data;
+                # the walk's position is read too, since a move may have landed meanwhile.
+                seq = next(self._loads)
+                state = ws.get_review(review_id)
+            else:
                 to_index, mark, seconds, shown = step
                 try:
                     state = ws.move_review(
@@ -200,23 +221,24 @@ class ReviewScreen(Screen[None]):
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
                     state = ws.get_review(review_id)  # where the review is now
+                seq = next(self._loads)
             deal = ws.review_deal(review_id)
             forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(ReviewLoaded(state, deal, forecast))
+        self.post_message(ReviewLoaded(state, deal, forecast, seq))
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self._busy = False
         self.show_status(message.error, error=True)
+
+    def on_walk_landed(self, message: WalkLanded) -> None:
+        self.editor.release()
 
     # Live updates -------------------------------------------------------------------
     def on_data_changed(self, _message: DataChanged) -> None:
         if not self.is_current:
             self._stale = True
-        elif self._busy:
-            self._live_pending = True
         else:
             self._live_load()
 
@@ -225,28 +247,28 @@ class ReviewScreen(Screen[None]):
             self._stale = False
             self.on_data_changed(DataChanged(0))
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, group="review")
     def _live_load(self) -> None:
-        """The review, its deal and the banner as they are now. A step taken meanwhile
-        cancels this (same group), and its own load then shows what is current."""
+        """The review, its deal and the banner as they are now; numbered like every load,
+        so a step's own load read after it wins and one read before it is dropped."""
         ws, review_id = self.workspace, self.state.id
         try:
+            seq = next(self._loads)
             state = ws.get_review(review_id)
             deal = ws.review_deal(review_id)
             forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        if not get_current_worker().is_cancelled:
-            self.post_message(ReviewLoaded(state, deal, forecast, live=True))
+        self.post_message(ReviewLoaded(state, deal, forecast, seq, live=True))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
-        if message.live and self._busy:  # a step is under way; it shows what's current
-            self._live_pending = True
+        if message.seq < self._shown:  # read before a load already shown: older news
             return
+        self._shown = message.seq
         seen = self.reviewed.deal if self.reviewed is not None else None
         moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
-        self.state, self.reviewed, self._busy = message.state, message.deal, False
+        self.state, self.reviewed = message.state, message.deal
         if moved:
             self._deal_started = self.clock()
         ws = self.workspace
@@ -283,9 +305,6 @@ class ReviewScreen(Screen[None]):
         self._tick()
         if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
             mark_changed(self.query_one("#review-fields"))
-        if self._live_pending and not self._busy:
-            self._live_pending = False
-            self._live_load()
 
     def _show_banner(self, forecast: ReviewForecast) -> None:
         currency = self.workspace.settings.currency
@@ -379,36 +398,51 @@ class ReviewScreen(Screen[None]):
     def prompt(self) -> Prompt:
         return self.query_one(Prompt)
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        return None  # the walk's moves are holds of their own
+
     def after_edit(self, result: EditResult | None) -> None:
-        self._load(None)
+        self._load(None)  # not a hold: the next key need not wait for the redraw
 
     # The walk -----------------------------------------------------------------------
     def _seconds_here(self) -> int:
         return max(0, int(self.clock() - self._deal_started))
 
-    def _go(self, to_index: int, mark: str | None) -> None:
-        if self._busy or self.reviewed is None:
-            return
-        self._busy = True
-        self._load((to_index, mark, self._seconds_here(), self.state.current_index))
+    def _walk(self, label: str, where: Callable[[int], tuple[int, str | None] | None]) -> None:
+        """Queues a move behind the saves and moves typed before it. `where` is asked when
+        its turn comes, from the index shown then, so `space space` moves two deals."""
+
+        def start() -> None:
+            target = where(self.state.current_index) if self.reviewed is not None else None
+            if target is None:
+                self.editor.release()
+                return
+            to_index, mark = target
+            step = (to_index, mark, self._seconds_here(), self.state.current_index)
+            self._load(step, walk=True)
+
+        self.editor.hold(label, start)
 
     def action_next(self) -> None:
-        index = self.state.current_index
-        if index + 1 >= self.state.total:
-            self._go(index, "reviewed")
-            self.show_status("That was the last deal: e ends the review and shows the summary")
-            return
-        self._go(index + 1, "reviewed")
+        def where(index: int) -> tuple[int, str | None]:
+            if index + 1 >= self.state.total:
+                self.show_status("That was the last deal: e ends the review and shows the summary")
+                return index, "reviewed"
+            return index + 1, "reviewed"
+
+        self._walk("Next deal", where)
 
     def action_previous(self) -> None:
-        if self.state.current_index == 0:
-            self.show_status("This is the first deal", error=True)
-            return
-        self._go(self.state.current_index - 1, None)
+        def where(index: int) -> tuple[int, str | None] | None:
+            if index == 0:
+                self.show_status("This is the first deal", error=True)
+                return None
+            return index - 1, None
+
+        self._walk("Previous deal", where)
 
     def action_skip(self) -> None:
-        index = self.state.current_index
-        self._go(min(index + 1, self.state.total - 1), "skipped")
+        self._walk("Skip", lambda index: (min(index + 1, self.state.total - 1), "skipped"))
 
     def action_push(self) -> None:
         """The most common forecast call, "it slips", in one key: close at the end of the
@@ -423,11 +457,16 @@ class ReviewScreen(Screen[None]):
         self.editor.edit(SetCloseDate(quarter.end, fy))
 
     def action_cycle_judgment(self) -> None:
-        r = self.reviewed
-        if r is None:
-            return
-        current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
-        self._judge(r, next_category(current, backwards=True), None, None)
+        # Cycled from the call shown when its turn comes, so `M M` steps twice.
+        def start() -> None:
+            r = self.reviewed
+            if r is None:
+                self.editor.release()
+                return
+            current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
+            self._judge(r, next_category(current, backwards=True), None, None)
+
+        self.editor.hold("Manager's category", start)
 
     def action_judgment(self) -> None:
         r = self.reviewed
@@ -439,7 +478,7 @@ class ReviewScreen(Screen[None]):
                 category, amount, note = parse_judgment(text)
             except ValueError as exc:
                 return str(exc)
-            self._judge(r, category, amount, note)
+            self.editor.hold("Manager's call", lambda: self._judge(r, category, amount, note))
             return None
 
         self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
@@ -448,7 +487,16 @@ class ReviewScreen(Screen[None]):
     def _judge(
         self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
     ) -> None:
-        """Records the call made on `seen`, the deal and judgment as shown when it was made."""
+        """Records the call made on `seen`, the deal and judgment as shown when it was made;
+        a step of the walk's queue."""
+        try:
+            self._record_judgment(seen, category, amount, note)
+        finally:
+            self.post_message(WalkLanded())
+
+    def _record_judgment(
+        self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
+    ) -> None:
         ws = self.workspace
         try:
             ws.record_judgment(
@@ -461,12 +509,12 @@ class ReviewScreen(Screen[None]):
             )
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)  # show what the other person did
+            self._read(None)  # show what the other person did
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_action_item(self) -> None:
         r = self.reviewed
@@ -507,26 +555,25 @@ class ReviewScreen(Screen[None]):
             ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)
+            self._read(None)
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_end(self) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        self._end(self._seconds_here())
+        # After the saves and moves typed before it: the summary counts them.
+        self.editor.hold("End the review", lambda: self._end(self._seconds_here()))
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, group="review")
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
             summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            self.post_message(WalkLanded())
             return
         self.post_message(ReviewEnded(summary))
 
@@ -537,6 +584,10 @@ class ReviewScreen(Screen[None]):
         if self.prompt().is_open:
             self.prompt().close()
             return
+        # After the moves typed before it, so the time is kept on the deal they reached.
+        self.editor.hold("Pause the review", self._leave)
+
+    def _leave(self) -> None:
         # The app keeps the time on this deal: this screen's own workers end with it.
         self.app.post_message(
             KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())

@@ -23,6 +23,7 @@ from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
 from ..live import DealMark
+from .paging import PagedCursor
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
@@ -112,16 +113,25 @@ class DealList(OptionList):
     def __init__(self, column: StageColumnView, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.column = column
+        self.paging = PagedCursor()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(self.column, direction))
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -2))
+            self._edge(-2)
         else:
             self.action_first_option()
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 2))
+            self._edge(2)
         else:
             self.action_last_option()
 
@@ -134,15 +144,19 @@ class DealList(OptionList):
             self.highlighted = self.option_count - 1
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         at_end = self.highlighted is not None and self.highlighted >= self.option_count - 1
         if at_end and self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.highlighted == 0 and self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
@@ -193,7 +207,13 @@ class StageColumnView(Vertical):
         return self.cards[index]
 
     def show(
-        self, page: ColumnPage, currency: str, today: date, *, keep_deal: int | None = None
+        self,
+        page: ColumnPage,
+        currency: str,
+        today: date,
+        *,
+        keep_deal: int | None = None,
+        highlight: int | None = None,
     ) -> None:
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
@@ -231,17 +251,19 @@ class StageColumnView(Vertical):
         )
         if not page.cards:
             deal_list.highlighted = None
+            deal_list.paging.arrived()
             return
-        index = None
+        index = highlight
         if keep_deal is not None:
-            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), None)
+            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), index)
         if index is None:
-            index = min(previous or 0, len(page.cards) - 1)
+            index = previous or 0
         # Reloading redraws every card: the list stays where it was scrolled, and moves
         # only if the kept deal would otherwise be out of sight.
         deal_list.scroll_to(y=scrolled, animate=False, immediate=True)
-        deal_list.highlighted = index
+        deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
         deal_list.scroll_to_highlight()
+        deal_list.paging.arrived()
 
     @property
     def marked(self) -> int | None:
@@ -301,6 +323,8 @@ class Board(HorizontalScroll):
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
         if list(existing) != wanted:
+            for gone in existing.values():  # no page will come for these: nothing waits
+                gone.deal_list.paging.cancel()
             await self.remove_children()
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
@@ -329,5 +353,7 @@ class Board(HorizontalScroll):
         if not columns:
             return
         index = max(0, min(index, len(columns) - 1))
-        columns[index].deal_list.focus()
+        # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
+        # this one must start from the column this one moved to.
+        self.screen.set_focus(columns[index].deal_list)
         self.scroll_to_widget(columns[index], animate=False)

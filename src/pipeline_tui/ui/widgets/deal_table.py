@@ -14,6 +14,7 @@ from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
 from ..live import DealMark
+from .paging import PagedCursor
 
 TABLE_PAGE = 100
 
@@ -57,6 +58,7 @@ class DealTable(DataTable[Text]):
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
+        self.paging = PagedCursor()
         # The deal marked as just changed by someone else, while it is.
         self._mark = DealMark(self, self._restyle)
 
@@ -107,17 +109,21 @@ class DealTable(DataTable[Text]):
                 Text(card.updated_at.date().isoformat()),
                 key=str(card.id),
             )
-        if not cards:
-            return
-        row = highlight
-        if keep_deal is not None:
-            row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
-        if row is None:
-            row = min(previous, len(cards) - 1)
-        # Clearing scrolled to the top: back to where the rows were, then only as far as
-        # the cursor needs.
-        self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
-        self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        if cards:
+            row = highlight
+            if keep_deal is not None:
+                row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
+            if row is None:
+                row = min(previous, len(cards) - 1)
+            # Clearing scrolled to the top: back to where the rows were, then only as far
+            # as the cursor needs.
+            self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
+            self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        self.paging.arrived()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(direction))
 
     @property
     def marked(self) -> int | None:
@@ -138,25 +144,33 @@ class DealTable(DataTable[Text]):
         return True
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         if self.cursor_row >= len(self.cards) - 1 and self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.cursor_row == 0 and self.first_row > 0:
-            self.post_message(self.EdgeReached(-1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.first_row > 0:
-            self.post_message(self.EdgeReached(-2))
+            self._edge(-2)
         else:
             self.move_cursor(row=0)
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(2))
+            self._edge(2)
         else:
             self.move_cursor(row=max(len(self.cards) - 1, 0))
