@@ -1,6 +1,6 @@
 """How fast `import_file` reads a large Salesforce report export into a fresh SQLite file.
 
-    python benchmarks/bench_import.py --rows 100000
+    python -m benchmarks.bench_import --rows 100000
 
 Writes a Salesforce-style CSV (report labels, `USD 485,000.00`, `90%`, `M/D/YYYY`,
 footer lines) to a temporary folder, then times the import into a fresh, migrated

@@ -1,6 +1,6 @@
 """How long `pipeline-tui report --format json` takes on a large seeded database.
 
-    python benchmarks/bench_report.py --deals 1000000 [--db PATH]
+    python -m benchmarks.bench_report --deals 1000000 [--db PATH]   (from the project root)
 
 Seeds the database if it has no deals yet (timing that too), then runs the report as a
 person would, in a fresh process, several times. As a baseline measured in the same run it
@@ -22,10 +22,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.cli.test_cli import independent_totals  # noqa: E402
+from tests.cli.test_cli import independent_totals
 
 TODAY = "2026-11-26"
 

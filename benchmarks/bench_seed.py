@@ -1,6 +1,6 @@
 """How long `seed_demo` takes to write a large demo database into a fresh SQLite file.
 
-    python benchmarks/bench_seed.py --deals 1000000
+    python -m benchmarks.bench_seed --deals 1000000
 
 Times migrations plus seeding, as `pipeline-tui seed` does them. As a baseline measured in
 the same run (before and after the seed, since a shared machine's load drifts) it times a

@@ -35,15 +35,26 @@ def copy_db(template: Path, target: Path) -> Path:
     return target
 
 
-def make_app(db: Path, *, user: str | None = "vp", config_dir: Path | None = None) -> PipelineApp:
-    config = UserConfig(path=(config_dir or db.parent) / "config.toml")
+def make_app(
+    db: Path | str,
+    *,
+    user: str | None = "vp",
+    config_dir: Path | None = None,
+    live: bool = False,
+) -> PipelineApp:
+    """The app on a file (or a database URL). `live`: watch for others' changes; off by
+    default, so that a picture never depends on when a poll lands."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    folder = config_dir or (db.parent if isinstance(db, Path) else Path.cwd())
+    config = UserConfig(path=folder / "config.toml")
     return PipelineApp(
-        f"sqlite:///{db}",
+        url,
         user=user,
         config=config,
         today=lambda: TODAY,
         clock=lambda: 1000.0,  # meeting timers stand still
         save_config=False,
+        live=live,
     )
 
 

@@ -75,17 +75,25 @@ async def rollup(pilot: Pilot[int]) -> None:
 
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
-    draws its rows a refresh after it is filled, and a snapshot must not catch it halfway."""
+    draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
+
+    Waiting a fixed time is not enough on a loaded machine, so the screen is read until two
+    readings a moment apart agree (or ten seconds pass, and the snapshot shows what is
+    wrong)."""
 
     async def run(pilot: Pilot[int]) -> None:
         await scenario(pilot)
-        for _ in range(3):
+        previous = None
+        for _ in range(40):
             await settle(pilot)
             await pilot.wait_for_scheduled_animations()
-            await pilot.pause(0.3)
-        for table in pilot.app.screen.query(DataTable):
-            table.refresh(layout=True)
-        await pilot.pause(0.3)
+            for table in pilot.app.screen.query(DataTable):
+                table.refresh(layout=True)
+            await pilot.pause(0.25)
+            shown = pilot.app.export_screenshot()
+            if shown == previous:
+                return
+            previous = shown
 
     return run
 

@@ -88,6 +88,7 @@ class Builder:
         probability: int | None = None,
         category: str = "pipeline",
         name: str | None = None,
+        currency: str = "USD",
     ) -> Deal:
         st = self.stages[stage]
         return self.add(
@@ -98,6 +99,7 @@ class Builder:
                 pipeline_id=self.pipeline.id,
                 stage_id=st.id,
                 amount_minor=to_minor(Decimal(amount)),
+                currency=currency,
                 probability=st.default_probability if probability is None else probability,
                 forecast_category=category,
                 close_date=close,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
+from textual import events
+from textual.pilot import Pilot
 
 from screenshots.demo import (
     DEMO_DEALS,
@@ -26,6 +28,7 @@ __all__ = [
     "DEMO_DEALS",
     "NOW",
     "TODAY",
+    "burst",
     "changes_of",
     "copy_db",
     "count_changes",
@@ -36,6 +39,22 @@ __all__ = [
     "settle",
     "sql_engine",
 ]
+
+
+KEY_CHARACTERS = {"space": " ", "plus": "+", "minus": "-"}
+
+
+def burst(pilot: Pilot[int], *keys: str) -> None:
+    """Queues the keys all at once, as fast typing or a held key delivers them.
+
+    `pilot.press` waits for the app to go idle after every key, so it never sees what
+    happens when a key arrives before the work of the one before has run."""
+    app = pilot.app
+    for key in keys:
+        character = KEY_CHARACTERS.get(key, key if len(key) == 1 else None)
+        event = events.Key(key, character)
+        event.set_sender(app)
+        app.post_message(event)
 
 
 def sql_engine(db: Path) -> Engine:

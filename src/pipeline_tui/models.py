@@ -365,6 +365,13 @@ class SnapshotRow(SQLModel, table=True):
     # The open part of the manager's call: commit by the manager's judgment where given.
     manager_commit_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     judged_count: int = 0
+    # A one-pipeline snapshot's owner over all pipelines, which quota, gap and coverage
+    # are measured against (quotas are per person); NULL: the figures above themselves.
+    basis_won_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_commit_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_pipeline_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_trailing_won_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    basis_trailing_lost_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class SnapshotDeal(SQLModel, table=True):
@@ -412,6 +419,21 @@ class Judgment(SQLModel, table=True):
     rep_amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class Rate(SQLModel, table=True):
+    """How many units of the reporting currency one unit of `currency` was worth from
+    `effective_date` on (until the next row of the same currency).
+
+    The rate is a decimal string, not a float, so it converts exactly as it was typed.
+    """
+
+    __table_args__ = (UniqueConstraint("currency", "effective_date", name="uq_rate_currency_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    currency: str = Field(max_length=3)
+    effective_date: date
+    rate: str = Field(max_length=32)
+
+
 class Settings(SQLModel, table=True):
     """One row (id 1): the process settings a team tunes without a schema change."""
 
@@ -427,6 +449,11 @@ class Settings(SQLModel, table=True):
     # Targets are ratios, not money, so binary floats are fine here.
     coverage_target: float = 3.0
     win_rate_target: float = 0.60
+    # Who "me" falls back to when no one is signed in; None: the person without a
+    # manager who has the largest team.
+    head_login: str | None = Field(default=None, max_length=64)
+    # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
+    reps_own_team_only: bool = False
 
 
 __all__ = [
@@ -442,6 +469,7 @@ __all__ = [
     "NoteKind",
     "Pipeline",
     "Quota",
+    "Rate",
     "Review",
     "ReviewItem",
     "ReviewStatus",

@@ -56,6 +56,27 @@ class OrgChart:
             key=self._sort_key,
         )
 
+    def head(self, named: str | None = None) -> Person | None:
+        """The head of the organisation: the person `named` in the settings if there is
+        one, else the person without a manager who has the largest team (ties go to a
+        manager, then by name); None for an empty chart."""
+        if named:
+            person = self.by_login(named)
+            if person is not None:
+                return person
+        roots = self.roots() or sorted(self.people)  # a cycle in bad data has no root
+        if not roots:
+            return None
+        best = min(
+            roots,
+            key=lambda r: (
+                -len(self.subtree(r)),
+                self.people[r].role != "manager",
+                *self._sort_key(r),
+            ),
+        )
+        return self.people[best]
+
     def depth(self, person_id: int) -> int:
         depth, seen = 0, {person_id}
         current = self.people[person_id].manager_id

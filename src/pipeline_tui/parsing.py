@@ -42,6 +42,7 @@ class ParseError(InputError):
     ) -> None:
         self.value = value
         self.accepted = accepted
+        self.reason = reason
         # A pasted CSV cell can be huge; the message only needs enough to recognise it.
         shown = value if len(value) <= 60 else value[:57] + "..."
         detail = f": {reason}" if reason else ""
@@ -192,7 +193,7 @@ _UNIT_MONTHS = {"m": 1, "q": 3, "y": 12}
 _ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].+)?")
 _YEAR_FIRST_RE = re.compile(r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})")
 _NUMERIC_RE = re.compile(
-    r"(?P<first>[0-9]{1,2})(?P<sep>[/.])(?P<second>[0-9]{1,2})(?P=sep)(?P<year>[0-9]{4}|[0-9]{2})"
+    r"(?P<first>[0-9]{1,2})(?P<sep>[/.-])(?P<second>[0-9]{1,2})(?P=sep)(?P<year>[0-9]{4}|[0-9]{2})"
 )
 _DAY_MONTH_RE = re.compile(
     r"(?P<day>[0-9]{1,2})[ -](?P<month>[a-z]{3,9})\.?[ -](?P<year>[0-9]{4}|[0-9]{2})",
@@ -214,7 +215,7 @@ def parse_date(
     """Read a calendar date, written out or relative to `today`.
 
     Written: `2026-12-31` (an ISO datetime keeps the date as written, whatever the
-    zone), `2026/12/31`, `12/31/2026` or `12/31/26` (day first with `dayfirst`),
+    zone), `2026/12/31`, `12/31/2026`, `12/31/26` or `12-31-26` (day first with `dayfirst`),
     `31.12.2026` (always day first), `Dec 31, 2026`, `31 Dec 2026`, `31-Dec-26`.
     Two-digit years land within 50 years of `today`. Every part must be written: a
     bare `12` or `dec` is rejected rather than completed from today.
@@ -316,10 +317,11 @@ def _written_date(
                 raise
             # Hint at the other order only when it works; if not, this raises plainly.
             swapped = date(year, day, month)
-        order = "month" if dayfirst else "day"
+        # Say how it was read, not how to switch: the switch differs by caller (a CLI
+        # flag for imports, nothing at all in the app's prompts).
+        order = "day" if dayfirst else "month"
         raise fail(
-            f"there is no month {month}; for {order}-first dates use "
-            f"dayfirst={not dayfirst}, or write {swapped.isoformat()}"
+            f"there is no month {month} (this reads {order} first); write {swapped.isoformat()}"
         )
 
     for pattern in (_DAY_MONTH_RE, _MONTH_DAY_RE):

@@ -4,6 +4,9 @@ A fiscal year is named for the calendar year in which it ends (the common conven
 with a February start, FY2027 runs from February 2026 to January 2027). With the
 default January start, fiscal and calendar years coincide. `2026Q4` is the fourth
 quarter of FY2026; `2026-11` is always the calendar month.
+
+"No close date" is a period too, for a review of the deals nobody has dated: it has no
+bounds, like `all`, but holds only the deals without a close date.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ ACCEPTED = (
     "2026Q4, 2026-11, FY2027, this-quarter, next-quarter, last-quarter, "
     "this-month, next-month, last-month, this-year, next-year, last-year or all"
 )
+NO_CLOSE_DATE_WORDS = frozenset({"NONE", "NO CLOSE DATE", "NO-CLOSE-DATE", "UNDATED"})
 
 
 # Far enough inside what `date` can hold that a period, or its neighbour on either side,
@@ -39,10 +43,12 @@ def check_day(day: date, what: str = "date") -> date:
 
 
 class PeriodError(InputError):
-    def __init__(self, value: str, reason: str = "") -> None:
+    def __init__(self, value: str, reason: str = "", *, says_what_to_type: bool = False) -> None:
         self.value = value
         detail = f" ({reason})" if reason else ""
-        super().__init__(f"Unknown period '{value}'{detail}. Try {ACCEPTED}.")
+        # A reason that already names what to type instead is enough on its own.
+        hint = "" if says_what_to_type else f" Try {ACCEPTED}."
+        super().__init__(f"Unknown period '{value}'{detail}.{hint}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Period:
     """Closing dates from `start` to `end`, both inclusive; `all` has neither bound."""
 
     key: str
-    kind: str  # "quarter", "month", "year" or "all"
+    kind: str  # "quarter", "month", "year", "all" or "none" (no close date)
     start: date | None
     end: date | None
     fiscal_year_start_month: int = 1
@@ -64,9 +70,17 @@ class Period:
             return self.start.strftime("%b %Y")
         if self.kind == "year":
             return self.key
+        if self.kind == "none":
+            return "No close date"
         return "All time"
 
+    @property
+    def no_close_date(self) -> bool:
+        return self.kind == "none"
+
     def contains(self, day: date | None) -> bool:
+        if self.no_close_date:
+            return day is None
         if self.start is None or self.end is None:
             return True
         return day is not None and self.start <= day <= self.end
@@ -115,6 +129,10 @@ def all_time(fiscal_year_start_month: int = 1) -> Period:
     return Period("all", "all", None, None, fiscal_year_start_month)
 
 
+def no_close_date(fiscal_year_start_month: int = 1) -> Period:
+    return Period("none", "none", None, None, fiscal_year_start_month)
+
+
 def _period_starting(kind: str, start: date, fiscal_year_start_month: int) -> Period:
     months = {"quarter": 3, "month": 1, "year": 12}[kind]
     end = start + relativedelta(months=months, days=-1)
@@ -130,19 +148,32 @@ def _period_starting(kind: str, start: date, fiscal_year_start_month: int) -> Pe
     return Period(key, kind, start, end, fiscal_year_start_month)
 
 
-_QUARTER = re.compile(r"^(?:FY)?(\d{4})\s*-?\s*Q([1-4])$|^Q([1-4])\s*-?\s*(?:FY)?(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_YEAR = re.compile(r"^FY\s*(\d{4}|\d{2})$")
-_RELATIVE = re.compile(r"^(this|next|last|previous|prev)[-_ ](quarter|month|year)$")
+_YEAR_PART = r"(?:FY ?(\d{4}|\d{2})|(\d{4}))"
+_QUARTER = re.compile(rf"^{_YEAR_PART} ?-? ?Q([1-4])$|^Q([1-4]) ?-? ?{_YEAR_PART}$")
+_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$|^(\d{1,2})[-/.](\d{4})$")
+_MONTH_NAMED = re.compile(r"^([A-Z]{3,9})\.?[ -]?(\d{4})$|^(\d{4})[ -]?([A-Z]{3,9})\.?$")
+_YEAR = re.compile(r"^FY ?(\d{4}|\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_RELATIVE = re.compile(r"^(this|current|next|last|previous|prev)[-_ ](quarter|month|year)$")
+# English names, as the app's own month labels (`Nov 2026`) write them.
+MONTH_NAMES = (
+    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE",
+    "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER",
+)  # fmt: skip
 
 
 def parse_period(
-    text: str, *, today: date | None = None, fiscal_year_start_month: int = 1
+    text: str,
+    *,
+    today: date | None = None,
+    fiscal_year_start_month: int = 1,
+    allow_no_close_date: bool = False,
 ) -> Period:
-    """`2026Q4`, `Q4-2026`, `2026-11`, `FY2027`, `FY27`, `this-quarter`, `all`, ..."""
+    """`2026Q4`, `Q4 FY2026`, `2026-11`, `Nov 2026`, `FY2027`, `FY27`, `this quarter`,
+    `all`, ...; with `allow_no_close_date`, `none` or `no close date` as well."""
     day = check_day(today or date.today(), "day given as today")
     try:
-        period = _parse_period(text, day, fiscal_year_start_month)
+        period = _parse_period(text, day, fiscal_year_start_month, allow_no_close_date)
     except PeriodError:
         raise
     except (ValueError, OverflowError) as exc:  # a year such as 0000 that dates can't hold
@@ -153,28 +184,51 @@ def parse_period(
     return period
 
 
-def _parse_period(text: str, today: date, fiscal_year_start_month: int) -> Period:
+def _fiscal_year(digits: str) -> int:
+    """`2027` or `27`: two digits are this century's, as in `FY27`."""
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+
+
+def _month_number(name: str) -> int | None:
+    """1-12 for a month's name or its first three letters or more (`Sep`, `Sept`)."""
+    return next((i for i, full in enumerate(MONTH_NAMES, 1) if full.startswith(name)), None)
+
+
+def _parse_period(
+    text: str, today: date, fiscal_year_start_month: int, allow_no_close_date: bool
+) -> Period:
     raw = text
-    value = text.strip().upper()
+    # One space between words, none inside `FY 2027`: the patterns then stay simple.
+    value = " ".join(text.upper().split())
     fy = fiscal_year_start_month
     if not value:
         raise PeriodError(raw, "empty")
-    if value in {"ALL", "ALL-TIME"}:
+    if value in {"ALL", "ALL-TIME", "ALL TIME"}:
         return all_time(fy)
+    if value in NO_CLOSE_DATE_WORDS:
+        if allow_no_close_date:
+            return no_close_date(fy)
+        raise PeriodError(raw, "deals with no close date are in no period here")
     if match := _QUARTER.match(value):
-        year = int(match.group(1) or match.group(4))
-        quarter = int(match.group(2) or match.group(3))
-        start = fiscal_year_start(year, fy) + relativedelta(months=3 * (quarter - 1))
+        g = match.groups()
+        fy_digits, plain, quarter = (g[0], g[1], g[2]) if g[2] else (g[4], g[5], g[3])
+        year = _fiscal_year(plain or fy_digits)
+        start = fiscal_year_start(year, fy) + relativedelta(months=3 * (int(quarter) - 1))
         return _period_starting("quarter", start, fy)
     if match := _MONTH.match(value):
-        year, month = int(match.group(1)), int(match.group(2))
+        year_first, month_after, month_first, year_after = match.groups()
+        year, month = int(year_first or year_after), int(month_after or month_first)
         if not 1 <= month <= 12:
             raise PeriodError(raw, "month must be 01 to 12")
         return _period_starting("month", date(year, month, 1), fy)
+    if match := _MONTH_NAMED.match(value):
+        name, year_after, year_first, name_after = match.groups()
+        number = _month_number(name or name_after)
+        if number is None:
+            raise PeriodError(raw, f"'{(name or name_after).title()}' is not a month")
+        return _period_starting("month", date(int(year_after or year_first), number, 1), fy)
     if match := _YEAR.match(value):
-        digits = match.group(1)
-        year = int(digits) if len(digits) == 4 else 2000 + int(digits)
-        return _period_starting("year", fiscal_year_start(year, fy), fy)
+        return _period_starting("year", fiscal_year_start(_fiscal_year(match[1]), fy), fy)
     if match := _RELATIVE.match(value.lower()):
         which, unit = match.groups()
         current = {
@@ -182,6 +236,22 @@ def _parse_period(text: str, today: date, fiscal_year_start_month: int) -> Perio
             "month": month_containing,
             "year": year_containing,
         }[unit](today, fy)
-        step = {"this": 0, "next": 1}.get(which, -1)
+        step = {"this": 0, "current": 0, "next": 1}.get(which, -1)
         return current.shift(step)
-    raise PeriodError(raw)
+    reason, complete = _why_not(value, fy)
+    raise PeriodError(raw, reason, says_what_to_type=complete)
+
+
+def _why_not(value: str, fy: int) -> tuple[str, bool]:
+    """What a near miss means, and whether that says what to type instead; ("", False)
+    when it is no near miss."""
+    if re.fullmatch(r"\d{4}", value):
+        return f"a year alone: FY{value} for the fiscal year, {value}Q1 for a quarter", True
+    if match := _DAY.match(value):
+        try:
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return "not a date", False
+        quarter = quarter_containing(day, fy)
+        return f"a day: {day:%Y-%m} for its month, {quarter.key} for its quarter", True
+    return "", False

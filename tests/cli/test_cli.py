@@ -105,8 +105,10 @@ def test_report_json_totals_equal_independent_sql(
     assert set(totals) == {
         "quota", "closed_won", "commit", "best_case", "pipeline", "weighted", "open_count",
         "won_count", "lost_count", "coverage", "win_rate", "win_rate_value", "needed_coverage",
-        "gap",
+        "gap", "quota_basis", "unconverted",
     }  # fmt: skip
+    assert totals["quota_basis"] is None  # every pipeline counted: nothing to say
+    assert totals["unconverted"] == {}  # the demo is all in the reporting currency
 
 
 @pytest.mark.parametrize("by", ["rep", "manager", "stage", "category"])

@@ -158,7 +158,7 @@ def test_downgrade_without_a_terminal_says_what_it_would_drop_and_drops_nothing(
     filled: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tables = sqlite_tables(filled)
-    code, out, err = run(capsys, "db", "downgrade", "-1", "--db", str(filled))
+    code, out, err = run(capsys, "db", "downgrade", "0002", "--db", str(filled))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert "drops tables forecast_snapshot (" in err and "review (1 row)" in err
@@ -180,7 +180,7 @@ def test_downgrade_asks_on_a_terminal(
     assert revision_of(filled) == head_revision()
 
     monkeypatch.setattr("sys.stdin", Terminal("y\n"))
-    code, out, _ = run(capsys, "db", "downgrade", "-1", "--db", str(filled))
+    code, out, _ = run(capsys, "db", "downgrade", "0002", "--db", str(filled))
     assert code == 0 and "-> 0002" in out
     assert revision_of(filled) == "0002"
 
@@ -188,7 +188,7 @@ def test_downgrade_asks_on_a_terminal(
 def test_downgrade_of_a_filled_sqlite_database_leaves_no_stray_tables(
     filled: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "db", "downgrade", "-1", "--yes", "--db", str(filled))
+    code, out, err = run(capsys, "db", "downgrade", "0002", "--yes", "--db", str(filled))
     assert code == 0, err
     tables = sqlite_tables(filled)
     assert "review" not in tables and "deal" in tables

@@ -24,7 +24,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    # The first person an import adds becomes the admin, who may import again (roles).
+    monkeypatch.setenv("PIPELINE_TUI_USER", "jane.doe")
     return str(tmp_path / "cli.db")
 
 
@@ -102,8 +104,9 @@ def test_an_unusable_file_is_one_line_and_exit_2(
 
 
 def test_map_stage_map_pipeline_and_dayfirst_options(
-    capsys: pytest.CaptureFixture[str], db: str
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PIPELINE_TUI_USER", "kim.park")  # the file's first: the admin
     generic = str(FIXTURES / "generic_semicolon.csv")
     code, _, err = run(
         capsys, "import", generic, "--db", db, "--pipeline", "Partners",
@@ -121,8 +124,9 @@ def test_map_stage_map_pipeline_and_dayfirst_options(
 
 
 def test_users_then_quotas_from_the_command_line(
-    capsys: pytest.CaptureFixture[str], db: str
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PIPELINE_TUI_USER", "alex.kim")  # the file's first: the admin
     code, _, err = run(capsys, "import", str(FIXTURES / "users.csv"), "--kind", "users",
                        "--db", db)  # fmt: skip
     assert code == 0 and "Imported users (People)" in err and "5 created" in err

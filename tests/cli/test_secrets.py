@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from pipeline_tui.cli import commands, main
+from pipeline_tui.cli import main
+from pipeline_tui.services import session_reads
 from pipeline_tui.storage import redact_url
 from tests.conftest import fresh_pg_schema
 
@@ -62,7 +63,7 @@ def test_a_connection_dropped_mid_command_is_one_line_without_the_password(
         # The server ends our session, as a restart or an admin would, mid-report.
         conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
-    monkeypatch.setattr(commands, "compute_rollup", dropped)
+    monkeypatch.setattr(session_reads, "compute_rollup", dropped)
     for url in pg_urls:
         code, out, err = run(capsys, "report", "--db", url, "--period", "all")
         assert code == 2 and out == "", err
@@ -81,7 +82,7 @@ def test_a_bugs_traceback_never_shows_the_password(
             f"decoded password was {url.password or url.query.get('password')}"
         )
 
-    monkeypatch.setattr(commands, "compute_rollup", buggy)
+    monkeypatch.setattr(session_reads, "compute_rollup", buggy)
     for url in pg_urls:
         code, out, err = run(capsys, "report", "--db", url, "--period", "all")
         assert code == 1  # a bug: the traceback is for whoever fixes it

@@ -35,7 +35,11 @@ from sqlalchemy import Engine, select, update
 
 from pipeline_tui.cli import main
 from pipeline_tui.forecast.accuracy import forecast_accuracy
-from pipeline_tui.forecast.calibration import calibration, calibration_total
+from pipeline_tui.forecast.calibration import (
+    calibration,
+    calibration_total,
+    calibration_window,
+)
 from pipeline_tui.forecast.calibration_text import calibration_markdown, calibration_report
 from pipeline_tui.forecast.calls import CallFigures, ManagerCall
 from pipeline_tui.forecast.metrics import ForecastFigures
@@ -249,11 +253,40 @@ def test_the_report_section(engine: Engine, people: dict[str, int]) -> None:
     assert (report.since, report.until) == (date(2025, 10, 1), date(2026, 9, 30))
     assert report.total.deals == 7
     data = report.as_dict()
-    assert data["window"] == {"start": "2025-10-01", "end": "2026-09-30"}
+    assert data["window"] == {
+        "start": "2025-10-01",
+        "end": "2026-09-30",
+        "text": "closed in the 12 months to 2026-09-30",
+    }
     assert data["totals"]["brier"] == round(9900 / 70_000, 4)
     markdown = calibration_markdown(report)
     assert "| Ann | 5 | 0.198 | 54.0% | 60.0% | -6.0 pts |" in markdown
     assert "| 80-100% | 2 | 95.0% | 100.0% |" in markdown
+
+
+def test_the_window_example_of_the_metrics_page(engine: Engine, people: dict[str, int]) -> None:
+    """docs/metrics.md, "Window example": on 2026-11-26 Q3's window is 2025-10-01 to
+    2026-09-30 and Q4's 2025-11-27 to 2026-11-26; ann's deal lost at 80% on 2025-01-01
+    counts only for `all`: 6 deals, (9900 + 6400) / 60,000 = 0.2717 (points squared)."""
+    q3, q4 = (
+        calibration_window(parse_period("2026Q3"), TODAY),
+        calibration_window(parse_period("2026Q4", today=TODAY), TODAY),
+    )
+    assert (q3.since, q3.until) == (date(2025, 10, 1), date(2026, 9, 30))
+    assert (q4.since, q4.until) == (date(2025, 11, 27), date(2026, 11, 26))
+    assert q4.text == "closed in the 12 months to 2026-11-26"
+    ann = {"ann": people["ann"]}
+    for period, deals, brier in (("2026Q3", 5, 0.198), ("all", 6, 0.272)):
+        report = calibration_report(
+            engine,
+            period=parse_period(period, today=TODAY),
+            today=TODAY,
+            owner_ids=frozenset(ann.values()),
+        )
+        (row,) = report.reps
+        assert (row.key, row.deals, round(row.brier or 0, 3)) == ("ann", deals, brier)
+    everything = calibration_window(parse_period("all", today=TODAY), TODAY)
+    assert everything.since is None and everything.text == "closed at any time"
 
 
 def test_report_calibration_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,7 +302,11 @@ def test_report_calibration_command(tmp_path: Path, capsys: pytest.CaptureFixtur
     # The report's own keys are untouched; calibration is one more.
     assert {k: v for k, v in data.items() if k != "calibration"} == plain
     calibration_data = data["calibration"]
-    assert calibration_data["window"] == {"start": "2025-11-27", "end": "2026-11-26"}
+    assert calibration_data["window"] == {
+        "start": "2025-11-27",
+        "end": "2026-11-26",
+        "text": "closed in the 12 months to 2026-11-26",
+    }
     totals = calibration_data["totals"]
     assert totals["deals"] > 300 and 0.1 < totals["brier"] < 0.3
     # The demo's reps are a little over-confident: they say more than they win.
@@ -279,7 +316,8 @@ def test_report_calibration_command(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*base, "--format", "markdown", "--calibration"]) == 0
     out = capsys.readouterr().out
     assert (
-        out.startswith("# Forecast Q4 FY2026 by rep\n") and "## Calibration (deals closing" in out
+        out.startswith("# Forecast Q4 FY2026 by rep\n")
+        and "## Calibration (deals closed in the 12 months to 2026-11-26)" in out
     )
     assert main([*base, "--calibration"]) == 0
     assert "Reliability" in capsys.readouterr().out

@@ -66,15 +66,17 @@ def test_salesforce_report_with_its_footer_bom_and_crlf(engine: Engine) -> None:
     assert (lost["kind"], lost["amount"], lost["account"]) == (
         "lost", Decimal("7250.50"), "Müller GmbH",
     )  # fmt: skip
-    # No probability in the file: the stage's default, and a category derived from it.
+    # No probability in the file: the stage's default (Salesforce's), and a category
+    # derived from it.
     umbrella = deals["0065g00000AbCdIAAV"]
-    assert (umbrella["probability"], umbrella["forecast_category"]) == (30, "pipeline")
+    assert (umbrella["probability"], umbrella["forecast_category"]) == (75, "best_case")
     warnings = {(p.line, p.column, p.reason) for p in summary.problems}
     assert warnings == {(3, "Close Date", "no close date"), (3, "Account Name", "no account")}
     assert all(p.severity is Severity.WARNING for p in summary.problems)
+    # Salesforce's own stages: in Salesforce's order with its probabilities.
     assert stages(engine, "Sales") == [
-        ("Negotiation/Review", "open", 90), ("Prospecting", "open", 10),
-        ("Proposal/Price Quote", "open", 30), ("Closed Won", "won", 100),
+        ("Prospecting", "open", 10), ("Proposal/Price Quote", "open", 75),
+        ("Negotiation/Review", "open", 90), ("Closed Won", "won", 100),
         ("Closed Lost", "lost", 0),
     ]  # fmt: skip
 
@@ -131,21 +133,34 @@ def test_pipedrive_cp1252_day_first_status_and_no_id_column(engine: Engine) -> N
     assert (cafe["stage"], cafe["kind"], cafe["closed_date"]) == ("Won", "won", date(2026, 2, 14))
     assert (brasserie["stage"], brasserie["kind"]) == ("Lost", "lost")
     assert brasserie["lost_reason"] == "Went with a competitor"
+    # Pipedrive's own stage names: in Pipedrive's order, not as first seen.
     assert [name for name, _, _ in stages(engine, "Europe")] == [
-        "Proposal Made", "Qualified", "Won", "Lost",
+        "Qualified", "Proposal Made", "Won", "Lost",
     ]  # fmt: skip
     # Keys made from name and account are stable, so the same file again changes nothing.
     again = import_file(engine, path, options(dayfirst=True))
     assert (again.counts.created, again.counts.unchanged) == (0, 4)
 
 
-def test_day_first_dates_without_dayfirst_are_rejected_whole(engine: Engine) -> None:
+def test_day_first_dates_without_dayfirst_are_read_day_first_and_said(engine: Engine) -> None:
+    # 31/03/26 can only be day first, so the file proves its order; the dry run says so.
+    report = dry_run(engine, FIXTURES / "pipedrive_deals.csv", options())
+    [notice] = [p.reason for p in report.warnings if "day first" in p.reason]
+    assert "'31/03/26' in Deal - Expected close date can only be day first" in notice
+    assert "pass --dayfirst" in notice and "dayfirst=" not in notice
+    summary = import_file(engine, FIXTURES / "pipedrive_deals.csv", options())
+    created = {d["name"]: d["created_at"] for d in stored_deals(engine).values()}
+    assert created["Société Générale - Licences"] == datetime(2026, 1, 5, tzinfo=UTC)
+    assert summary.counts.created == 4
+
+
+def test_day_first_dates_with_monthfirst_are_rejected_whole(engine: Engine) -> None:
     before = snapshot(engine)
     with pytest.raises(RowsRejected) as caught:
-        import_file(engine, FIXTURES / "pipedrive_deals.csv", options())
+        import_file(engine, FIXTURES / "pipedrive_deals.csv", options(monthfirst=True))
     problem = next(p for p in caught.value.problems if p.value == "31/03/26")
     assert (problem.line, problem.column) == (2, "Deal - Expected close date")
-    assert "dayfirst" in problem.reason
+    assert "--monthfirst says month first" in problem.reason and "--dayfirst" in problem.reason
     assert snapshot(engine) == before
 
 
@@ -181,7 +196,7 @@ def test_stage_map_puts_file_stages_onto_existing_ones(engine: Engine) -> None:
     names = [name for name, _, _ in stages(engine, "Sales")]
     # The new open stage goes after the open ones, before won and lost.
     assert names == [
-        "Negotiation/Review", "Prospecting", "Proposal/Price Quote",
+        "Prospecting", "Proposal/Price Quote", "Negotiation/Review",
         "Decision Maker Bought-In", "Closed Won", "Closed Lost",
     ]  # fmt: skip
 
@@ -190,8 +205,12 @@ def test_an_explicit_format_that_does_not_fit_names_the_missing_columns(engine: 
     with pytest.raises(FileRejected) as caught:
         dry_run(engine, FIXTURES / "salesforce_report.csv", options(format="hubspot"))
     message = str(caught.value)
-    assert "missing the required columns name (usually 'Deal Name')" in message
-    assert "--map name=COLUMN" in message
+    assert "(HubSpot deals, as --format says)" in message
+    assert (
+        "missing the required columns name (usually 'Deal Name'; the nearest header is "
+        "'Opportunity Name'), stage (usually 'Deal Stage'; the nearest header is 'Stage')"
+    ) in message
+    assert "--map name=COLUMN, or use --format salesforce: it looks like Salesforce" in message
 
 
 @pytest.mark.parametrize(

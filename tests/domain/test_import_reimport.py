@@ -136,14 +136,14 @@ def test_stage_moves_take_the_new_stage_default_when_the_file_has_no_probability
     header, rows = without(["Probability (%)", "Forecast Category"], WEEK_2[:2])
     import_file(engine, write(tmp_path / "a.csv", rows, header), options())
     assert stored_deals(engine)["0065g00000AbCdFAAV"]["probability"] == 10
-    rows[1][header.index("Stage")] = "Contract Sent"
+    rows[1][header.index("Stage")] = "Legal Review"
     import_file(engine, write(tmp_path / "b.csv", [rows[1]], header), options())
     globex = stored_deals(engine)["0065g00000AbCdFAAV"]
     # A new stage without evidence gets 10% per open stage up to it: the second, 20%.
-    assert (globex["stage"], globex["probability"]) == ("Contract Sent", 20)
+    assert (globex["stage"], globex["probability"]) == ("Legal Review", 20)
     assert globex["forecast_category"] == "pipeline"
     history = {(r["field"], r["old_value"], r["new_value"]) for r in changes_of(engine)}
-    assert history == {("stage", "Prospecting", "Contract Sent"), ("probability", "10", "20")}
+    assert history == {("stage", "Prospecting", "Legal Review"), ("probability", "10", "20")}
 
 
 def test_one_bad_row_rejects_the_whole_file_unless_asked_to_skip(

@@ -265,6 +265,8 @@ def test_probability_round_trips(p: int) -> None:
         ("2026/12/31", "2026-12-31"),
         ("2026/1/5", "2026-01-05"),
         ("12/31/2026", "2026-12-31"),
+        ("12-31-2026", "2026-12-31"),
+        ("10/20/16", "2016-10-20"),
         ("1/5/2026", "2026-01-05"),
         ("12/31/26", "2026-12-31"),
         ("01/01/75", "2075-01-01"),
@@ -330,6 +332,8 @@ def test_date_forms(text: str, expected: str) -> None:
         ("05/01/2026", "2026-01-05"),
         ("31/12/26", "2026-12-31"),
         ("31.12.2026", "2026-12-31"),
+        ("31-12-2026", "2026-12-31"),
+        ("20-10-16", "2016-10-20"),
         ("2026-12-31", "2026-12-31"),
         ("today", "2026-11-26"),
     ],
@@ -436,7 +440,7 @@ def test_today_defaults_to_the_clock() -> None:
         "++2w",
         "+99999y",
         "smarch 3, 2026",
-        "12-31-2026",
+        "31-12-2026",
         "31/12/2026 10:00",
     ],
 )
@@ -451,14 +455,21 @@ def test_date_rejects_garbage(text: str) -> None:
     assert "next friday" in message
 
 
-def test_impossible_month_first_date_suggests_dayfirst() -> None:
-    with pytest.raises(ParseError, match=r"dayfirst=True.*2026-12-31") as caught:
+def test_impossible_month_first_date_says_how_it_was_read() -> None:
+    # The app's prompts have no day-first switch, and a Python argument means nothing
+    # to the person typing: the message says how it was read and what to write.
+    with pytest.raises(
+        ParseError, match=r"no month 31 \(this reads month first\); write 2026-12-31"
+    ):
         parse_date("31/12/2026", today=TODAY)
-    assert "'31/12/2026'" in str(caught.value)
+    with pytest.raises(ParseError) as caught:
+        parse_date("12-31-26", today=TODAY, dayfirst=True)
+    assert "(this reads day first); write 2026-12-31" in str(caught.value)
+    assert "dayfirst=" not in str(caught.value)
 
 
-def test_impossible_day_first_date_suggests_month_first() -> None:
-    with pytest.raises(ParseError, match="dayfirst=False") as caught:
+def test_impossible_day_first_date_lists_the_day_first_form() -> None:
+    with pytest.raises(ParseError) as caught:
         parse_date("12/31/2026", today=TODAY, dayfirst=True)
     assert "31/12/2026" in caught.value.accepted
 

@@ -355,7 +355,7 @@ def test_the_changes_command(seeded_file: str, capsys: pytest.CaptureFixture[str
     assert code == 0 and "Start" in out and "End" in out and "Biggest deals" in out
 
     for args, message in [
-        (("--since", "yesterday"), "--since takes a date like 2026-11-01 or 'last-review'"),
+        (("--since", "someday"), "since takes a date like 2026-11-01 or -2w, or 'last-review'"),
         (("--since", "2999-01-01"), "must come before its end"),
         (("--since", "2026-11-01", "--owner", "nobody"), "No one has the login 'nobody'"),
         (("--since", "2026-11-01", "--pipeline", "Nope"), "no pipeline named 'Nope'"),

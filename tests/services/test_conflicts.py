@@ -43,7 +43,8 @@ def ids(engine: Engine) -> dict[str, int]:
     b = Builder(engine)
     mgr = b.user("mgr", role="manager")
     rep = b.user("rep", manager=mgr)
-    dana = b.user("dana", manager=mgr)
+    # Dana changes Rep's deal behind Rep's back: an admin may (roles).
+    dana = b.user("dana", manager=mgr, role="admin")
     boss = b.user("boss", role="manager")
     deal = b.deal(rep, "Propose", "10000", date(2026, 12, 10), probability=40)
     second = b.deal(dana, "Qualify", "5000", date(2026, 12, 12))  # a review's next deal
@@ -234,7 +235,7 @@ def test_a_redo_after_someone_elses_change_says_what_it_was(
     rep.edit(card(engine, ids["deal"]), SetProbability(60))
     rep.undo()
     dana.edit(card(engine, ids["deal"]), CycleCategory())
-    with pytest.raises(StaleDealError, match="Dana changed category pipeline → best case"):
+    with pytest.raises(StaleDealError, match="Dana changed forecast category Pipeline → Best case"):
         rep.redo()
     assert deal_row(engine, ids["deal"])["probability"] == 40
 
@@ -304,7 +305,7 @@ def test_a_judgment_made_without_seeing_anothers_is_refused(
             expected_version=version,
             expected_judgment_id=None,
         )
-    assert str(caught.value).startswith("Boss made the call best case $8,000 at ")
+    assert str(caught.value).startswith("Boss made the call Best case $8,000 at ")
     assert "your judgment was not saved" in str(caught.value)
     with engine.connect() as conn:
         latest = latest_judgment(conn, ids["deal"])

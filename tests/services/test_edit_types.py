@@ -17,6 +17,7 @@ from pipeline_tui.services import edit_types as et
 from pipeline_tui.services.cards import DealCard, load_card
 from pipeline_tui.services.people import list_pipelines, load_settings
 from pipeline_tui.services.workspace import Workspace
+from pipeline_tui.services.writes import FieldChange
 
 from ..factories import Builder
 
@@ -41,6 +42,8 @@ EXPECTED: list[tuple[et.Edit, set[str]]] = [
         et.MarkLost("Price", TODAY),
         {"stage", "probability", "forecast_category", "closed_date", "lost_reason"},
     ),
+    # Undo's edit: 25% is what the reversed edit left, 40% what it replaced.
+    (et.RestoreFields((FieldChange("probability", 40, 25),), 1), {"probability"}),
 ]
 
 
@@ -124,3 +127,18 @@ def test_labels_name_what_was_asked_for() -> None:
     assert et.label(et.SetAmount(Decimal(12000)), "USD") == "Amount $12,000"
     assert et.label(et.AddNote("x", "next_step"), "USD") == "Next step"
     assert et.label(et.MarkLost("Price"), "USD") == "Lost"
+
+
+def test_undo_keeps_edits_and_refuses_a_field_someone_changed_since(
+    engine: Engine, deal: tuple[int, int]
+) -> None:
+    rep, deal_id = deal
+    ws = session(engine, rep)
+    ws.edit(card(engine, deal_id), et.SetProbability(60))
+    (step,) = ws.undo_stack._undo
+    assert step.edit == et.RestoreFields((FieldChange("probability", 25, 60),), 2)
+    # The same edit, applied where the probability no longer holds 60, writes nothing.
+    et.apply(engine, deal_id, 2, et.SetProbability(70), user_id=None, source=ChangeSource.CLI)
+    with pytest.raises(StaleDealError):
+        et.apply(engine, deal_id, 3, step.edit, user_id=rep, source=ChangeSource.TUI)
+    assert card(engine, deal_id).probability == 70

@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import Engine, text
 
 from pipeline_tui.models import Pipeline
+from pipeline_tui.query import load_org
 from pipeline_tui.services import (
     SettingsView,
     list_people,
     list_pipelines,
     load_settings,
-    resolve_owner_scope,
 )
+from pipeline_tui.services.scope import resolve_owner, who_is_me
 
 from ..factories import Builder
 
@@ -38,30 +39,39 @@ def test_list_people(engine: Engine, team: dict[str, int]) -> None:
     assert people[0].manager_id == team["mgr"]
 
 
+def owner(engine: Engine, key: str | None, me: str | None) -> tuple[frozenset[int] | None, str]:
+    with engine.connect() as conn:
+        org = load_org(conn)
+    resolved = resolve_owner(org, key, who_is_me(org, me))
+    return resolved.owner_ids, resolved.label
+
+
 def test_everyone(engine: Engine, team: dict[str, int]) -> None:
-    assert resolve_owner_scope(engine, None, me="ann") == (None, "Everyone")
-    assert resolve_owner_scope(engine, "Everyone", me=None) == (None, "Everyone")
+    assert owner(engine, None, me="ann") == (None, "Everyone")
+    assert owner(engine, "Everyone", me=None) == (None, "Everyone")
 
 
-def test_me_and_logins(engine: Engine, team: dict[str, int]) -> None:
-    assert resolve_owner_scope(engine, "me", me="ann") == (frozenset({team["ann"]}), "Ann")
-    owners, label = resolve_owner_scope(engine, "me", me="MGR")
+def test_me_team_and_logins(engine: Engine, team: dict[str, int]) -> None:
+    assert owner(engine, "me", me="ann") == (frozenset({team["ann"]}), "Ann")
+    # "me" is my own deals, even for a manager; "team" is me and everyone below me.
+    assert owner(engine, "me", me="MGR") == (frozenset({team["mgr"]}), "Mgr")
+    owners, label = owner(engine, "team", me="mgr")
     assert owners == frozenset({team["mgr"], team["ann"], team["bob"]})
     assert label == "Mgr's team"
-    owners, _ = resolve_owner_scope(engine, " vp ", me=None)
-    assert owners == frozenset(team.values())
-    assert resolve_owner_scope(engine, "cat", me="ann") == (frozenset({team["cat"]}), "Cat")
+    assert owner(engine, "team", me="ann") == (frozenset({team["ann"]}), "Ann")
+    # A login is that person's whole subtree.
+    owners, label = owner(engine, " vp ", me=None)
+    assert owners == frozenset(team.values()) and label == "Vp's team"
+    assert owner(engine, "cat", me="ann") == (frozenset({team["cat"]}), "Cat")
 
 
 def test_unknown_login(engine: Engine, team: dict[str, int]) -> None:
     with pytest.raises(LookupError, match=r"No one has the login 'bobb'\. Try bob"):
-        resolve_owner_scope(engine, "bobb", me=None)
+        owner(engine, "bobb", me=None)
     with pytest.raises(LookupError, match="ann, bob, cat, mgr, vp"):
-        resolve_owner_scope(engine, "zzzzzz", me=None)
-    with pytest.raises(LookupError, match="'me'"):
-        resolve_owner_scope(engine, "me", me=None)
+        owner(engine, "zzzzzz", me=None)
     with pytest.raises(LookupError, match="nobody"):
-        resolve_owner_scope(engine, "me", me="nobody")
+        owner(engine, "me", me="nobody")
 
 
 def test_list_pipelines_in_position_order(engine: Engine, team: dict[str, int]) -> None:

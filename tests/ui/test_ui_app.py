@@ -124,7 +124,7 @@ async def test_import_screen_dry_runs_then_imports(db: Path) -> None:
             return int(conn.execute(text("SELECT COUNT(*) FROM deal")).scalar_one())
 
     before, changes = deals(), count_changes(db)
-    app = make_app(db)
+    app = make_app(db, user="admin")  # the file brings new people: an admin's import (roles)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_board(pilot)
         await pilot.press("ctrl+p")

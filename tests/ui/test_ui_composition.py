@@ -83,3 +83,38 @@ def test_an_import_linter_contract_forbids_cycles_inside_the_ui() -> None:
     ]
     acyclic = [c for c in contracts if c["type"] == "acyclic_siblings"]
     assert any("pipeline_tui.ui" in c["ancestors"] for c in acyclic)
+
+
+def test_editing_screens_own_their_editor_instead_of_inheriting_it() -> None:
+    """The screens' only bases are Textual's: editing and reviews are parts they own."""
+    from pipeline_tui.ui.screens.main import MainScreen
+    from pipeline_tui.ui.screens.review import ReviewScreen
+
+    for screen in (MainScreen, ReviewScreen, DealScreen):
+        foreign = [
+            base.__qualname__
+            for base in screen.__mro__[1:]
+            if not base.__module__.startswith(("textual", "builtins", "typing"))
+        ]
+        assert foreign == [], f"{screen.__name__} inherits {foreign}"
+        assert not any(name.startswith("action_probability") for name in vars(screen))
+    assert "action_probability" in vars(DealEditor)
+    bound = {binding.id for binding in DealEditor.BINDINGS if hasattr(binding, "id")}
+    assert "deal.probability_70" in bound
+
+
+async def test_the_footer_lists_the_screens_keys_before_the_editors(
+    sqlite_engine: Engine,
+) -> None:
+    b = Builder(sqlite_engine)
+    rep = b.user("rep")
+    made = b.deal(rep, "Qualify", "10000", date(2026, 11, 20), probability=25)
+    b.commit()
+    assert made.id is not None
+    with sqlite_engine.connect() as conn:
+        seen = load_card(conn, made.id)
+    screen = DealScreen(workspace(sqlite_engine, "rep"), seen)
+    async with BareApp(screen).run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        ids = [active.binding.id for active in screen.active_bindings.values()]
+        assert ids.index("deal.back") < ids.index("deal.category")

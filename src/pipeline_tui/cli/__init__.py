@@ -19,7 +19,13 @@ from ..config import DB_ENV, UserConfig, data_dir, database_url
 from ..errors import InputError, PipelineError, redact, user_message
 
 USER_ENV = "PIPELINE_TUI_USER"
+OWNER_HELP = (
+    "me (your own deals), team (you and everyone below you), a login (that person and "
+    "everyone below them) or everyone (the default)"
+)
+USER_HELP = "who 'me' and 'team' are (default: the head of the organisation)"
 DEMO_DEALS = 5_000
+DEMO_USER = "vp"  # the demo organisation's head
 
 
 class CliConsole(Console):
@@ -80,13 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--by", choices=["rep", "manager", "stage", "category"], default="rep")
     report.add_argument("--format", choices=["table", "json", "csv", "markdown"], default="table")
-    report.add_argument(
-        "--owner", metavar="LOGIN", help="one rep, or a manager's whole team (default: everyone)"
-    )
+    report.add_argument("--owner", metavar="LOGIN", help=OWNER_HELP)
     report.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
-    report.add_argument(
-        "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
-    )
+    report.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help=USER_HELP)
     report.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
@@ -103,9 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_parsers(sub, common)
 
+    from .rates import add_parsers as add_rates_parsers
+
+    add_rates_parsers(sub, common)
+
     from .reviews import add_parsers as add_review_parsers
 
     add_review_parsers(sub, common, report=report)
+
+    from .users import add_parsers as add_users_parsers
+
+    add_users_parsers(sub, common)
+
+    from .maintenance import add_parsers as add_maintenance_parsers
+
+    add_maintenance_parsers(sub, common)
     return parser
 
 
@@ -155,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
     """The passwords any database URL we might have been given carries."""
-    from ..storage import url_secrets
+    from ..storage.opening import url_secrets
 
     candidates = [arg.split("=", 1)[-1] if arg.startswith("--") else arg for arg in argv]
     candidates.append(os.environ.get(DB_ENV, ""))
@@ -182,7 +196,10 @@ def _run(argv: list[str]) -> int:
     if args.command == "db" and getattr(args, "path", None) is not None:
         given = args.path
     url = database_url(config.database if given is None else given)
-    user = getattr(args, "user", None) or os.environ.get(USER_ENV) or config.user
+    given_user = getattr(args, "user", None)
+    user = given_user or os.environ.get(USER_ENV) or config.user
+    if given_user and args.command in ("report", "changes"):
+        _check_user(url, given_user)
     if args.command == "seed":
         from .commands import run_seed
 
@@ -211,17 +228,54 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "users":
+        from .users import run_users
+
+        return run_users(url, args, user=user)
+    if args.command == "rates":
+        from .rates import run_rates
+
+        return run_rates(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 
         return run_export(url, args)
+    if args.command == "backup":
+        from .maintenance import run_backup
+
+        return run_backup(url, args)
+    if args.command == "check":
+        from .maintenance import run_check
+
+        return run_check(url, args)
     if args.demo:
         from .commands import make_demo_database
 
         url = make_demo_database(data_dir() / "demo.db")
+        user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
+    if given_user:
+        _check_user(url, given_user)
+    _check_identity(url, user)
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
+
+
+def _check_identity(url: str, login: str | None) -> None:
+    """Who opens the app is someone here (else one line on how to be added), before the
+    screen takes over; the session checks again when it opens."""
+    from .commands import session
+
+    with session(url, login) as ws:
+        ws.acting_policy()
+
+
+def _check_user(url: str, login: str) -> None:
+    """A `--user` nobody has is one line here, before the command (or the app) starts."""
+    from .commands import session
+
+    with session(url, login, check_user=True):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,74 +4,48 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
 
-from ..config import UserConfig, default_database_url
+from ..config import UserConfig
 from ..display import display_text
-from ..errors import NotFoundError
-from ..forecast import GroupBy, Rollup, Scope, compute_rollup
-from ..periods import Period, PeriodError, parse_period
+from ..forecast import GroupBy, Rollup
 from ..services.people import SettingsView
-from ..storage import (
-    current_revision,
-    database_exists,
-    display_url,
-    downgrade,
-    faults_as_errors,
-    head_revision,
-    make_engine,
-    plan_downgrade,
-    redact_url,
-    upgrade,
-)
+from ..services.scope import ResolvedScope
+from ..services.workspace import Workspace
+from ..storage.opening import display_url, redact_url
 from . import CliConsole, CliError, err
 from .output import as_csv, as_json, as_markdown, as_table
 
 out = CliConsole(highlight=False, soft_wrap=True)
 
 
-@contextmanager
-def opened(url: str, *, migrate: bool = True, create: bool = False) -> Iterator[Engine]:
-    """An engine on the database, migrated, with database faults turned into one line.
-
-    An explicit database must exist unless the command exists to make one (`create`):
-    a mistyped `--db` must not leave an empty database behind.
-    """
-    if not create and not database_exists(url) and url != default_database_url():
-        shown = display_url(url)
-        raise NotFoundError(
-            f"No database at {shown}; create one with `pipeline-tui db init {shown}`"
-        )
-    engine = make_engine(url)
-    try:
-        with faults_as_errors(url):
-            if migrate:
-                upgrade(engine)
-            yield engine
-    finally:
-        engine.dispose()
+def session(
+    url: str,
+    user: str | None = None,
+    *,
+    check_user: bool = False,
+    today: date | None = None,
+    create: bool = False,
+) -> Workspace:
+    """The session a command runs in (`Workspace.for_command`): the same door the app
+    uses, built from the command's flags. The database must exist unless the command
+    makes one (`create`); `check_user` refuses a `user` nobody has."""
+    return Workspace.for_command(url, user, check_user=check_user, today=today, create=create)
 
 
 def run_seed(url: str, *, deals: int, seed: int, today: date | None) -> int:
-    from ..seed import SeedError, seed_demo
-
-    with opened(url, create=True) as engine, _progress() as progress:
+    # A database that can't take the demo raises `SeedError`, an `InputError`: one line.
+    with session(url, create=True) as ws, _progress() as progress:
         task = progress.add_task("Seeding deals", total=deals)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        try:
-            summary = seed_demo(engine, deals=deals, seed=seed, today=today, progress=report)
-        except SeedError as exc:
-            raise CliError(str(exc)) from exc
+        summary = ws.seed_demo(deals=deals, seed=seed, today=today, progress=report)
     err.print(
         display_text(
             f"Seeded {redact_url(url)}: {summary.deals:,} deals, {summary.users:,} people "
@@ -93,43 +67,18 @@ def _progress() -> Progress:
     )
 
 
-def resolve_scope(
-    engine: Engine, args: argparse.Namespace, user: str | None
-) -> tuple[SettingsView, Period, frozenset[int] | None, int | None]:
-    """Settings, period, owners and pipeline from `--period`, `--owner` and `--pipeline`."""
-    from ..services.people import list_pipelines, load_settings, resolve_owner_scope
-
-    settings = load_settings(engine)
-    try:
-        period = parse_period(
-            args.period, today=args.today, fiscal_year_start_month=settings.fiscal_year_start_month
-        )
-    except PeriodError as exc:
-        raise CliError(str(exc)) from exc
-    try:
-        owners, _label = resolve_owner_scope(engine, args.owner, me=user)
-    except LookupError as exc:
-        raise CliError(str(exc.args[0]) if exc.args else str(exc)) from exc
-    pipeline_id = None
-    if args.pipeline:
-        pipelines = list_pipelines(engine)
-        pipeline_id = {name.casefold(): pid for pid, name in pipelines}.get(
-            args.pipeline.casefold()
-        )
-        if pipeline_id is None:
-            known = ", ".join(name for _, name in pipelines)
-            raise CliError(f"no pipeline named '{args.pipeline}'; there is {known}")
-    return settings, period, owners, pipeline_id
+def scoped(ws: Workspace, args: argparse.Namespace) -> ResolvedScope:
+    """The period, owners and pipeline `--period`, `--owner` and `--pipeline` ask for, by
+    the rules every screen uses (`Workspace.resolve_scope`)."""
+    return ws.resolve_scope(args.owner, args.period, args.pipeline)
 
 
 def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        with engine.connect() as conn:
-            rollup = compute_rollup(
-                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
-            )
-    rollup = replace(rollup, currency=settings.currency)
+    with session(url, user, today=args.today) as ws:
+        resolved = scoped(ws, args)
+        rollup = ws.report(resolved.period, GroupBy(args.by), resolved.scope)
+        settings = ws.settings
+    rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
         print(as_json(rollup))
     elif args.format == "csv":
@@ -139,6 +88,15 @@ def run_report(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     else:
         print_rollup_table(rollup, settings)
     return 0
+
+
+def with_scope(rollup: Rollup, settings: SettingsView, resolved: ResolvedScope) -> Rollup:
+    return replace(
+        rollup,
+        currency=settings.currency,
+        scope_label=resolved.owner.label,
+        pipeline_name=resolved.pipeline_name,
+    )
 
 
 def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
@@ -154,22 +112,21 @@ def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
 
 
 def run_db(url: str, args: argparse.Namespace) -> int:
+    from ..services import maintenance
+
     shown = display_url(url)
     if args.db_command == "init":
         return run_db_init(url)
-    with opened(url, migrate=False) as engine:
-        if args.db_command == "downgrade":
-            return run_downgrade(engine, shown, args.revision, yes=args.yes)
-        before = current_revision(engine)
-        if args.db_command == "upgrade":
-            upgrade(engine)
-        after = current_revision(engine)
+    if args.db_command == "downgrade":
+        return run_downgrade(url, shown, args.revision, yes=args.yes)
+    if args.db_command == "upgrade":
+        step = maintenance.upgrade_schema(url)
+    else:
+        step = maintenance.schema_revision(url)
+    before, after = step.before, step.after
     if args.db_command == "current":
-        out.print(
-            display_text(
-                f"{shown}: revision {after or 'none (empty)'}; newest is {head_revision()}"
-            )
-        )
+        newest = maintenance.newest_revision()
+        out.print(display_text(f"{shown}: revision {after or 'none (empty)'}; newest is {newest}"))
     elif before == after:
         out.print(display_text(f"{shown}: already at revision {after or 'base'}"))
     else:
@@ -180,13 +137,12 @@ def run_db(url: str, args: argparse.Namespace) -> int:
 def run_db_init(url: str) -> int:
     """A new database at the newest schema; an existing one of ours is only brought up to
     date, and anything else is refused (`upgrade` checks)."""
+    from ..services.maintenance import upgrade_schema
+
     shown = display_url(url)
-    existed = database_exists(url)
-    with opened(url, migrate=False, create=True) as engine:
-        before = current_revision(engine)
-        upgrade(engine)
-        after = current_revision(engine)
-    if not existed:
+    step = upgrade_schema(url, create=True)
+    before, after = step.before, step.after
+    if not step.existed:
         out.print(display_text(f"Created {shown} (revision {after})"))
     elif before == after:
         out.print(display_text(f"{shown} is already a pipeline-tui database (revision {after})"))
@@ -195,10 +151,12 @@ def run_db_init(url: str) -> int:
     return 0
 
 
-def run_downgrade(engine: Engine, shown: str, revision: str, *, yes: bool) -> int:
+def run_downgrade(url: str, shown: str, revision: str, *, yes: bool) -> int:
     """Says what the downgrade drops and asks, unless `--yes`; without a terminal to ask
     on, refuses."""
-    plan = plan_downgrade(engine, revision)
+    from ..services.maintenance import downgrade_schema, plan_schema_downgrade
+
+    plan = plan_schema_downgrade(url, revision)
     if plan.target == plan.current:
         out.print(display_text(f"{shown}: already at revision {plan.current or 'base'}"))
         return 0
@@ -214,27 +172,25 @@ def run_downgrade(engine: Engine, shown: str, revision: str, *, yes: bool) -> in
             answer = ""
         if answer.strip().lower() not in {"y", "yes"}:
             raise CliError("Downgrade cancelled; nothing was changed")
-    downgrade(engine, plan.target or "base")
+    downgrade_schema(url, plan)
     out.print(display_text(step))
     return 0
 
 
 def make_demo_database(path: Path) -> str:
     """A new demo database in the data folder, replacing the last one."""
-    from ..seed import seed_demo
-
     path.parent.mkdir(parents=True, exist_ok=True)  # the app's own data folder
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    with opened(url, create=True) as engine:
-        seed_demo(engine, deals=5_000, seed=42)
+    with session(url, create=True) as ws:
+        ws.seed_demo(deals=5_000, seed=42)
     return url
 
 
 def run_app(url: str, *, user: str | None, config: UserConfig) -> int:
     from ..ui.app import run
 
-    with opened(url):
+    with session(url):
         pass  # migrate and check the connection before the screen takes over
     return run(url, user=user, config=config)

@@ -51,8 +51,17 @@ def add_parsers(
         "--stage-map", action="append", default=[], metavar="NAME=STAGE,...",
         help="the stage a stage name in the file stands for",
     )  # fmt: skip
+    imp.add_argument(
+        "--stage-order", action="append", default=[], metavar="STAGE,STAGE,...",
+        help="the order deals move through the new stages, when the file doesn't show it",
+    )  # fmt: skip
     imp.add_argument("--pipeline", metavar="NAME", help="for rows that name no pipeline")
-    imp.add_argument("--dayfirst", action="store_true", help="read 01/02/26 as 1 February")
+    order = imp.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", action="store_true",
+        help="read 01/02/26 as 1 February (default: as the file's own dates show)",
+    )  # fmt: skip
+    order.add_argument("--monthfirst", action="store_true", help="read 01/02/26 as January 2")
     imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
     imp.add_argument("--errors", type=Path, metavar="PATH", help="write rejected rows as CSV")
     imp.add_argument(
@@ -71,13 +80,17 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         ImportFailed,
         ImportOptions,
         RowsRejected,
-        dry_run,
-        import_file,
         parse_pairs,
     )
     from ..storage.opening import database_exists, display_url
-    from .commands import opened
+    from .commands import session
 
+    given = getattr(args, "user", None)
+    acting = user  # who imports: the session checks what they may write
+    if args.kind == "users":
+        # A people import records no author: only a --user typed here is checked (against
+        # the database and the file), not one from the environment or the config file.
+        user = given
     try:
         fields = ALL_DEAL_FIELDS if args.kind == "deals" else None
         options = ImportOptions(
@@ -85,8 +98,12 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
             format=args.format,
             mapping=parse_pairs(args.map, what="--map", keys=fields),
             stage_map=parse_pairs(args.stage_map, what="--stage-map"),
+            stage_order=tuple(
+                n.strip() for text in args.stage_order for n in text.split(",") if n.strip()
+            ),
             pipeline=args.pipeline,
             dayfirst=args.dayfirst,
+            monthfirst=args.monthfirst,
             skip_invalid=args.skip_invalid,
             user=user,
         )
@@ -98,14 +115,16 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 )
             )
             url = "sqlite://"
-        with opened(url, create=True) as engine:
+        # A people file may add the --user it names itself, so that one isn't checked.
+        check = bool(given) and args.kind != "users"
+        with session(url, acting, check_user=check, create=True) as ws:
             if args.dry_run:
-                report = dry_run(engine, args.file, options)
+                report = ws.import_plan(args.file, options)
                 _errors_file(args.errors, report.problems, report.unit)
                 print_report(report)
                 return 1 if report.counts.rejected else 0
             with _progress_bar() as progress:
-                summary = import_file(engine, args.file, options, progress)
+                summary = ws.import_file(args.file, options, progress)
     except RowsRejected as exc:
         _print_problems(exc.problems, exc.unit, console=err)
         _errors_file(args.errors, exc.problems, exc.unit)
@@ -119,16 +138,15 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
 
 
 def run_export(url: str, args: argparse.Namespace) -> int:
-    from ..importing import export
-    from .commands import opened
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url) as ws:
         if args.output is None:
-            count = export(engine, sys.stdout, kind=args.kind, fmt=args.format)
+            count = ws.export(sys.stdout, kind=args.kind, fmt=args.format)
         else:
             try:
                 with open(args.output, "w", newline="", encoding="utf-8") as stream:
-                    count = export(engine, stream, kind=args.kind, fmt=args.format)
+                    count = ws.export(stream, kind=args.kind, fmt=args.format)
             except OSError as exc:
                 raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
             err.print(display_text(f"Exported {count:,} {args.kind} to {args.output}."))

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..display import clean, display_text
 from ..forecast import Rollup
-from ..forecast.metrics import figures_dict
+from ..forecast.metrics import figures_dict, unconverted_text
 from ..money import format_money
 
 FIELDS = [
@@ -44,8 +44,11 @@ def as_csv(rollup: Rollup) -> str:
 
 
 def as_markdown(rollup: Rollup) -> str:
+    left_out = unconverted_text(rollup.totals)
     lines = [
-        f"# Forecast {rollup.period.label} by {rollup.by.value}",
+        f"# {rollup.title}",
+        "",
+        f"Amounts in {rollup.currency}" + (f" {left_out}" if left_out else "") + ".",
         "",
         "| " + " | ".join(FIELDS) + " |",
         "|" + "|".join("---" if f == "key" else "---:" for f in FIELDS) + "|",
@@ -74,7 +77,7 @@ def as_table(
     def money(value: Decimal | None) -> str:
         return format_money(value, rollup.currency, compact=compact)
 
-    title = f"Forecast {rollup.period.label} by {rollup.by.value}"
+    title = rollup.title
     table = Table(
         title=display_text(title), title_justify="left", header_style="bold", show_footer=False
     )
@@ -109,4 +112,9 @@ def as_table(
         add(row.label, row.figures, per_person=row.per_person)
     table.add_section()
     add("Total", rollup.totals, per_person=True, style="bold")
+    left_out = unconverted_text(rollup.totals)
+    table.caption = display_text(
+        f"Amounts in {rollup.currency}" + (f" {left_out}" if left_out else "")
+    )
+    table.caption_justify = "left"
     return table

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
-from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from ..display import display_text
+from ..labels import date_text
 from ..money import format_money
-from ..periods import Period
-from . import CliError, iso_date
+from . import OWNER_HELP, USER_HELP, CliError, err, iso_date
+
+if TYPE_CHECKING:
+    pass
 
 out = Console(highlight=False, soft_wrap=True)
-LAST_REVIEW = "last-review"
 CHART_WIDTH = 40
 
 
@@ -38,16 +37,26 @@ def add_parsers(
     show.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     changes = sub.add_parser(
-        "changes", parents=[common], help="what changed: the pipeline waterfall"
+        "changes",
+        parents=[common],
+        help="what changed: the pipeline waterfall (--since), or one deal's history (--deal)",
     )
-    changes.add_argument("--since", required=True, metavar="DATE|last-review")
-    changes.add_argument("--period", default="this-quarter")
-    changes.add_argument("--owner", metavar="LOGIN", help="one rep, or a manager's team")
-    changes.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
-    changes.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     changes.add_argument(
-        "--user", metavar="LOGIN", default=argparse.SUPPRESS, help="who 'me' is for --owner me"
+        "--since",
+        metavar="DATE|last-review",
+        help="a date (2026-11-01, -2w), or where the last review of this scope ended",
     )
+    changes.add_argument("--deal", type=int, metavar="ID", help="one deal's change history")
+    changes.add_argument("--period", help="with --since (default: this-quarter)")
+    changes.add_argument("--owner", metavar="LOGIN", help=OWNER_HELP)
+    changes.add_argument("--pipeline", metavar="NAME", help="one pipeline (default: all)")
+    changes.add_argument(
+        "--format",
+        choices=["table", "json", "markdown", "csv"],
+        default="table",
+        help="csv only with --deal",
+    )
+    changes.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help=USER_HELP)
     changes.add_argument("--today", type=iso_date, default=None, metavar="YYYY-MM-DD")
 
     report.add_argument(
@@ -58,15 +67,15 @@ def add_parsers(
 
 
 def run_review(url: str, args: argparse.Namespace) -> int:
-    from ..reviews import list_reviews, review_summary, summary_markdown
-    from .commands import opened
+    from ..reviews import summary_markdown
+    from .commands import session
 
-    with opened(url) as engine:
+    with session(url, today=getattr(args, "today", None)) as ws:
         if args.review_command == "list":
-            reviews = list_reviews(engine)
+            reviews = ws.reviews()
         else:
             # An unknown id is a PipelineError: the CLI shows it as one line, exit 2.
-            summary = review_summary(engine, args.id, today=args.today)
+            summary = ws.review_summary(args.id)
     if args.review_command == "show":
         if args.format == "json":
             print(json.dumps(summary.as_dict(), indent=2))
@@ -96,16 +105,26 @@ def run_review(url: str, args: argparse.Namespace) -> int:
 
 
 def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
-    from ..forecast import Scope
-    from ..forecast.waterfall import waterfall
     from ..forecast.waterfall_text import waterfall_markdown
-    from .commands import opened, resolve_scope
+    from .commands import scoped, session
 
-    with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        scope = Scope(owners, pipeline_id)
-        since = _since(engine, args.since, period, scope)
-        result = waterfall(engine, since=since, period=period, scope=scope)
+    if args.deal is not None:
+        return _deal_changes(url, args)
+    if args.since is None:
+        raise CliError(
+            "changes needs --since DATE|last-review (what changed in the pipeline) "
+            "or --deal ID (one deal's history)"
+        )
+    if args.format == "csv":
+        raise CliError("--format csv works with --deal; the waterfall is table, json or markdown")
+    args.period = args.period or "this-quarter"
+    with session(url, user, today=args.today) as ws:
+        resolved = scoped(ws, args)
+        since = ws.resolve_since(args.since, resolved.period, resolved.review_scope)
+        result = ws.changes(since.start, resolved.period, resolved.scope)
+        settings = ws.settings
+    if since.fallback:
+        err.print(display_text(f"What changed since {since.label}."))
     if args.format == "json":
         print(json.dumps(result.as_dict() | {"currency": settings.currency}, indent=2))
     elif args.format == "markdown":
@@ -115,22 +134,27 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     return 0
 
 
-def _since(engine: Engine, text: str, period: Period, scope: Any) -> datetime | int:
-    """A day (from its start, UTC), or where the last review ended (`since_last_review`)."""
-    from ..reviews import since_last_review
+def _deal_changes(url: str, args: argparse.Namespace) -> int:
+    from .history import run_deal_changes
 
-    if text.strip().casefold() != LAST_REVIEW:
-        try:
-            return datetime.combine(date.fromisoformat(text.strip()), time.min, UTC)
-        except ValueError:
-            raise CliError(f"--since takes a date like 2026-11-01 or '{LAST_REVIEW}'") from None
-    since = since_last_review(engine, period, scope)
-    if since is None:
-        raise CliError(f"no review has ended yet, so there is no '{LAST_REVIEW}'; give a date")
-    return since
+    extra = [
+        option
+        for option, value in (
+            ("--since", args.since),
+            ("--period", args.period),
+            ("--owner", args.owner),
+            ("--pipeline", args.pipeline),
+        )
+        if value is not None
+    ]
+    if extra:
+        given = ", ".join(extra)
+        raise CliError(f"--deal shows one deal's whole history; {given} can't go with it")
+    return run_deal_changes(url, args)
 
 
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
+    from ..forecast.metrics import unconverted_note
     from ..forecast.waterfall_model import Bar
 
     def money(value: Decimal) -> Text:
@@ -139,7 +163,7 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     team = result.team
     moved = [m for m in team.movements if m.deals]
     scale = max([team.start, team.end, *(m.amount for m in moved)]) or Decimal(1)
-    since = f"{result.since:%Y-%m-%d %H:%M} UTC"
+    since = f"{date_text(result.since)} UTC"
     title = display_text(f"What changed: {team.label}, {result.period.label}, since {since}")
     chart = Table(title=title, title_justify="left", header_style="bold", box=None)
     for name, justify in (("", "left"), ("Amount", "right"), ("Deals", "right"), ("", "left")):
@@ -163,6 +187,9 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     chart.add_row(
         Text("End"), money(team.end), Text(str(team.end_count)), bar(team.end, "bold blue")
     )
+    left_out = unconverted_note(result.unconverted)
+    chart.caption = display_text(f"Amounts in {currency}" + (f" {left_out}" if left_out else ""))
+    chart.caption_justify = "left"
 
     shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
     reps = Table(title="By rep", title_justify="left", header_style="bold")
@@ -182,8 +209,8 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
                 Text(m.bar.label),
                 display_text(d.name),
                 money(d.amount),
-                Text(d.close_before.isoformat() if d.close_before else "—"),
-                Text(d.close_after.isoformat() if d.close_after else "—"),
+                Text(date_text(d.close_before) if d.close_before else "—"),
+                Text(date_text(d.close_after) if d.close_after else "—"),
             )
     return Group(chart, Text(""), reps, Text(""), deals)
 
@@ -191,24 +218,20 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
 def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     """`report` as usual, with calibration and forecast accuracy added (JSON: an extra
     top-level "calibration" key; the others are unchanged)."""
-    from ..forecast import GroupBy, Scope, compute_rollup
-    from ..forecast.calibration_text import calibration_markdown, calibration_report
-    from .commands import opened, print_rollup_table, resolve_scope
+    from ..forecast import GroupBy
+    from ..forecast.calibration_text import calibration_markdown
+    from .commands import print_rollup_table, scoped, session, with_scope
     from .output import as_json, as_markdown
 
     if args.format == "csv":
         raise CliError("--calibration works with --format table, json or markdown, not csv")
-    with opened(url) as engine:
-        settings, period, owners, pipeline_id = resolve_scope(engine, args, user)
-        today = args.today or date.today()
-        with engine.connect() as conn:
-            rollup = compute_rollup(
-                conn, period, GroupBy(args.by), Scope(owners, pipeline_id), today=args.today
-            )
-            report = calibration_report(
-                conn, period=period, today=today, owner_ids=owners, pipeline_id=pipeline_id
-            )
-    rollup = replace(rollup, currency=settings.currency)
+    with session(url, user, today=args.today) as ws:
+        resolved = scoped(ws, args)
+        period = resolved.period
+        rollup = ws.report(period, GroupBy(args.by), resolved.scope)
+        report = ws.calibration(period, resolved.scope)
+        settings = ws.settings
+    rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
         data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}
         print(json.dumps(data, indent=2))
@@ -224,8 +247,7 @@ def _calibration_tables(report: Any) -> Group:
     def pct(value: float | None) -> Text:
         return Text("—" if value is None else f"{value:.0%}")
 
-    window = "all time" if report.since is None else f"{report.since} to {report.until}"
-    cal = Table(title=Text(f"Calibration, deals closing {window}"), title_justify="left")
+    cal = Table(title=Text(f"Calibration, deals {report.window.text}"), title_justify="left")
     for name in ("Rep", "Deals", "Brier", "Stated", "Won", "Over"):
         cal.add_column(name, justify="left" if name == "Rep" else "right", no_wrap=True)
     for r in [*report.reps, report.total]:

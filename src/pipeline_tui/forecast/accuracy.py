@@ -14,13 +14,13 @@ from decimal import Decimal
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from ..models import StageKind
-from ..money import from_minor
 from ..org import OrgChart
 from ..periods import Period
 from ..query import DEAL, Scope, load_org, load_stages, stage_ids, where
+from ..query.currency import Sums, converted_sums
 from .binding import reading
 from .calls import CallFigures
 from .metrics import ZERO, money_text, ratio
@@ -183,15 +183,15 @@ def _won_by_period(
         start, end = s.period.start, s.period.end
         if start is None or end is None or (start, end) in result:
             continue
-        query = (
-            select(DEAL.owner_id, func.sum(DEAL.amount_minor))
-            .where(
-                DEAL.stage_id.in_(won_ids),
-                *where(Scope(pipeline_id=pipeline_id).counted(s.period), stages),
-            )
-            .group_by(DEAL.owner_id)
+        won = DEAL.stage_id.in_(won_ids)
+        grouped = converted_sums(
+            conn,
+            DEAL.owner_id,
+            Sums(money={"won": (won, DEAL.amount_minor)}),
+            [won, *where(Scope(pipeline_id=pipeline_id).counted(s.period), stages)],
+            today=date.today(),
         )
-        result[(start, end)] = {o: from_minor(int(v)) for o, v in conn.execute(query)}
+        result[(start, end)] = {o: c.amount("won") for o, c in grouped.items()}
     return result
 
 

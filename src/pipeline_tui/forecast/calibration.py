@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, Engine, case, func, select
 
 from ..models import StageKind
@@ -23,6 +24,35 @@ from ..query import DEAL, Scope, load_org, load_stages, stage_ids, where
 from .binding import reading
 
 BANDS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100))
+# Long enough for a rep's probabilities to mean something, recent enough to be the rep's
+# current habits; the roll-up and `report --calibration` both read this.
+WINDOW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class CalibrationWindow:
+    """The close dates calibration covers, inclusive; `since` None is all time."""
+
+    since: date | None
+    until: date | None
+
+    @property
+    def text(self) -> str:
+        """`closed in the 12 months to 2026-11-30`, as every screen and report says it."""
+        if self.since is None:
+            return "closed at any time"
+        until = "now" if self.until is None else self.until.isoformat()
+        return f"closed in the {WINDOW_MONTHS} months to {until}"
+
+
+def calibration_window(period: Period, today: date) -> CalibrationWindow:
+    """The `WINDOW_MONTHS` up to the period's end, or up to today if sooner: a period still
+    running is judged on what has closed so far. The period `all` covers all time."""
+    until = today if period.end is None else min(period.end, today)
+    if period.end is None:
+        return CalibrationWindow(None, until)
+    since = until - relativedelta(months=WINDOW_MONTHS) + relativedelta(days=1)
+    return CalibrationWindow(since, until)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, Engine
 
 from ..display import clean
@@ -14,7 +13,13 @@ from ..money import format_money
 from ..periods import Period
 from .accuracy import ForecastAccuracy, forecast_accuracy
 from .binding import reading
-from .calibration import RepCalibration, calibration, calibration_total
+from .calibration import (
+    CalibrationWindow,
+    RepCalibration,
+    calibration,
+    calibration_total,
+    calibration_window,
+)
 
 
 @dataclass(frozen=True)
@@ -25,11 +30,16 @@ class CalibrationReport:
     total: RepCalibration
     accuracy: ForecastAccuracy
 
+    @property
+    def window(self) -> CalibrationWindow:
+        return CalibrationWindow(self.since, self.until)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "window": {
                 "start": None if self.since is None else self.since.isoformat(),
                 "end": None if self.until is None else self.until.isoformat(),
+                "text": self.window.text,
             },
             "reps": [r.as_dict() for r in self.reps],
             "totals": self.total.as_dict(),
@@ -45,10 +55,11 @@ def calibration_report(
     owner_ids: frozenset[int] | None = None,
     pipeline_id: int | None = None,
 ) -> CalibrationReport:
-    """Calibration over the deals closing in the year up to the period's end (or today,
-    if sooner; all time for `all`), and the accuracy of every ended period's snapshots."""
-    until = today if period.end is None else min(period.end, today)
-    since = None if period.end is None else until - relativedelta(years=1) + relativedelta(days=1)
+    """Calibration over the deals closed in `calibration_window`, and the accuracy of every
+    ended period's snapshots: the one computation behind the roll-up screen and
+    `report --calibration`, so the two always show the same deals and Brier score."""
+    window = calibration_window(period, today)
+    since, until = window.since, window.until
     with reading(bind) as conn:
         reps = calibration(
             conn, owner_ids=owner_ids, since=since, until=until, pipeline_id=pipeline_id
@@ -61,14 +72,8 @@ def calibration_report(
 
 
 def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> str:
-    window = (
-        "all closed deals"
-        if report.since is None
-        else f"deals closing {report.since.isoformat()} to "
-        f"{report.until.isoformat() if report.until else 'now'}"
-    )
     lines = [
-        f"## Calibration ({window})",
+        f"## Calibration (deals {report.window.text})",
         "",
         "| Rep | Deals | Brier | Stated | Won | Over-confidence |",
         "|---|---:|---:|---:|---:|---:|",

@@ -9,15 +9,16 @@ there is none (or it was withdrawn), the rep's stand. Definitions: docs/metrics.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from ..models import Deal, ForecastCategory, Judgment, table_of
-from ..money import from_minor
 from ..periods import Period
 from ..query import DEAL, Scope, load_stages, where
+from ..query.currency import Sums, converted_sums
 from .metrics import ZERO, ForecastFigures
 
 JUDGMENT_TABLE, DEAL_TABLE = table_of(Judgment), table_of(Deal)
@@ -72,29 +73,31 @@ def latest_judgments() -> Any:
 
 
 def manager_calls(
-    conn: Connection, period: Period, scope: Scope | None = None
+    conn: Connection, period: Period, scope: Scope | None = None, *, today: date | None = None
 ) -> dict[int, ManagerCall]:
     """Per owner: the manager's commit over open deals closing in the period, and how many
-    of those deals carry a judgment. One grouped query; judgments are few."""
+    of those deals carry a judgment. One grouped query; judgments are few. A judged
+    amount is in the deal's own currency and converts like the deal."""
     scope = scope or Scope()
     stages = load_stages(conn)
     judged = latest_judgments()
     category = func.coalesce(judged.c.category, DEAL.forecast_category)
     amount = func.coalesce(judged.c.amount_minor, DEAL.amount_minor)
     has_judgment = or_(judged.c.category.is_not(None), judged.c.amount_minor.is_not(None))
-    query = (
-        select(
-            DEAL.owner_id,
-            func.coalesce(
-                func.sum(case((category == ForecastCategory.COMMIT.value, amount), else_=0)), 0
-            ),
-            func.coalesce(func.sum(case((has_judgment, 1), else_=0)), 0),
-        )
-        .select_from(DEAL_TABLE.outerjoin(judged, judged.c.deal_id == DEAL.id))
-        .where(and_(*where(scope.counted(period, open_only=True), stages)))
-        .group_by(DEAL.owner_id)
+    committed = category == ForecastCategory.COMMIT.value
+    sums = Sums(
+        money={"commit": (committed, amount)},
+        counts={"judged": has_judgment},
+        involved=committed,
+    )
+    grouped = converted_sums(
+        conn,
+        DEAL.owner_id,
+        sums,
+        [and_(*where(scope.counted(period, open_only=True), stages))],
+        today=today or date.today(),
+        from_=DEAL_TABLE.outerjoin(judged, judged.c.deal_id == DEAL.id),
     )
     return {
-        owner: ManagerCall(from_minor(int(commit)), int(count))
-        for owner, commit, count in conn.execute(query)
+        owner: ManagerCall(c.amount("commit"), c.count("judged")) for owner, c in grouped.items()
     }

@@ -1,9 +1,10 @@
 """Roll-ups of the forecast by rep, manager, stage or forecast category.
 
-The database does the summing: one grouped query over the deals closing in the period
-(answered from the covering index `ix_deal_forecast`), one over the trailing year for
-win rates, and small lookups of stages, people and quotas. No deal row is loaded into
-Python, so a roll-up costs the same few queries at a thousand deals or a million.
+The database does the summing: one grouped query over the deals closing in the period,
+one over the trailing year for win rates, and small lookups of stages, people, quotas
+and rates. Both group by currency and the rate in force too (`query.currency`), so the
+few group sums are converted exactly in Python. No deal row is loaded into Python, so a
+roll-up costs the same few queries at a thousand deals or a million.
 """
 
 from __future__ import annotations
@@ -16,14 +17,21 @@ from enum import StrEnum
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, or_
 
 from ..models import ForecastCategory, StageKind
-from ..money import from_minor, weighted_from_sum
 from ..org import OrgChart
 from ..periods import Period
 from ..query import DEAL, Scope, StageInfo, load_org, load_stages, quota_by_user, stage_ids, where
-from .metrics import ZERO, ForecastFigures, ForecastRow, figures_dict
+from ..query.currency import Sums, converted_sums, reporting_currency
+from .metrics import (
+    ZERO,
+    ForecastFigures,
+    ForecastRow,
+    figures_dict,
+    merge_unconverted,
+    pipeline_caption,
+)
 
 CATEGORY_ORDER = [c.value for c in ForecastCategory]
 
@@ -43,6 +51,17 @@ class Rollup:
     totals: ForecastFigures
     currency: str = "USD"
     extra: dict[str, Any] = field(default_factory=dict)
+    scope_label: str = ""  # whose deals, as every screen names them
+    pipeline_name: str | None = None  # None: all pipelines
+
+    @property
+    def title(self) -> str:
+        """ "Forecast Q4 FY2027 by rep", and with one pipeline chosen
+        "... · Renewals (quota, gap, coverage: all pipelines)"."""
+        title = f"Forecast {self.period.label} by {self.by.value}"
+        if self.pipeline_name is None:
+            return title
+        return f"{title} · {pipeline_caption(self.pipeline_name)}"
 
     def as_dict(self) -> dict[str, Any]:
         p = self.period
@@ -52,6 +71,8 @@ class Rollup:
                 "start": p.start.isoformat() if p.start else None,
                 "end": p.end.isoformat() if p.end else None,
             },
+            "currency": self.currency,  # every money figure is in it (docs/metrics.md)
+            "scope": {"owners": self.scope_label or None, "pipeline": self.pipeline_name},
             "rows": [row.as_dict() for row in self.rows],
             "totals": figures_dict(self.totals),
         }
@@ -85,13 +106,16 @@ def compute_rollup(
                 team = org.subtree(manager) & people
                 figures = _sum(per_owner.get(o, ForecastFigures()) for o in team)
                 rows.append(_person_row(org, manager, figures, _quota_sum(quotas, team)))
-        return Rollup(period, by, rows, totals)
+        return Rollup(period, by, rows, totals, reporting_currency(conn))
 
     column = DEAL.stage_id if by is GroupBy.STAGE else DEAL.forecast_category
-    grouped = _figures(conn, column, period, scope, stages)
-    overall = _with_trailing(
-        _figures(conn, None, period, scope, stages),
-        _trailing(conn, None, period, scope, stages, today),
+    grouped = _figures(conn, column, period, scope, stages, today)
+    overall = _on_quota_basis(
+        _with_trailing(
+            _figures(conn, None, period, scope, stages, today),
+            _trailing(conn, None, period, scope, stages, today),
+        ),
+        _quota_basis(conn, None, period, scope, stages, today),
     ).get(None, ForecastFigures())
     totals = overall.with_quota(_quota_sum(quotas, people))
     if by is GroupBy.STAGE:
@@ -116,7 +140,7 @@ def compute_rollup(
             )
             for c in CATEGORY_ORDER
         ]
-    return Rollup(period, by, rows, totals)
+    return Rollup(period, by, rows, totals, reporting_currency(conn))
 
 
 def _setting(
@@ -145,11 +169,47 @@ def _per_owner(
 ) -> tuple[dict[Any, ForecastFigures], set[int]]:
     """Each owner's figures (without quota), and the owners in scope with deals in the
     period or the trailing year, or a quota."""
-    per_owner = _with_trailing(
-        _figures(conn, DEAL.owner_id, period, scope, stages),
-        _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+    per_owner = _on_quota_basis(
+        _with_trailing(
+            _figures(conn, DEAL.owner_id, period, scope, stages, today),
+            _trailing(conn, DEAL.owner_id, period, scope, stages, today),
+        ),
+        _quota_basis(conn, DEAL.owner_id, period, scope, stages, today),
     )
     return per_owner, (set(per_owner) | set(quotas)) & people
+
+
+def _quota_basis(
+    conn: Connection,
+    key: Any,
+    period: Period,
+    scope: Scope,
+    stages: Mapping[int, StageInfo],
+    today: date,
+) -> dict[Any, ForecastFigures] | None:
+    """With one pipeline chosen, the same figures over all pipelines: quotas are per
+    person, not per pipeline, so gap and coverage measure everything the quota covers.
+    None when every pipeline is counted already."""
+    if scope.pipeline_id is None:
+        return None
+    everywhere = replace(scope, pipeline_id=None)
+    return _with_trailing(
+        _figures(conn, key, period, everywhere, stages, today),
+        _trailing(conn, key, period, everywhere, stages, today),
+    )
+
+
+def _on_quota_basis(
+    figures: dict[Any, ForecastFigures], bases: dict[Any, ForecastFigures] | None
+) -> dict[Any, ForecastFigures]:
+    if bases is None:
+        return figures
+    return {
+        key: replace(
+            figures.get(key, ForecastFigures()), quota_basis=bases.get(key, ForecastFigures())
+        )
+        for key in set(figures) | set(bases)
+    }
 
 
 def forecast_totals(
@@ -165,6 +225,7 @@ def _figures(
     period: Period,
     scope: Scope,
     stages: Mapping[int, StageInfo],
+    today: date,
 ) -> dict[Any, ForecastFigures]:
     amount, probability = DEAL.amount_minor, DEAL.probability
     category = DEAL.forecast_category
@@ -172,40 +233,33 @@ def _figures(
     is_won = DEAL.stage_id.in_(stage_ids(stages, StageKind.WON))
     is_lost = DEAL.stage_id.in_(stage_ids(stages, StageKind.LOST))
     counted = and_(is_open, category != ForecastCategory.OMITTED.value)
-
-    def total(condition: ColumnElement[bool], value: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-    key_column = key if key is not None else literal(None)
-    query = select(
-        key_column,
-        total(counted, amount),
-        total(counted, amount * probability),
-        total(counted, 1),
-        total(and_(is_open, category == ForecastCategory.COMMIT.value), amount),
-        total(and_(is_open, category == ForecastCategory.BEST_CASE.value), amount),
-        total(is_won, amount),
-        total(is_won, 1),
-        total(is_lost, amount),
-        total(is_lost, 1),
-    ).where(*where(scope.counted(period), stages))
-    if key is not None:
-        query = query.group_by(key)
+    sums = Sums(
+        money={
+            "pipeline": (counted, amount),
+            "weighted": (counted, amount * probability),
+            "commit": (and_(is_open, category == ForecastCategory.COMMIT.value), amount),
+            "best_case": (and_(is_open, category == ForecastCategory.BEST_CASE.value), amount),
+            "won": (is_won, amount),
+            "lost": (is_lost, amount),
+        },
+        counts={"open": counted, "won": is_won, "lost": is_lost},
+        weighted=frozenset({"weighted"}),
+        involved=or_(counted, is_won, is_lost),
+    )
+    grouped = converted_sums(conn, key, sums, where(scope.counted(period), stages), today=today)
     result: dict[Any, ForecastFigures] = {}
-    for row in conn.execute(query):
-        k, pipe, weighted, n_open, commit, best, won, n_won, lost, n_lost = row
-        if key is None and not (n_open or n_won or n_lost or pipe):
-            continue
+    for k, c in grouped.items():
         result[k] = ForecastFigures(
-            closed_won=from_minor(int(won)),
-            commit=from_minor(int(commit)),
-            best_case=from_minor(int(best)),
-            pipeline=from_minor(int(pipe)),
-            weighted=weighted_from_sum(weighted),
-            open_count=int(n_open),
-            won_count=int(n_won),
-            lost_count=int(n_lost),
-            lost_value=from_minor(int(lost)),
+            closed_won=c.amount("won"),
+            commit=c.amount("commit"),
+            best_case=c.amount("best_case"),
+            pipeline=c.amount("pipeline"),
+            weighted=c.amount("weighted"),
+            open_count=c.count("open"),
+            won_count=c.count("won"),
+            lost_count=c.count("lost"),
+            lost_value=c.amount("lost"),
+            unconverted=merge_unconverted(c.unconverted),
         )
     return result
 
@@ -227,17 +281,11 @@ def _trailing(
     start, end = trailing_window(period, today)
     won_ids, lost_ids = stage_ids(stages, StageKind.WON), stage_ids(stages, StageKind.LOST)
     window = Period("trailing", "window", start, end)
-    key_column = key if key is not None else literal(None)
-    query = select(
-        key_column,
-        func.coalesce(func.sum(case((DEAL.stage_id.in_(won_ids), DEAL.amount_minor), else_=0)), 0),
-        func.coalesce(func.sum(case((DEAL.stage_id.in_(lost_ids), DEAL.amount_minor), else_=0)), 0),
-    ).where(*where(scope.counted(window), stages), DEAL.stage_id.in_(won_ids + lost_ids))
-    if key is not None:
-        query = query.group_by(key)
-    return {
-        k: (from_minor(int(won)), from_minor(int(lost))) for k, won, lost in conn.execute(query)
-    }
+    is_won, is_lost = DEAL.stage_id.in_(won_ids), DEAL.stage_id.in_(lost_ids)
+    sums = Sums(money={"won": (is_won, DEAL.amount_minor), "lost": (is_lost, DEAL.amount_minor)})
+    conditions = [*where(scope.counted(window), stages), DEAL.stage_id.in_(won_ids + lost_ids)]
+    grouped = converted_sums(conn, key, sums, conditions, today=today)
+    return {k: (c.amount("won"), c.amount("lost")) for k, c in grouped.items()}
 
 
 def _with_trailing(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, insert, literal, select
@@ -45,6 +46,13 @@ from .rollup import owner_figures
 SNAPSHOT_TABLE, ROW_TABLE = table_of(ForecastSnapshot), table_of(SnapshotRow)
 SNAPSHOT_DEAL_TABLE = table_of(SnapshotDeal)
 SNAPSHOT, ROW = SNAPSHOT_TABLE.c, ROW_TABLE.c
+BASIS_COLUMNS = (
+    "basis_won_minor",
+    "basis_commit_minor",
+    "basis_pipeline_minor",
+    "basis_trailing_won_minor",
+    "basis_trailing_lost_minor",
+)
 
 
 class SnapshotNotFoundError(NotFoundError):
@@ -128,7 +136,7 @@ def current_calls(
 ) -> dict[int, CallFigures]:
     """Each owner's figures now, with the manager's call beside the rep's."""
     figures = owner_figures(conn, period, scope, today=today)
-    managers = manager_calls(conn, period, scope)
+    managers = manager_calls(conn, period, scope, today=today)
     return {
         owner: CallFigures(
             figures.get(owner, ForecastFigures()), managers.get(owner, ManagerCall())
@@ -199,8 +207,11 @@ def _row(snapshot_id: int, owner_id: int, call: CallFigures) -> dict[str, Any]:
         "commit_minor": to_minor(f.commit),
         "best_case_minor": to_minor(f.best_case),
         "pipeline_minor": to_minor(f.pipeline),
-        # Exact: `weighted` is SUM(amount_minor * probability) / 10,000 to begin with.
-        "weighted_units": int(f.weighted * MINOR_UNITS * 100),
+        # Exact in one currency (SUM(amount_minor * probability) / 10,000 to begin with);
+        # a converted figure is rounded here, once, half to even.
+        "weighted_units": int(
+            (f.weighted * MINOR_UNITS * 100).to_integral_value(rounding=ROUND_HALF_EVEN)
+        ),
         "lost_minor": to_minor(f.lost_value),
         "open_count": f.open_count,
         "won_count": f.won_count,
@@ -209,7 +220,34 @@ def _row(snapshot_id: int, owner_id: int, call: CallFigures) -> dict[str, Any]:
         "trailing_lost_minor": to_minor(f.trailing_lost_value),
         "manager_commit_minor": to_minor(call.manager.commit),
         "judged_count": call.manager.judged_count,
-    }
+    } | _basis_columns(f.quota_basis)
+
+
+def _basis_columns(basis: ForecastFigures | None) -> dict[str, int | None]:
+    values = (
+        (None,) * 5
+        if basis is None
+        else (
+            to_minor(basis.closed_won),
+            to_minor(basis.commit),
+            to_minor(basis.pipeline),
+            to_minor(basis.trailing_won_value),
+            to_minor(basis.trailing_lost_value),
+        )
+    )
+    return dict(zip(BASIS_COLUMNS, values, strict=True))
+
+
+def _basis(row: Any) -> ForecastFigures | None:
+    if row.basis_won_minor is None:
+        return None
+    return ForecastFigures(
+        closed_won=from_minor(row.basis_won_minor),
+        commit=from_minor(row.basis_commit_minor),
+        pipeline=from_minor(row.basis_pipeline_minor),
+        trailing_won_value=from_minor(row.basis_trailing_won_minor),
+        trailing_lost_value=from_minor(row.basis_trailing_lost_minor),
+    )
 
 
 def take_snapshot(
@@ -287,6 +325,7 @@ def _call(row: Any) -> CallFigures:
         lost_value=from_minor(row.lost_minor),
         trailing_won_value=from_minor(row.trailing_won_minor),
         trailing_lost_value=from_minor(row.trailing_lost_minor),
+        quota_basis=_basis(row),
     )
     return CallFigures(figures, ManagerCall(from_minor(row.manager_commit_minor), row.judged_count))
 

@@ -16,16 +16,19 @@ sum, and a deal untouched since the start moves no bar.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, or_, select, true
 
 from ..models import Deal, DealChange, ForecastCategory, SnapshotDeal, StageKind, table_of, utcnow
+from ..money import MINOR_UNITS
 from ..org import OrgChart
 from ..periods import Period
 from ..query import DEAL, Scope, StageInfo, as_utc, load_org, load_stages, where
+from ..query.currency import Sums, converted_sums, load_rates, rate_in_force, reporting_currency
 from .binding import reading
 from .history import (
     FIELDS,
@@ -36,6 +39,7 @@ from .history import (
     stages_by_name,
     state_at,
 )
+from .metrics import merge_unconverted
 from .snapshots import load_snapshot
 from .waterfall_model import Bar, MovedDeal, Waterfall, WaterfallError, build_row
 
@@ -94,27 +98,42 @@ def _waterfall(
     ids = _moved_ids(start_at, period, scope, stages, snapshot_id if use_rows else None)
     moved = load_moved(conn, ids, start_at, stages)
     from_rows = _snapshot_states(conn, snapshot_id, moved, stages) if use_rows else {}
-    tally = _Tally(period, scope, _pipeline_by_owner(conn, period, scope, stages))
+    today = (end_at or utcnow()).date()
+    now, unconverted = _pipeline_by_owner(conn, period, scope, stages, today)
+    factors = _factors(conn, sorted(moved), today)
+    tally = _Tally(period, scope, now)
     for deal_id, (deal, history) in moved.items():
         after = deal.state if end_at is None else state_at(deal, history, end_at, by_name)
         before = from_rows.get(deal_id) or state_at(deal, history, start_at, by_name)
-        tally.add(deal, before, after, absent=use_rows and deal_id not in from_rows)
+        currency, factor = factors.get(deal_id, ("", Decimal(1)))
+        absent = use_rows and deal_id not in from_rows
+        if factor is None:
+            # Not in the pipeline sum now either: counted once, if it counts at an end.
+            if not tally.counted(deal.state) and (
+                (not absent and tally.counted(before)) or tally.counted(after)
+            ):
+                unconverted[currency] = unconverted.get(currency, 0) + 1
+            continue
+        tally.add(deal, before, after, absent=absent, factor=factor)
 
     rows = []
     for owner in sorted(tally.owners(), key=lambda o: _sort(org, o)):
         person = org.people.get(owner)
         key, label = (person.login, person.display_name) if person else (str(owner), str(owner))
-        start, end = tally.start.get(owner, [0, 0]), tally.end.get(owner, [0, 0])
+        nothing = [Decimal(0), Decimal(0)]
+        start, end = tally.start.get(owner, nothing), tally.end.get(owner, nothing)
         rows.append(build_row(key, label, owner, start, end, tally.by_owner.get(owner, [])))
     team_row = build_row(
         "TEAM",
         _scope_label(org, scope),
         None,
-        [sum(v[0] for v in tally.start.values()), sum(v[1] for v in tally.start.values())],
-        [sum(v[0] for v in tally.end.values()), sum(v[1] for v in tally.end.values())],
+        [sum((v[i] for v in tally.start.values()), Decimal(0)) for i in (0, 1)],
+        [sum((v[i] for v in tally.end.values()), Decimal(0)) for i in (0, 1)],
         tally.team,
     )
-    return Waterfall(period, start_at, end_at, snapshot_id, team_row, rows)
+    return Waterfall(
+        period, start_at, end_at, snapshot_id, team_row, rows, merge_unconverted(unconverted)
+    )
 
 
 class _Tally:
@@ -124,7 +143,7 @@ class _Tally:
     contribution now for its contribution at each end.
     """
 
-    def __init__(self, period: Period, scope: Scope, now: dict[int, list[int]]) -> None:
+    def __init__(self, period: Period, scope: Scope, now: dict[int, list[Decimal]]) -> None:
         self.period, self.scope = period, scope
         self.start = {o: list(v) for o, v in now.items()}
         self.end = {o: list(v) for o, v in now.items()}
@@ -150,17 +169,25 @@ class _Tally:
         )
 
     def add(
-        self, deal: DealNow, before: DealState | None, after: DealState | None, *, absent: bool
+        self,
+        deal: DealNow,
+        before: DealState | None,
+        after: DealState | None,
+        *,
+        absent: bool,
+        factor: Decimal = Decimal(1),
     ) -> None:
+        """`factor` converts the deal's amounts, at both ends, to the reporting currency:
+        one rate per deal, so that its bars are its own changes, not the rate's."""
         was = not absent and self.counted(before)
         now, will = self.counted(deal.state), self.counted(after)
         if now:
-            _add(self.start, deal.state, -1)
-            _add(self.end, deal.state, -1)
+            _add(self.start, deal.state, -factor)
+            _add(self.end, deal.state, -factor)
         if was and before is not None:
-            _add(self.start, before, 1)
+            _add(self.start, before, factor)
         if will and after is not None:
-            _add(self.end, after, 1)
+            _add(self.end, after, factor)
         if not (was or will):
             return  # in the pipeline at neither end
         if (
@@ -186,7 +213,9 @@ class _Tally:
             result = []
             for bar, amount in bars:
                 if (bar, amount) not in made:  # one object for the team's and the rep's bar
-                    made[bar, amount] = MovedDeal.of(deal.id, deal.name, amount, before, after)
+                    made[bar, amount] = MovedDeal.of(
+                        deal.id, deal.name, amount, before, after, factor
+                    )
                 result.append((bar, made[bar, amount]))
             return result
 
@@ -250,10 +279,11 @@ def _classify(
     return [(bar, after.amount_minor)]
 
 
-def _add(totals: dict[int, list[int]], state: DealState, sign: int) -> None:
-    pair = totals.setdefault(state.owner_id, [0, 0])
-    pair[0] += sign * state.amount_minor
-    pair[1] += sign
+def _add(totals: dict[int, list[Decimal]], state: DealState, factor: Decimal) -> None:
+    """Adds (factor > 0) or takes away the state's converted amount and one deal."""
+    pair = totals.setdefault(state.owner_id, [Decimal(0), Decimal(0)])
+    pair[0] += factor * state.amount_minor
+    pair[1] += 1 if factor > 0 else -1
 
 
 def _moved_ids(
@@ -333,20 +363,43 @@ def _snapshot_states(
 
 
 def _pipeline_by_owner(
-    conn: Connection, period: Period, scope: Scope, stages: dict[int, StageInfo]
-) -> dict[int, list[int]]:
-    """The pipeline now, per owner: [amount in minor units, number of deals]."""
-    query = (
-        select(DEAL.owner_id, func.sum(DEAL.amount_minor), func.count())
-        .where(
-            and_(
-                DEAL.forecast_category != ForecastCategory.OMITTED.value,
-                *where(scope.counted(period, open_only=True), stages),
-            )
+    conn: Connection, period: Period, scope: Scope, stages: dict[int, StageInfo], today: date
+) -> tuple[dict[int, list[Decimal]], dict[str, int]]:
+    """The pipeline now, per owner: [amount in minor units of the reporting currency,
+    number of deals]; and the deals left out for want of a rate, per currency."""
+    conditions = [
+        DEAL.forecast_category != ForecastCategory.OMITTED.value,
+        *where(scope.counted(period, open_only=True), stages),
+    ]
+    sums = Sums(money={"amount": (true(), DEAL.amount_minor)}, counts={"n": true()})
+    grouped = converted_sums(conn, DEAL.owner_id, sums, conditions, today=today)
+    unconverted: dict[str, int] = {}
+    result: dict[int, list[Decimal]] = {}
+    for owner, c in grouped.items():
+        left_out = sum(c.unconverted.values())
+        for code, n in c.unconverted.items():
+            unconverted[code] = unconverted.get(code, 0) + n
+        result[owner] = [c.amount("amount") * MINOR_UNITS, Decimal(c.count("n") - left_out)]
+    return result, unconverted
+
+
+def _factors(
+    conn: Connection, ids: list[int], today: date
+) -> dict[int, tuple[str, Decimal | None]]:
+    """Each moved deal's currency and rate to the reporting currency: the one in force at
+    its close date now (or today); None when there is none."""
+    reporting, rates = reporting_currency(conn), load_rates(conn)
+    result: dict[int, tuple[str, Decimal | None]] = {}
+    rate_id = rate_in_force(reporting, today)
+    for first in range(0, len(ids), BATCH):
+        query = select(DEAL.id, DEAL.currency, rate_id).where(
+            DEAL.id.in_(ids[first : first + BATCH])
         )
-        .group_by(DEAL.owner_id)
-    )
-    return {owner: [int(amount), int(n)] for owner, amount, n in conn.execute(query)}
+        for deal_id, currency, found in conn.execute(query):
+            code = str(currency or reporting).upper()
+            factor = Decimal(1) if code == reporting else rates.get(found) if found else None
+            result[deal_id] = (code, factor)
+    return result
 
 
 def _sort(org: OrgChart, owner: int) -> tuple[str, int]:

@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import InputError
-from ..money import from_minor
 from ..periods import Period
+from ..query.currency import round_figure
 from .history import DealState
 from .metrics import ZERO, money_text
 
@@ -67,15 +67,17 @@ class MovedDeal:
         amount_minor: int,
         before: DealState | None,
         after: DealState | None,
+        factor: Decimal = Decimal(1),
     ) -> MovedDeal:
+        """`factor`: the deal's rate to the reporting currency (see `waterfall`)."""
         owner = after.owner_id if after is not None else before.owner_id if before else 0
         return cls(
             deal_id,
             name,
             owner,
-            from_minor(amount_minor),
-            None if before is None else from_minor(before.amount_minor),
-            None if after is None else from_minor(after.amount_minor),
+            round_figure(amount_minor * factor),
+            None if before is None else round_figure(before.amount_minor * factor),
+            None if after is None else round_figure(after.amount_minor * factor),
             None if before is None else before.close_date,
             None if after is None else after.close_date,
         )
@@ -148,11 +150,12 @@ def build_row(
     key: str,
     label: str,
     owner_id: int | None,
-    start: list[int],
-    end: list[int],
+    start: list[Decimal],
+    end: list[Decimal],
     moved: Iterable[tuple[Bar, MovedDeal]],
 ) -> WaterfallRow:
-    """`start` and `end` are [amount in minor units, number of deals]."""
+    """`start` and `end` are [amount in minor units of the reporting currency, number of
+    deals]."""
     deals: dict[Bar, list[MovedDeal]] = {bar: [] for bar in Bar}
     for bar, deal in moved:
         deals[bar].append(deal)
@@ -165,7 +168,14 @@ def build_row(
         for bar in Bar
     )
     return WaterfallRow(
-        key, label, owner_id, from_minor(start[0]), from_minor(end[0]), start[1], end[1], movements
+        key,
+        label,
+        owner_id,
+        round_figure(start[0]),
+        round_figure(end[0]),
+        int(start[1]),
+        int(end[1]),
+        movements,
     )
 
 
@@ -177,6 +187,8 @@ class Waterfall:
     snapshot_id: int | None  # the start snapshot, when the start came from one
     team: WaterfallRow
     reps: list[WaterfallRow]
+    # Deals in the pipeline whose currency has no rate: (currency, count), left out.
+    unconverted: tuple[tuple[str, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         p = self.period
@@ -187,6 +199,7 @@ class Waterfall:
             "snapshot_id": self.snapshot_id,
             "team": self.team.as_dict(),
             "reps": [r.as_dict() for r in self.reps],
+            "unconverted": dict(self.unconverted),
         }
 
 

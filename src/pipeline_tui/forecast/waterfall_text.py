@@ -6,7 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from ..display import clean
+from ..labels import date_text
 from ..money import format_money
+from .metrics import unconverted_note
 from .waterfall_model import Bar, Waterfall, WaterfallRow
 
 DEALS_PER_BAR = 20
@@ -17,12 +19,14 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
         return format_money(value, currency)
 
     team = waterfall.team
-    until = "now" if waterfall.until is None else f"{waterfall.until:%Y-%m-%d %H:%M} UTC"
+    until = "now" if waterfall.until is None else f"{date_text(waterfall.until)} UTC"
     source = f" (snapshot {waterfall.snapshot_id})" if waterfall.snapshot_id else ""
     lines = [
         f"# What changed: {clean(team.label)}, {waterfall.period.label}",
         "",
-        f"From {waterfall.since:%Y-%m-%d %H:%M} UTC{source} to {until}.",
+        f"From {date_text(waterfall.since)} UTC{source} to {until}, in {currency}"
+        + (f" {left_out}" if (left_out := unconverted_note(waterfall.unconverted)) else "")
+        + ".",
         "",
         "| | Amount | Deals |",
         "|---|---:|---:|",
@@ -63,8 +67,8 @@ def _deals(team: WaterfallRow, money: Callable[[Decimal | None], str]) -> list[s
                     money(d.amount),
                     money(d.before) if d.before is not None else "—",
                     money(d.after) if d.after is not None else "—",
-                    d.close_before.isoformat() if d.close_before else "—",
-                    d.close_after.isoformat() if d.close_after else "—",
+                    date_text(d.close_before) if d.close_before else "—",
+                    date_text(d.close_after) if d.close_after else "—",
                 )
             )
         if len(m.deals) > DEALS_PER_BAR:

@@ -39,6 +39,7 @@ from .model import (
     Severity,
     parse_pairs,
 )
+from .plan import Authorize, DealPlan, Update
 from .quotas import dry_run_quotas, import_quotas
 from .transaction import without_cycle_collection
 from .users import dry_run_users, import_users
@@ -50,7 +51,9 @@ __all__ = [
     "EXPORT_KINDS",
     "FORMATS",
     "KINDS",
+    "Authorize",
     "Counts",
+    "DealPlan",
     "DryRunReport",
     "FileRejected",
     "ImportConflict",
@@ -62,6 +65,7 @@ __all__ = [
     "Progress",
     "RowsRejected",
     "Severity",
+    "Update",
     "dry_run",
     "export",
     "import_file",
@@ -82,16 +86,21 @@ def dry_run(engine: Engine, path: Path | str, options: ImportOptions) -> DryRunR
 
 
 def import_file(
-    engine: Engine, path: Path | str, options: ImportOptions, progress: Progress | None = None
+    engine: Engine,
+    path: Path | str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    authorize: Authorize | None = None,
 ) -> ImportSummary:
-    """Import `path` in one transaction; raises `ImportFailed` having written nothing."""
+    """Import `path` in one transaction; raises `ImportFailed` having written nothing.
+    `authorize` (deals only) may refuse the plan before anything is written."""
     path = Path(path)
     with without_cycle_collection():
         if options.kind == "users":
             return import_users(engine, path, options)
         if options.kind == "quotas":
             return import_quotas(engine, path, options)
-        return _import_deals(engine, path, options, progress)
+        return _import_deals(engine, path, options, progress, authorize)
 
 
 def write_problems(path: Path | str, problems: Iterable[Problem], unit: str = "line") -> int:

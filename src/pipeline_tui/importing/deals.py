@@ -25,10 +25,12 @@ from .formats import (
     ColumnMap,
     detect,
     map_columns,
+    recognised_by,
     require,
     unknown_layout,
 )
 from .formula import is_export, restore_rows
+from .history import stage_paths
 from .model import (
     Counts,
     DryRunReport,
@@ -39,7 +41,7 @@ from .model import (
     RowsRejected,
     Severity,
 )
-from .plan import DealPlan, plan_deals
+from .plan import Authorize, DealPlan, plan_deals
 from .reader import DELIMITER_NAMES, SourceTable, read_table
 from .rows import FileDeal, read_rows
 from .transaction import writing
@@ -52,6 +54,7 @@ class Prepared:
     mapping: ColumnMap
     deals: list[FileDeal]
     notices: list[Problem]
+    paths: list[list[str]]  # each deal's stages in the order it entered them, if known
 
 
 def prepare(path: Path, options: ImportOptions, progress: Progress | None = None) -> Prepared:
@@ -60,25 +63,30 @@ def prepare(path: Path, options: ImportOptions, progress: Progress | None = None
         restore_rows(table.rows)
     mapping = choose_mapping(table, options)
     required = tuple(f for f in REQUIRED_DEAL_FIELDS if f != "owner" or not options.user)
-    require(mapping, required, table.name)
+    require(mapping, required, table.name, known=DEAL_FORMATS)
     readers = Readers(
         today=options.today or date.today(),
-        dayfirst=options.dayfirst,
+        dayfirst=True if options.dayfirst else False if options.monthfirst else None,
         probability_is_fraction=mapping.format.probability_is_fraction,
     )
     deals = read_rows(table, mapping, readers, progress)
-    return Prepared(table, mapping, deals, _notices(mapping, options))
+    notices = _notices(mapping, options)
+    notices += [Problem(None, None, None, text, Severity.WARNING) for text in readers.dates.notices]
+    paths = stage_paths(table, readers.timestamp)
+    return Prepared(table, mapping, deals, notices, paths)
 
 
 def choose_mapping(table: SourceTable, options: ImportOptions) -> ColumnMap:
     if options.format != "auto":
-        fmt = DEAL_FORMATS[options.format]
+        fmt, how = DEAL_FORMATS[options.format], "as --format says"
     else:
         found = detect(table.header, DEAL_FORMATS)
         if found is None and not options.mapping:
             raise unknown_layout(table.name, table.header, FIELDS)
+        # With --map and no signature, the file is no CRM's: only the columns are named.
         fmt = found or DEAL_FORMATS["csv"]
-    return map_columns(table.header, fmt, options.mapping, fields=FIELDS)
+        how = recognised_by(table.header, found) if found else "columns named with --map"
+    return map_columns(table.header, fmt, options.mapping, fields=FIELDS, how=how)
 
 
 def _notices(mapping: ColumnMap, options: ImportOptions) -> list[Problem]:
@@ -100,7 +108,13 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
     prepared = prepare(path, options)
     with engine.connect() as conn:
         plan = plan_deals(
-            conn, prepared.deals, prepared.mapping, options, now=utcnow(), notices=prepared.notices
+            conn,
+            prepared.deals,
+            prepared.mapping,
+            options,
+            now=utcnow(),
+            notices=prepared.notices,
+            paths=prepared.paths,
         )
         conn.rollback()
     table, mapping = prepared.table, prepared.mapping
@@ -109,6 +123,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         kind="deals",
         format=mapping.format.name,
         format_label=mapping.format.label,
+        recognised=mapping.how,
         encoding=table.encoding,
         delimiter=DELIMITER_NAMES.get(table.delimiter, table.delimiter or "JSON"),
         unit=table.unit,
@@ -121,19 +136,32 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         counts=_counts(plan, table),
         new=plan.new_names(),
         missing=plan.missing,
+        stage_order=plan.stage_order,
     )
 
 
 def import_file(
-    engine: Engine, path: Path, options: ImportOptions, progress: Progress | None = None
+    engine: Engine,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    authorize: Authorize | None = None,
 ) -> ImportSummary:
+    """`authorize` sees the plan inside the transaction, before anything is written, and
+    raises to refuse it (the session checks who may write these deals there)."""
     started = time.perf_counter()
     prepared = prepare(path, options, progress)
     table = prepared.table
     now = utcnow()
     with writing(engine) as conn:
         plan = plan_deals(
-            conn, prepared.deals, prepared.mapping, options, now=now, notices=prepared.notices
+            conn,
+            prepared.deals,
+            prepared.mapping,
+            options,
+            now=now,
+            notices=prepared.notices,
+            paths=prepared.paths,
         )
         problems = sorted(table.problems + table.warnings + plan.problems, key=_order)
         rejected = plan.rejected + table.dropped
@@ -144,6 +172,8 @@ def import_file(
                 [p for p in problems if p.severity is Severity.ERROR],
                 table.unit,
             )
+        if authorize is not None:
+            authorize(conn, plan)
         user_id = _user_id(plan, options.user)
         written = write_plan(conn, plan, now=now, user_id=user_id, progress=progress)
     counts = _counts(plan, table, changes=written)
@@ -156,6 +186,7 @@ def import_file(
         problems=problems,
         missing=plan.missing,
         seconds=time.perf_counter() - started,
+        stage_order=plan.stage_order,
     )
 
 

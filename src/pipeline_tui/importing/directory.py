@@ -116,9 +116,10 @@ class Directory:
     def _add_user(self, user: UserRef) -> None:
         self.users.append(user)
         self._logins.add(user.login.casefold())
-        for key in {user.login, user.email or "", user.name}:
-            if key:
-                self._by_key.setdefault(key.casefold(), []).append(user)
+        # Folded first: a login "priya" and a name "Priya" are one key, not the same
+        # person found twice (which read as "more than one person is called that").
+        for key in {k.casefold() for k in (user.login, user.email or "", user.name) if k}:
+            self._by_key.setdefault(key, []).append(user)
 
     def find_user(self, text: str) -> list[UserRef]:
         """People whose login, email or display name is `text`; logins win outright."""

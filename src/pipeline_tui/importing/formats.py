@@ -4,8 +4,11 @@ Each format lists, per field, the header names that CRM uses (report labels and 
 names), most likely first; a field can read from several columns and takes the first
 filled one, which is how Salesforce's duplicated `Opportunity ID` column (15- and
 18-character ids) and Pipedrive's separate won and lost times are handled. A format is
-recognised by the names only it writes (its signature); `csv` is the layout
-`pipeline-tui export` writes, with the field names themselves as headers.
+recognised by the names only it writes (its signature), and its name is only claimed
+when some of them are present; `csv` is the layout `pipeline-tui export` writes, with
+the field names themselves as headers, and a file whose headers are those names
+(`name`, `stage`, `amount`, ...) reads as it without `--format`. A column a format
+wanted and didn't find is named with the nearest header the file has.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def _signature(headers: tuple[str, ...]) -> frozenset[str]:
 SALESFORCE_SIGNATURE = (
     "Opportunity ID", "Opportunity Name", "Opportunity Owner", "Probability (%)", "StageName",
     "CloseDate", "CreatedDate", "ForecastCategoryName", "Owner.Name", "Account.Name",
-    "Opportunity Currency", "Created Date",
+    "Opportunity Currency",
 )  # fmt: skip
 HUBSPOT_SIGNATURE = (
     "Record ID", "Deal Name", "Deal Stage", "Deal owner", "Create Date", "dealname",
@@ -78,7 +81,14 @@ SALESFORCE = Format(
         external_id=("Opportunity ID", "Opportunity ID (18)", "Id", "Opportunity: ID"),
         name=("Opportunity Name", "Name", "Opportunity: Opportunity Name"),
         account=("Account Name", "Account.Name", "Account: Account Name"),
-        owner=("Opportunity Owner", "Owner.Name", "Owner Name", "Opportunity Owner: Full Name"),
+        owner=(
+            "Opportunity Owner",
+            "Owner.Name",
+            "Owner Name",
+            "Opportunity Owner: Full Name",
+            "Owner.Username",
+            "Owner.Email",
+        ),
         stage=("Stage", "StageName", "Stage Name"),
         amount=("Amount", "Amount (converted)"),
         currency=("Opportunity Currency", "Amount Currency", "CurrencyIsoCode", "Currency"),
@@ -164,6 +174,7 @@ class ColumnMap:
     format: Format
     columns: Mapping_
     header: list[str]
+    how: str = ""  # how the format was chosen, said with its label
 
     def described(self) -> list[tuple[str, list[str]]]:
         return [(f, [self.header[i] for i in cols]) for f, cols in self.columns.items()]
@@ -174,7 +185,8 @@ class ColumnMap:
 
 
 def detect(header: list[str], formats: Mapping[str, Format]) -> Format | None:
-    """The format whose signature the header matches best, if any matches at all."""
+    """The format whose signature the header matches best, if any matches at all; else
+    `csv` when the headers are the app's own field names."""
     names = {normalise(h) for h in header}
     best: tuple[int, int, Format] | None = None
     for fmt in formats.values():
@@ -184,7 +196,25 @@ def detect(header: list[str], formats: Mapping[str, Format]) -> Format | None:
         )
         if strong >= 1 and matched >= 2 and (best is None or (strong, matched) > best[:2]):
             best = (strong, matched, fmt)
+    if best is None and "csv" in formats and own_field_names(header):
+        return formats["csv"]
     return best[2] if best else None
+
+
+def own_field_names(header: list[str]) -> bool:
+    """Whether the name, stage and amount columns are spelled as the app's fields."""
+    return {"name", "stage", "amount"} <= {h.strip() for h in header}
+
+
+def recognised_by(header: list[str], fmt: Format) -> str:
+    """Why `fmt` was taken for this header, to say beside its name."""
+    found = [h for h in header if normalise(h) in fmt.signature]
+    if found:
+        shown = ", ".join(f"'{h}'" for h in dict.fromkeys(found[:3]))
+        return f"recognised by {shown}"
+    if own_field_names(header):
+        return "its headers are pipeline-tui's field names"
+    return ""
 
 
 def map_columns(
@@ -193,6 +223,7 @@ def map_columns(
     overrides: Mapping[str, str],
     *,
     fields: tuple[str, ...],
+    how: str = "",
 ) -> ColumnMap:
     """Which columns each field reads, from the format's names and then `--map`."""
     positions: dict[str, list[int]] = {}
@@ -215,24 +246,60 @@ def map_columns(
         if not named:
             raise FileRejected(f"--map {field_name}={column}: {_no_such_column(column, header)}")
         columns[field_name] = named
-    return ColumnMap(fmt, {f: columns[f] for f in fields if f in columns}, header)
+    return ColumnMap(fmt, {f: columns[f] for f in fields if f in columns}, header, how)
 
 
-def require(mapping: ColumnMap, required: tuple[str, ...], name: str) -> None:
+def require(
+    mapping: ColumnMap,
+    required: tuple[str, ...],
+    name: str,
+    *,
+    known: Mapping[str, Format] | None = None,
+) -> None:
+    """Refuse a file without the `required` fields, naming for each the column the
+    format wanted and, given the `known` formats, the nearest header the file has."""
     missing = [f for f in required if f not in mapping.columns]
     if not missing:
         return
     hints = []
     for field_name in missing:
         usual = mapping.format.aliases.get(field_name)
-        hints.append(f"{field_name} (usually '{usual[0]}')" if usual else field_name)
+        parts = [f"usually '{usual[0]}'"] if usual else []
+        if known is not None and (near := nearest_header(mapping, field_name, known)):
+            parts.append(f"the nearest header is '{near}'")
+        hints.append(f"{field_name} ({'; '.join(parts)})" if parts else field_name)
     shown = ", ".join(f"'{h}'" for h in mapping.header[:15])
     more = ", ..." if len(mapping.header) > 15 else ""
-    raise FileRejected(
-        f"{name} ({mapping.format.label}) is missing the required column"
-        f"{'s' if len(missing) > 1 else ''} {', '.join(hints)}. Its columns are {shown}{more}; "
-        f"name the right one with --map {missing[0]}=COLUMN"
+    how = f", {mapping.how}" if mapping.how else ""
+    other = detect(mapping.header, known) if known else None
+    instead = (
+        f", or use --format {other.name}: it looks like {other.label}"
+        if other is not None and other is not mapping.format
+        else ""
     )
+    raise FileRejected(
+        f"{name} ({mapping.format.label}{how}) is missing the required column"
+        f"{'s' if len(missing) > 1 else ''} {', '.join(hints)}. Its columns are {shown}{more}; "
+        f"name the right one with --map {missing[0]}=COLUMN{instead}"
+    )
+
+
+def nearest_header(mapping: ColumnMap, field_name: str, known: Mapping[str, Format]) -> str | None:
+    """The unused header most like what the field is called: one another format reads it
+    from, else the closest spelling of the format's usual name (or the field's own)."""
+    unused = mapping.unused()
+    by_name = {normalise(h): h for h in unused}
+    for fmt in known.values():
+        for alias in fmt.aliases.get(field_name, ()):
+            if (found := by_name.get(normalise(alias))) is not None:
+                return found
+    wanted = [normalise(a) for a in mapping.format.aliases.get(field_name, ())[:1]]
+    wanted.append(normalise(field_name))
+    for target in wanted:
+        close = difflib.get_close_matches(target, list(by_name), n=1, cutoff=0.5)
+        if close:
+            return by_name[close[0]]
+    return None
 
 
 def unknown_layout(name: str, header: list[str], fields: tuple[str, ...]) -> FileRejected:

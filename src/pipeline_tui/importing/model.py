@@ -32,13 +32,18 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one cell, row or the file (`line` None)."""
+    """One thing wrong with one cell, row or the file (`line` None).
+
+    `topic`, when set, is what many rows of one column can have in common, written as
+    "<what is wrong>. <what to do>": reports print such rows as one line per column.
+    """
 
     line: int | None
     column: str | None
     value: str | None
     reason: str
     severity: Severity = Severity.ERROR
+    topic: str | None = None
 
     def describe(self, unit: str = "line") -> str:
         where = f"{unit} {self.line}" if self.line is not None else "file"
@@ -80,8 +85,9 @@ class ImportOptions:
     `mapping` maps a field to a column name, overriding what the format would pick; an
     empty column name leaves the field out. `stage_map` maps a stage name as the file
     writes it to a stage name in the pipeline. `pipeline` is where rows that name no
-    pipeline go. `skip_invalid` imports the good rows when some are rejected rather
-    than nothing. `user` is the login recorded as the author of the changes.
+    pipeline go. `stage_order` lists new stages in the order deals move through them,
+    for when the file doesn't show it. `skip_invalid` imports the good rows when some
+    are rejected rather than nothing. `user` is the login recorded as the author of the changes.
     """
 
     kind: str = "deals"
@@ -89,7 +95,9 @@ class ImportOptions:
     mapping: Mapping[str, str] = field(default_factory=dict)
     stage_map: Mapping[str, str] = field(default_factory=dict)
     pipeline: str | None = None
+    stage_order: tuple[str, ...] = ()
     dayfirst: bool = False
+    monthfirst: bool = False
     skip_invalid: bool = False
     user: str | None = None
     today: date | None = None
@@ -100,10 +108,13 @@ class ImportOptions:
             raise FileRejected(f"unknown kind '{self.kind}'; use {', '.join(KINDS)}")
         if self.format not in FORMATS:
             raise FileRejected(f"unknown format '{self.format}'; use {', '.join(FORMATS)}")
+        if self.dayfirst and self.monthfirst:
+            raise FileRejected("--dayfirst and --monthfirst contradict each other; pass one")
         # These become names (a pipeline, stages) or are shown back, like the file's cells.
         texts = [("--pipeline", self.pipeline or ""), ("--user", self.user or "")]
         texts += [("--map", f"{k}={v}") for k, v in self.mapping.items()]
         texts += [("--stage-map", f"{k}={v}") for k, v in self.stage_map.items()]
+        texts += [("--stage-order", name) for name in self.stage_order]
         for option, text in texts:
             if found := CONTROL_CHARS.search(text):
                 raise FileRejected(
@@ -154,6 +165,17 @@ class Missing:
 
 
 @dataclass(frozen=True)
+class StageOrder:
+    """A pipeline the import adds stages to: all its stages in the order they will be,
+    and what the order of the new ones comes from (None: the file doesn't say)."""
+
+    pipeline: str
+    stages: list[tuple[str, str, int, bool]]  # (name, kind, default probability, new)
+    basis: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Counts:
     created: int = 0
     updated: int = 0
@@ -181,6 +203,8 @@ class DryRunReport:
     counts: Counts
     new: dict[str, list[str]]  # "owners", "accounts", "pipelines", "stages" -> names
     missing: Missing | None = None
+    stage_order: list[StageOrder] = field(default_factory=list)
+    recognised: str = ""  # how the format was chosen: "recognised by 'Deal Stage'", ...
 
     @property
     def errors(self) -> list[Problem]:
@@ -204,3 +228,4 @@ class ImportSummary:
     problems: list[Problem]
     missing: Missing | None
     seconds: float
+    stage_order: list[StageOrder] = field(default_factory=list)

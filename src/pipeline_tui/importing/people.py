@@ -44,13 +44,17 @@ class Row:
     def get(self, name: str) -> str:
         return self.cells.get(name, "")
 
-    def reject(self, name: str, reason: str) -> None:
+    def reject(self, name: str, reason: str, severity: Severity = Severity.ERROR) -> None:
         value = self.cells.get(name) or None
-        self.problems.append(Problem(self.line, self.columns.get(name, name), value, reason))
+        column = self.columns.get(name, name)
+        self.problems.append(Problem(self.line, column, value, reason, severity))
+
+    def warn(self, name: str, reason: str) -> None:
+        self.reject(name, reason, Severity.WARNING)
 
     @property
     def rejected(self) -> bool:
-        return bool(self.problems)
+        return any(p.severity is Severity.ERROR for p in self.problems)
 
 
 @dataclass

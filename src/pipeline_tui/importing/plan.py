@@ -9,6 +9,7 @@ doesn't mention. A dry run shows it; `apply` writes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,10 +18,12 @@ from sqlalchemy import Connection, select
 
 from ..models import Deal, Settings, StageKind, table_of
 from ..money import from_minor
+from ..query.currency import without_rate
 from .bulk import refresh_statistics, select_by_keys
 from .directory import Directory, Ref, UserRef
 from .formats import ColumnMap
-from .model import FileRejected, ImportOptions, Missing, Problem, Severity
+from .history import ranks
+from .model import FileRejected, ImportOptions, Missing, Problem, Severity, StageOrder
 from .rows import FileDeal
 from .stages import StageResolver
 from .target import DEAL_COLUMNS, Context, Resolved, changed_columns, changes, target
@@ -50,6 +53,7 @@ class DealPlan:
     unchanged: int = 0
     missing: Missing | None = None
     preview: list[dict[str, str]] = field(default_factory=list)
+    stage_order: list[StageOrder] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -73,6 +77,10 @@ class DealPlan:
         }
 
 
+# Sees a deal import's plan inside its transaction and raises to refuse it.
+Authorize = Callable[[Connection, DealPlan], None]
+
+
 def plan_deals(
     conn: Connection,
     deals: list[FileDeal],
@@ -81,13 +89,20 @@ def plan_deals(
     *,
     now: datetime,
     notices: list[Problem],
+    paths: list[list[str]] | None = None,
 ) -> DealPlan:
+    """`paths`: each deal's stages in the order it entered them, when the file says."""
     directory = Directory(conn)
     plan = DealPlan(directory, deals, notices)
     currency, fiscal_month = _settings(conn)
     present = frozenset(mapping.columns)
     default_owner = _default_owner(directory, options, present)
-    resolver = StageResolver(options.stage_map, status_is_kind=mapping.format.name == "csv")
+    resolver = StageResolver(
+        options.stage_map,
+        status_is_kind=mapping.format.name == "csv",
+        stage_order=options.stage_order,
+    )
+    resolver.history = ranks(paths or [])
     existing = _existing(conn, [d.external_id for d in deals if d.external_id and not d.rejected])
 
     headers = {name: columns[0] for name, columns in mapping.described()}
@@ -122,6 +137,9 @@ def plan_deals(
         if len(plan.preview) < options.preview_rows:
             plan.preview.append(_preview(res.deal.line, action, values))
     _prune(directory, used)
+    plan.stage_order = resolver.orders(directory.pipelines)
+    plan.notices.extend(_unused_stage_order(options.stage_order, directory))
+    plan.notices.extend(_unrated(conn, plan, now))
     touched = {r.pipeline.id for r in resolved if not r.pipeline.new}
     plan.missing = _missing(conn, directory, touched, {d.external_id for d in deals})
     return plan
@@ -179,6 +197,24 @@ def _default_owner(
     return found[0] if len(found) == 1 else None
 
 
+def _unrated(conn: Connection, plan: DealPlan, now: datetime) -> list[Problem]:
+    """A warning per currency whose deals would be left out of every sum: no rate."""
+    rows = [*plan.creates, *(u.values for u in plan.updates)]
+    missing = without_rate(conn, ((v["currency"], v["close_date"]) for v in rows), now.date())
+    return [
+        Problem(
+            None,
+            None,
+            None,
+            f"{count:,} deal{'s' * (count != 1)} in {code} and no {code} rate in force at "
+            f"their close date: they will show as unconverted in every total until you run "
+            f"`pipeline-tui rates set {code} RATE --date YYYY-MM-DD` or `rates import FILE`",
+            Severity.WARNING,
+        )
+        for code, count in sorted(missing.items())
+    ]
+
+
 def _settings(conn: Connection) -> tuple[str, int]:
     row = conn.execute(
         select(SETTINGS.currency, SETTINGS.fiscal_year_start_month).order_by(SETTINGS.id).limit(1)
@@ -223,6 +259,16 @@ def _prune(directory: Directory, used: set[int]) -> None:
     directory.pipelines = [p for p in directory.pipelines if not p.new or id(p) in used]
     for pipeline in directory.pipelines:
         pipeline.stages = [s for s in pipeline.stages if not s.new or id(s) in used]
+
+
+def _unused_stage_order(names: tuple[str, ...], directory: Directory) -> list[Problem]:
+    new = {s.name.casefold() for s in directory.new_stages()}
+    reason = "--stage-order: not a new stage of this file; stored stages keep their order"
+    return [
+        Problem(None, None, name, reason, Severity.WARNING)
+        for name in names
+        if name.strip().casefold() not in new
+    ]
 
 
 def _preview(line: int, action: str, values: dict[str, Any]) -> dict[str, str]:

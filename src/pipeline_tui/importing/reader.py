@@ -3,8 +3,11 @@
 Handles UTF-8 with or without a byte order mark, UTF-16 with one (Excel's "Unicode
 text"), and Windows-1252; CRLF, LF or CR line ends; comma, semicolon, tab or pipe
 delimiters (and Excel's `sep=;` first line); JSON arrays of objects (what `export
---format json` writes). Title lines above the header, blank lines, total rows and the
-footer Salesforce appends to report exports are left out and listed in `skipped`.
+--format json` writes) and Salesforce's REST answer to a SOQL query (`{"totalSize": ...,
+"done": ..., "records": [...]}`), whose related records (`"Owner": {"Name": ...}`) read
+as `Owner.Name` columns and whose `attributes` are left out. Title lines above the
+header, blank lines, total rows and the footer Salesforce appends to report exports are
+left out and listed in `skipped`.
 
 Input is bounded: only a regular file is opened (a device or a pipe could never end), at
 most `MAX_FILE_BYTES` of it is read, CSV a line at a time with lines of at most
@@ -389,19 +392,59 @@ def _json_table(text: str, name: str, encoding: str) -> SourceTable:
         raise FileRejected(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise FileRejected(f"{name}: the JSON is nested too deeply to be an export") from None
+    warnings: list[Problem] = []
+    if isinstance(data, dict) and isinstance(data.get("records"), list):
+        warnings = _soql_warnings(data, name)
+        data = data["records"]
     if not isinstance(data, list):
-        raise FileRejected(f"{name}: JSON must be a list of objects, one per row")
+        raise FileRejected(
+            f"{name}: JSON must be a list of objects, one per row, or a Salesforce query "
+            'result ({"records": [...]})'
+        )
+    items = []
     header: dict[str, None] = {}
     for item in data:
         if not isinstance(item, dict):
             raise FileRejected(f"{name}: JSON must be a list of objects, one per row")
-        header.update(dict.fromkeys(item))
+        flat = _flattened(item)
+        header.update(dict.fromkeys(flat))
+        items.append(flat)
+    # A related record that is null in some items (`"Account": null`) is not a column.
+    for key in [k for k in header if any(other.startswith(k + ".") for other in header)]:
+        del header[key]
     if not header:
         raise FileRejected(f"{name} has no rows")
     table = SourceTable(name, _clean_header(list(header)), [], encoding, "", unit="item")
-    for number, item in enumerate(data, start=1):
+    table.warnings.extend(warnings)
+    for number, item in enumerate(items, start=1):
         table.rows.append((number, [_json_text(item.get(key)) for key in header]))
     return table
+
+
+def _flattened(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A record with its related records' fields as `Owner.Name`; Salesforce's
+    `attributes` (type and URL) are not data."""
+    flat: dict[str, Any] = {}
+    for key, value in item.items():
+        if key == "attributes" and isinstance(value, dict):
+            continue
+        if isinstance(value, dict):
+            flat.update(_flattened(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _soql_warnings(data: dict[str, Any], name: str) -> list[Problem]:
+    if data.get("done") not in ("false", False):
+        return []
+    total = data.get("totalSize")
+    of = f" of {total}" if isinstance(total, str) else ""
+    reason = (
+        f"{name} holds the first {len(data['records'])}{of} records of the query: Salesforce "
+        "sent the rest as further pages (nextRecordsUrl); save those too and import each"
+    )
+    return [Problem(None, None, None, reason, Severity.WARNING)]
 
 
 def _json_text(value: Any) -> str:

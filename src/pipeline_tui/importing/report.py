@@ -14,10 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import display_text, join
-from .model import DryRunReport, ImportSummary, Problem, Severity
+from .model import DryRunReport, ImportSummary, Problem, Severity, StageOrder
+from .stage_order import STAGE_ORDER_OPTION
 
 GROUP_WARNINGS_FROM = 5  # more warnings than this with one reason print as one line
 SHOW_LINES = 12
+EXAMPLES = 3  # more rows than this with one column and topic print as one line
 
 
 def dry_run_report(report: DryRunReport) -> Group:
@@ -31,6 +33,8 @@ def dry_run_report(report: DryRunReport) -> Group:
             f" ({report.encoding}, {delimiter}): {report.rows:,} rows{skipped}",
         )
     )
+    if report.recognised:
+        lines.append(display_text(f"  {report.recognised}", "dim"))
     for line in report.skipped[:SHOW_LINES]:
         lines.append(join("  ", display_text(line.describe(report.unit), "dim")))
     mapping = Table(title="Columns", title_justify="left", show_edge=False)
@@ -62,6 +66,7 @@ def dry_run_report(report: DryRunReport) -> Group:
         )
     )
     lines.extend(_new_lines(report.new))
+    lines.extend(stage_order_lines(report.stage_order))
     lines.extend(_missing_lines(report))
     lines.append(Text("Dry run: nothing was written.", style="bold"))
     return Group(*lines)
@@ -81,6 +86,7 @@ def import_summary(summary: ImportSummary) -> Group:
         )
     )
     lines.extend(_new_lines(summary.new))
+    lines.extend(stage_order_lines(summary.stage_order, written=True))
     lines.extend(_missing_lines(summary))
     return Group(*lines)
 
@@ -93,8 +99,17 @@ def problem_lines(problems: list[Problem], unit: str) -> list[RenderableType]:
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     if errors:
         lines.append(Text(f"{len(errors):,} problem{'s' * (len(errors) != 1)}:", "bold red"))
+        topics: dict[tuple[str | None, str], list[Problem]] = defaultdict(list)
         for problem in errors:
-            lines.append(join("  ", display_text(problem.describe(unit), "red")))
+            if problem.topic:
+                topics[problem.column, problem.topic].append(problem)
+        summarised = {id(p) for group in topics.values() if len(group) > EXAMPLES for p in group}
+        for (column, topic), group in topics.items():
+            if len(group) > EXAMPLES:
+                lines.append(join("  ", display_text(_summary(column, topic, group, unit), "red")))
+        for problem in errors:
+            if id(problem) not in summarised:
+                lines.append(join("  ", display_text(problem.describe(unit), "red")))
     by_reason: dict[str, list[Problem]] = defaultdict(list)
     for problem in warnings:
         by_reason[problem.reason].append(problem)
@@ -116,6 +131,23 @@ def problem_lines(problems: list[Problem], unit: str) -> list[RenderableType]:
     return lines
 
 
+def _summary(column: str | None, topic: str, group: list[Problem], unit: str) -> str:
+    """One line for many rows of a column with one topic: "Close Date: 250 lines can't be
+    read as dates, such as 'a', 'b', 'c' (lines 2, 3, 4, ...). Dates are read as ..." """
+    what, _, hint = topic.partition(". ")
+    examples: list[str] = []
+    for problem in group:
+        if problem.value and problem.value not in examples and len(examples) < EXAMPLES:
+            value = problem.value
+            examples.append(value if len(value) <= 40 else value[:37] + "...")
+    such = f", such as {', '.join(repr(e) for e in examples)}" if examples else ""
+    numbers = ", ".join(str(p.line) for p in group[:SHOW_LINES])
+    more = ", ..." if len(group) > SHOW_LINES else ""
+    where = f"{column}: " if column else ""
+    tail = f". {hint}" if hint else ""
+    return f"{where}{len(group):,} {unit}s {what}{such} ({unit}s {numbers}{more}){tail}"
+
+
 def _new_lines(new: dict[str, list[str]]) -> list[RenderableType]:
     lines: list[RenderableType] = []
     for what, names in new.items():
@@ -123,6 +155,46 @@ def _new_lines(new: dict[str, list[str]]) -> list[RenderableType]:
             shown = ", ".join(names[:SHOW_LINES]) + (", ..." if len(names) > SHOW_LINES else "")
             lines.append(display_text(f"New {what} ({len(names):,}): {shown}"))
     return lines
+
+
+def stage_order_lines(orders: list[StageOrder], *, written: bool = False) -> list[RenderableType]:
+    """Each pipeline given new stages, in the order its stages will be (or, `written`,
+    now are), and why."""
+    lines: list[RenderableType] = []
+    for found in orders:
+        shown = " → ".join(_stage_label(*stage) for stage in found.stages)
+        why = f" (new stages ordered by {found.basis})" if found.basis else ""
+        lines.append(display_text(f"Stages of {found.pipeline}{why}: {shown}"))
+        note = f" ({found.note})" if found.note else ""
+        if found.basis is None and written:
+            lines.append(
+                display_text(
+                    f"  The file didn't show in which order deals move through the new stages "
+                    f"of {found.pipeline}{note}; they are in the order it first used them.",
+                    "yellow",
+                )
+            )
+        elif found.basis is None:
+            new_open = [n for n, kind, _, new in found.stages if new and kind == "open"]
+            lines.append(
+                display_text(
+                    f"  Can't tell from the file in which order deals move through the new "
+                    f"stages of {found.pipeline}: their names are not a known CRM pipeline's, "
+                    f"and the file gives no probabilities or stage history for them{note}. "
+                    "They will be in the order above; to change it, import with "
+                    f'{STAGE_ORDER_OPTION} "{",".join(new_open)}" with the stages in the '
+                    "order deals move through them.",
+                    "yellow",
+                )
+            )
+        elif found.note:
+            lines.append(display_text(f"  {found.note}", "yellow"))
+    return lines
+
+
+def _stage_label(name: str, kind: str, probability: int, new: bool) -> str:
+    tags = ([] if kind == "open" else [kind]) + (["new"] if new else [])
+    return f"{name} {probability}%" + (f" ({', '.join(tags)})" if tags else "")
 
 
 def _missing_lines(result: DryRunReport | ImportSummary) -> list[RenderableType]:

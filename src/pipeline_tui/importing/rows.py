@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..parsing import Money, ParseError
+from .dates import DateOrder, date_topic
 from .formats import ColumnMap
 from .model import Problem, Progress, Severity
 from .reader import SourceTable
@@ -36,6 +37,7 @@ TEXTS = ("name", "account", "owner", "owner_login", "pipeline", "stage", "next_s
          "lost_reason", "external_id")  # fmt: skip
 TYPED = ("status", "amount", "currency", "probability", "forecast_category", "close_date",
          "closed_date", "created", "stage_entered_at", "push_count")  # fmt: skip
+DATE_FIELDS = ("close_date", "closed_date", "created", "stage_entered_at")
 
 
 @dataclass(slots=True)
@@ -103,14 +105,20 @@ class Columns:
         self.read[name] = texts
         return texts
 
-    def typed(self, name: str, read: Callable[[str], Any]) -> list[Any] | None:
+    def typed(
+        self,
+        name: str,
+        read: Callable[[str], Any],
+        topic: Callable[[ParseError], str | None] | None = None,
+    ) -> list[Any] | None:
         texts = self.texts(name)
         if texts is None:
             return None
         values = [read(t) if t else None for t in texts]
         for k, value in enumerate(values):
             if isinstance(value, ParseError):
-                self.reject(k, name, texts[k], str(value))
+                about = topic(value) if topic else None
+                self.flag(k, name, texts[k], str(value), Severity.ERROR, about)
                 values[k] = None
         return values
 
@@ -124,8 +132,17 @@ class Columns:
     def reject(self, k: int, name: str, value: str | None, reason: str) -> None:
         self.flag(k, name, value, reason, Severity.ERROR)
 
-    def flag(self, k: int, name: str, value: str | None, reason: str, severity: Severity) -> None:
-        problem = Problem(self.lines[k], self.header_of(k, name), value or None, reason, severity)
+    def flag(
+        self,
+        k: int,
+        name: str,
+        value: str | None,
+        reason: str,
+        severity: Severity,
+        topic: str | None = None,
+    ) -> None:
+        column = self.header_of(k, name)
+        problem = Problem(self.lines[k], column, value or None, reason, severity, topic)
         self.problems.setdefault(k, []).append(problem)
 
 
@@ -150,9 +167,15 @@ def read_rows(
         "close_date": readers.day, "closed_date": readers.day, "created": readers.timestamp,
         "stage_entered_at": readers.timestamp, "push_count": readers.count,
     }  # fmt: skip
+    dates = _settle_dates(cols, readers)
+    for name in dates.serial_fields:
+        timed = name in ("created", "stage_entered_at")
+        readers_by_field[name] = readers.serial_timestamp if timed else readers.serial_day
     values: dict[str, list[Any]] = {}
     for step, name in enumerate(TEXTS + TYPED, start=1):
-        if name in readers_by_field:
+        if name in DATE_FIELDS:
+            found = cols.typed(name, readers_by_field[name], date_topic)
+        elif name in readers_by_field:
             found = cols.typed(name, readers_by_field[name])
         else:
             found = cols.texts(name)
@@ -183,6 +206,12 @@ def read_rows(
         for problem in problems:
             deals[k].add(problem)
     return deals
+
+
+def _settle_dates(cols: Columns, readers: Readers) -> DateOrder:
+    texts = {name: [t for t in found if t] for name in DATE_FIELDS if (found := cols.texts(name))}
+    headers = {name: cols.header[cols.columns[name][0]] for name in texts}
+    return readers.settle_dates(texts, headers)
 
 
 def _money(

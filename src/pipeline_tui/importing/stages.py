@@ -1,12 +1,11 @@
 """Which stage of which pipeline a row belongs in, creating stages the file introduces.
 
-A stage name the pipeline doesn't have becomes a new stage, in the order the file first
-uses it, unless `--stage-map` says which stage it is. HubSpot's internal stage ids
-(`closedwon`, ...) read as the labels HubSpot shows. A new stage is won or lost when its
-name says so (`Closed Won`, `Won`, `closedwon`, `Closed/Won`, `Closed Lost - No
-Decision`, ...); otherwise it is open, placed after the pipeline's open stages. Its
-default probability is the one most rows in it give, else HubSpot's default for that
-stage, else 10% per open stage before it (capped at 90%).
+A stage name the pipeline doesn't have becomes a new stage, unless `--stage-map` says
+which stage it is. HubSpot's internal stage ids (`closedwon`, ...) read as the labels
+HubSpot shows. A new stage is won or lost when its name says so (`Closed Won`, `Won`,
+`closedwon`, `Closed/Won`, `Closed Lost - No Decision`, ...); otherwise it is open,
+placed after the pipeline's open stages in the order `stage_order` works out, with the
+default probability it gives. Stored stages keep their order.
 
 A status column (Pipedrive's Open/Won/Lost) says whether a deal is won or lost
 whatever its stage: a won deal goes to the pipeline's won stage (a new `Won` stage if it
@@ -22,16 +21,20 @@ from collections.abc import Mapping
 
 from ..models import StageKind
 from .directory import PipelineRef, StageRef
+from .model import StageOrder
+from .stage_order import default_probability, known_pipeline, order, placed
 from .values import squash
 
+# HubSpot's internal stage ids and the labels it shows (their order and probabilities
+# are in `stage_order`).
 HUBSPOT_STAGES = {
-    "appointmentscheduled": ("Appointment Scheduled", 20),
-    "qualifiedtobuy": ("Qualified To Buy", 40),
-    "presentationscheduled": ("Presentation Scheduled", 60),
-    "decisionmakerboughtin": ("Decision Maker Bought-In", 80),
-    "contractsent": ("Contract Sent", 90),
-    "closedwon": ("Closed Won", 100),
-    "closedlost": ("Closed Lost", 0),
+    "appointmentscheduled": "Appointment Scheduled",
+    "qualifiedtobuy": "Qualified To Buy",
+    "presentationscheduled": "Presentation Scheduled",
+    "decisionmakerboughtin": "Decision Maker Bought-In",
+    "contractsent": "Contract Sent",
+    "closedwon": "Closed Won",
+    "closedlost": "Closed Lost",
 }
 KIND_PROBABILITY = {StageKind.WON.value: 100, StageKind.LOST.value: 0}
 NEW_CLOSED_NAMES = {StageKind.WON.value: "Won", StageKind.LOST.value: "Lost"}
@@ -47,11 +50,19 @@ def kind_from_name(name: str) -> str:
 
 
 class StageResolver:
-    def __init__(self, stage_map: Mapping[str, str], *, status_is_kind: bool) -> None:
+    def __init__(
+        self,
+        stage_map: Mapping[str, str],
+        *,
+        status_is_kind: bool,
+        stage_order: tuple[str, ...] = (),
+    ) -> None:
         self.stage_map = {k.strip().casefold(): v.strip() for k, v in stage_map.items()}
         self.status_is_kind = status_is_kind
+        self.stage_order = stage_order
         self.evidence: dict[int, Counter[int]] = {}  # id(new stage) -> probabilities seen
-        self.hubspot_defaults: dict[int, int] = {}
+        self.history: dict[str, float] = {}  # casefolded stage name -> where deals enter it
+        self.bases: dict[int, tuple[str | None, str | None]] = {}  # id(pipeline) -> why
         self._resolved: dict[tuple[int, str, str | None], StageRef | str] = {}
 
     def resolve(self, pipeline: PipelineRef, raw: str, status: str | None) -> StageRef | str:
@@ -63,13 +74,12 @@ class StageResolver:
         return found
 
     def _resolve(self, pipeline: PipelineRef, raw: str, status: str | None) -> StageRef | str:
-        hubspot_default = None
         name = self.stage_map.get(raw.casefold())
         if name is None:
-            name, hubspot_default = HUBSPOT_STAGES.get(raw.casefold(), (raw, None))
+            name = HUBSPOT_STAGES.get(raw.casefold(), raw)
             # `--stage-map` may name a HubSpot stage by its id or by its label.
             if name.casefold() in self.stage_map:
-                name, hubspot_default = self.stage_map[name.casefold()], None
+                name = self.stage_map[name.casefold()]
         if len(name) > MAX_STAGE_NAME:
             return f"a stage name can have at most {MAX_STAGE_NAME} characters"
         found = pipeline.stage_named(name) if name else None
@@ -79,23 +89,19 @@ class StageResolver:
             kind = found.kind if found else kind_from_name(name)
             if status is not None and kind != status:
                 return f"the status is {status} but stage {name!r} is {kind}"
-            return found or self._create(pipeline, name, kind, hubspot_default)
+            return found or self._create(pipeline, name, kind)
         if found is not None and found.kind == status:
             return found
         if self.status_is_kind:
             if found is not None:
                 return f"the status is {status} but stage {name!r} is {found.kind}"
-            return self._create(pipeline, name or NEW_CLOSED_NAMES[status], status, None)
+            return self._create(pipeline, name or NEW_CLOSED_NAMES[status], status)
         closing = pipeline.first_of_kind(status)
-        return closing or self._create(pipeline, NEW_CLOSED_NAMES[status], status, None)
+        return closing or self._create(pipeline, NEW_CLOSED_NAMES[status], status)
 
-    def _create(
-        self, pipeline: PipelineRef, name: str, kind: str, hubspot_default: int | None
-    ) -> StageRef:
+    def _create(self, pipeline: PipelineRef, name: str, kind: str) -> StageRef:
         stage = StageRef(None, name, True, pipeline, kind)
         stage.default_probability = KIND_PROBABILITY.get(kind, 10)
-        if hubspot_default is not None:
-            self.hubspot_defaults[id(stage)] = hubspot_default
         pipeline.stages.append(stage)
         return stage
 
@@ -114,21 +120,42 @@ class StageResolver:
                 continue
             old = sorted((s for s in pipeline.stages if not s.new), key=lambda s: s.position)
             new_open = [s for s in pipeline.stages if s.new and s.kind == StageKind.OPEN.value]
-            new_closed = [s for s in pipeline.stages if s.new and s.kind != StageKind.OPEN.value]
+            new_closed = sorted(
+                (s for s in pipeline.stages if s.new and s.kind != StageKind.OPEN.value),
+                key=lambda s: s.kind != StageKind.WON.value,  # won before lost
+            )
             last_open = max(
                 (i for i, s in enumerate(old) if s.kind == StageKind.OPEN.value), default=-1
             )
-            ordered = old[: last_open + 1] + new_open + old[last_open + 1 :] + new_closed
+            history = {
+                id(s): self.history[s.name.casefold()]
+                for s in new_open
+                if s.name.casefold() in self.history
+            }
+            found = order(
+                new_open, evidence=self.evidence, history=history, wanted=self.stage_order
+            )
+            self.bases[id(pipeline)] = (found.basis, found.note)
+            head = placed(old[: last_open + 1], found)
+            ordered = head + old[last_open + 1 :] + new_closed
             for position, stage in enumerate(ordered):
                 stage.position = position
             pipeline.stages = ordered
             open_stages = [s for s in ordered if s.kind == StageKind.OPEN.value]
+            known = known_pipeline(new_open)
             for stage in new_open:
-                seen = self.evidence.get(id(stage))
-                if seen:
-                    # Most common first; ties go to the lower probability, to be prudent.
-                    stage.default_probability = min(seen.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                elif id(stage) in self.hubspot_defaults:
-                    stage.default_probability = self.hubspot_defaults[id(stage)]
-                else:
-                    stage.default_probability = min(90, 10 * (open_stages.index(stage) + 1))
+                stage.default_probability = default_probability(
+                    stage, known, self.evidence.get(id(stage)), open_stages.index(stage)
+                )
+
+    def orders(self, pipelines: list[PipelineRef]) -> list[StageOrder]:
+        """Each pipeline that gets new stages, as it will be once they are written."""
+        return [
+            StageOrder(
+                pipeline.name,
+                [(s.name, s.kind, s.default_probability, s.new) for s in pipeline.stages],
+                *self.bases.get(id(pipeline), ("", None)),
+            )
+            for pipeline in pipelines
+            if any(s.new for s in pipeline.stages)
+        ]

@@ -3,13 +3,16 @@
 Columns `name`, `manager`, `team`, `role`, `email` (and optionally `login`, `active`).
 A row is matched to a stored person by login, else email, else display name; anyone
 else is created, with a login made from their email or name. `manager` names another
-person, in the file or already stored, by login, email or name. A person's role, when
+person, in the file or already stored, by login, email or name; a manager nobody is
+called (a team sheet lists reps, and names their managers only in that column) is
+created as a manager, with a login made from the email or name. A person's role, when
 the file doesn't give it, stays as it is, or for someone new is `manager` if anybody
 reports to them and `rep` otherwise. A hierarchy with a loop in it is refused.
 """
 
 from __future__ import annotations
 
+import difflib
 import time
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..models import Role, User, table_of
+from ..services.logins import unknown_login
 from .directory import MAX_LOGIN, Directory, UserRef
-from .model import DryRunReport, ImportOptions, ImportSummary
+from .model import DryRunReport, FileRejected, ImportOptions, ImportSummary
 from .people import Outcome, Row, finish, first_of, read_simple, report, simple_format
 from .transaction import writing
 
@@ -37,6 +41,8 @@ FORMAT = simple_format(
 )
 ROLES = {r.value for r in Role}
 TRUE, FALSE = {"true", "yes", "y", "1", "active"}, {"false", "no", "n", "0", "inactive"}
+# What sheets write for "nobody": such a manager would otherwise become a person.
+NO_MANAGER = frozenset({"n/a", "na", "none", "null", "nobody", "tbd", "tba", "vacant", "unknown"})
 LIMITS = {"name": 128, "email": 255, "team": 128, "login": MAX_LOGIN}
 
 
@@ -88,6 +94,7 @@ def _plan(conn: Connection, rows: list[Row], unit: str, options: ImportOptions) 
             stored_manager = stored.get(person.id, {}).get("manager_id") if person.id else None
             managers[id(row)] = directory.users_by_id.get(stored_manager)
     valid = [r for r in valid if not r.rejected]
+    rowless = _rowless_managers(valid, people, managers)
     _refuse_loops(valid, people, managers, directory, stored)
     valid = [r for r in valid if not r.rejected]
     has_reports = {id(m) for r in valid if (m := managers[id(r)]) is not None}
@@ -118,9 +125,37 @@ def _plan(conn: Connection, rows: list[Row], unit: str, options: ImportOptions) 
         changes.append((person, values, manager))
         if len(outcome.preview) < options.preview_rows:
             outcome.preview.append(_preview(row, person, manager, values, action))
-    outcome.new = {"people": [f"{p.name} ({p.login})" for p, _, _ in changes if p.new]}
+    # Managers named only in the manager column: they lead someone, and nothing more is
+    # known of them than the name or email that named them.
+    used = {id(m) for r in valid if (m := managers[id(r)]) is not None}
+    for manager in (m for m in rowless if id(m) in used):
+        values = {"display_name": manager.name, "email": manager.email, "team": None,
+                  "role": Role.MANAGER.value, "active": True}  # fmt: skip
+        changes.append((manager, values, None))
+        outcome.created += 1
+    outcome.new = {
+        "people": [f"{p.name} ({p.login})" for p, _, _ in changes if p.new and p not in rowless],
+        "managers, named only in the manager column": [f"{m.name} ({m.login})" for m in rowless
+                                                       if id(m) in used],
+    }  # fmt: skip
+    if options.user and not directory.having("login", options.user):
+        logins = [u.login for u in directory.users]
+        raise FileRejected(unknown_login(options.user, logins, given_as="--user"))
     outcome.write = lambda: _write(conn, changes)
     return outcome
+
+
+def _rowless_managers(
+    rows: list[Row], people: dict[int, UserRef], managers: dict[int, UserRef | None]
+) -> list[UserRef]:
+    """New people that only the manager column names, each once, in file order."""
+    described = {id(people[id(r)]) for r in rows}
+    found: dict[int, UserRef] = {}
+    for row in rows:
+        manager = managers[id(row)]
+        if manager is not None and manager.new and id(manager) not in described:
+            found.setdefault(id(manager), manager)
+    return list(found.values())
 
 
 def _check(row: Row) -> None:
@@ -156,18 +191,36 @@ def _person(row: Row, directory: Directory) -> UserRef | str:
 
 
 def _manager(row: Row, person: UserRef, directory: Directory) -> UserRef | None:
+    """The person the manager column names, in the file or stored; or, when nobody is
+    called that, a new person (a team sheet names its managers only there)."""
     text = row.get("manager")
     if not text:
         return None
-    found = directory.find_user(text)
-    if len(found) != 1:
-        why = "no person" if not found else "more than one person"
-        row.reject("manager", f"{why} in the file or the database is called that")
+    if text.casefold() in NO_MANAGER:
+        row.warn("manager", "read as no manager")
         return None
-    if found[0] is person:
+    found = directory.find_user(text)
+    if len(found) > 1:
+        row.reject("manager", "more than one person in the file or the database is called that")
+        return None
+    if found and found[0] is person:
         row.reject("manager", "a person can't be their own manager")
         return None
-    return found[0]
+    if found:
+        return found[0]
+    names = [u.name for u in directory.users]
+    near = difflib.get_close_matches(text, names, n=1, cutoff=0.85)
+    manager = directory.owner(text)
+    if isinstance(manager, str):  # can't be: nobody has this name
+        row.reject("manager", manager)
+        return None
+    if near:
+        row.warn(
+            "manager",
+            f"nobody is called that, so {manager.name} ({manager.login}) is created; "
+            f"if {near[0]!r} was meant, correct the file",
+        )
+    return manager
 
 
 def _refuse_loops(
@@ -240,7 +293,8 @@ def _preview(
         "action": action,
         "login": person.login,
         "name": values.get("display_name", ""),
-        "manager": manager.name if manager else "",
+        # With the login: a manager named by name or email shows whom it was matched to.
+        "manager": f"{manager.name} ({manager.login})" if manager else "",
         "team": values.get("team") or "",
         "role": values.get("role", ""),
         "email": values.get("email") or "",

@@ -9,13 +9,16 @@ parses its dates a few hundred times, not 100,000. A reader returns the value or
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
+from dateutil import parser as dateutil_parser
+
 from ..models import ForecastCategory
 from ..parsing import Money, ParseError, parse_date, parse_money, parse_probability
+from .dates import DATE_FORMS, DateOrder, serial_moment, settle
 
 T = TypeVar("T")
 
@@ -24,7 +27,6 @@ _TIME_RE = re.compile(
     r"(?P<day>.+?)[,T ]\s*(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]+)?)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?P<tz>Z|UTC|GMT|[+-][0-9]{2}:?[0-9]{2})?"
 )
-_DATE_FORMS = "2026-12-31, 12/31/2026 (31/12/2026 with --dayfirst) or Dec 31, 2026"
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _PLAIN_AMOUNT_RE = re.compile(
     r"(?:(?P<code>[A-Z]{3}) )?"
@@ -88,30 +90,54 @@ def squash(text: str) -> str:
 
 
 class Readers:
-    """One remembering reader per kind of value, for one file's options."""
+    """One remembering reader per kind of value, for one file's options.
 
-    def __init__(self, *, today: date, dayfirst: bool, probability_is_fraction: bool) -> None:
-        self.today, self.dayfirst = today, dayfirst
+    `dayfirst` None means the file decides (`settle_dates`), as `dates` explains.
+    """
+
+    def __init__(
+        self, *, today: date, dayfirst: bool | None, probability_is_fraction: bool
+    ) -> None:
+        self.today = today
+        self.dates = DateOrder(dayfirst, dayfirst is not None)
         self.money = Remembered(read_money)
         self.probability = Remembered(
             _fraction_probability if probability_is_fraction else parse_probability
         )
         self.day = Remembered(self._day)
         self.timestamp = Remembered(self._timestamp)
+        self.serial_day = Remembered(self._serial_day)
+        self.serial_timestamp = Remembered(self._serial_timestamp)
         self.category = Remembered(read_category)
         self.status = Remembered(read_status)
         self.currency = Remembered(read_currency)
         self.count = Remembered(read_count)
 
+    def settle_dates(
+        self, texts: Mapping[str, Iterable[str]], headers: Mapping[str, str]
+    ) -> DateOrder:
+        """Decide the file's date order from all its date columns, before reading any."""
+        self.dates = settle(texts, self.dates.dayfirst if self.dates.given else None, headers)
+        return self.dates
+
     def _day(self, text: str) -> date:
         _refuse_relative(text)
+        stripped = text.strip()
+        if why := self.dates.misread(stripped):
+            raise ParseError(text, DATE_FORMS, what="a date", reason=f"it {why}")
+        dayfirst = bool(self.dates.dayfirst)
         try:
-            day = parse_date(text, today=self.today, dayfirst=self.dayfirst)
+            day = parse_date(stripped, today=self.today, dayfirst=dayfirst)
         except ParseError:
-            match = _TIME_RE.fullmatch(text.strip())
-            if match is None:
-                raise
-            day = parse_date(match["day"], today=self.today, dayfirst=self.dayfirst)
+            match = _TIME_RE.fullmatch(stripped)
+            try:
+                if match is None:
+                    day = _written_out(stripped, dayfirst)
+                else:
+                    day = parse_date(match["day"], today=self.today, dayfirst=dayfirst)
+            except ParseError:
+                # parse_date's own forms include `next friday`, which a file can't mean.
+                raise ParseError(text, DATE_FORMS, what="a date") from None
         return _in_range(text, day)
 
     def _timestamp(self, text: str) -> datetime:
@@ -132,19 +158,46 @@ class Readers:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
 
+    def _serial_day(self, text: str) -> date:
+        return self._serial_timestamp(text).date()
+
+    def _serial_timestamp(self, text: str) -> datetime:
+        moment = serial_moment(text)
+        if moment is None:
+            raise ParseError(text, DATE_FORMS, what="a date")
+        return moment.replace(tzinfo=UTC)
+
+
+def _written_out(text: str, dayfirst: bool) -> date:
+    """Layouts with the month as a word that `parse_date` doesn't list (`Thursday,
+    October 20, 2016`), read by dateutil. Only with a month name: numbers alone are
+    left to the file's order, which dateutil would quietly swap when one can't fit."""
+    if not re.search(r"[A-Za-z]{3}", text):
+        raise ParseError(text, DATE_FORMS, what="a date")
+    try:
+        # A part the text doesn't give would come from the default: two defaults that
+        # differ in every part give the same date only when the text gave them all.
+        one = dateutil_parser.parse(text, default=datetime(2001, 1, 1), dayfirst=dayfirst)
+        two = dateutil_parser.parse(text, default=datetime(2002, 2, 2), dayfirst=dayfirst)
+    except (ValueError, OverflowError):
+        raise ParseError(text, DATE_FORMS, what="a date") from None
+    if one.date() != two.date():
+        raise ParseError(text, DATE_FORMS, what="a date", reason="part of the date is missing")
+    return one.date()
+
 
 def _refuse_relative(text: str) -> None:
     """`parse_date` also reads `today` or `+2w`, which mean nothing in a file."""
     stripped = text.strip()
     if not re.search(r"[0-9]", stripped) or stripped[:1] in "+-":
-        raise ParseError(text, _DATE_FORMS, what="a date")
+        raise ParseError(text, DATE_FORMS, what="a date")
 
 
 def _in_range(text: str, day: date) -> date:
     if not EARLIEST <= day <= LATEST:
         raise ParseError(
             text,
-            _DATE_FORMS,
+            DATE_FORMS,
             what="a date",
             reason=f"it must be from {EARLIEST.year} to {LATEST.year}",
         )
@@ -155,7 +208,7 @@ def _clock(text: str, day: date, match: re.Match[str]) -> datetime:
     hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if match["ampm"]:
         if not 1 <= hour <= 12:
-            raise ParseError(text, _DATE_FORMS, what="a date and time")
+            raise ParseError(text, DATE_FORMS, what="a date and time")
         hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
     zone: timezone = UTC
     if match["tz"] and match["tz"][0] in "+-":
@@ -165,7 +218,7 @@ def _clock(text: str, day: date, match: re.Match[str]) -> datetime:
     try:
         return datetime.combine(day, time(hour, minute, second), zone)
     except ValueError:
-        raise ParseError(text, _DATE_FORMS, what="a date and time") from None
+        raise ParseError(text, DATE_FORMS, what="a date and time") from None
 
 
 def read_money(text: str) -> Money:

@@ -4,6 +4,7 @@ lookups everything starts from (`loaders`), and turning result rows into values 
 from .loaders import (
     StageInfo,
     StageOption,
+    deal_changes,
     fiscal_year_start_month,
     load_org,
     load_pipeline_stages,
@@ -20,6 +21,7 @@ __all__ = [
     "StageInfo",
     "StageOption",
     "as_utc",
+    "deal_changes",
     "fiscal_year_start_month",
     "load_org",
     "load_pipeline_stages",

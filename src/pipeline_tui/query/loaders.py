@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
-from ..models import Pipeline, Quota, Settings, Stage, StageKind, User, table_of
+from ..models import DealChange, Pipeline, Quota, Settings, Stage, StageKind, User, table_of
 from ..money import CENT, from_minor
 from ..org import OrgChart, Person
 from ..periods import Period
@@ -91,7 +92,8 @@ def quota_by_user(conn: Connection, period: Period, user_ids: Iterable[int]) -> 
     counts in proportion to the days they share (a month of a quarterly quota is about
     a third of it)."""
     ids = sorted(set(user_ids))
-    if not ids:
+    # Undated deals close in no period, so no quota is theirs.
+    if not ids or period.no_close_date:
         return {}
     quota = table_of(Quota).c
     query = select(quota.user_id, quota.period_start, quota.period_end, quota.amount_minor).where(
@@ -117,3 +119,23 @@ def fiscal_year_start_month(conn: Connection) -> int:
         select(settings.fiscal_year_start_month).order_by(settings.id).limit(1)
     ).scalar()
     return int(month or 1)
+
+
+def deal_changes(deal_id: int) -> Select[Any]:
+    """A deal's change rows with the name of who made each (None for an import or someone
+    no longer in the org chart), for the caller to order and limit."""
+    change, user = table_of(DealChange), table_of(User)
+    return (
+        select(
+            change.c.id,
+            change.c.field,
+            change.c.old_value,
+            change.c.new_value,
+            change.c.changed_by_id,
+            user.c.display_name.label("who"),
+            change.c.changed_at,
+            change.c.source,
+        )
+        .select_from(change.outerjoin(user, user.c.id == change.c.changed_by_id))
+        .where(change.c.deal_id == deal_id)
+    )

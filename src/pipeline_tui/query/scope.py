@@ -24,7 +24,8 @@ DEAL, ACCOUNT, STAGE = table_of(Deal).c, table_of(Account).c, table_of(Stage).c
 @dataclass(frozen=True)
 class Scope:
     """`owner_ids` None means everyone; `pipeline_id` None, every pipeline; `period` None
-    (or `all`, without bounds), any close date; a period with one bound, from or until."""
+    (or `all`, without bounds), any close date; a period with one bound, from or until;
+    the "no close date" period, the deals without one."""
 
     owner_ids: frozenset[int] | None = None
     pipeline_id: int | None = None
@@ -61,7 +62,7 @@ def where(scope: Scope, stages: Mapping[int, StageInfo] | None = None) -> list[C
     """
     conditions: list[ColumnElement[bool]] = []
     period = scope.period
-    if scope.no_close_date:
+    if scope.no_close_date or (period is not None and period.no_close_date):
         conditions.append(DEAL.close_date.is_(None))
     elif scope.closing_in_period and period is not None:
         if period.start is not None and period.end is not None:

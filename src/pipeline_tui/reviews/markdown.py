@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..display import markdown_literal
 from ..forecast.calls import CallFigures
+from ..labels import category_label, field_label, field_value
 from ..models import ItemStatus
 from ..money import format_money
 from .summary import ReviewSummary
@@ -54,7 +55,7 @@ def summary_markdown(summary: ReviewSummary) -> str:
                 str(item.position + 1),
                 item.deal_name,
                 item.stage_name,
-                money(item.amount),
+                format_money(item.amount, item.currency or summary.currency),
                 item.status,
                 _duration(item.seconds_spent),
             )
@@ -63,8 +64,11 @@ def summary_markdown(summary: ReviewSummary) -> str:
     if summary.changes:
         lines += ["| Deal | Field | Before | After | By |", "|---|---|---|---|---|"]
         for c in summary.changes:
+            before, after = (
+                field_value(c.field, v, summary.currency, missing="—") for v in (c.before, c.after)
+            )
             lines.append(
-                _row(c.deal_name, c.field, c.before or "—", c.after or "—", c.changed_by or "—")
+                _row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—")
             )
     else:
         lines.append("No deal was changed.")
@@ -109,6 +113,8 @@ def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) ->
             sign = "+" if delta is not None and delta > 0 else ""
             cells = (money(_dec(a)), money(_dec(b)), "—" if delta is None else sign + money(delta))
             lines.append(_row(label, *cells))
+    if any(c is not None and c.figures.all_pipelines for c in (start, end)):
+        lines += ["", "Coverage and gap to quota cover all pipelines: quotas are per person."]
     return lines
 
 
@@ -128,7 +134,7 @@ def _money(currency: str) -> Callable[[Decimal | None], str]:
 
 
 def _category(category: str) -> str:
-    return category.replace("_", " ")
+    return category_label(category)
 
 
 def _duration(seconds: int) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..forecast.calls import CallFigures
 from ..forecast.snapshots import SnapshotScope
+from ..labels import field_label, field_value
 from ..models import ItemStatus, ReviewStatus
 from ..periods import Period
 from ..services.detail import DealDetail
@@ -28,9 +29,10 @@ class ReviewItemView:
     deal_name: str
     stage_id: int  # the deal's stage when the review started: the walk is grouped by it
     stage_name: str
-    amount: Decimal  # as it is now
+    amount: Decimal  # as it is now, in the deal's own currency
     status: str
     seconds_spent: int
+    currency: str = ""  # "": the reporting currency
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,13 @@ class FieldDiff:
 
     @property
     def label(self) -> str:
-        return {"forecast_category": "category", "close_date": "close date"}.get(
-            self.field, self.field
-        )
+        return field_label(self.field)
+
+    def before_text(self, currency: str) -> str:
+        return field_value(self.field, self.before, currency, missing="—")
+
+    def after_text(self, currency: str) -> str:
+        return field_value(self.field, self.after, currency, missing="—")
 
 
 @dataclass(frozen=True)

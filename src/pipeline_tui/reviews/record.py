@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..display import clean
+from ..labels import category_label
 from ..models import ForecastCategory, NoteKind, ReviewStatus, StageKind, utcnow
 from ..money import format_money, to_minor
 from ..services.conflicts import conflict_message, when
@@ -249,7 +250,7 @@ def _check_judgment(conn: Connection, deal: Any, seen_id: int | None, *, withdra
     who = clean(last.manager_name)
     if last.active:
         amount = format_money(last.manager_amount, deal["currency"])
-        call = f"{clean(last.manager_category.replace('_', ' '))} {amount}"
+        call = f"{clean(category_label(last.manager_category))} {amount}"
         said = f"{who} made the call {call} at {when(last.created_at)}"
     else:
         said = f"{who} withdrew the manager's call at {when(last.created_at)}"

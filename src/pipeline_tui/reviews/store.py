@@ -63,6 +63,7 @@ def load_items(conn: Connection, review_id: int) -> tuple[ReviewItemView, ...]:
             ITEM.stage_id,
             STAGE.name.label("stage_name"),
             DEAL.amount_minor,
+            DEAL.currency,
             ITEM.status,
             ITEM.seconds_spent,
         )
@@ -86,22 +87,36 @@ def snapshot_id_of(conn: Connection, review_id: int, kind: SnapshotKind) -> int 
 
 
 def previous_review(conn: Connection, row: RowMapping) -> tuple[int, datetime] | None:
-    """The meeting before this one: the latest review that ended before this one started,
-    of the same scope if there is one, else of any scope."""
+    """The meeting before this one: the last review (`last_review`) that ended before
+    this one started."""
+    return last_review(conn, scope_of(row), before=row["started_at"], other_than=row["id"])
+
+
+def last_review(
+    conn: Connection,
+    scope: ReviewScope,
+    *,
+    before: datetime | None = None,
+    other_than: int | None = None,
+) -> tuple[int, datetime] | None:
+    """ "The last review", wherever it is asked for (a review's "changed since", what
+    changed since the last review): the latest ended review of the same scope (person,
+    team or everyone, and pipeline) if there is one, else the latest ended review of any
+    scope; (id, ended at), or None when no review has ended."""
     base = (
         select(REVIEW.id, REVIEW.ended_at)
-        .where(
-            REVIEW.status == ReviewStatus.ENDED.value,
-            REVIEW.ended_at <= row["started_at"],
-            REVIEW.id != row["id"],
-        )
+        .where(REVIEW.status == ReviewStatus.ENDED.value)
         .order_by(REVIEW.ended_at.desc(), REVIEW.id.desc())
         .limit(1)
     )
+    if before is not None:
+        base = base.where(REVIEW.ended_at <= before)
+    if other_than is not None:
+        base = base.where(REVIEW.id != other_than)
     same_scope = base.where(
-        _same(REVIEW.scope_owner_id, row["scope_owner_id"]),
-        REVIEW.scope_subtree == row["scope_subtree"],
-        _same(REVIEW.pipeline_id, row["pipeline_id"]),
+        _same(REVIEW.scope_owner_id, scope.owner_id),
+        REVIEW.scope_subtree == scope.subtree,
+        _same(REVIEW.pipeline_id, scope.pipeline_id),
     )
     found = conn.execute(same_scope).first() or conn.execute(base).first()
     return None if found is None else (found[0], as_utc(found[1]))

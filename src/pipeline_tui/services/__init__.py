@@ -31,7 +31,6 @@ from .people import (
     list_people,
     list_pipelines,
     load_settings,
-    resolve_owner_scope,
 )
 from .undo import UndoStack
 from .writes import EditResult, FieldChange, StageRef
@@ -66,7 +65,6 @@ __all__ = [
     "mark_won",
     "move_stage",
     "nudge_probability",
-    "resolve_owner_scope",
     "set_amount",
     "set_close_date",
     "set_probability",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import Connection, Engine, Row, Select, select
 
 from ..models import Account, Deal, Stage, User, table_of
 from ..money import from_minor, to_minor, weighted_from_sum
@@ -100,3 +100,12 @@ def load_card(conn: Connection, deal_id: int) -> DealCard:
     if row is None:
         raise DealNotFoundError(deal_id)
     return card_from_row(row)
+
+
+def deal_owner(engine: Engine, deal_id: int) -> int:
+    """The owner of deal `deal_id` as stored now; `DealNotFoundError` if there is none."""
+    with engine.connect() as conn:
+        owner = conn.execute(select(DEAL.owner_id).where(DEAL.id == deal_id)).scalar()
+    if owner is None:
+        raise DealNotFoundError(deal_id)
+    return int(owner)

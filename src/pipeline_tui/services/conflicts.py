@@ -13,30 +13,29 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ..display import clean
+from ..labels import FIELD_LABELS, field_label, field_value
 from ..models import ChangeSource, DealChange, table_of
-from ..money import format_money
-from ..query import as_utc
-from .cards import USER, USER_TABLE
+from ..query import as_utc, deal_changes
 
 CHANGE_TABLE = table_of(DealChange)
 CHANGE = CHANGE_TABLE.c
 
-LABELS = {
-    "probability": "probability",
-    "stage": "stage",
-    "forecast_category": "category",
-    "close_date": "close date",
-    "amount": "amount",
-    "push_count": "pushes",
-    "next_step": "next step",
-    "lost_reason": "lost reason",
-    "closed_date": "closed",
-}
+# The fields an edit writes: a write's rows are at most these.
+EDITED_FIELDS = (
+    "probability",
+    "stage",
+    "forecast_category",
+    "close_date",
+    "amount",
+    "push_count",
+    "next_step",
+    "lost_reason",
+    "closed_date",
+)
 # Enough to say what happened on one line; a deal rewritten by a dozen imports since is
 # summed up by its latest writes.
 MAX_WRITES, MAX_FIELDS, MAX_VALUE = 20, 4, 40
@@ -67,23 +66,13 @@ def writes_after(
     if wanted <= 0:
         return []
     rows = conn.execute(
-        select(
-            CHANGE.field,
-            CHANGE.old_value,
-            CHANGE.new_value,
-            CHANGE.changed_by_id,
-            CHANGE.changed_at,
-            CHANGE.source,
-            USER.display_name,
-        )
-        .select_from(CHANGE_TABLE.outerjoin(USER_TABLE, USER.id == CHANGE.changed_by_id))
-        .where(CHANGE.deal_id == deal_id)
+        deal_changes(deal_id)
         .order_by(CHANGE.id.desc())
         # An import may write a row per column it sets; this is ample for `wanted` writes.
-        .limit(wanted * 2 * len(LABELS) + 1)
+        .limit(wanted * 2 * len(EDITED_FIELDS) + 1)
     ).all()
     groups: list[tuple[tuple[object, ...], OtherWrite]] = []
-    for field, old, new, by, at, source, name in rows:
+    for _id, field, old, new, by, name, at, source in rows:
         key = (at, by, source)
         if not groups or groups[-1][0] != key:
             if len(groups) == wanted:
@@ -130,7 +119,7 @@ def describe(
     told = 0
     for who, at, merged in runs:
         parts = [
-            f"{field_label(c.field)} {_value(c.field, c.old, currency)} → "
+            f"{clean(_in_sentence(c.field))} {_value(c.field, c.old, currency)} → "
             f"{_value(c.field, c.new, currency)}"
             for c in merged.values()
             if c.old != c.new
@@ -168,24 +157,16 @@ def conflict_message(
     )
 
 
-def field_label(field: str) -> str:
-    """A deal field as people say it: `close_date` is "close date"."""
-    return LABELS.get(field, field.replace("_", " "))
+def _in_sentence(field: str) -> str:
+    """`field_label` inside a sentence: "Dana changed close date …"."""
+    label = field_label(field)
+    return label.lower() if field in FIELD_LABELS else label
 
 
 def _value(field: str, text: str | None, currency: str) -> str:
+    shown = clean(field_value(field, text, currency))
     if text is None or text == "":
-        return "none"
-    if field == "probability":
-        return f"{clean(text)}%"
-    if field == "amount":
-        try:
-            return format_money(Decimal(text), currency)
-        except InvalidOperation:
-            pass
-    if field == "forecast_category":
-        return clean(text.replace("_", " "))
-    shown = clean(text)
+        return shown
     if len(shown) > MAX_VALUE:
         shown = shown[: MAX_VALUE - 1] + "…"
     return f"“{shown}”" if field in ("next_step", "lost_reason") else shown

@@ -11,14 +11,15 @@ way out if people really scroll that far.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, func, select
+from sqlalchemy import ColumnElement, Engine, FromClause, func, select, true
 
 from ..models import StageKind
-from ..money import from_minor, weighted_from_sum
 from ..query import Scope, StageOption, where
+from ..query.currency import Converted, Sums, converted_sums
 from .cards import (
     ACCOUNT,
     ACCOUNT_TABLE,
@@ -52,6 +53,8 @@ class StageColumn:
     count: int
     amount: Decimal
     weighted: Decimal
+    # Deals whose currency has no rate in force: (currency, count), left out of the sums.
+    unconverted: tuple[tuple[str, int], ...] = ()
 
 
 def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
@@ -135,32 +138,37 @@ def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageCol
     # to filter on, an index led by stage_id then answers the totals on its own.
     open_stages = stages_query.with_only_columns(STAGE.id).order_by(None).scalar_subquery()
     flt = replace(flt, pipeline_id=None, open_only=False)
-    totals_query = (
-        select(
-            DEAL.stage_id,
-            func.count(),
-            func.coalesce(func.sum(DEAL.amount_minor), 0),
-            func.coalesce(func.sum(DEAL.amount_minor * DEAL.probability), 0),
-        )
-        .select_from(_filtered_from(flt))
-        .where(DEAL.stage_id.in_(open_stages), *where(flt))
-        .group_by(DEAL.stage_id)
+    sums = Sums(
+        money={
+            "amount": (true(), DEAL.amount_minor),
+            "weighted": (true(), DEAL.amount_minor * DEAL.probability),
+        },
+        counts={"count": true()},
+        weighted=frozenset({"weighted"}),
     )
     with engine.connect() as conn:
         stages = conn.execute(stages_query).all()
-        totals = {row[0]: row[1:] for row in conn.execute(totals_query)}
+        totals = converted_sums(
+            conn,
+            DEAL.stage_id,
+            sums,
+            [DEAL.stage_id.in_(open_stages), *where(flt)],
+            today=flt.today or date.today(),
+            from_=_filtered_from(flt),
+        )
     columns = []
     for stage_id, name, position, default_probability in stages:
-        count, amount, weighted = totals.get(stage_id, (0, 0, 0))
+        total = totals.get(stage_id, Converted())
         columns.append(
             StageColumn(
                 stage_id=stage_id,
                 name=name,
                 position=position,
                 default_probability=default_probability,
-                count=int(count),
-                amount=from_minor(int(amount)),
-                weighted=weighted_from_sum(weighted),
+                count=total.count("count"),
+                amount=total.amount("amount"),
+                weighted=total.amount("weighted"),
+                unconverted=tuple(sorted(total.unconverted.items())),
             )
         )
     return columns

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, select
 
 from ..models import DealChange, Note, Pipeline, table_of
-from ..query import StageOption, as_utc, load_pipeline_stages, row_to
+from ..query import StageOption, as_utc, deal_changes, load_pipeline_stages, row_to
 from .cards import DEAL, DEAL_TABLE, USER, USER_TABLE, DealCard, load_card
+from .errors import DealNotFoundError
 
 NOTE_TABLE, CHANGE_TABLE = table_of(Note), table_of(DealChange)
 NOTE, CHANGE, PIPELINE = NOTE_TABLE.c, CHANGE_TABLE.c, table_of(Pipeline).c
@@ -92,6 +93,20 @@ def get_deal(
     )
 
 
+def deal_history(
+    engine: Engine, deal_id: int, *, limit: int | None = None
+) -> tuple[str, list[ChangeView]]:
+    """The deal's name and its changes, newest first: all of them, or the newest `limit`.
+
+    Raises `DealNotFoundError` for an unknown id.
+    """
+    with engine.connect() as conn:
+        name = conn.execute(select(DEAL.name).where(DEAL.id == deal_id)).scalar()
+        if name is None:
+            raise DealNotFoundError(deal_id)
+        return name, _history(conn, deal_id, limit)
+
+
 def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
     query = (
         select(
@@ -115,22 +130,9 @@ def _notes(conn: Connection, deal_id: int, limit: int) -> list[NoteView]:
     ]
 
 
-def _history(conn: Connection, deal_id: int, limit: int) -> list[ChangeView]:
-    query = (
-        select(
-            CHANGE.id,
-            CHANGE.field,
-            CHANGE.old_value,
-            CHANGE.new_value,
-            USER.display_name.label("who"),
-            CHANGE.changed_at,
-            CHANGE.source,
-        )
-        .select_from(CHANGE_TABLE.outerjoin(USER_TABLE, USER.id == CHANGE.changed_by_id))
-        .where(CHANGE.deal_id == deal_id)
-        .order_by(CHANGE.changed_at.desc(), CHANGE.id.desc())
-        .limit(limit)
-    )
+def _history(conn: Connection, deal_id: int, limit: int | None) -> list[ChangeView]:
+    newest_first = deal_changes(deal_id).order_by(CHANGE.changed_at.desc(), CHANGE.id.desc())
+    query = newest_first.limit(limit)
     return [
         row_to(ChangeView, row, when=as_utc(row["changed_at"]))
         for row in conn.execute(query).mappings()

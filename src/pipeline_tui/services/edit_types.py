@@ -9,16 +9,16 @@ checked where it is built rather than when a string is looked up at run time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import assert_never
 
 from sqlalchemy import Engine
 
+from ..labels import date_text, money_text
 from ..models import NoteKind
-from ..money import format_money
 from . import edits
-from .writes import EditResult, Source
+from .writes import EditResult, Expect, FieldChange, Source, apply_values
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,11 @@ class SetCloseDate:
 
 @dataclass(frozen=True)
 class SetAmount:
-    """Kept to the cent (half-even) when written."""
+    """Kept to the cent (half-even) when written; `currency` (an ISO code) when the
+    amount was typed in one, else the deal's own stands."""
 
     amount: Decimal
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,25 @@ class MarkLost:
     today: date | None = None
 
 
+@dataclass(frozen=True)
+class RestoreFields:
+    """Undo and redo: put back the values an edit replaced, provided every field still
+    holds what that edit left (so someone else's later change is never undone with it).
+
+    Built from the result it reverses; the undo stack keeps these, one per step.
+    """
+
+    changes: tuple[FieldChange, ...]  # the reversed edit's: each `old` is put back
+    left_version: int  # the version the reversed edit left
+    stage_entered_at: datetime | None = None
+    own_versions: frozenset[int] = frozenset()  # this session's writes, not someone else's
+    what: str = "undo"
+
+    @classmethod
+    def reversing(cls, result: EditResult) -> RestoreFields:
+        return cls(tuple(result.changes), result.deal.version, result.previous_stage_entered_at)
+
+
 Edit = (
     SetProbability
     | NudgeProbability
@@ -93,6 +114,7 @@ Edit = (
     | AddNote
     | MarkWon
     | MarkLost
+    | RestoreFields
 )
 
 
@@ -108,15 +130,17 @@ def label(edit: Edit, currency: str) -> str:
         case CycleCategory():
             return "Category change"
         case SetCloseDate(new_date):
-            return f"Close date {new_date.isoformat() if new_date else 'cleared'}"
-        case SetAmount(amount):
-            return f"Amount {format_money(amount, currency)}"
+            return f"Close date {date_text(new_date) if new_date else 'cleared'}"
+        case SetAmount(amount, typed):
+            return f"Amount {money_text(amount, typed or currency)}"
         case AddNote():
             return "Next step" if edit.is_next_step else "Note"
         case MarkWon():
             return "Won"
         case MarkLost():
             return "Lost"
+        case RestoreFields(what=what):
+            return what.capitalize()
         case _:
             assert_never(edit)
 
@@ -164,9 +188,15 @@ def apply(
                 source=source,
                 fiscal_year_start_month=fiscal_year_start_month,
             )
-        case SetAmount(amount):
+        case SetAmount(amount, typed):
             return edits.set_amount(
-                engine, deal_id, expected_version, amount, user_id=user_id, source=source
+                engine,
+                deal_id,
+                expected_version,
+                amount,
+                user_id=user_id,
+                source=source,
+                currency=typed,
             )
         case AddNote(text, kind, due_date):
             return edits.add_note(
@@ -193,6 +223,20 @@ def apply(
                 source=source,
                 today=today,
             )
+        case RestoreFields(changes, left_version, stage_entered_at, own_versions, what):
+            return apply_values(
+                engine,
+                deal_id,
+                expected_version,
+                {change.field: change.old for change in changes},
+                user_id=user_id,
+                source=source,
+                stage_entered_at=stage_entered_at,
+                expect=Expect(
+                    {change.field: change.new for change in changes}, left_version, own_versions
+                ),
+                what=what,
+            )
         case _:
             assert_never(edit)
 
@@ -205,6 +249,7 @@ __all__ = [
     "MarkWon",
     "MoveStage",
     "NudgeProbability",
+    "RestoreFields",
     "SetAmount",
     "SetCloseDate",
     "SetProbability",

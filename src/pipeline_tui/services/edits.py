@@ -9,8 +9,11 @@ writes nothing and returns an empty `changes` list.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -52,6 +55,11 @@ def _check_probability(probability: int) -> int:
     return probability
 
 
+def _setting(field: str, value: object) -> Callable[[DealState], Plan]:
+    """A plan that sets one field to a value checked before the transaction began."""
+    return lambda state: Plan({field: value})
+
+
 def _require_open(state: DealState, action: str) -> None:
     if state.stage.kind != StageKind.OPEN.value:
         raise EditError(f"This deal is {state.stage.kind}; {action} only applies to open deals.")
@@ -66,15 +74,8 @@ def set_probability(
     user_id: int | None,
     source: Source,
 ) -> EditResult:
-    value = _check_probability(probability)
-    return apply_edit(
-        engine,
-        deal_id,
-        expected_version,
-        lambda state: Plan({"probability": value}),
-        user_id=user_id,
-        source=source,
-    )
+    plan = _setting("probability", _check_probability(probability))
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 
 
 def nudge_probability(
@@ -193,19 +194,25 @@ def set_amount(
     *,
     user_id: int | None,
     source: Source,
+    currency: str | None = None,
 ) -> EditResult:
-    """Amounts are kept to the cent (half-even), like everywhere else."""
+    """Amounts are kept to the cent (half-even), like everywhere else. With `currency`
+    (`EUR 1.234,56` typed), the deal's currency becomes it in the same versioned write."""
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         raise EditError(f"An amount must be a Decimal, not {type(amount).__name__}.")
     amount = Decimal(amount)
     if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
         raise EditError(f"Amount must be at least 0 and less than {MAX_AMOUNT:,}, not {amount}.")
-    value = from_minor(to_minor(amount))
+    if currency is not None and not re.fullmatch("[A-Z]{3}", currency):
+        raise EditError(f"A currency is a three-letter code such as EUR, not {currency!r}.")
+    values: dict[str, Any] = {"amount": from_minor(to_minor(amount))}
+    if currency is not None:
+        values["currency"] = currency
     return apply_edit(
         engine,
         deal_id,
         expected_version,
-        lambda state: Plan({"amount": value}),
+        lambda state: Plan(values),
         user_id=user_id,
         source=source,
     )

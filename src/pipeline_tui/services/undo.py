@@ -3,8 +3,9 @@
 Undoing is itself an edit: the old values are written back as a new change with its
 own history rows, so the history stays append-only.
 
-Both sides hold results, and each step applies the inverse of the result on top of its
-side and moves that new result to the other side: undo and redo are the same operation.
+Both sides hold edits (`RestoreFields`, one of the `Edit` union, written by the same
+`edit_types.apply` as a keystroke): each step applies the edit on top of its side and puts
+the edit that reverses it on the other side, so undo and redo are the same operation.
 
 Every step expects the version this session's own latest write left on that deal (not
 the version stored in the entry: undoing two edits of one deal in a row writes twice).
@@ -22,18 +23,26 @@ someone else's (a conflict): see `based_on`.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
+from .edit_types import RestoreFields, apply
 from .errors import EditError
-from .writes import EditResult, Expect, Source, apply_values
+from .writes import EditResult, Source
+
+
+@dataclass(frozen=True)
+class _Step:
+    deal_id: int
+    edit: RestoreFields
 
 
 class UndoStack:
     def __init__(self, limit: int = 100) -> None:
         self.limit = limit
-        self._undo: list[EditResult] = []
-        self._redo: list[EditResult] = []
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
         self._versions: dict[int, int] = {}  # deal id -> version our latest write left
         self._own: dict[int, set[int]] = {}  # deal id -> every version our writes left
         # The UI runs edits in thread workers; two quick keystrokes must not interleave.
@@ -57,9 +66,18 @@ class UndoStack:
             self._remember(result)
             if not result.undoable:
                 return
-            self._undo.append(result)
+            self._undo.append(_Step(result.deal.id, RestoreFields.reversing(result)))
             del self._undo[: -self.limit]
             self._redo.clear()
+
+    def next_undo(self) -> int | None:
+        """The deal the next undo writes to, or None when there is nothing to undo."""
+        with self._lock:
+            return self._undo[-1].deal_id if self._undo else None
+
+    def next_redo(self) -> int | None:
+        with self._lock:
+            return self._redo[-1].deal_id if self._redo else None
 
     def clear(self) -> None:
         with self._lock:
@@ -96,8 +114,8 @@ class UndoStack:
     def _step(
         self,
         engine: Engine,
-        take: list[EditResult],
-        give: list[EditResult],
+        take: list[_Step],
+        give: list[_Step],
         what: str,
         user_id: int | None,
         source: Source,
@@ -106,14 +124,13 @@ class UndoStack:
             if not take:
                 raise EditError(f"Nothing to {what}.")
             last = take[-1]
-            expected = self._versions.get(last.deal.id, last.deal.version)
-            own = frozenset(self._own.get(last.deal.id, ()))
-            inverse = revert(
-                engine, last, expected, user_id=user_id, source=source, own=own, what=what
-            )
+            expected = self._versions.get(last.deal_id, last.edit.left_version)
+            own = frozenset(self._own.get(last.deal_id, ()))
+            edit = replace(last.edit, own_versions=own, what=what)
+            inverse = apply(engine, last.deal_id, expected, edit, user_id=user_id, source=source)
             # Only now that the write succeeded does the stack move.
             take.pop()
-            give.append(inverse)
+            give.append(_Step(last.deal_id, RestoreFields.reversing(inverse)))
             self._remember(inverse)
             return inverse
 
@@ -125,20 +142,7 @@ def revert(
     *,
     user_id: int | None,
     source: Source,
-    own: frozenset[int] = frozenset(),
-    what: str = "undo",
 ) -> EditResult:
     """Write the old values of `result` back, if its fields still hold its new values."""
-    values = {change.field: change.old for change in result.changes}
-    left = {change.field: change.new for change in result.changes}
-    return apply_values(
-        engine,
-        result.deal.id,
-        expected_version,
-        values,
-        user_id=user_id,
-        source=source,
-        stage_entered_at=result.previous_stage_entered_at,
-        expect=Expect(left, result.deal.version, own),
-        what=what,
-    )
+    edit = RestoreFields.reversing(result)
+    return apply(engine, result.deal.id, expected_version, edit, user_id=user_id, source=source)

@@ -1,22 +1,30 @@
-"""One person's session with one database: what the UI's thread workers call.
+"""The session: one person's door to one database, for the app and the CLI alike.
+
+`Workspace` is the only way a front end reaches the domain: scope, every read a screen
+or a command shows, every write, undo and redo. It holds the engine (never connected at
+construction; no front end touches it), who is acting, the clock, the settings and the
+undo history; screens and commands hold only results. Each method runs its operation
+through `run` (lock waits, fault translation), and every write first calls `_writable`,
+the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
-workspace holds the engine (never connected at construction), who is acting, the
-settings and the undo history; the screens hold only results.
+methods beyond editing live in mixins (`session_reads`, `session_reviews`,
+`session_imports`) to keep modules small; they are part of this one class.
 """
 
 from __future__ import annotations
 
-import getpass
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy import Engine, text
 
-from ..errors import PipelineError
+from ..errors import NotFoundError, PermissionDenied, PipelineError, StorageError
 from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
@@ -31,13 +39,32 @@ from ..storage.faults import (
     read_only_reason,
     translated,
 )
-from ..storage.opening import url_secrets
+from ..storage.opening import display_url, url_secrets
 from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
+from .identity import os_login, who_am_i
+from .live import ChangeWatcher, watch
+from .logins import unknown_login
+from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
+from .session_imports import ImportsDoor
+from .session_people import PeopleDoor, PersonRow
+from .session_reads import ReadsDoor
+from .session_reviews import ReviewsDoor
 from .undo import UndoStack
-from .writes import EditResult
+from .writes import EditResult, FieldChange
+
+# Results the front ends receive, named here so that they need not import the write modules.
+__all__ = [
+    "BoardSnapshot",
+    "ColumnPage",
+    "EditResult",
+    "FieldChange",
+    "PersonRow",
+    "Workspace",
+    "WorkspaceError",
+]
 
 T = TypeVar("T")
 
@@ -45,6 +72,8 @@ T = TypeVar("T")
 # around each operation then wait up to LOCK_WAIT in all before giving up.
 BUSY_TIMEOUT = 0.2
 LOCK_WAIT = 10.0
+# A command has no one to tell that it waits, so it waits as long as SQLite's default.
+COMMAND_LOCK_WAIT = 30.0
 LOCK_RETRY = 0.25
 
 
@@ -66,10 +95,13 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace:
+class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
+    """The session (see the module's docstring): `open` for the app, `for_command` for
+    a CLI command. Use it as a context manager to let go of the database at the end."""
+
     url: str
-    engine: Engine
-    me: Person
+    engine: Engine  # the session's own: front ends never use it (tests/test_architecture.py)
+    person: Person | None  # None only for a command run by no one known (see `me`)
     org: OrgChart
     settings: SettingsView
     pipelines: list[tuple[int, str]]
@@ -81,6 +113,23 @@ class Workspace:
     on_wait: Callable[[], None] | None = None
     # How long a locked database is waited for before an operation gives up.
     lock_wait: float = LOCK_WAIT
+    # The login "me" stands for in a scope (a command's --user may name nobody yet).
+    login: str | None = None
+    # A command's errors name the database (it may be one of several in a script).
+    names_database: bool = False
+
+    @property
+    def me(self) -> Person:
+        """Who is acting. A command run without a known user has no one."""
+        if self.person is None:
+            raise NotFoundError(
+                "Not signed in as anyone: give --user LOGIN (or set PIPELINE_TUI_USER)"
+            )
+        return self.person
+
+    @me.setter
+    def me(self, person: Person) -> None:
+        self.person = person
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -88,9 +137,26 @@ class Workspace:
 
     def run(self, operation: Callable[[], T]) -> T:
         """Runs one operation on the database: faults become `StorageError`s and a lock
-        is waited out (the person is told at once). Workers that use `engine` directly
-        should go through this too."""
-        return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+        is waited out (the person is told at once). Every session method goes through
+        this."""
+        if not self.names_database:
+            return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+        with _naming(self.url):
+            return _retrying(operation, self.secrets, self.lock_wait, self.on_wait)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _writable(self) -> None:
         if self.read_only is not None:
@@ -137,9 +203,71 @@ class Workspace:
                 f"{redact_url(url)} has no people or pipelines yet: run `pipeline-tui seed` "
                 "or `pipeline-tui --demo` to try the app on demo data"
             )
-        me = _who_am_i(org, user)
+        me = _who_am_i(org, user, settings.head_login)
         return cls(
-            url, engine, me, org, settings, pipelines, today, read_only=read_only, on_wait=on_wait
+            url,
+            engine,
+            me,
+            org,
+            settings,
+            pipelines,
+            today,
+            read_only=read_only,
+            on_wait=on_wait,
+            login=me.login,
+        )
+
+    @classmethod
+    def for_command(
+        cls,
+        url: str,
+        user: str | None = None,
+        *,
+        check_user: bool = False,
+        today: date | None = None,
+        create: bool = False,
+    ) -> Workspace:
+        """The session a CLI command runs in, built from its flags: the database (which
+        must exist unless the command makes one, `create`), migrated; `user`, who "me"
+        is (refused when nobody has that login and `check_user`); `today`, the clock.
+
+        Unlike `open`, a database with no people or pipelines yet is fine: `seed` and the
+        first `import` start from one. (`db` maintenance has no one to act as and goes
+        through `services.maintenance` instead.)
+        """
+        engine = install(new_engine(url, create=create, busy_timeout=BUSY_TIMEOUT))
+
+        def load() -> tuple[OrgChart, list[tuple[int, str]], SettingsView]:
+            upgrade(engine)
+            with engine.connect() as conn:
+                org = load_org(conn)
+            return org, list_pipelines(engine), load_settings(engine)
+
+        try:
+            with _naming(url):
+                org, pipelines, settings = _retrying(
+                    load, url_secrets(url), COMMAND_LOCK_WAIT, None
+                )
+            # Who runs the command: --user (or the environment's), else the OS login when
+            # it is someone here; writes refuse anyone else (`acting_policy`).
+            person = org.by_login(user or os_login() or "") if org.people else None
+            if user and person is None and check_user:
+                raise NotFoundError(unknown_login(user, [p.login for p in org.people.values()]))
+        except BaseException:
+            engine.dispose()
+            raise
+        clock: Callable[[], date] = date.today if today is None else (lambda: today)
+        return cls(
+            url,
+            engine,
+            person,
+            org,
+            settings,
+            pipelines,
+            clock,
+            lock_wait=COMMAND_LOCK_WAIT,
+            login=user or (person.login if person else None),
+            names_database=True,
         )
 
     @property
@@ -153,6 +281,7 @@ class Workspace:
         return self.org.subtree(person_id)
 
     def forecast(self, scope: Scope, flt: DealFilter) -> ForecastFigures:
+        scope, flt = self.seen(scope), self.seen(flt)
         assert flt.period is not None
         period = flt.period
 
@@ -173,6 +302,7 @@ class Workspace:
         page_size: int,
     ) -> BoardSnapshot:
         """Header figures, stage totals and one page of cards per stage."""
+        flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
         figures = self.forecast(scope, flt)
@@ -196,6 +326,7 @@ class Workspace:
         offset: int,
         limit: int,
     ) -> ColumnPage:
+        flt = self.seen(flt)
         cards = self.run(
             lambda: list_deals(
                 self.engine,
@@ -211,6 +342,7 @@ class Workspace:
     def deals(
         self, flt: DealFilter, *, sort: str, descending: bool, offset: int, limit: int
     ) -> list[DealCard]:
+        flt = self.seen(flt)
         return self.run(
             lambda: list_deals(
                 self.engine, flt, sort=sort, descending=descending, offset=offset, limit=limit
@@ -218,9 +350,10 @@ class Workspace:
         )
 
     def count(self, flt: DealFilter) -> int:
-        return self.run(lambda: count_deals(self.engine, flt))
+        return self.run(lambda: count_deals(self.engine, self.seen(flt)))
 
     def deal(self, deal_id: int) -> DealDetail:
+        self.may_see(deal_id)
         return self.run(lambda: get_deal(self.engine, deal_id, today=self.today()))
 
     def based_on(self, card: DealCard) -> int:
@@ -232,6 +365,7 @@ class Workspace:
         """Writes one edit as this person on `card` as they saw it, remembering it for
         undo. `StaleDealError` if someone else changed the deal since."""
         self._writable()
+        self.policy.check_deal(self.owner_of(card.id))
         result = self.run(
             lambda: apply(
                 self.engine,
@@ -248,15 +382,36 @@ class Workspace:
 
     def undo(self) -> EditResult:
         self._writable()
+        self.may_step(self.undo_stack.next_undo())
         return self.run(
             lambda: self.undo_stack.undo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
 
     def redo(self) -> EditResult:
         self._writable()
+        self.may_step(self.undo_stack.next_redo())
         return self.run(
             lambda: self.undo_stack.redo(self.engine, user_id=self.me.id, source=ChangeSource.TUI)
         )
+
+    def watch(self) -> ChangeWatcher:
+        """Tells when someone else changes this database (`services/live.py`); the
+        caller closes it."""
+        return self.run(lambda: watch(self.engine))
+
+    def changed_by_others(self, seen: DealCard, now: DealCard) -> bool:
+        """Whether `now` holds a change to the deal shown as `seen` that this session's
+        own writes don't account for."""
+        return now.version != seen.version and now.version != self.based_on(seen)
+
+
+@contextmanager
+def _naming(url: str) -> Iterator[None]:
+    """A database fault inside the block names the database it happened on."""
+    try:
+        yield
+    except StorageError as exc:
+        raise type(exc)(f"Database {display_url(url)}: {exc}") from None
 
 
 def _retrying(
@@ -317,20 +472,12 @@ def _connect(url: str, read_only: str | None) -> tuple[Engine, str | None]:
     return engine, read_only
 
 
-def _who_am_i(org: OrgChart, login: str | None) -> Person:
-    """The named person; else the OS login if it is a person here; else the top manager."""
-    if login:
-        person = org.by_login(login)
-        if person is None:
-            known = ", ".join(sorted(p.login for p in org.people.values())[:8])
-            raise WorkspaceError(f"no person with login '{login}' (some that exist: {known})")
-        return person
+def _who_am_i(org: OrgChart, login: str | None, head: str | None) -> Person:
+    """The named person, else the OS login's; acting as someone else (the head of the
+    organisation) is no fallback: it would let anyone change things in their name. `head`
+    stays the "me" of a command run by no one (`services.scope.who_is_me`)."""
+    del head
     try:
-        person = org.by_login(getpass.getuser())
-    except (KeyError, OSError):  # no login name in some containers
-        person = None
-    if person is not None:
-        return person
-    roots = [org.people[r] for r in org.roots()]
-    managers = [p for p in roots if p.role == "manager"] or roots
-    return managers[0]
+        return who_am_i(org, login)
+    except PermissionDenied as exc:
+        raise WorkspaceError(str(exc)) from None

@@ -31,6 +31,7 @@ COLUMNS = {
     "probability": "probability",
     "forecast_category": "forecast_category",
     "amount": "amount_minor",
+    "currency": "currency",
     "close_date": "close_date",
     "push_count": "push_count",
     "next_step": "next_step",

@@ -15,21 +15,22 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
-from textual.worker import WorkerFailed
+from textual.worker import WorkerFailed, get_current_worker
 
 from ..config import ConfigError, UserConfig
 from ..display import clean
 from ..errors import PipelineError, user_message
-from ..reviews import move
 from ..services.workspace import Workspace, WorkspaceError
 from ..storage.faults import ConnectionLost, as_pipeline_error
 from ..storage.opening import url_secrets
 from .commands import commands_for
-from .messages import CheckConnection, DatabaseWaiting, KeepReviewTime
+from .messages import CheckConnection, DatabaseWaiting, DataChanged, KeepReviewTime
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 
 WAITING_NOTICE_SECONDS = 3.0
+# How long the change watcher blocks before looking whether the app is closing.
+LIVE_WAIT_SECONDS = 0.5
 
 
 class WorkspaceOpened(Message):
@@ -59,9 +60,14 @@ class PipelineApp(App[int]):
         today: Callable[[], date] = date.today,
         clock: Callable[[], float] = time.monotonic,
         save_config: bool = True,
+        live: bool = False,
     ) -> None:
+        """`live`: show others' changes as they happen. `run` turns it on; tests and the
+        pictures leave it off unless they test it, so that nothing depends on when a
+        poll lands and their workers all finish."""
         super().__init__()
         self.url, self.user, self.today_fn, self.clock = url, user, today, clock
+        self.live = live
         self.config = config or UserConfig()
         self.save_config = save_config
         self._workspace: Workspace | None = None
@@ -113,6 +119,33 @@ class PipelineApp(App[int]):
                 markup=False,
             )
         self.push_screen(MainScreen(ws, self.clock))
+        if self.live:
+            self._watch_changes()
+
+    # Live updates -------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="live")
+    def _watch_changes(self) -> None:
+        """Waits for someone else's changes for as long as the app runs, and tells the
+        screens (`DataChanged`); each reads what it shows again."""
+        ws, worker = self.workspace, get_current_worker()
+        try:
+            watcher = ws.watch()
+        except Exception as exc:  # the app works without: each edit still checks versions
+            problem = as_pipeline_error(exc, ws.secrets) or exc
+            text = f"Live updates are off: {user_message(problem, ws.secrets)}"
+            self.call_from_thread(self.notify, text, severity="warning", markup=False)
+            return
+        try:
+            while not worker.is_cancelled:
+                token = watcher.wait(LIVE_WAIT_SECONDS)
+                if token is not None and not worker.is_cancelled:
+                    self.post_message(DataChanged(token))
+        finally:
+            watcher.close()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged(message.token))
 
     # Faults -------------------------------------------------------------------------
     def _database_waiting(self) -> None:
@@ -174,7 +207,7 @@ class PipelineApp(App[int]):
         has closed by then, and its own workers with it."""
         ws = self.workspace
         try:
-            ws.run(lambda: move(ws.engine, review_id, index, seconds_spent=seconds))
+            ws.move_review(review_id, index, seconds_spent=seconds)
         except PipelineError as exc:
             text = f"Couldn't keep the review time: {user_message(exc, ws.secrets)}"
             self.call_from_thread(self.notify, text, markup=False)
@@ -201,7 +234,7 @@ class PipelineApp(App[int]):
 
 
 def run(url: str, *, user: str | None, config: UserConfig) -> int:
-    app = PipelineApp(url, user=user, config=config)
+    app = PipelineApp(url, user=user, config=config, live=True)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)
 

@@ -8,8 +8,7 @@ from ..errors import StorageError
 from ..forecast.metrics import ForecastFigures
 from ..services.deals import DealCard
 from ..services.detail import DealDetail
-from ..services.workspace import BoardSnapshot, ColumnPage
-from ..services.writes import EditResult
+from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
 
 
 class BoardLoaded(Message):
@@ -83,3 +82,14 @@ class KeepReviewTime(Message):
     def __init__(self, review_id: int, index: int, seconds: int) -> None:
         super().__init__()
         self.review_id, self.index, self.seconds = review_id, index, seconds
+
+
+class DataChanged(Message, bubble=False):
+    """Someone else changed the database: every open screen reads what it shows again.
+
+    The app sends one to each screen; it never bubbles back up to the app (which would
+    send it to every screen again)."""
+
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token

@@ -6,8 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from ..forecast import Scope
+from ..forecast.snapshots import SnapshotScope
 from ..periods import Period, quarter_containing
 from ..services.deals import DealFilter
+from ..services.scope import EVERYONE, ME, TEAM, Owner, UnknownPersonError, resolve_owner
 from ..services.workspace import Workspace
 
 CATEGORY_FILTERS: list[tuple[str, frozenset[str] | None]] = [
@@ -26,9 +28,7 @@ STALE_DAYS = 30
 @dataclass(frozen=True)
 class ViewState:
     period: Period
-    owner_key: str  # "me", "team", "everyone" or a login
-    owner_ids: frozenset[int] | None
-    owner_label: str
+    owner: Owner  # whose deals, by the rules every screen and command uses
     pipeline_id: int
     category_index: int = 0
     date_index: int = 0
@@ -40,17 +40,32 @@ class ViewState:
 
     @classmethod
     def initial(cls, ws: Workspace) -> ViewState:
-        me = ws.me
+        """This quarter, my team (or my own deals, with no one below me), the first
+        pipeline."""
         period = quarter_containing(ws.today(), ws.settings.fiscal_year_start_month)
-        if ws.org.direct_reports(me.id):
-            key, ids, label = "team", ws.team_of(me.id), f"{me.display_name}'s team"
-        else:
-            key, ids, label = "me", frozenset({me.id}), me.display_name
-        return cls(period, key, ids, label, ws.pipelines[0][0])
+        key = TEAM if ws.org.direct_reports(ws.me.id) else ME
+        return cls(period, resolve_owner(ws.org, key, ws.me), ws.pipelines[0][0])
+
+    @property
+    def owner_key(self) -> str:
+        return self.owner.key
+
+    @property
+    def owner_ids(self) -> frozenset[int] | None:
+        return self.owner.owner_ids
+
+    @property
+    def owner_label(self) -> str:
+        return self.owner.label
 
     @property
     def scope(self) -> Scope:
         return Scope(self.owner_ids, self.pipeline_id)
+
+    @property
+    def review_scope(self) -> SnapshotScope:
+        """The same people and pipeline as a review or snapshot names them."""
+        return replace(self.owner.review_scope, pipeline_id=self.pipeline_id)
 
     @property
     def sort(self) -> tuple[str, bool]:
@@ -74,31 +89,15 @@ class ViewState:
         )
 
     def with_owner(self, ws: Workspace, key: str) -> ViewState:
-        me = ws.me
-        if key == "everyone":
-            return replace(self, owner_key=key, owner_ids=None, owner_label="Everyone")
-        if key == "me":
-            return replace(
-                self, owner_key=key, owner_ids=frozenset({me.id}), owner_label=me.display_name
-            )
-        if key == "team":
-            return replace(
-                self,
-                owner_key=key,
-                owner_ids=ws.team_of(me.id),
-                owner_label=f"{me.display_name}'s team",
-            )
-        person = ws.org.by_login(key)
-        if person is None:
+        """Unchanged for a login no one has (the palette offers only people who exist)."""
+        try:
+            owner = resolve_owner(ws.org, key, ws.me)
+        except UnknownPersonError:
             return self
-        team = ws.team_of(person.id)
-        label = person.display_name + ("'s team" if len(team) > 1 else "")
-        return replace(self, owner_key=key, owner_ids=team, owner_label=label)
+        return replace(self, owner=owner)
 
     def next_owner(self, ws: Workspace) -> ViewState:
-        cycle = (
-            ["me", "team", "everyone"] if ws.org.direct_reports(ws.me.id) else ["me", "everyone"]
-        )
+        cycle = [ME, TEAM, EVERYONE] if ws.org.direct_reports(ws.me.id) else [ME, EVERYONE]
         index = cycle.index(self.owner_key) + 1 if self.owner_key in cycle else 0
         return self.with_owner(ws, cycle[index % len(cycle)])
 

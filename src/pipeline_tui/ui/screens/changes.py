@@ -3,7 +3,6 @@ behind each bar."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -20,14 +19,15 @@ from textual.widgets.option_list import Option
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
 from ...forecast import Scope
-from ...forecast.waterfall import waterfall
+from ...forecast.metrics import unconverted_note
+from ...forecast.snapshots import SnapshotScope
 from ...forecast.waterfall_model import Bar, Waterfall, WaterfallRow
 from ...money import format_money
 from ...parsing import ParseError, parse_date
 from ...periods import Period
-from ...reviews.since import since_last_review
 from ...services.workspace import Workspace
-from ..messages import LoadFailed
+from ..live import keep_place
+from ..messages import DataChanged, LoadFailed
 from ..widgets.prompt import Prompt
 
 BAR_WIDTH = 30
@@ -85,13 +85,18 @@ class ChangesScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, review_scope: SnapshotScope
+    ) -> None:
         super().__init__(id="changes")
         self.workspace = workspace
-        self.period, self.scope = period, scope
+        self.period, self.scope, self.review_scope = period, scope, review_scope
         self.since_text = "last-review"
         self.result: Waterfall | None = None
         self.row: WaterfallRow | None = None
+        self._stale = False
+        self._live = False  # the load under way is a live one: keep every cursor
+        self._deals_shown: tuple[str | None, Bar | None] = (None, None)
 
     def compose(self) -> ComposeResult:
         yield Static(id="changes-title")
@@ -104,7 +109,6 @@ class ChangesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         reps = self.query_one("#changes-reps", DataTable)
         for title in ["Who", "Start", "New", "Won", "Lost", "Pushed", "End"]:
             reps.add_column(title, key=title)
@@ -118,25 +122,34 @@ class ChangesScreen(Screen[None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            if self.since_text == "last-review":
-                since = since_last_review(ws.engine, self.period, self.scope)
-                label = "the last review"
-                if since is None:  # no review yet: the last week is the next best thing
-                    since = datetime.combine(ws.today() - timedelta(days=7), time.min, UTC)
-                    label = "a week ago (no review has ended yet)"
-            else:
-                day = parse_date(self.since_text, today=ws.today())
-                since, label = datetime.combine(day, time.min, UTC), day.isoformat()
-            result = waterfall(ws.engine, since=since, period=self.period, scope=self.scope)
+            since = ws.resolve_since(self.since_text, self.period, self.review_scope)
+            result = ws.changes(since.start, self.period, self.scope)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(WaterfallLoaded(result, label))
+        self.post_message(WaterfallLoaded(result, since.label))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#changes-title", Static).update(display_text(message.error, "bold red"))
 
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+            return
+        self._reload_live()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._reload_live()
+
+    def _reload_live(self) -> None:
+        self._live = True
+        self._load()
+
     def on_waterfall_loaded(self, message: WaterfallLoaded) -> None:
+        live, self._live = self._live, False
+        shown = self.row.key if self.row is not None else None
         self.result = message.result
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
@@ -144,8 +157,12 @@ class ChangesScreen(Screen[None]):
             f"  What changed in {clean(message.result.team.label)} since {message.since_label}"
         )
         title.append(" · enter on a bar lists its deals, on a person shows theirs", style="dim")
+        left_out = unconverted_note(message.result.unconverted)
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#changes-title", Static).update(title)
         reps = self.query_one("#changes-reps", DataTable)
+        kept = keep_place(reps)
         reps.clear()
         currency = self._currency()
         for row in [message.result.team, *message.result.reps]:
@@ -163,7 +180,20 @@ class ChangesScreen(Screen[None]):
                 cell(row.end),
                 key=row.key,
             )
-        self._show_row(message.result.team)
+        kept()
+        rows = [message.result.team, *message.result.reps]
+        again = next((r for r in rows if live and r.key == shown), None)
+        if again is None:
+            self._show_row(message.result.team)
+            return
+        # The same person's bars with the same one highlighted; its deals, shown again
+        # when the highlight lands (`_show_deals`), keep their cursor.
+        self.row = again
+        bars = self.query_one("#changes-bars", OptionList)
+        bar = bars.highlighted or 0
+        bars.clear_options()
+        bars.add_options([Option(text, id=key) for key, text in bar_lines(again, currency)])
+        bars.highlighted = min(bar, bars.option_count - 1)
 
     def _currency(self) -> str:
         return self.workspace.settings.currency
@@ -178,6 +208,9 @@ class ChangesScreen(Screen[None]):
 
     def _show_deals(self, bar: Bar | None) -> None:
         table = self.query_one("#changes-deals", DataTable)
+        shown = (self.row.key if self.row is not None else None, bar)
+        kept = keep_place(table) if shown == self._deals_shown else None
+        self._deals_shown = shown
         table.clear()
         if self.row is None or bar is None:
             return
@@ -195,6 +228,8 @@ class ChangesScreen(Screen[None]):
                 Text(str(deal.close_before or "—")),
                 Text(str(deal.close_after or "—")),
             )
+        if kept is not None:
+            kept()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id or ""

@@ -7,27 +7,27 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean
 from ...errors import user_message
 from ...services.deals import DealCard
 from ...services.detail import DealDetail
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
-from ..messages import DealLoaded, LoadFailed
+from ...services.workspace import EditResult, Workspace
+from ..live import mark_changed
+from ..messages import DataChanged, DealLoaded, LoadFailed
 from ..widgets.deal_view import deal_fields, history_text, notes_text
-from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from ..widgets.paging import PagedCursor
+from ..widgets.prompt import Prompt, prompt_status_footer
+from .editing import DealEditor, screen_keys_first, status_line
 
 
-class DealScreen(EditKeys, Screen[None]):
+class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="deal.back"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(self, workspace: Workspace, card: DealCard) -> None:
@@ -36,22 +36,23 @@ class DealScreen(EditKeys, Screen[None]):
         self.editor = DealEditor(workspace, self)
         self.card = card
         self.detail: DealDetail | None = None
+        self._stale = False
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
 
     def compose(self) -> ComposeResult:
         yield Static(id="deal-title")
-        with Horizontal(id="deal-body"):
+        with self.editor, Horizontal(id="deal-body"):
             with VerticalScroll(id="deal-fields", classes="pane"):
                 yield Static(id="fields")
             with VerticalScroll(id="deal-activity", classes="pane"):
                 yield Static(id="notes")
                 yield Static(id="history")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#deal-fields").focus()
         self._load(self.card.id)
 
@@ -69,9 +70,23 @@ class DealScreen(EditKeys, Screen[None]):
     def on_load_failed(self, message: LoadFailed) -> None:
         self.show_status(message.error, error=True)
 
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+            return
+        self._load(self.card.id)
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._load(self.card.id)
+
     def on_deal_loaded(self, message: DealLoaded) -> None:
+        seen = self.card
         self.detail = d = message.detail
         self.card = d
+        if self.workspace.changed_by_others(seen, d):
+            mark_changed(self.query_one("#fields"))
         ws = self.workspace
         currency = ws.settings.currency
         today = ws.today()
@@ -81,7 +96,7 @@ class DealScreen(EditKeys, Screen[None]):
         self.query_one("#deal-title", Static).update(title)
         self.query_one("#fields", Static).update(deal_fields(d, currency, today))
         self.query_one("#notes", Static).update(notes_text(d))
-        self.query_one("#history", Static).update(history_text(d))
+        self.query_one("#history", Static).update(history_text(d, currency))
 
     # What the editor is given -------------------------------------------------------
     def selected_deal(self) -> DealCard | None:
@@ -92,6 +107,9 @@ class DealScreen(EditKeys, Screen[None]):
 
     def prompt(self) -> Prompt:
         return self.query_one(Prompt)
+
+    def cursor_waiting(self) -> PagedCursor | None:
+        return None  # one deal: no page to wait for
 
     def after_edit(self, result: EditResult | None) -> None:
         if result is not None:

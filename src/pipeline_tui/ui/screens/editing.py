@@ -1,11 +1,16 @@
 """Keystroke edits on the selected deal, shared by the board, the table and the deal screen.
 
-A screen that edits deals owns a `DealEditor` (a hidden widget it composes) and gives it
-an `EditHost`: which deal is selected, where the status line is, what to do after an
-edit. Its keys reach the editor through `EditKeys`, which only forwards.
+A screen that edits deals owns a `DealEditor` and gives it an `EditHost`: which deal is
+selected, where the status line is, what to do after an edit. The editor is a container
+the screen puts its deal views in (`with self.editor: yield Board()`), so its bindings
+are on the focus chain whenever a deal view has focus: the keys, the footer and the user's
+keymap reach the editor itself, and the screen inherits nothing.
 
 Edits run one at a time in a thread worker: a key pressed while one is in flight waits its
-turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves.
+turn, so fast repeats (`+ + +`) apply in order instead of colliding with themselves. A
+screen's own steps that change which deal is selected once they land (the review walk's
+next, previous and skip) wait in the same queue as `hold`s: an edit typed after one applies
+to the deal it brings, not to the one on screen when the key was pressed.
 
 Every edit is written against the deal as the user saw it when they pressed the key (or
 opened the prompt): the workspace moves that version on past this session's own writes
@@ -18,22 +23,20 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import Enum
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, ClassVar, Protocol
 
 from textual import work
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Container
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, StorageError, user_message
-from ...money import format_money
-from ...parsing import ParseError, parse_amount, parse_date
-from ...services.conflicts import field_label
+from ...labels import change_text, date_text, field_label, field_value
+from ...parsing import ParseError, parse_date, parse_money
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
@@ -48,13 +51,13 @@ from ...services.edit_types import (
     SetProbability,
     label,
 )
-from ...services.workspace import Workspace
-from ...services.writes import EditResult, FieldChange
+from ...services.workspace import EditResult, FieldChange, Workspace
 from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
+from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, refocus
 
-EDIT_BINDINGS = [
+EDIT_BINDINGS: list[BindingType] = [
     *[
         Binding(
             str(n),
@@ -83,19 +86,22 @@ EDIT_BINDINGS = [
 ]
 
 
-def describe(change: FieldChange, currency: str) -> str:
-    def show(value: Any) -> str:
-        if value is None:
-            return "none"
-        if isinstance(value, Decimal):
-            return format_money(value, currency)
-        if isinstance(value, date):
-            return value.isoformat()
-        if change.field == "probability":
-            return f"{value}%"
-        return str(value).replace("_", " ")
+# The actions that change a deal (hidden for a viewer).
+EDIT_ACTIONS = frozenset(
+    {"probability", "nudge", "stage", "accept_proposal", "category", "won", "lost", "undo",
+     "redo", "close_date", "amount", "note"}
+)  # fmt: skip
 
-    return f"{field_label(change.field)} {show(change.old)} → {show(change.new)}"
+
+def describe(change: FieldChange, currency: str, old_currency: str | None = None) -> str:
+    """`Forecast category: Best case → Commit`, as the status line and toasts say it.
+
+    `currency` is the deal's; `old_currency` what it was before, when the edit changed it:
+    `Amount: $15,600 → €1,234.56`."""
+    if change.field == "amount" and old_currency and old_currency != currency:
+        before = field_value("amount", change.old, old_currency)
+        return f"{field_label('amount')}: {before} → {field_value('amount', change.new, currency)}"
+    return change_text(change.field, change.old, change.new, currency)
 
 
 class History(Enum):
@@ -123,6 +129,23 @@ def status_line(screen: Screen[Any], text: str, *, error: bool = False) -> None:
     status.set_class(error, "error")
 
 
+def screen_keys_first(
+    screen: Screen[Any], found: dict[str, ActiveBinding]
+) -> dict[str, ActiveBinding]:
+    """The active bindings with the screen's own before its editor's.
+
+    Textual lists them nearest-the-focus first, which puts the editor's keys (it holds the
+    focused view) ahead of the screen's: the footer would show `c d a n u` and crop
+    `t r o /` at 80 columns. Which key runs what is unchanged; only the listing order is.
+    """
+
+    def rank(item: tuple[str, ActiveBinding]) -> int:
+        node = item[1].node
+        return 2 if node is screen.app else 1 if isinstance(node, DealEditor) else 0
+
+    return dict(sorted(found.items(), key=rank))
+
+
 class EditHost(Protocol):
     """What a screen gives its `DealEditor`."""
 
@@ -133,24 +156,41 @@ class EditHost(Protocol):
     def after_edit(self, result: EditResult | None) -> None:
         """Called after every edit, and with None when the deal must be read again."""
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        """The cursor, if it is waiting for a page before it lands on the selected deal."""
+
 
 @dataclass(frozen=True)
 class _Queued:
     label: str
-    step: Step
+    step: Step | None
     card: DealCard | None
+    # A hold: the screen's own step, started when its turn comes; the queue waits for
+    # `DealEditor.release`.
+    start: Callable[[], object] | None = None
+    # Typed behind a hold: the deal is the one selected when the hold has landed.
+    after_hold: bool = False
 
 
-class DealEditor(Widget):
-    """Runs the edits asked for on its screen's selected deal, one at a time."""
+class DealEditor(Container):
+    """Runs the edits asked for on its screen's selected deal, one at a time.
+
+    It holds the screen's deal views, so its keys act whenever one of them has focus."""
+
+    DEFAULT_CSS = """
+    DealEditor {
+        height: 1fr;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = EDIT_BINDINGS
 
     def __init__(self, workspace: Workspace, host: EditHost) -> None:
         super().__init__(id="deal-editor")
-        self.display = False
         self.workspace, self.host = workspace, host
         # Each queued edit with its label, so that none is ever dropped without a word.
         self._pending: deque[_Queued] = deque()
         self._editing = False
+        self._holds = 0  # holds queued or running: edits typed now wait for their deal
         self._running_label = ""
         self._proposal: tuple[int, int] | None = None
 
@@ -160,11 +200,35 @@ class DealEditor(Widget):
     # Running edits ------------------------------------------------------------------
     def queue(self, step: Step, *, target: DealCard | None = None) -> None:
         """Queues a step on the deal selected now (or `target`, picked when a prompt opened)."""
-        chosen = target or self.host.selected_deal()
-        named = request_label(step, chosen, self.workspace.settings.currency)
-        self._pending.append(_Queued(named, step, chosen))
+        paging = self.host.cursor_waiting() if target is None and not self._holds else None
+        if paging is not None:  # `j 7` across a page: 7 is for the deal j lands on
+            self.hold("Moving to the next page", partial(paging.then, self.release))
+        if target is None and self._holds:
+            currency = self.workspace.settings.currency
+            what = step.value if isinstance(step, History) else label(step, currency)
+            named = f"{what} on the deal shown next"
+            self._pending.append(_Queued(named, step, None, after_hold=True))
+        else:
+            chosen = target or self.host.selected_deal()
+            named = request_label(
+                step, chosen, chosen.currency if chosen else self.workspace.settings.currency
+            )
+            self._pending.append(_Queued(named, step, chosen))
         if not self._editing:
             self._next_edit()
+
+    def hold(self, label: str, start: Callable[[], object]) -> None:
+        """Queues `start` behind the edits typed before it; what is typed after waits until
+        the screen calls `release` (once, whether the step worked or not)."""
+        self._holds += 1
+        self._pending.append(_Queued(label, None, None, start=start))
+        if not self._editing:
+            self._next_edit()
+
+    def release(self) -> None:
+        """The running hold has landed: the next queued step may go."""
+        self._holds = max(0, self._holds - 1)
+        self._next_edit()
 
     def _next_edit(self) -> None:
         self._editing = bool(self._pending)
@@ -172,11 +236,15 @@ class DealEditor(Widget):
             return
         queued = self._pending.popleft()
         self._running_label = queued.label
-        if queued.card is None:
+        if queued.start is not None:
+            queued.start()
+            return
+        card = self.host.selected_deal() if queued.after_hold else queued.card
+        if queued.step is None or card is None:
             self.host.show_status("No deal selected", error=True)
             self._next_edit()
             return
-        self._run_edit(queued.step, queued.card)
+        self._run_edit(queued.step, card)
 
     @work(thread=True, group="edit")
     def _run_edit(self, step: Step, card: DealCard) -> None:
@@ -201,9 +269,10 @@ class DealEditor(Widget):
             what = "Next step set" if step.is_next_step else "Note added"
             self.post_message(EditDone(result, f"{what} on {card.name}"))
             return
-        currency = ws.settings.currency
-        details = "; ".join(describe(c, currency) for c in result.changes) or "no change"
-        self.post_message(EditDone(result, f"{summary}{result.deal.name}: {details}"))
+        currency = result.deal.currency
+        was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
+        details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
+        self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
 
     def on_edit_done(self, message: EditDone) -> None:
         message.stop()
@@ -226,7 +295,7 @@ class DealEditor(Widget):
         self.host.show_status(message.error, error=True)
         dropped = [queued.label for queued in self._pending]
         self._pending.clear()
-        self._editing = False
+        self._editing, self._holds = False, 0
         if message.fault is not None:
             self._report_not_saved([self._running_label, *dropped], message)
         elif dropped:
@@ -253,9 +322,24 @@ class DealEditor(Widget):
             self.app.post_message(CheckConnection())
 
     # What the keys ask for ----------------------------------------------------------
+    def _read_only(self) -> bool:
+        """Says "read-only: Priya Shah's deal" when this person may not change the selected
+        deal: a hint before the key does anything (the session refuses it anyway)."""
+        card = self.host.selected_deal()
+        why = self.workspace.may_edit(card) if card is not None else None
+        if why is not None:
+            self.host.show_status(why, error=True)
+        return why is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer changes nothing: the edit keys leave the footer."""
+        return not (action in EDIT_ACTIONS and self.workspace.policy.read_only)
+
     def edit(self, edit: Edit) -> None:
         """A key's edit of the selected deal; it ends any offer to use a stage's %."""
         self._proposal = None
+        if self._read_only():
+            return
         self.queue(edit)
 
     def accept_proposal(self) -> None:
@@ -277,6 +361,8 @@ class DealEditor(Widget):
     def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: Any) -> None:
         if self.host.selected_deal() is None:
             self.host.show_status("No deal selected", error=True)
+            return
+        if self._read_only():
             return
         self._proposal = None
         focused = self.screen.focused
@@ -306,7 +392,7 @@ class DealEditor(Widget):
             self.queue(SetCloseDate(new_date, fiscal_start), target=card)
             return None
 
-        current = card.close_date.isoformat() if card and card.close_date else ""
+        current = date_text(card.close_date) if card and card.close_date else ""
         self._ask("Close date:", submit, value=current, placeholder="2026-12-31, +2w, eoq, …")
 
     def ask_amount(self) -> None:
@@ -314,14 +400,21 @@ class DealEditor(Widget):
 
         def submit(text: str) -> str | None:
             try:
-                amount = parse_amount(text)
+                money = parse_money(text)
             except ParseError as exc:
                 return str(exc)
-            self.queue(SetAmount(amount), target=card)
+            # A currency typed with the amount (`EUR 1.234,56`) is the deal's from now on.
+            typed = money.currency if card is None or money.currency != card.currency else None
+            self.queue(SetAmount(money.amount, typed), target=card)
             return None
 
         current = f"{card.amount:f}" if card else ""
-        self._ask("Amount:", submit, value=current, placeholder="12k, 1.5M, $12,000.50")
+        self._ask(
+            f"Amount ({card.currency}):" if card else "Amount:",
+            submit,
+            value=current,
+            placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
+        )
 
     def ask_note(self) -> None:
         target = self.host.selected_deal()
@@ -339,45 +432,39 @@ class DealEditor(Widget):
 
         self._ask("Note:", submit, placeholder="what happened · next: what happens next")
 
-
-class EditKeys:
-    """The edit keys' actions, for a screen that owns `editor`: each only forwards, so
-    the bindings and the command palette reach the same `DealEditor` on every screen."""
-
-    editor: DealEditor
-
+    # The keys (bindings, keymap and palette all land here) ---------------------------
     def action_probability(self, value: int) -> None:
-        self.editor.edit(SetProbability(value))
+        self.edit(SetProbability(value))
 
     def action_nudge(self, delta: int) -> None:
-        self.editor.edit(NudgeProbability(delta))
+        self.edit(NudgeProbability(delta))
 
     def action_stage(self, direction: int) -> None:
-        self.editor.edit(MoveStage(direction))
+        self.edit(MoveStage(direction))
 
     def action_accept_proposal(self) -> None:
-        self.editor.accept_proposal()
+        self.accept_proposal()
 
     def action_category(self) -> None:
-        self.editor.edit(CycleCategory())
+        self.edit(CycleCategory())
 
     def action_won(self) -> None:
-        self.editor.edit(MarkWon())
-
-    def action_undo(self) -> None:
-        self.editor.history(History.UNDO)
-
-    def action_redo(self) -> None:
-        self.editor.history(History.REDO)
+        self.edit(MarkWon())
 
     def action_lost(self) -> None:
-        self.editor.ask_lost()
+        self.ask_lost()
+
+    def action_undo(self) -> None:
+        self.history(History.UNDO)
+
+    def action_redo(self) -> None:
+        self.history(History.REDO)
 
     def action_close_date(self) -> None:
-        self.editor.ask_close_date()
+        self.ask_close_date()
 
     def action_amount(self) -> None:
-        self.editor.ask_amount()
+        self.ask_amount()
 
     def action_note(self) -> None:
-        self.editor.ask_note()
+        self.ask_note()

@@ -17,14 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...display import clean, display_text
-from ...importing import (
-    DryRunReport,
-    ImportFailed,
-    ImportOptions,
-    RowsRejected,
-    dry_run,
-    import_file,
-)
+from ...errors import PipelineError
+from ...importing import DryRunReport, ImportFailed, ImportOptions, RowsRejected
 from ...importing.report import dry_run_report, import_summary, problem_lines
 from ...services.workspace import Workspace
 from ..widgets.prompt import Prompt
@@ -42,7 +36,7 @@ class ImportScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "run_import", "Import", id="import.run"),
         Binding("o", "choose_file", "Other file", id="import.file"),
-        Binding("D", "toggle_dayfirst", "Day-first dates", id="import.dayfirst"),
+        Binding("D", "toggle_dayfirst", "Date order", id="import.dayfirst"),
         Binding("escape", "back", "Back", id="import.back"),
     ]
 
@@ -63,7 +57,6 @@ class ImportScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self._title()
         self.action_choose_file()
 
@@ -72,6 +65,8 @@ class ImportScreen(Screen[bool]):
         text.append(f"  {clean(self.path or 'choose a file')}")
         if self.options.dayfirst:
             text.append("  · day-first dates", style="yellow")
+        elif self.options.monthfirst:
+            text.append("  · month-first dates", style="yellow")
         text.append("  · Salesforce, HubSpot, Pipedrive or any CSV", style="dim")
         self.query_one("#import-title", Static).update(text)
 
@@ -92,7 +87,10 @@ class ImportScreen(Screen[bool]):
         )
 
     def action_toggle_dayfirst(self) -> None:
-        self.options = replace(self.options, dayfirst=not self.options.dayfirst)
+        """As the file says, then day first, then month first (`--dayfirst`, `--monthfirst`)."""
+        dayfirst, monthfirst = self.options.dayfirst, self.options.monthfirst
+        after = (True, False) if not (dayfirst or monthfirst) else (False, dayfirst)
+        self.options = replace(self.options, dayfirst=after[0], monthfirst=after[1])
         self._title()
         if self.path is not None:
             self._dry_run()
@@ -105,7 +103,7 @@ class ImportScreen(Screen[bool]):
         assert self.path is not None
         self.post_message(ImportShown(Text("Reading the file…", style="dim"), None, False))
         try:
-            report = dry_run(self.workspace.engine, self.path, self.options)
+            report = self.workspace.import_plan(self.path, self.options)
         except ImportFailed as exc:
             self.post_message(ImportShown(display_text(exc, "bold red"), None, False))
             return
@@ -141,12 +139,12 @@ class ImportScreen(Screen[bool]):
         self.post_message(ImportShown(Text("Importing…", style="dim"), self.report, False))
         options = replace(self.options, user=self.workspace.me.login)
         try:
-            summary = import_file(self.workspace.engine, self.path, options)
+            summary = self.workspace.import_file(self.path, options)
         except RowsRejected as exc:
             body = Group(display_text(exc, "bold red"), *problem_lines(exc.problems, exc.unit))
             self.post_message(ImportShown(body, self.report, False))
             return
-        except ImportFailed as exc:
+        except (ImportFailed, PipelineError) as exc:  # a refusal (roles) says who may
             self.post_message(ImportShown(display_text(exc, "bold red"), self.report, False))
             return
         self.post_message(ImportShown(import_summary(summary), None, True))

@@ -9,32 +9,35 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
 from ...errors import user_message
-from ...forecast.metrics import ForecastFigures
+from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
+from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
-from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded
+from ...services.workspace import EditResult, Workspace
+from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
-from ..widgets.prompt import Prompt, refocus
+from ..widgets.paging import PagedCursor
+from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .changes import ChangesScreen
 from .deal import DealScreen
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .people import PeopleScreen
+from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
 
-class MainScreen(EditKeys, Screen[None]):
+class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
         Binding("r", "review", "Review", id="main.review"),
@@ -56,6 +59,7 @@ class MainScreen(EditKeys, Screen[None]):
             show=False,
             id="main.next_period",
         ),
+        Binding("P", "go_to_period", "Go to period…", show=False, id=GO_TO_PERIOD),
         Binding("o", "owner", "Owner", id="main.owner"),
         Binding("p", "pipeline", "Pipeline", show=False, id="main.pipeline"),
         Binding("C", "category_filter", "Category filter", show=False, id="main.category_filter"),
@@ -64,7 +68,7 @@ class MainScreen(EditKeys, Screen[None]):
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
-        *EDIT_BINDINGS,
+        Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -72,28 +76,41 @@ class MainScreen(EditKeys, Screen[None]):
         self.workspace = workspace
         self.editor = DealEditor(workspace, self)
         self.reviews = ReviewLauncher(workspace, self, clock)
+        self.periods = PeriodFinder(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
+        # Live updates: someone else's change arrived while another screen was on top;
+        # and the deal under the cursor as it was before a live reload.
+        self._stale = False
+        self._live_seen: DealCard | None = None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
             yield Static(id="context")
             yield ForecastBar(id="forecast")
-        with ContentSwitcher(initial="board", id="views"):
+        with self.editor, ContentSwitcher(initial="board", id="views"):
             yield Board(id="board")
             yield DealTable(id="table")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
         yield self.reviews
+        yield self.periods
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
-        self.reload()
+        self.periods.find_landing()  # calls `opened`, which loads the board
+
+    def opened(self, period: Period | None) -> None:
+        if period is not None:
+            self.set_period(period)
+        else:
+            self.reload()
+        # After where the board opens has been said: a review left open says so last.
         self.find_review("notice")
 
     # What the editor and the review launcher are given ------------------------------
@@ -126,6 +143,15 @@ class MainScreen(EditKeys, Screen[None]):
     def in_table(self) -> bool:
         return self.query_one(ContentSwitcher).current == "table"
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        paging: PagedCursor | None
+        if self.in_table:
+            paging = self.table.paging
+        else:
+            column = self.board.focused_column()
+            paging = column.deal_list.paging if column else None
+        return paging if paging is not None and paging.loading else None
+
     def selected_deal(self) -> DealCard | None:
         if self.in_table:
             return self.table.selected()
@@ -139,11 +165,15 @@ class MainScreen(EditKeys, Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {st.period.label} ", style="bold reverse")
         text.append(f"  {clean(st.owner_label)}", style="bold")
-        text.append(f" · {clean(pipeline)}")
+        text.append(f" · {clean(pipeline_caption(pipeline))}")
         filters = st.filter_labels()
         if filters:
             text.append(" · " + clean(", ".join(filters)), style="yellow")
         text.append(f" · by {sort_label}", style="dim")
+        # Never silently at 1:1: the header says what its sums leave out.
+        left_out = unconverted_text(self.figures) if self.figures is not None else ""
+        if left_out:
+            text.append(f" · {left_out}", style="bold yellow")
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
@@ -153,6 +183,12 @@ class MainScreen(EditKeys, Screen[None]):
         self._show_context()
         ws = self.workspace
         flt = self.state.deal_filter(ws.today())
+        # A page asked for by the view not shown is dropped (older generation): nothing
+        # may go on waiting for it.
+        for hidden in (
+            [c.deal_list for c in self.board.columns()] if self.in_table else [self.table]
+        ):
+            hidden.paging.cancel()
         if self.in_table:
             self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
         else:
@@ -218,6 +254,7 @@ class MainScreen(EditKeys, Screen[None]):
 
     def _show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
+        self._show_context()
         ws = self.workspace
         self.query_one(ForecastBar).show(
             figures,
@@ -249,10 +286,11 @@ class MainScreen(EditKeys, Screen[None]):
         if target is not None:
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
-                target.deal_list.focus()
+                self.set_focus(target.deal_list)  # now, for the keys already queued
             self.board.scroll_to_widget(target, animate=False)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
+        self._mark_live_change()
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
@@ -262,9 +300,7 @@ class MainScreen(EditKeys, Screen[None]):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
-        column.show(message.page, ws.settings.currency, ws.today())
-        if column.cards:
-            column.deal_list.highlighted = max(0, min(message.highlight, len(column.cards) - 1))
+        column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
@@ -282,12 +318,55 @@ class MainScreen(EditKeys, Screen[None]):
             keep_deal=message.keep_deal,
             highlight=message.highlight,
         )
+        self._mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
+        self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:  # read again when it shows, not behind another screen
+            self._stale = True
+            return
+        self.reload_live()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload_live()
+
+    def reload_live(self) -> None:
+        """Someone else changed something: read it all again, the cursor staying on its
+        deal (which is marked if it is what changed)."""
+        seen = self.selected_deal()
+        self.reload(keep_deal=seen.id if seen else None)
+        self._live_seen = seen
+
+    def _mark_live_change(self) -> None:
+        seen, self._live_seen = self._live_seen, None
+        if seen is None:
+            return
+        if self.in_table:
+            now = self.table.selected()
+            if now is not None and self._changed(seen, now):
+                self.table.mark_changed(now.id)
+            return
+        # The deal may have moved stage: the cursor followed it to another column.
+        for column in self.board.columns():
+            now = column.selected()
+            if now is not None and self._changed(seen, now):
+                column.mark_changed(now.id)
+
+    def _changed(self, seen: DealCard, now: DealCard) -> bool:
+        return now.id == seen.id and self.workspace.changed_by_others(seen, now)
+
     def after_edit(self, result: EditResult | None) -> None:
-        self.reload(keep_deal=result.deal.id if result else None)
+        # The cursor follows the edited deal (into another column after `]`) unless a key
+        # typed meanwhile moved it on: then it stays where that key put it.
+        selected = self.selected_deal()
+        follow = result is not None and selected is not None and selected.id == result.deal.id
+        self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)
@@ -369,8 +448,17 @@ class MainScreen(EditKeys, Screen[None]):
                 self.set_owner(login)
 
         self.app.push_screen(
-            RollupScreen(self.workspace, self.state.period, self.state.scope), callback=drill
+            RollupScreen(
+                self.workspace,
+                self.state.period,
+                self.state.scope,
+                pipeline_name=dict(self.workspace.pipelines).get(self.state.pipeline_id),
+            ),
+            callback=drill,
         )
+
+    def action_people(self) -> None:
+        self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
     def action_import(self) -> None:
         def done(imported: bool | None) -> None:
@@ -380,14 +468,21 @@ class MainScreen(EditKeys, Screen[None]):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
-        screen = ChangesScreen(self.workspace, self.state.period, self.state.scope)
+        screen = ChangesScreen(
+            self.workspace, self.state.period, self.state.scope, self.state.review_scope
+        )
         self.app.push_screen(screen)
 
     def action_toggle_view(self) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "board" if self.in_table else "table"
         if self.in_table:
+            # Deferred (`focus()`), not `set_focus`: focused before its first layout, the table
+            # sometimes sizes its columns on the headers alone. Keys typed in the same burst
+            # as `t` still reach the board.
             self.table.focus()
+            # Its rows are those of the last time it showed, or none: moves wait for these.
+            self.table.paging.loading = True
         else:
             self.board.focus_column(0)
         self.reload()
@@ -395,8 +490,18 @@ class MainScreen(EditKeys, Screen[None]):
     def action_period(self, step: int) -> None:
         self._set_state(replace(self.state, period=self.state.period.shift(step)))
 
+    def action_go_to_period(self) -> None:
+        self.periods.ask()
+
+    def set_period(self, period: Period) -> None:
+        self.show(period=period)
+
     def action_owner(self) -> None:
         self._set_state(self.state.next_owner(self.workspace))
+
+    def show(self, **changes: Any) -> None:
+        """Shows the board with these view settings changed (a filter, the sort, …)."""
+        self._set_state(replace(self.state, **changes))
 
     def set_owner(self, key: str) -> None:
         self._set_state(self.state.with_owner(self.workspace, key))

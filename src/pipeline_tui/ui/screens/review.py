@@ -7,49 +7,47 @@ screen (or quitting) keeps the review, and `r` on the board resumes it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...display import clean, display_text
 from ...errors import ConflictError, PipelineError, user_message
+from ...forecast.metrics import unconverted_text
+from ...labels import category_label, date_text
 from ...models import next_category
 from ...money import format_money
 from ...parsing import ParseError, parse_amount, parse_date
 from ...periods import quarter_containing
 from ...reviews import (
+    FieldDiff,
     ReviewedDeal,
     ReviewForecast,
     ReviewState,
     ReviewSummary,
-    add_action_item,
-    end_review,
-    get_review,
-    move,
-    record_judgment,
-    review_deal,
-    review_forecast,
 )
 from ...services.deals import DealCard
 from ...services.edit_types import SetCloseDate
-from ...services.workspace import Workspace
-from ...services.writes import EditResult
-from ..messages import KeepReviewTime, LoadFailed
+from ...services.workspace import EditResult, Workspace
+from ..live import mark_changed
+from ..messages import DataChanged, KeepReviewTime, LoadFailed
 from ..widgets.deal_view import deal_fields, notes_text
-from ..widgets.prompt import Prompt
-from .editing import EDIT_BINDINGS, DealEditor, EditKeys, status_line
+from ..widgets.paging import PagedCursor
+from ..widgets.prompt import Prompt, prompt_status_footer
+from .editing import DealEditor, screen_keys_first, status_line
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -61,9 +59,24 @@ CATEGORY_WORDS = {
 
 
 class ReviewLoaded(Message):
-    def __init__(self, state: ReviewState, deal: ReviewedDeal, forecast: ReviewForecast) -> None:
+    """`live`: read again because someone else changed something, not after a step here."""
+
+    def __init__(
+        self,
+        state: ReviewState,
+        deal: ReviewedDeal,
+        forecast: ReviewForecast,
+        seq: int,
+        *,
+        live: bool = False,
+    ) -> None:
         super().__init__()
-        self.state, self.deal, self.forecast = state, deal, forecast
+        self.state, self.deal, self.forecast, self.seq = state, deal, forecast, seq
+        self.live = live
+
+
+class WalkLanded(Message):
+    """A step of the walk has finished (or failed): the next key in the queue may go."""
 
 
 class ReviewEnded(Message):
@@ -92,7 +105,7 @@ def parse_judgment(text: str) -> tuple[str, Decimal | None, str | None]:
     return category, amount, " ".join(rest) or None
 
 
-def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
+def diff_table(title: str, diffs: tuple[FieldDiff, ...], empty: str, currency: str) -> Table:
     table = Table(
         title=title,
         title_justify="left",
@@ -111,14 +124,14 @@ def diff_table(title: str, diffs: tuple[Any, ...], empty: str) -> Table:
     for diff in diffs:
         table.add_row(
             display_text(diff.label),
-            display_text(diff.before or "—"),
+            display_text(diff.before_text(currency)),
             Text("→"),
-            display_text(diff.after or "—"),
+            display_text(diff.after_text(currency)),
         )
     return table
 
 
-class ReviewScreen(EditKeys, Screen[None]):
+class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right", "next", "Next", key_display="space", id="review.next"),
         Binding("left", "previous", "Previous", show=False, id="review.previous"),
@@ -129,7 +142,6 @@ class ReviewScreen(EditKeys, Screen[None]):
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
-        *EDIT_BINDINGS,
     ]
 
     def __init__(
@@ -145,13 +157,23 @@ class ReviewScreen(EditKeys, Screen[None]):
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
         self._deal_started = clock()
-        self._busy = False
+        # Loads run side by side (a move, a reload after an edit, someone else's change);
+        # only a newer one than what is shown may replace it. `next` on a count is safe
+        # from worker threads.
+        self._loads = itertools.count(1)
+        self._shown = 0
+        # Someone else changed something while another screen was on top: read it again.
+        self._stale = False
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return screen_keys_first(self, super().active_bindings)
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-banner")
         yield Static(id="review-progress")
         yield Static(id="review-title")
-        with Horizontal(id="review-body"):
+        with self.editor, Horizontal(id="review-body"):
             with VerticalScroll(id="review-deal", classes="pane"):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
@@ -159,30 +181,37 @@ class ReviewScreen(EditKeys, Screen[None]):
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
-        yield self.editor
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#review-deal").focus()
         self.set_interval(1, self._tick)
-        self._load(None)
+        # Keys typed before the first deal shows wait for it, like those behind a move.
+        self.editor.hold("Opening the review", lambda: self._load(None, walk=True))
 
     # Loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="review")
-    def _load(self, step: tuple[int, str | None, int, int] | None) -> None:
+    @work(thread=True, group="review")
+    def _load(self, step: tuple[int, str | None, int, int] | None, *, walk: bool = False) -> None:
         """Optionally move first (to index, mark, seconds spent, from the index shown),
-        then load the deal."""
+        then load the deal. `walk`: a step of the walk's queue, which waits for it."""
+        try:
+            self._read(step)
+        finally:
+            if walk:
+                self.post_message(WalkLanded())
+
+    def _read(self, step: tuple[int, str | None, int, int] | None) -> None:
         ws, review_id = self.workspace, self.state.id
         try:
-            state = self.state
-            if step is not None:
+            if step is None:
+                # Numbered just before reading, so a higher number never shows older data;
+                # the walk's position is read too, since a move may have landed meanwhile.
+                seq = next(self._loads)
+                state = ws.get_review(review_id)
+            else:
                 to_index, mark, seconds, shown = step
                 try:
-                    state = move(
-                        ws.engine,
+                    state = ws.move_review(
                         review_id,
                         to_index,
                         mark=mark,
@@ -191,21 +220,55 @@ class ReviewScreen(EditKeys, Screen[None]):
                     )
                 except ConflictError as exc:  # someone moved the review on: go where it is
                     self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-                    state = get_review(ws.engine, review_id)  # where the review is now
-            deal = review_deal(ws.engine, review_id, today=ws.today())
-            forecast = review_forecast(ws.engine, review_id, today=ws.today())
+                    state = ws.get_review(review_id)  # where the review is now
+                seq = next(self._loads)
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(ReviewLoaded(state, deal, forecast))
+        self.post_message(ReviewLoaded(state, deal, forecast, seq))
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self._busy = False
         self.show_status(message.error, error=True)
 
+    def on_walk_landed(self, message: WalkLanded) -> None:
+        self.editor.release()
+
+    # Live updates -------------------------------------------------------------------
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+        else:
+            self._live_load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.on_data_changed(DataChanged(0))
+
+    @work(thread=True, group="review")
+    def _live_load(self) -> None:
+        """The review, its deal and the banner as they are now; numbered like every load,
+        so a step's own load read after it wins and one read before it is dropped."""
+        ws, review_id = self.workspace, self.state.id
+        try:
+            seq = next(self._loads)
+            state = ws.get_review(review_id)
+            deal = ws.review_deal(review_id)
+            forecast = ws.review_forecast(review_id)
+        except PipelineError as exc:
+            self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            return
+        self.post_message(ReviewLoaded(state, deal, forecast, seq, live=True))
+
     def on_review_loaded(self, message: ReviewLoaded) -> None:
+        if message.seq < self._shown:  # read before a load already shown: older news
+            return
+        self._shown = message.seq
+        seen = self.reviewed.deal if self.reviewed is not None else None
         moved = self.reviewed is None or message.deal.deal.id != self.reviewed.deal.id
-        self.state, self.reviewed, self._busy = message.state, message.deal, False
+        self.state, self.reviewed = message.state, message.deal
         if moved:
             self._deal_started = self.clock()
         ws = self.workspace
@@ -226,15 +289,22 @@ class ReviewScreen(EditKeys, Screen[None]):
                 "Changed since the last review",
                 r.changes_since_last_review,
                 "nothing" if r.baseline_at else "first review of this deal",
+                ws.settings.currency,
             )
         )
         side.add_row(Text())
-        side.add_row(diff_table("Changed in this meeting", r.changes_in_review, "nothing yet"))
+        side.add_row(
+            diff_table(
+                "Changed in this meeting", r.changes_in_review, "nothing yet", ws.settings.currency
+            )
+        )
         self.query_one("#review-diffs", Static).update(side)
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
         self._tick()
+        if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
+            mark_changed(self.query_one("#review-fields"))
 
     def _show_banner(self, forecast: ReviewForecast) -> None:
         currency = self.workspace.settings.currency
@@ -265,6 +335,11 @@ class ReviewScreen(EditKeys, Screen[None]):
             text.append(f"{start.coverage:.2f}x", style="dim")
             text.append("→")
         text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
+            text.append(" (all pipelines)", style="dim")
+        left_out = unconverted_text(now)
+        if left_out:
+            text.append(f"  {left_out}", style="bold yellow")
         self.query_one("#review-banner", Static).update(text)
 
     def _tick(self) -> None:
@@ -282,12 +357,11 @@ class ReviewScreen(EditKeys, Screen[None]):
         self.query_one("#review-progress", Static).update(text)
 
     def _judgment_text(self, r: ReviewedDeal) -> Text:
-        currency = self.workspace.settings.currency
+        # A judged amount is in the deal's own currency, like the rep's.
+        currency = r.deal.currency or self.workspace.settings.currency
         text = Text("\nManager's call\n", style="bold")
         j = r.judgment
-        rep = (
-            f"{r.deal.forecast_category.replace('_', ' ')} {format_money(r.deal.amount, currency)}"
-        )
+        rep = f"{category_label(r.deal.forecast_category)} {format_money(r.deal.amount, currency)}"
         text.append(f"  Rep: {rep}\n")
         if j is None:
             text.append(
@@ -296,7 +370,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             return text
         text.append(f"  {clean(j.manager_name)}: ", style="bold")
         text.append(
-            f"{j.manager_category.replace('_', ' ')} {format_money(j.manager_amount, currency)}"
+            f"{category_label(j.manager_category)} {format_money(j.manager_amount, currency)}"
         )
         if j.note:
             text.append(f" — {clean(j.note)}", style="italic")
@@ -309,7 +383,7 @@ class ReviewScreen(EditKeys, Screen[None]):
             text.append("  none: f adds one (text @owner due:fri)\n", style="dim")
         for item in r.action_items:
             mark = "✓" if item.done else "•"
-            due = f" due {item.due_date.isoformat()}" if item.due_date else ""
+            due = f" due {date_text(item.due_date)}" if item.due_date else ""
             text.append(f"  {mark} {clean(item.text)}")
             text.append(f" ({clean(item.owner_name or 'unassigned')}{due})\n", style="dim")
         return text
@@ -324,36 +398,51 @@ class ReviewScreen(EditKeys, Screen[None]):
     def prompt(self) -> Prompt:
         return self.query_one(Prompt)
 
+    def cursor_waiting(self) -> PagedCursor | None:
+        return None  # the walk's moves are holds of their own
+
     def after_edit(self, result: EditResult | None) -> None:
-        self._load(None)
+        self._load(None)  # not a hold: the next key need not wait for the redraw
 
     # The walk -----------------------------------------------------------------------
     def _seconds_here(self) -> int:
         return max(0, int(self.clock() - self._deal_started))
 
-    def _go(self, to_index: int, mark: str | None) -> None:
-        if self._busy or self.reviewed is None:
-            return
-        self._busy = True
-        self._load((to_index, mark, self._seconds_here(), self.state.current_index))
+    def _walk(self, label: str, where: Callable[[int], tuple[int, str | None] | None]) -> None:
+        """Queues a move behind the saves and moves typed before it. `where` is asked when
+        its turn comes, from the index shown then, so `space space` moves two deals."""
+
+        def start() -> None:
+            target = where(self.state.current_index) if self.reviewed is not None else None
+            if target is None:
+                self.editor.release()
+                return
+            to_index, mark = target
+            step = (to_index, mark, self._seconds_here(), self.state.current_index)
+            self._load(step, walk=True)
+
+        self.editor.hold(label, start)
 
     def action_next(self) -> None:
-        index = self.state.current_index
-        if index + 1 >= self.state.total:
-            self._go(index, "reviewed")
-            self.show_status("That was the last deal: e ends the review and shows the summary")
-            return
-        self._go(index + 1, "reviewed")
+        def where(index: int) -> tuple[int, str | None]:
+            if index + 1 >= self.state.total:
+                self.show_status("That was the last deal: e ends the review and shows the summary")
+                return index, "reviewed"
+            return index + 1, "reviewed"
+
+        self._walk("Next deal", where)
 
     def action_previous(self) -> None:
-        if self.state.current_index == 0:
-            self.show_status("This is the first deal", error=True)
-            return
-        self._go(self.state.current_index - 1, None)
+        def where(index: int) -> tuple[int, str | None] | None:
+            if index == 0:
+                self.show_status("This is the first deal", error=True)
+                return None
+            return index - 1, None
+
+        self._walk("Previous deal", where)
 
     def action_skip(self) -> None:
-        index = self.state.current_index
-        self._go(min(index + 1, self.state.total - 1), "skipped")
+        self._walk("Skip", lambda index: (min(index + 1, self.state.total - 1), "skipped"))
 
     def action_push(self) -> None:
         """The most common forecast call, "it slips", in one key: close at the end of the
@@ -368,11 +457,16 @@ class ReviewScreen(EditKeys, Screen[None]):
         self.editor.edit(SetCloseDate(quarter.end, fy))
 
     def action_cycle_judgment(self) -> None:
-        r = self.reviewed
-        if r is None:
-            return
-        current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
-        self._judge(r, next_category(current, backwards=True), None, None)
+        # Cycled from the call shown when its turn comes, so `M M` steps twice.
+        def start() -> None:
+            r = self.reviewed
+            if r is None:
+                self.editor.release()
+                return
+            current = r.judgment.manager_category if r.judgment else r.deal.forecast_category
+            self._judge(r, next_category(current, backwards=True), None, None)
+
+        self.editor.hold("Manager's category", start)
 
     def action_judgment(self) -> None:
         r = self.reviewed
@@ -384,7 +478,7 @@ class ReviewScreen(EditKeys, Screen[None]):
                 category, amount, note = parse_judgment(text)
             except ValueError as exc:
                 return str(exc)
-            self._judge(r, category, amount, note)
+            self.editor.hold("Manager's call", lambda: self._judge(r, category, amount, note))
             return None
 
         self.prompt().ask("Your call:", submit, placeholder="commit 450k champion signed off")
@@ -393,28 +487,34 @@ class ReviewScreen(EditKeys, Screen[None]):
     def _judge(
         self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
     ) -> None:
-        """Records the call made on `seen`, the deal and judgment as shown when it was made."""
+        """Records the call made on `seen`, the deal and judgment as shown when it was made;
+        a step of the walk's queue."""
+        try:
+            self._record_judgment(seen, category, amount, note)
+        finally:
+            self.post_message(WalkLanded())
+
+    def _record_judgment(
+        self, seen: ReviewedDeal, category: str, amount: Decimal | None, note: str | None
+    ) -> None:
         ws = self.workspace
         try:
-            record_judgment(
-                ws.engine,
+            ws.record_judgment(
                 self.state.id,
-                seen.deal.id,
-                ws.me.id,
+                seen.deal,
                 category,
                 amount,
                 note,
-                expected_version=ws.based_on(seen.deal),
                 expected_judgment_id=seen.judgment.id if seen.judgment else None,
             )
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)  # show what the other person did
+            self._read(None)  # show what the other person did
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_action_item(self) -> None:
         r = self.reviewed
@@ -452,38 +552,28 @@ class ReviewScreen(EditKeys, Screen[None]):
     def _add_action(self, deal: DealCard, text: str, owner: int, due: date | None) -> None:
         ws = self.workspace
         try:
-            add_action_item(
-                ws.engine,
-                self.state.id,
-                deal.id,
-                text,
-                owner,
-                due,
-                ws.me.id,
-                expected_version=ws.based_on(deal),
-            )
+            ws.add_action_item(self.state.id, deal, text, owner, due)
         except ConflictError as exc:  # someone else decided first: show what they did
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
-            self._load(None)
+            self._read(None)
             return
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self._load(None)
+        self._read(None)
 
     def action_end(self) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        self._end(self._seconds_here())
+        # After the saves and moves typed before it: the summary counts them.
+        self.editor.hold("End the review", lambda: self._end(self._seconds_here()))
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, group="review")
     def _end(self, seconds: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, self.state.id, today=ws.today(), seconds_spent=seconds)
+            summary = ws.end_review(self.state.id, seconds_spent=seconds)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
+            self.post_message(WalkLanded())
             return
         self.post_message(ReviewEnded(summary))
 
@@ -494,6 +584,10 @@ class ReviewScreen(EditKeys, Screen[None]):
         if self.prompt().is_open:
             self.prompt().close()
             return
+        # After the moves typed before it, so the time is kept on the deal they reached.
+        self.editor.hold("Pause the review", self._leave)
+
+    def _leave(self) -> None:
         # The app keeps the time on this deal: this screen's own workers end with it.
         self.app.post_message(
             KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from ...errors import PipelineError, user_message
-from ...reviews import ReviewScope, ReviewState, end_review, open_review, start_review
+from ...reviews import ReviewScope, ReviewState
 from ...services.workspace import Workspace
 from ..state import ViewState
 from .review import ReviewEnded, ReviewScreen
@@ -61,7 +61,7 @@ class ReviewLauncher(Widget):
     @work(thread=True, group="review")
     def find_review(self, intent: str) -> None:
         ws = self.workspace
-        self.post_message(ReviewFound(open_review(ws.engine, ws.me.id), intent))
+        self.post_message(ReviewFound(ws.open_review(), intent))
 
     def on_review_found(self, message: ReviewFound) -> None:
         state, intent, host = message.state, message.intent, self.host
@@ -106,12 +106,9 @@ class ReviewLauncher(Widget):
         ws = self.workspace
         scope = ReviewScope(options.owner_id, options.subtree, self.host.state.pipeline_id)
         try:
-            state = start_review(
-                ws.engine,
-                started_by=ws.me.id,
-                scope=scope,
-                period=options.period,
-                today=ws.today(),
+            state = ws.start_review(
+                scope,
+                options.period,
                 stage_ids=options.stage_ids,
                 min_amount=options.min_amount,
                 changed_only=options.changed_only,
@@ -137,7 +134,7 @@ class ReviewLauncher(Widget):
     def _end(self, review_id: int) -> None:
         ws = self.workspace
         try:
-            summary = end_review(ws.engine, review_id, today=ws.today())
+            summary = ws.end_review(review_id)
         except PipelineError as exc:
             self.post_message(ReviewFailed(user_message(exc, ws.secrets)))
             return

@@ -1,5 +1,6 @@
-"""Choosing what a forecast review covers. The defaults are this quarter and my team, so
-`r` then `enter` starts the usual weekly meeting."""
+"""Choosing what a forecast review covers. The defaults are the board's period and my team,
+so `r` then `enter` starts the usual weekly meeting; any other period can be typed, and
+"No close date" walks the deals nobody has dated."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from ...display import display_text
+from ...errors import user_message
 from ...parsing import ParseError, parse_amount
-from ...periods import Period
+from ...periods import Period, PeriodError, no_close_date, parse_period
 from ...services.workspace import Workspace
 from ..widgets.prompt import ShownLiterally
+
+NO_DATE = no_close_date()
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,15 @@ class ReviewOptions:
     min_amount: Decimal | None
     changed_only: bool
     latest_stage_first: bool
+
+
+def period_meaning(period: Period) -> str:
+    """`Q2 FY2017: 2016-05-01 to 2016-07-31`: what a typed period covers."""
+    if period.start is not None and period.end is not None:
+        return f"{period.label}: {period.start.isoformat()} to {period.end.isoformat()}"
+    if period.no_close_date:
+        return "The open deals with no close date"
+    return f"{period.label}: every close date"
 
 
 def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
@@ -68,12 +81,20 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             choices = scope_choices(self.ws)
             yield Select(choices, value=choices[0][1], allow_blank=False, id="scope")
             yield Label("Closing in")
-            yield Select(
-                [(p.label, p.key) for p in periods],
-                value=periods[0].key,
-                allow_blank=False,
-                id="period",
-            )
+            with Horizontal(classes="setup-row"):
+                yield Select(
+                    [(p.label, p.key) for p in periods] + [(NO_DATE.label, NO_DATE.key)],
+                    value=periods[0].key,
+                    allow_blank=False,
+                    id="period",
+                )
+                # Any other period, typed as on the board's "go to period" prompt.
+                yield Input(
+                    placeholder="or type: 2017Q2, FY2017…",
+                    id="period-typed",
+                    highlighter=ShownLiterally(),
+                )
+            yield Static(id="period-meaning")
             yield Label("Stages")
             yield SelectionList[int](
                 *[(display_text(name), sid, True) for sid, name in self.stages], id="stages"
@@ -88,7 +109,45 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             yield Static(id="setup-error")
 
     def on_mount(self) -> None:
+        self.query_one("#period-meaning", Static).display = False
         self.query_one("#start", Button).focus()
+
+    def _typed_period(self) -> Period | None:
+        """What was typed as the period, None if nothing; `PeriodError` if it is none."""
+        typed = self.query_one("#period-typed", Input).value
+        if not typed.strip():
+            return None
+        return parse_period(
+            typed,
+            today=self.ws.today(),
+            fiscal_year_start_month=self.ws.settings.fiscal_year_start_month,
+            allow_no_close_date=True,
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Says what a typed period means as it is typed; half a period says nothing yet."""
+        if event.input.id != "period-typed":
+            return
+        meaning = self.query_one("#period-meaning", Static)
+        try:
+            period = self._typed_period()
+        except PeriodError:
+            period = None
+        meaning.remove_class("-error")
+        meaning.display = period is not None
+        if period is not None:
+            meaning.update(Text(period_meaning(period)))
+
+    def _chosen_period(self) -> Period:
+        """The typed period if there is one, else the one picked; `PeriodError` if the
+        typed one is no period."""
+        typed = self._typed_period()
+        if typed is not None:
+            return typed
+        key = self.query_one("#period", Select).value
+        if key == NO_DATE.key:
+            return no_close_date(self.period.fiscal_year_start_month)
+        return next(p for p in (self.period.shift(s) for s in (0, 1, -1)) if p.key == key)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -110,8 +169,15 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             error.update(Text("Pick at least one stage."))
             return
         owner_id, subtree = self.query_one("#scope", Select).value  # type: ignore[misc]
-        period_key = self.query_one("#period", Select).value
-        period = next(p for p in (self.period.shift(s) for s in (0, 1, -1)) if p.key == period_key)
+        try:
+            period = self._chosen_period()
+        except PeriodError as exc:
+            # Beside the field, where it can be seen on a small screen too.
+            meaning = self.query_one("#period-meaning", Static)
+            meaning.update(display_text(user_message(exc)))
+            meaning.add_class("-error")
+            meaning.display = True
+            return
         everything = len(stage_ids) == len(self.stages)
         self.dismiss(
             ReviewOptions(

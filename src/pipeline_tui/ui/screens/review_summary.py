@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from ...display import display_text
 from ...reviews import ReviewSummary, summary_markdown
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, prompt_status_footer
 
 
 def _no_autolinks() -> MarkdownIt:
@@ -44,12 +44,9 @@ class ReviewSummaryScreen(Screen[None]):
                 open_links=False,
                 parser_factory=_no_autolinks,
             )
-        yield Prompt(id="prompt")
-        yield Static(id="status")
-        yield Footer()
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
         self.query_one("#summary-body").focus()
 
     def show_status(self, text: str, *, error: bool = False) -> None:

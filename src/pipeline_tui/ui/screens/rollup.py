@@ -19,15 +19,17 @@ from textual.widgets import DataTable, Footer, Static
 from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
-from ...forecast.accuracy import ForecastAccuracy, forecast_accuracy
-from ...forecast.calibration import RepCalibration, calibration, calibration_total
-from ...forecast.tree import TreeNode, rollup_tree
+from ...forecast.calibration_text import CalibrationReport
+from ...forecast.metrics import pipeline_caption, unconverted_text
+from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
-from ..messages import LoadFailed
+from ..live import keep_place
+from ..messages import DataChanged, LoadFailed
 
 SPARKS = "▁▂▃▄▅▆▇█"
+CAPTION = "Calibration: stated probability against what closed"
 
 
 def sparkline(values: tuple[Decimal, ...]) -> str:
@@ -43,8 +45,7 @@ def sparkline(values: tuple[Decimal, ...]) -> str:
 @dataclass(frozen=True)
 class RollupData:
     nodes: list[TreeNode]
-    calibration: list[RepCalibration]
-    accuracy: ForecastAccuracy
+    calibration: CalibrationReport
 
 
 class RollupLoaded(Message):
@@ -82,17 +83,21 @@ class RollupScreen(Screen[str | None]):
         ),
     ]
 
-    def __init__(self, workspace: Workspace, period: Period, scope: Scope) -> None:
+    def __init__(
+        self, workspace: Workspace, period: Period, scope: Scope, *, pipeline_name: str | None
+    ) -> None:
         super().__init__(id="rollup")
         self.workspace = workspace
         self.period, self.scope = period, scope
+        self.pipeline_name = pipeline_name
         self.nodes: list[TreeNode] = []
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="rollup-title")
         with Vertical(id="rollup-body"):
             yield DataTable(id="rollup-tree", cursor_type="row", zebra_stripes=True)
-            yield Static("Calibration: stated probability against what closed", classes="caption")
+            yield Static(CAPTION, id="rollup-calibration-caption", classes="caption")
             yield DataTable(id="rollup-calibration", cursor_type="row")
         yield Footer()
 
@@ -137,25 +142,28 @@ class RollupScreen(Screen[str | None]):
     def _load(self) -> None:
         ws = self.workspace
         try:
-            nodes = rollup_tree(ws.engine, self.period, self.scope, today=ws.today())
-            cal = calibration(
-                ws.engine, owner_ids=self.scope.owner_ids, pipeline_id=self.scope.pipeline_id
-            )
-            accuracy = forecast_accuracy(
-                ws.engine,
-                today=ws.today(),
-                owner_ids=self.scope.owner_ids,
-                pipeline_id=self.scope.pipeline_id,
-            )
+            nodes = ws.rollup(self.period, self.scope)
+            cal = ws.calibration(self.period, self.scope)
         except Exception as exc:  # shown; the screen stays
             self.post_message(
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(RollupLoaded(RollupData(nodes, cal, accuracy)))
+        self.post_message(RollupLoaded(RollupData(nodes, cal)))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        if not self.is_current:
+            self._stale = True
+            return
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._load()
 
     def on_rollup_loaded(self, message: RollupLoaded) -> None:
         settings = self.workspace.settings
@@ -163,13 +171,19 @@ class RollupScreen(Screen[str | None]):
         self.nodes = data.nodes
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {self.period.label} ", style="bold reverse")
-        title.append("  Forecast roll-up · enter shows that person's deals", style="dim")
+        title.append(f"  Forecast roll-up · {clean(pipeline_caption(self.pipeline_name))}")
+        title.append(" · enter shows that person's deals", style="dim")
+        tops = [n.figures for n in data.nodes if n.depth == 0]  # together, the whole scope
+        left_out = unconverted_text(sum(tops[1:], tops[0])) if tops else ""
+        if left_out:
+            title.append(f" · {left_out}", style="bold yellow")
         self.query_one("#rollup-title", Static).update(title)
 
         def money(value: Decimal | None) -> Text:
             return Text(format_money(value, settings.currency, compact=True), justify="right")
 
         tree = self.query_one("#rollup-tree", DataTable)
+        kept = keep_place(tree)
         tree.clear()
         for node in data.nodes:
             f = node.figures
@@ -199,16 +213,20 @@ class RollupScreen(Screen[str | None]):
                 Text(sparkline(node.commit_history), style="cyan"),
                 key=node.key,
             )
-        errors = {o.key: o.mean_error for o in data.accuracy.by_owner}
+        report = data.calibration
+        self.query_one("#rollup-calibration-caption", Static).update(self._caption(report))
+        errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
+        kept()
         cal = self.query_one("#rollup-calibration", DataTable)
+        kept = keep_place(cal)
         cal.clear()
-        rows = [*data.calibration, calibration_total(data.calibration)]
+        rows = [*report.reps, report.total]
         for row in rows:
             bands = [
                 Text("—" if not b.count else f"{b.won / b.count:.0%}", justify="right")
                 for b in row.bands
             ]
-            error = data.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
+            error = report.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
             cal.add_row(
                 display_text(row.label, "bold" if row.key == "TOTAL" else ""),
                 Text(str(row.deals), justify="right"),
@@ -222,6 +240,17 @@ class RollupScreen(Screen[str | None]):
                 *bands,
                 ratio_text(error, percent=True),
             )
+        kept()
+
+    def _caption(self, report: CalibrationReport) -> Text:
+        """Which deals the calibration covers, as `report --calibration` counts them: the
+        pipeline and the window come first, since a narrow terminal cuts the end off."""
+        pipeline = dict(self.workspace.pipelines).get(self.scope.pipeline_id or -1)
+        which = "all pipelines'" if pipeline is None else clean(pipeline)
+        return Text(
+            f"Calibration, {which} deals {report.window.text}: "
+            "stated probability against what closed"
+        )
 
     def action_period(self, step: int) -> None:
         self.period = self.period.shift(step)

@@ -22,9 +22,12 @@ from ...display import clean
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
+from ..live import DealMark
+from .paging import PagedCursor
 
 PAGE_SIZE = 40
 MIN_COLUMN_WIDTH = 26
+# A card someone else just changed, for a moment (`ui/live.py`).
 
 CATEGORY_BADGES = {
     "commit": ("C", "bold green"),
@@ -36,7 +39,10 @@ CATEGORY_BADGES = {
 
 
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
-    """Three lines, each cut to the column: a card never wraps into its neighbour."""
+    """Three lines, each cut to the column: a card never wraps into its neighbour.
+
+    The amount is in the deal's own currency; `currency` (the reporting one) is what a
+    deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
     title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
     who = Text.assemble(
@@ -45,7 +51,8 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
         (clean(card.owner_name), "dim"),
     )
     figures = Text.assemble(
-        (format_money(card.amount, currency, compact=True), "bold"), f"  {card.probability}%  "
+        (format_money(card.amount, card.currency or currency, compact=True), "bold"),
+        f"  {card.probability}%  ",
     )
     if card.close_date is None:
         figures.append("no close date", style="bold red")
@@ -106,16 +113,25 @@ class DealList(OptionList):
     def __init__(self, column: StageColumnView, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.column = column
+        self.paging = PagedCursor()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(self.column, direction))
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -2))
+            self._edge(-2)
         else:
             self.action_first_option()
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 2))
+            self._edge(2)
         else:
             self.action_last_option()
 
@@ -128,15 +144,19 @@ class DealList(OptionList):
             self.highlighted = self.option_count - 1
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         at_end = self.highlighted is not None and self.highlighted >= self.option_count - 1
         if at_end and self.column.first_row + len(self.column.cards) < self.column.stage.count:
-            self.post_message(self.EdgeReached(self.column, 1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.highlighted == 0 and self.column.first_row > 0:
-            self.post_message(self.EdgeReached(self.column, -1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
@@ -163,6 +183,9 @@ class StageColumnView(Vertical):
         self.first_row = 0
         self.cards: list[DealCard] = []
         self.currency = "USD"
+        self.today = date.today()
+        # The deal marked as just changed by someone else, while it is.
+        self._mark = DealMark(self, self._restyle)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="column-title")
@@ -184,14 +207,22 @@ class StageColumnView(Vertical):
         return self.cards[index]
 
     def show(
-        self, page: ColumnPage, currency: str, today: date, *, keep_deal: int | None = None
+        self,
+        page: ColumnPage,
+        currency: str,
+        today: date,
+        *,
+        keep_deal: int | None = None,
+        highlight: int | None = None,
     ) -> None:
-        self.stage, self.first_row, self.cards, self.currency = (
+        self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
             page.cards,
             currency,
+            today,
         )
+        self._mark.forget()
         stage = page.stage
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(clean(stage.name), style="bold")
@@ -199,12 +230,18 @@ class StageColumnView(Vertical):
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")
         title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.unconverted:
+            # Column totals are in the reporting currency; say which deals they leave out.
+            left_out = sum(n for _, n in stage.unconverted)
+            codes = ",".join(code for code, _ in stage.unconverted)
+            title.append(f" +{left_out} {clean(codes)}", style="yellow")
         if stage.count > len(page.cards):
             last = page.offset + len(page.cards)
             title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
         self.query_one(".column-title", Static).update(title)
         deal_list = self.deal_list
         previous = deal_list.highlighted
+        scrolled = deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -214,13 +251,37 @@ class StageColumnView(Vertical):
         )
         if not page.cards:
             deal_list.highlighted = None
+            deal_list.paging.arrived()
             return
-        index = None
+        index = highlight
         if keep_deal is not None:
-            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), None)
+            index = next((i for i, c in enumerate(page.cards) if c.id == keep_deal), index)
         if index is None:
-            index = min(previous or 0, len(page.cards) - 1)
-        deal_list.highlighted = index
+            index = previous or 0
+        # Reloading redraws every card: the list stays where it was scrolled, and moves
+        # only if the kept deal would otherwise be out of sight.
+        deal_list.scroll_to(y=scrolled, animate=False, immediate=True)
+        deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
+        deal_list.scroll_to_highlight()
+        deal_list.paging.arrived()
+
+    @property
+    def marked(self) -> int | None:
+        return self._mark.deal_id
+
+    def mark_changed(self, deal_id: int) -> None:
+        """Shows the card in the changed style for a moment."""
+        self._mark.show(deal_id)
+
+    def _restyle(self, deal_id: int, style: str | None) -> bool:
+        index = next((i for i, c in enumerate(self.cards) if c.id == deal_id), None)
+        if index is None:
+            return False
+        text = card_text(self.cards[index], self.currency, self.today, self._card_width())
+        if style is not None:
+            text.stylize(style)
+        self.deal_list.replace_option_prompt_at_index(index, text)
+        return True
 
 
 class Board(HorizontalScroll):
@@ -262,6 +323,8 @@ class Board(HorizontalScroll):
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
         if list(existing) != wanted:
+            for gone in existing.values():  # no page will come for these: nothing waits
+                gone.deal_list.paging.cancel()
             await self.remove_children()
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
@@ -290,5 +353,7 @@ class Board(HorizontalScroll):
         if not columns:
             return
         index = max(0, min(index, len(columns) - 1))
-        columns[index].deal_list.focus()
+        # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
+        # this one must start from the column this one moved to.
+        self.screen.set_focus(columns[index].deal_list)
         self.scroll_to_widget(columns[index], animate=False)

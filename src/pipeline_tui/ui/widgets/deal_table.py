@@ -13,6 +13,8 @@ from textual.widgets import DataTable
 from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
+from ..live import DealMark
+from .paging import PagedCursor
 
 TABLE_PAGE = 100
 
@@ -56,6 +58,9 @@ class DealTable(DataTable[Text]):
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
+        self.paging = PagedCursor()
+        # The deal marked as just changed by someone else, while it is.
+        self._mark = DealMark(self, self._restyle)
 
     def on_mount(self) -> None:
         for key, title, width, _ in COLUMNS:
@@ -78,8 +83,9 @@ class DealTable(DataTable[Text]):
         keep_deal: int | None = None,
         highlight: int | None = None,
     ) -> None:
-        previous = self.cursor_row
+        previous, scrolled = self.cursor_row, self.scroll_offset
         self.cards, self.first_row, self.total = cards, offset, total
+        self._mark.forget()
         self.clear()
         for card in cards:
             close = (
@@ -94,44 +100,77 @@ class DealTable(DataTable[Text]):
                 display_text(card.account),
                 display_text(card.owner_name),
                 display_text(card.stage_name),
-                Text(format_money(card.amount, currency), justify="right"),
+                Text(format_money(card.amount, card.currency or currency), justify="right"),
                 Text(f"{card.probability}%", justify="right"),
-                Text(format_money(card.weighted, currency), justify="right"),
+                Text(format_money(card.weighted, card.currency or currency), justify="right"),
                 display_text(card.forecast_category.replace("_", " ")),
                 close,
                 Text(str(card.push_count or ""), justify="right"),
                 Text(card.updated_at.date().isoformat()),
                 key=str(card.id),
             )
-        if not cards:
-            return
-        row = highlight
-        if keep_deal is not None:
-            row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
-        if row is None:
-            row = min(previous, len(cards) - 1)
-        self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        if cards:
+            row = highlight
+            if keep_deal is not None:
+                row = next((i for i, c in enumerate(cards) if c.id == keep_deal), row)
+            if row is None:
+                row = min(previous, len(cards) - 1)
+            # Clearing scrolled to the top: back to where the rows were, then only as far
+            # as the cursor needs.
+            self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
+            self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+        self.paging.arrived()
+
+    def _edge(self, direction: int) -> None:
+        self.paging.loading = True
+        self.post_message(self.EdgeReached(direction))
+
+    @property
+    def marked(self) -> int | None:
+        return self._mark.deal_id
+
+    def mark_changed(self, deal_id: int) -> None:
+        """Shows the deal's name in the changed style for a moment."""
+        self._mark.show(deal_id)
+
+    def _restyle(self, deal_id: int, style: str | None) -> bool:
+        card = next((c for c in self.cards if c.id == deal_id), None)
+        if card is None:
+            return False
+        name = display_text(card.name)
+        if style is not None:
+            name.stylize(style)
+        self.update_cell(str(deal_id), "name", name)
+        return True
 
     def action_cursor_down(self) -> None:
+        if self.paging.waits(self.action_cursor_down):
+            return
         if self.cursor_row >= len(self.cards) - 1 and self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(1))
+            self._edge(1)
             return
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        if self.paging.waits(self.action_cursor_up):
+            return
         if self.cursor_row == 0 and self.first_row > 0:
-            self.post_message(self.EdgeReached(-1))
+            self._edge(-1)
             return
         super().action_cursor_up()
 
     def action_first(self) -> None:
+        if self.paging.waits(self.action_first):
+            return
         if self.first_row > 0:
-            self.post_message(self.EdgeReached(-2))
+            self._edge(-2)
         else:
             self.move_cursor(row=0)
 
     def action_last(self) -> None:
+        if self.paging.waits(self.action_last):
+            return
         if self.first_row + len(self.cards) < self.total:
-            self.post_message(self.EdgeReached(2))
+            self._edge(2)
         else:
             self.move_cursor(row=max(len(self.cards) - 1, 0))

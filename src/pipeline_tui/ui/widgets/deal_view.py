@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...display import clean, display_text
+from ...labels import category_label, date_text, field_label, field_value, money_text
 from ...money import format_money
 from ...services.detail import DealDetail
 
@@ -27,26 +28,29 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     close = (
         Text("none — set one with d", style="bold red")
         if d.close_date is None
-        else Text(d.close_date.isoformat(), style="red" if d.close_date < today else "")
+        else Text(date_text(d.close_date), style="red" if d.close_date < today else "")
     )
     none = Text("none", style="dim")
     rows: list[tuple[str, Text | str]] = [
-        ("Amount", Text(format_money(d.amount, currency), style="bold")),
-        ("Probability", f"{d.probability}%  (weighted {format_money(d.weighted, currency)})"),
-        ("Category", d.forecast_category.replace("_", " ")),
+        (field_label("amount"), Text(money_text(d.amount, d.currency or currency), style="bold")),
+        (
+            "Probability",
+            f"{d.probability}%  (weighted {format_money(d.weighted, d.currency or currency)})",
+        ),
+        (field_label("forecast_category"), category_label(d.forecast_category)),
         ("Stage", stage_path),
         ("Pipeline", display_text(d.pipeline_name)),
         ("Close date", close),
         ("Pushed", f"{d.push_count} time{'s' if d.push_count != 1 else ''}"),
         ("Next step", display_text(d.next_step) if d.next_step else none),
         ("Days in stage", str(d.days_in_stage)),
-        ("Age", f"{d.age_days} days (created {d.created_at.date().isoformat()})"),
+        ("Age", f"{d.age_days} days (created {date_text(d.created_at.date())})"),
         ("Owner", display_text(f"{d.owner_name} ({d.owner_login})")),
         ("Account", display_text(d.account) if d.account else none),
         ("Updated", d.updated_at.strftime("%Y-%m-%d %H:%M UTC")),
     ]
     if d.closed_date:
-        rows.append(("Closed", d.closed_date.isoformat()))
+        rows.append(("Closed", date_text(d.closed_date)))
     if d.lost_reason:
         rows.append(("Lost because", display_text(d.lost_reason)))
     for label, value in rows:
@@ -71,17 +75,20 @@ def notes_text(d: DealDetail) -> Text:
     return text
 
 
-def history_text(d: DealDetail) -> Text:
+def history_text(d: DealDetail, currency: str) -> Text:
+    """Each change as `Forecast category: Best case → Commit`, newest first."""
     text = Text()
     text.append("\nHistory\n", style="bold underline")
     if not d.history:
         text.append("No changes recorded\n", style="dim")
     for change in d.history:
-        text.append(f"{change.when:%Y-%m-%d %H:%M} ", style="dim")
+        text.append(f"{date_text(change.when)} ", style="dim")
         text.append(clean(change.who or "someone"), style="bold")
-        text.append(f" {change.field.replace('_', ' ')}: ")
-        text.append(clean(change.old_value or "—"), style="red")
+        text.append(f" {clean(field_label(change.field))}: ")
+        old = field_value(change.field, change.old_value, currency, missing="—")
+        new = field_value(change.field, change.new_value, currency, missing="—")
+        text.append(clean(old), style="red")
         text.append(" → ")
-        text.append(clean(change.new_value or "—"), style="green")
+        text.append(clean(new), style="green")
         text.append(f"  ({clean(change.source)})\n", style="dim")
     return text

@@ -72,20 +72,8 @@ class ForecastBar(Grid):
         tile("weighted", "Weighted", money(f.weighted))
         # A coverage target below what the team's own win rate needs is not a target.
         needed = max(coverage_target, f.needed_coverage or 0.0)
-        coverage = f.coverage
-        tile(
-            "coverage",
-            "Coverage",
-            ("—" if coverage is None else f"{coverage:.1f}x") + f"/{needed:.1f}x",
-            "" if coverage is None else ("red" if coverage < needed else "green"),
-        )
-        rate = f.win_rate
-        tile(
-            "win",
-            "Win rate",
-            ("—" if rate is None else f"{rate:.0%}") + f"/{win_rate_target:.0%}",
-            "" if rate is None else ("red" if rate < win_rate_target else "green"),
-        )
+        tile("coverage", "Coverage", *_against(f.coverage, needed, "{:.1f}x"))
+        tile("win", "Win rate", *_against(f.win_rate, win_rate_target, "{:.0%}"))
         gap = f.gap
         if gap is None:
             tile("gap", "Gap", "—")
@@ -93,3 +81,10 @@ class ForecastBar(Grid):
             tile("gap", "Gap", money(gap), "red")
         else:
             tile("gap", "Ahead", money(-gap), "green")
+
+
+def _against(value: float | None, target: float, layout: str) -> tuple[str, str]:
+    """`value/target` and its style: red below the target, green at or above it."""
+    shown = "—" if value is None else layout.format(value)
+    style = "" if value is None else ("red" if value < target else "green")
+    return f"{shown}/{layout.format(target)}", style

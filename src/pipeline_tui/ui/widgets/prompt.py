@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from ...display import clean, display_text
 
@@ -73,6 +73,7 @@ class Prompt(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.display = False  # until something is asked
         self._submit: Submit | None = None
         self._on_close: Callable[[], None] | None = None
 
@@ -125,3 +126,11 @@ class Prompt(Vertical):
         callback, self._on_close = self._on_close, None
         if callback is not None:
             callback()
+
+
+def prompt_status_footer() -> ComposeResult:
+    """The foot of every screen that asks and answers: the (hidden) prompt, the status
+    line and the key footer."""
+    yield Prompt(id="prompt")
+    yield Static(id="status")
+    yield Footer()
