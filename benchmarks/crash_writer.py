@@ -70,7 +70,7 @@ def run_crashes(
     log_dir: Path,
     min_delay: float,
     max_delay: float,
-    role: str = "rep",
+    role: str = "admin",
 ) -> tuple[list[tuple[int, list[Check]]], list[str]]:
     pool = seed_pool(url, reps=2, deals=deals, seed=seed, today=date.today(), role=role)
     rng = random.Random(seed)
@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--role",
         choices=("rep", "manager", "admin"),
-        default="rep",
-        help="the writer's role; where reps may change only their own deals, admin",
+        default="admin",
+        help="the writer's role (admin, as for the load)",
     )
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")

@@ -62,7 +62,7 @@ def run_load(
     log_dir: Path,
     think: float = 0.0,
     undo: bool = False,
-    role: str = "rep",
+    role: str = "admin",
     in_process: bool = False,
 ) -> LoadRun:
     """Seed, edit, verify. `in_process` runs the sessions as threads of this process
@@ -159,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--role",
         choices=("rep", "manager", "admin"),
-        default="rep",
-        help="the sessions' role; where reps may change only their own deals, admin",
+        default="admin",
+        help="the sessions' role (admin: reps may change only their own deals, so a pool "
+        "shared by reps would be all refusals)",
     )
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     parser.add_argument("--keep-logs", type=Path, default=None, help="a folder for the logs")

@@ -103,8 +103,8 @@ def seed_pool(
     url: str, *, reps: int, deals: int, seed: int, today: date, role: str = "rep"
 ) -> Pool:
     """A manager, `reps` people under them (`rep01`, ...) and `deals` open deals owned in
-    turn by them, in one pipeline of four open stages and won/lost. `role`: theirs; where
-    a rep may change only their own deals, `admin` lets every session edit the pool."""
+    turn by them, in one pipeline of four open stages and won/lost. `role`: theirs; a rep
+    may change only their own deals, so the scripts make them admins to share the pool."""
     rng = random.Random(seed)
     engine = make_engine(url)
     try:
