@@ -1,0 +1,1 @@
+"""Benchmarks and load scripts, run from the project root (see benchmarks/README.md)."""

@@ -219,13 +219,7 @@ def apply_edit(
                 previous_entered = as_utc(row["stage_entered_at"])
                 values["stage_entered_at"] = plan.stage_entered_at or now
             values.update(updated_at=now, version=DEAL.version + 1)
-            result = conn.execute(
-                update(DEAL_TABLE).where(DEAL.id == deal_id, DEAL.version == version).values(values)
-            )
-            # Someone committed between our read and our UPDATE: raising rolls back.
-            if result.rowcount != 1:
-                now_row = conn.execute(select(DEAL_TABLE).where(DEAL.id == deal_id)).mappings()
-                raise stale(conn, now_row.one(), version, what=what)
+            _update_if_current(conn, deal_id, version, values, what)
             conn.execute(
                 insert(CHANGE_TABLE),
                 [
@@ -241,10 +235,28 @@ def apply_edit(
                     for c in changes
                 ],
             )
+        elif plan.after is not None:
+            # Nothing of the deal changes (a plain note), but what `after` writes was
+            # based on the version read above, which another write may have moved on
+            # since: the same conditional UPDATE, changing nothing, checks it again and
+            # holds the row until commit.
+            _update_if_current(conn, deal_id, version, {"version": DEAL.version}, what)
         if plan.after is not None:
             plan.after(conn, now)
         card = load_card(conn, deal_id)
     return EditResult(card, changes, plan.proposed_probability, previous_entered, undoable)
+
+
+def _update_if_current(
+    conn: Connection, deal_id: int, version: int, values: Mapping[str, Any], what: str
+) -> None:
+    result = conn.execute(
+        update(DEAL_TABLE).where(DEAL.id == deal_id, DEAL.version == version).values(values)
+    )
+    # Someone committed between our read and our UPDATE: raising rolls back.
+    if result.rowcount != 1:
+        now_row = conn.execute(select(DEAL_TABLE).where(DEAL.id == deal_id)).mappings()
+        raise stale(conn, now_row.one(), version, what=what)
 
 
 def apply_values(
