@@ -31,6 +31,11 @@ POLL_S = 0.005
 COLS, ROWS = 160, 48
 SIZES = (10_000, 100_000, 1_000_000)
 
+# The checkout's code, in this process as in the ones it starts, even where another copy
+# is installed (an editable install of a sibling worktree, say).
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
 
 def python_env() -> dict[str, str]:
     """The environment for a child Python: the checkout's `src` first, as in development."""
@@ -99,7 +104,9 @@ def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         _server_started = True
         subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", "keep", "sleep 86400"])
         atexit.register(subprocess.run, ["tmux", "-L", SOCKET, "kill-server"], check=False)
-    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=check)
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=check
+    )
 
 
 class Pane:

@@ -113,7 +113,9 @@ def main() -> int:
         print(f"\n== keystroke to screen, {deals:,} deals (a copy of {source})")
         print(f"  pipeline-tui: {summary_ms(app_times)}")
         print(f"  bare Textual: {summary_ms(bare_times)}")
-        print(f"ratio of medians pipeline-tui / bare Textual: {verdict(app_median / bare_median, 1.5)}")
+        print(
+            f"ratio of medians pipeline-tui / bare Textual: {verdict(app_median / bare_median, 1.5)}"
+        )
         lost = len(burst) - recorded
         print(
             f"burst of {len(burst)} digits with no pause: card shows {final}0% (expected 50%), "
