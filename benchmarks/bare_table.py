@@ -49,7 +49,7 @@ class BareTable(App[None]):
                 "2026-12-31",
                 str(k % 4),
                 "2026-11-25",
-            )  # fmt: skip
+            )
             for k in range(self.rows)
         )
         table.focus()

@@ -67,7 +67,7 @@ def main() -> int:
             programs["vd rows"] = (f"{args.vd} {db} +:deal:1:1", VD_ROWS)
             programs["vd tables"] = (f"{args.vd} {db}", VD_TABLES)
         times: dict[str, list[float]] = {name: [] for name in programs}
-        for name, (command, patterns) in programs.items():
+        for command, patterns in programs.values():
             launch(command, patterns, args.timeout)  # warm the page cache
         for _ in range(args.samples):
             for name, (command, patterns) in programs.items():

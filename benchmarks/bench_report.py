@@ -87,7 +87,9 @@ def report_sql(db: Path, arguments: list[str]) -> str:
         parts = statement.split("?")
         if len(parts) - 1 != len(values):
             raise RuntimeError(f"can't fill the parameters of {statement!r} with {parameters!r}")
-        filled = parts[0] + "".join(literal(v) + part for v, part in zip(values, parts[1:]))
+        filled = parts[0] + "".join(
+            literal(v) + part for v, part in zip(values, parts[1:], strict=True)
+        )
         statements.append(filled.strip().rstrip(";") + ";")
 
     event.listen(Engine, "before_cursor_execute", capture)
@@ -157,7 +159,8 @@ def run(db: Path, seed_deals: int, runs_wanted: int) -> int:
     median, scan, start = statistics.median(runs), statistics.median(scans), min(startup)
     print(f"\ndatabase: {db} ({deals:,} deals)")
     print(
-        f"report --format json: median {median:.2f} s, best {min(runs):.2f} s over {runs_wanted} runs"
+        f"report --format json: median {median:.2f} s, best {min(runs):.2f} s "
+        f"over {runs_wanted} runs"
     )
     if shell:
         raw = statistics.median(shell)

@@ -10,8 +10,9 @@ figure is the longest time the screen went without a new frame while keys were w
 the gaps between consecutive frames, from the first `j` to the first frame at the last row
 the keys reach. Keys are typed until the table is `--rows` further down, as a person holds
 the key until the row they want; if no row moves for `--stall` seconds while keys keep
-coming, the run gives up and that stall counts as the slowest frame. The baseline in the same run is a bare Textual `DataTable` holding all
-rows (`benchmarks/bare_table.py`), scrolled the same way.
+coming, the run gives up and that stall counts as the slowest frame. The baseline in the
+same run is a bare Textual `DataTable` holding all rows (`benchmarks/bare_table.py`),
+scrolled the same way.
 
 Limits: the keys are sent in batches by `tmux send-keys` on a timer, so a slow sender
 shows up as a gap too (its own longest gap is printed; only a frame gap well above it is
@@ -22,6 +23,7 @@ a table with fewer rows than `--rows` is scrolled to its end.
 from __future__ import annotations
 
 import argparse
+import itertools
 import shlex
 import statistics
 import sys
@@ -84,7 +86,7 @@ def hold_j(
     reached = next(f[0] for f in during if f[2] == final_row)
     window = [f for f in during if f[0] <= reached]
     ends = [first] + [f[0] for f in window]
-    gaps = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ends)]
     stuck = stopped - reached if final_row < target else 0.0
     return {
         "stuck": stuck,
@@ -146,7 +148,8 @@ def main() -> int:
     bare = measure(
         f"{python} {shlex.quote(str(FRAME_LOG))} {{log}} "
         f"{shlex.quote(str(ROOT / 'benchmarks' / 'bare_table.py'))} {args.rows + 1}",
-        [r"Deal 0 - Platform"], [], [r"Deal 0 - Platform"], args.rows, args.rate, args.timeout, args.stall,
+        [r"Deal 0 - Platform"], [], [r"Deal 0 - Platform"],
+        args.rows, args.rate, args.timeout, args.stall,
     )  # fmt: skip
     print(f"\n== holding j through {args.rows:,} rows at {args.rate:g} keys/s")
     show("bare Textual", bare)
@@ -159,9 +162,10 @@ def main() -> int:
         )  # fmt: skip
         print(f"\n== {deals:,} deals ({db})")
         show("pipeline-tui", app)
+        worst = app["worst_gap"] * 1000
         print(
-            f"slowest frame {app['worst_gap'] * 1000:.0f} ms "
-            f"(goal <= {GOAL_MS:.0f} ms: {'met' if app['worst_gap'] * 1000 <= GOAL_MS else 'MISSED'}); "
+            f"slowest frame {worst:.0f} ms "
+            f"(goal <= {GOAL_MS:.0f} ms: {'met' if worst <= GOAL_MS else 'MISSED'}); "
             f"ratio to the bare table's slowest frame: {app['worst_gap'] / bare['worst_gap']:.2f}x"
         )
     return 0

@@ -5,9 +5,9 @@
 Wraps `App._display` (the one place Textual writes a frame to the terminal) to note, per
 frame, its end (`time.monotonic()`, the same clock in every process on Linux), its duration
 and the position of the screen's first `DataTable` (`first_row + cursor_row`, so a paged
-table counts from its first deal). Writes `LOG` as tab-separated lines (end, duration, row, rows) as frames happen.
-`_display` is private Textual API (8.2): if it moves, this fails loudly rather than logging
-nothing.
+table counts from its first deal). Writes `LOG` as tab-separated lines (end, duration, row,
+rows) as frames happen. `_display` is private Textual API (8.2): if it moves, this fails
+loudly rather than logging nothing.
 """
 
 from __future__ import annotations
