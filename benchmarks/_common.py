@@ -46,30 +46,40 @@ def python_env() -> dict[str, str]:
     return env
 
 
+def schema_revision() -> str:
+    """The checkout's latest migration (`0003` from `0003_reviews.py`)."""
+    versions = ROOT / "src" / "pipeline_tui" / "storage" / "migrations" / "versions"
+    return max(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
+
+
 def seeded_db(deals: int) -> Path:
     """A demo database of `deals` deals, seeded once and reused from the cache folder.
 
-    Seeding writes to a temporary name first, so an interrupted seed is never reused.
+    Named after the schema revision, since a newer checkout upgrades a database it opens
+    and an older one then refuses it. Seeding writes to a temporary name first, so an
+    interrupted seed is never reused.
     """
     CACHE.mkdir(parents=True, exist_ok=True)
-    db = CACHE / f"deals-{deals}.db"
+    db = CACHE / f"deals-{deals}-r{schema_revision()}.db"
     if db.exists():
         return db
-    partial = CACHE / f"seeding-{deals}.db"
-    for stale in CACHE.glob(f"seeding-{deals}.db*"):
+    partial = CACHE / f"seeding-{deals}-r{schema_revision()}.db"
+    for stale in CACHE.glob(f"{partial.name}*"):
         stale.unlink()
     print(f"seeding {deals:,} deals into {db} (once; later runs reuse it)...", flush=True)
     command = [sys.executable, "-m", "pipeline_tui", "seed", "--deals", str(deals)]
-    subprocess.run(
+    seeded = subprocess.run(
         [*command, "--today", TODAY, "--db", str(partial)],
-        check=True,
         env=python_env(),
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if seeded.returncode != 0:
+        sys.exit(f"seeding failed:\n{seeded.stderr}")
     with sqlite3.connect(partial) as conn:  # fold the WAL in so one file is the database
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     partial.rename(db)
-    for leftover in CACHE.glob(f"seeding-{deals}.db-*"):
+    for leftover in CACHE.glob(f"{partial.name}-*"):
         leftover.unlink()
     return db
 
