@@ -4,8 +4,9 @@
     python -m benchmarks.profile_summary prof.txt [--top 15]
 
 Reads py-spy's collapsed stacks (`-f raw`: one stack a line, its sample count last) over
-every thread, and prints each sample's bucket (imports, SQL in SQLite, Textual and Rich
-drawing, the rest) and the inclusive share of the `pipeline_tui` functions that cost most.
+every thread, leaves out threads waiting for work, and prints each sample's bucket
+(imports, SQL in SQLite, Textual and Rich drawing, the rest) and the inclusive share of
+the `pipeline_tui` functions that cost most.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from pathlib import Path
 # The calls under which SQLite itself runs: a statement's first step, then each row's.
 DRIVER_CALLS = {"do_execute", "do_executemany", "execute", "executemany", "fetchall", "fetchone",
                 "fetchmany", "_fetchall_impl", "_fetchone_impl", "_fetchmany_impl"}  # fmt: skip
+# Threads waiting for work (the thread pool, Textual's writer and input threads, the event
+# loop); py-spy samples them anyway, and they would drown the figures.
+IDLE = {"_worker", "wait", "select", "sleep", "poll", "epoll"}
+# Entry points every sample of the app's main thread passes through: no news.
+ENTRY = {"<module> (pipeline_tui/__main__.py)", "main (pipeline_tui/cli/__init__.py)",
+         "_run (pipeline_tui/cli/__init__.py)", "run_app (pipeline_tui/cli/commands.py)",
+         "run (pipeline_tui/ui/app.py)"}  # fmt: skip
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+):\d+\)$")
 
 
@@ -46,7 +54,7 @@ def main() -> int:
 
     buckets: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in args.profile.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -57,15 +65,18 @@ def main() -> int:
             match = FRAME.match(part.strip())
             if match:
                 frames.append((match["func"], match["file"]))
+        if not frames or frames[-1][0].rsplit(".", 1)[-1] in IDLE:
+            idle += count
+            continue
         total += count
         buckets[bucket(frames)] += count
-        seen = {f"{fn} ({f})" for fn, f in frames if "pipeline_tui/" in f}
+        seen = {f"{fn} ({f})" for fn, f in frames if "pipeline_tui/" in f} - ENTRY
         for name in seen:
             inclusive[name] += count
     if not total:
         print("no samples")
         return 1
-    print(f"{total:,} samples over all threads")
+    print(f"{total:,} busy samples over all threads ({idle:,} idle ones left out)")
     for name, count in buckets.most_common():
         print(f"  {count / total:6.1%}  {name}")
     print("pipeline_tui functions, inclusive:")
