@@ -1,7 +1,7 @@
 """Where the time goes, from a py-spy profile: buckets and the app's own costliest functions.
 
     py-spy record -r 250 -f raw -o prof.txt -- python -m pipeline_tui report --db ...
-    python -m benchmarks.profile_summary prof.txt [--top 15]
+    python -m benchmarks.profile_summary prof.txt [--top 15] [--under import_file]
 
 Reads py-spy's collapsed stacks (`-f raw`: one stack a line, its sample count last) over
 every thread, leaves out threads waiting for work, and prints each sample's bucket
@@ -50,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("profile", type=Path)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--under", help="only samples inside a function of this name")
     args = parser.parse_args()
 
     buckets: Counter[str] = Counter()
@@ -65,6 +66,8 @@ def main() -> int:
             match = FRAME.match(part.strip())
             if match:
                 frames.append((match["func"], match["file"]))
+        if args.under and not any(fn.rsplit(".", 1)[-1] == args.under for fn, _ in frames):
+            continue
         if not frames or frames[-1][0].rsplit(".", 1)[-1] in IDLE:
             idle += count
             continue
