@@ -121,7 +121,7 @@ def main() -> int:
                 moved = f"the third column's card shows {digit}0%"
                 try:
                     app.wait([rf"\A(?:.*\n){{{line}}}(?:[^▕\n]*▕){{2}} \$[\d.,]+[kMB]?  {digit}0%"],
-                             min(args.timeout, 30.0))  # fmt: skip
+                             min(args.timeout, 15.0))  # fmt: skip
                     nav_lost = False
                 except TimeoutError:
                     after = column_percents(app.screen(), line)
