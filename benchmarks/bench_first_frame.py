@@ -4,7 +4,8 @@
 
 Black box, in tmux at 160x48 (see `_common`): the time from starting the command to the
 first screen that shows both the forecast bar's figures (the value under `Quota ... Commit`
-is a number, not the `…` placeholder) and a stage total (`$1.3M · w $127k`). Baselines in
+is a number, not the `…` placeholder) and a stage total (`$1.3M · w $127k`). The time to
+the layout (the forecast bar's labels, figures or not) is printed too. Baselines in
 the same run, interleaved with the app so that load drift hits all of them alike:
 
 - a bare Textual app (`benchmarks/bare_app.py`) until its label shows;
@@ -34,15 +35,17 @@ from benchmarks._common import (
     verdict,
 )
 
+APP_LAYOUT = [r"Quota +Won +Commit"]
 APP_READY = [r"Commit[^\n]*\n *\$\d", r"· w \$\d"]
 BARE_READY = [r"bare ready"]
 VD_ROWS = [r"D-0000001"]
 VD_TABLES = [r"^ deal +║ +\d+"]
 
 
-def launch(command: str, patterns: list[str], timeout: float) -> float:
+def launch(command: str, stages: list[list[str]], timeout: float) -> list[float]:
+    """Seconds from the start until each stage's patterns show, in order."""
     with Pane(command) as pane:
-        return pane.wait(patterns, timeout) - pane.started
+        return [pane.wait(patterns, timeout) - pane.started for patterns in stages]
 
 
 def main() -> int:
@@ -60,20 +63,25 @@ def main() -> int:
     for deals in args.deals:
         db = seeded_db(deals)
         programs = {
-            "pipeline-tui": (app_command(db), APP_READY),
-            "bare Textual": (bare_command(), BARE_READY),
+            "pipeline-tui": (app_command(db), [APP_LAYOUT, APP_READY]),
+            "bare Textual": (bare_command(), [BARE_READY]),
         }
         if args.vd:
-            programs["vd rows"] = (f"{args.vd} {db} +:deal:1:1", VD_ROWS)
-            programs["vd tables"] = (f"{args.vd} {db}", VD_TABLES)
+            programs["vd rows"] = (f"{args.vd} {db} +:deal:1:1", [VD_ROWS])
+            programs["vd tables"] = (f"{args.vd} {db}", [VD_TABLES])
         times: dict[str, list[float]] = {name: [] for name in programs}
-        for command, patterns in programs.values():
-            launch(command, patterns, args.timeout)  # warm the page cache
+        layout: list[float] = []
+        for command, stages in programs.values():
+            launch(command, stages, args.timeout)  # warm the page cache
         for _ in range(args.samples):
-            for name, (command, patterns) in programs.items():
-                times[name].append(launch(command, patterns, args.timeout))
+            for name, (command, stages) in programs.items():
+                *before, done = launch(command, stages, args.timeout)
+                times[name].append(done)
+                if name == "pipeline-tui":
+                    layout.append(before[0])
 
         print(f"\n== first useful frame, {deals:,} deals ({db})")
+        print(f"{'app layout':>14}: {summary_ms(layout)} (the figures' labels, before the figures)")
         for name, values in times.items():
             print(f"{name:>14}: {summary_ms(values)}")
         app = statistics.median(times["pipeline-tui"])
