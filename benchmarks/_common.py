@@ -154,6 +154,18 @@ class Pane:
                 raise TimeoutError(f"not on screen after {timeout:.0f} s: {patterns}\n{text}")
             time.sleep(POLL_S)
 
+    def settle(self, quiet: float = 1.5, timeout: float = 60.0) -> None:
+        """Waits until the screen has not changed for `quiet` seconds (loads have landed)."""
+        deadline = time.perf_counter() + timeout
+        last, since = self.screen(), time.perf_counter()
+        while time.perf_counter() < deadline:
+            time.sleep(0.05)
+            now = self.screen()
+            if now != last:
+                last, since = now, time.perf_counter()
+            elif time.perf_counter() - since >= quiet:
+                return
+
     def pid(self) -> int:
         """The program's process (the pane runs `sh -c 'command; sleep'`)."""
         shell = int(tmux("display", "-p", "-t", self.name, "#{pane_pid}").stdout.strip())

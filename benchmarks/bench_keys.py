@@ -7,8 +7,8 @@ database (the keys write to it), and once the board's figures show, each sample 
 digit (`3` or `7`, whichever differs from what the card shows) at the selected card, the
 first card of the first column, and times until that card's line shows the new
 probability. The baseline, in the same run and interleaved sample by sample, is a bare
-Textual app (`benchmarks/bare_app.py`) that redraws a label per key. A pause (`--gap`)
-after each sample lets the app settle, so every sample starts from an idle app.
+Textual app (`benchmarks/bare_app.py`) that redraws a label per key. A pause (`--gap`,
+0.3 s) follows each sample, so the keys come at about a person's pace, two a second.
 
 Then the bursts, each typed in one `tmux send-keys` (no pause between keys): ten different
 digits (a key is lost unless the card ends at the last digit and the database holds ten

@@ -41,6 +41,7 @@ def session_peak(deals: int, timeout: float) -> float:
         time.sleep(0.5)
         pane.keys("D")
         pane.wait([r"any close date", r"Deal +Account"], timeout)
+        pane.settle(timeout=timeout)
         for _ in range(30):
             pane.keys("j" * 10, literal=True)
             time.sleep(0.1)

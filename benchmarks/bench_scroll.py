@@ -112,7 +112,7 @@ def measure(command: str, ready: list[str], setup: list[str], setup_ready: list[
                 pane.keys(key)
                 time.sleep(0.5)
             pane.wait(setup_ready, timeout)
-            time.sleep(1.0)
+            pane.settle(timeout=timeout)
             return hold_j(pane, log, rows, rate, timeout, stall)
 
 
