@@ -113,10 +113,21 @@ def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     if not _server_started:
         _server_started = True
         subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", "keep", "sleep 86400"])
-        atexit.register(subprocess.run, ["tmux", "-L", SOCKET, "kill-server"], check=False)
+        path = subprocess.run(
+            ["tmux", "-L", SOCKET, "display", "-p", "#{socket_path}"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        atexit.register(_stop_server, Path(path) if path else None)
     return subprocess.run(
         ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=check
     )
+
+
+def _stop_server(socket: Path | None) -> None:
+    subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
+    if socket is not None:  # tmux leaves the socket file behind
+        socket.unlink(missing_ok=True)
 
 
 class Pane:
