@@ -5,9 +5,12 @@
 Writes a Salesforce-style CSV (report labels, `USD 485,000.00`, `90%`, `M/D/YYYY`,
 footer lines) to a temporary folder, then times the import into a fresh, migrated
 database, and a re-import of the same file with a tenth of its rows changed (the weekly
-case). As a baseline measured in the same run (before and after, since a shared
-machine's load drifts) it times `csv.reader` over the file alone, so runs on different
-or noisy machines compare as the ratio of the two.
+case). Baselines measured in the same run (before and after, since a shared machine's load
+drifts), so runs on different or noisy machines compare as ratios:
+
+- the sqlite3 shell's `.import --csv` of the same file into a fresh database with a table
+  of its eleven columns (the goal: the import within 5x of it);
+- `csv.reader` over the file alone.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,12 +86,27 @@ def baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def shell_import(folder: Path, path: Path) -> float | None:
+    """Seconds for `sqlite3 fresh.db` to `.import` the file, or None without sqlite3."""
+    if shutil.which("sqlite3") is None:
+        return None
+    db = folder / f"shell-{time.monotonic_ns()}.db"
+    columns = ", ".join(f'"{name}" TEXT' for name in HEADER)
+    script = f"CREATE TABLE export ({columns});\n.import --csv --skip 1 {path} export\n"
+    start = time.perf_counter()
+    subprocess.run(["sqlite3", str(db)], input=script, text=True, capture_output=True, check=True)
+    seconds = time.perf_counter() - start
+    db.unlink()
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
+    import benchmarks._common  # noqa: F401  (the checkout's code first on sys.path)
     from pipeline_tui.importing import ImportOptions, import_file
     from pipeline_tui.storage import open_database
 
@@ -96,6 +116,7 @@ def main() -> int:
         write_export(first, args.rows, args.seed)
         write_export(second, args.rows, args.seed, changed=0.1)
         before = baseline(first)
+        shell_before = shell_import(folder, first)
 
         engine = open_database(f"sqlite:///{folder / 'import.db'}")
         options = ImportOptions(user=None, today=date(2026, 11, 26))
@@ -108,6 +129,7 @@ def main() -> int:
         engine.dispose()
 
         after = baseline(first)
+        shell_after = shell_import(folder, first)
         size = first.stat().st_size
 
     noise = (before + after) / 2
@@ -128,6 +150,19 @@ def main() -> int:
         f"ratio import / baseline: {imported / noise:.1f}x; "
         f"re-import / baseline: {reimported / noise:.1f}x"
     )
+    if shell_before is None or shell_after is None:
+        print("baseline sqlite3 .import: sqlite3 is not installed; skipped")
+    else:
+        shell = (shell_before + shell_after) / 2
+        ratio = imported / shell
+        print(
+            f"baseline: sqlite3 shell .import of the file in {shell:.2f} s "
+            f"(before {shell_before:.2f} s, after {shell_after:.2f} s)"
+        )
+        print(
+            f"ratio import / sqlite3 .import: {ratio:.1f}x "
+            f"(goal <= 5x: {'met' if ratio <= 5 else 'MISSED'})"
+        )
     return 0
 
 
