@@ -31,12 +31,6 @@ POLL_S = 0.005
 COLS, ROWS = 160, 48
 SIZES = (10_000, 100_000, 1_000_000)
 
-# The checkout's code, in this process as in the ones it starts, even where another copy
-# is installed (an editable install of a sibling worktree, say).
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
-
-
 def python_env() -> dict[str, str]:
     """The environment for a child Python: the checkout's `src` first, as in development."""
     env = dict(os.environ)

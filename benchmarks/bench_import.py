@@ -106,7 +106,6 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    import benchmarks._common  # noqa: F401  (the checkout's code first on sys.path)
     from pipeline_tui.importing import ImportOptions, import_file
     from pipeline_tui.storage import open_database
 
