@@ -81,10 +81,13 @@ def run_backup(url: str, args: argparse.Namespace) -> int:
 
 
 def _size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000  # type: ignore[assignment]
+    if size < 1000:
+        return f"{size:,} bytes"
+    scaled = float(size)
+    for unit in ("KB", "MB", "GB"):
+        scaled /= 1000
+        if scaled < 1000 or unit == "GB":
+            return f"{scaled:.1f} {unit}"
     raise AssertionError  # pragma: no cover
 
 
