@@ -14,7 +14,7 @@ wanted and didn't find is named with the nearest header the file has.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import FileRejected
@@ -280,8 +280,13 @@ def require(
     raise FileRejected(
         f"{name} ({mapping.format.label}{how}) is missing the required column"
         f"{'s' if len(missing) > 1 else ''} {', '.join(hints)}. Its columns are {shown}{more}; "
-        f"name the right one with --map {missing[0]}=COLUMN{instead}"
+        f"name the right one with --map {missing[0]}=COLUMN{instead}{_one_owner(missing)}"
     )
+
+
+def _one_owner(missing: Sequence[str]) -> str:
+    """A file with no owner column is often one person's pipeline: `--user` says whose."""
+    return "; or, if every deal is one person's, give --user LOGIN" if "owner" in missing else ""
 
 
 def nearest_header(mapping: ColumnMap, field_name: str, known: Mapping[str, Format]) -> str | None:

@@ -200,8 +200,9 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
         if not org.people or not pipelines:
             engine.dispose()
             raise WorkspaceError(
-                f"{redact_url(url)} has no people or pipelines yet: run `pipeline-tui seed` "
-                "or `pipeline-tui --demo` to try the app on demo data"
+                f"{redact_url(url)} has no people or pipelines yet: bring your own with "
+                "`pipeline-tui import FILE`, or try the app on demo data with "
+                "`pipeline-tui --demo` (or `pipeline-tui seed`)"
             )
         me = _who_am_i(org, user, settings.head_login)
         return cls(
