@@ -203,6 +203,13 @@ async def test_every_screen_shows_hostile_data_literally(db: Path, tmp_path: Pat
         await settle(pilot)
 
         await pilot.press("R")
+        # The roll-up's tables lay out a refresh after they fill; on a loaded machine a
+        # fixed wait catches them with the name column still narrow: wait for the row.
+        for _ in range(40):
+            await settle(pilot, 1)
+            await pilot.pause(0.25)
+            if "␛]52;c;aGVsbG8=␇" in shown(scan(app, "roll-up, loading")):
+                break
         rollup = await look(pilot, watch, "roll-up")
         assert "␛]52;c;aGVsbG8=␇" in shown(rollup)
         if not isinstance(app.screen, MainScreen):
