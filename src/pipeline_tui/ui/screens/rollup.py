@@ -21,6 +21,7 @@ from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport
 from ...forecast.metrics import pipeline_caption, unconverted_text
+from ...forecast.sparkline import sparkline
 from ...forecast.tree import TreeNode
 from ...money import format_money
 from ...periods import Period
@@ -28,18 +29,7 @@ from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
 
-SPARKS = "▁▂▃▄▅▆▇█"
 CAPTION = "Calibration: stated probability against what closed"
-
-
-def sparkline(values: tuple[Decimal, ...]) -> str:
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    if high == low:
-        return SPARKS[3] * len(values)
-    span = high - low
-    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in values)
 
 
 @dataclass(frozen=True)
