@@ -62,6 +62,11 @@ class CallsDoor(SessionBase):
         self._writable()
         who = self.me.id if person_id is None else person_id
         self.policy.check_call(who)
+        person = self.org.people.get(who)
+        if person is None or person.role not in SELLERS:
+            name = person.display_name if person else f"person {who}"
+            role = person.role if person else "unknown"
+            raise InputError(f"{name} is {_a(role)}: forecast calls are made by reps and managers")
         if period.start is None or period.end is None:
             raise InputError("A call is for a quarter, a month or a year, not for all time")
         if period.end < self.today():
@@ -163,6 +168,10 @@ class CallsDoor(SessionBase):
                 self, lambda conn: call_accuracy(conn, self.org, today=self.today(), person_ids=ids)
             )
         )
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
 
 
 def _read(session: SessionBase, read: Callable[[Connection], T]) -> T:
