@@ -45,7 +45,7 @@ def _amount(text: str, what: str, currency: str) -> Decimal:
     return money.amount
 
 
-def check_call(figures: CallFigures) -> CallFigures:
+def check_call(figures: CallFigures, currency: str = "USD") -> CallFigures:
     """`figures` if they make sense as a call; an `InputError` saying why not."""
     amounts = [figures.commit, figures.best_case]
     if figures.most_likely is not None:
@@ -54,8 +54,8 @@ def check_call(figures: CallFigures) -> CallFigures:
         raise InputError("A call's amounts can't be negative")
     if figures.commit > figures.best_case:
         raise InputError(
-            f"The commit ({figures.commit:,}) is above the best case ({figures.best_case:,}): "
-            "the best case includes the commit"
+            f"The commit ({format_money(figures.commit, currency)}) is above the best case "
+            f"({format_money(figures.best_case, currency)}): the best case includes the commit"
         )
     if figures.most_likely is not None and not (
         figures.commit <= figures.most_likely <= figures.best_case
@@ -75,4 +75,4 @@ def parse_call(text: str, currency: str = "USD") -> CallFigures:
     commit = _amount(parts[0], "commit", currency)
     best_case = _amount(parts[1], "best case", currency)
     most_likely = _amount(parts[2], "most likely", currency) if len(parts) == 3 else None
-    return check_call(CallFigures(commit, best_case, most_likely, note.strip() or None))
+    return check_call(CallFigures(commit, best_case, most_likely, note.strip() or None), currency)

@@ -74,7 +74,7 @@ class CallsDoor(SessionBase):
                 f"{period.label} has closed: a call is for a period still running "
                 "(it is scored against what was won once the period closes)"
             )
-        check_call(figures)
+        check_call(figures, self.settings.currency)
         scope = call_scope(self.org, who)
 
         def write() -> CallView:

@@ -63,7 +63,7 @@ def figures_line(prompt: CallPrompt, currency: str) -> str:
     how old the last call is."""
     status, system = prompt.status, prompt.system
     parts = [
-        f"System: commit {format_money(system.commit, currency, compact=True)}, "
+        f"System (all pipelines): commit {format_money(system.commit, currency, compact=True)}, "
         f"best case {format_money(system.best_case, currency, compact=True)}"
     ]
     if status.scope == "team":
