@@ -231,3 +231,30 @@ def _accuracy_table(accuracy: Any, currency: str) -> Table:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:+.1%}"
+
+
+def call_accuracy_table(accuracy: list[Any], currency: str) -> Table:
+    """`report --calibration`: each person's calls of closed periods against what was won."""
+    from ..forecast.call_text import percent, signed_money
+    from ..forecast.sparkline import sparkline
+
+    table = Table(
+        title=Text("Forecast calls of closed periods (error = called - won; bias + optimism)"),
+        title_justify="left",
+        header_style="bold",
+    )
+    for name in ("Person", "Periods", "Last error", "Mean error", "Bias", "Calls"):
+        table.add_column(name, justify="left" if name in ("Person", "Calls") else "right")
+    for a in accuracy:
+        last = a.last
+        table.add_row(
+            display_text(f"{a.label} (team)" if a.scope == "team" else a.label),
+            Text(str(len(a.scored))),
+            Text("—" if last is None else signed_money(last.error, currency)),
+            Text("—" if a.mean_abs_error is None else f"{a.mean_abs_error:.0%}"),
+            Text(percent(a.bias), style="yellow" if (a.bias or 0) > 0 else ""),
+            Text(sparkline(a.history), style="cyan"),
+        )
+    if not accuracy:
+        table.caption = Text("No calls yet: pipeline-tui calls submit --commit …")
+    return table

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..display import markdown_literal
 from ..money import format_money
+from .call_accuracy import CallAccuracy
 from .call_status import CallStatus
+from .sparkline import sparkline
 
 
 def signed_money(value: Decimal | None, currency: str) -> str:
@@ -44,3 +47,32 @@ def against_team_text(status: CallStatus, currency: str) -> str:
     if status.scope != "team":
         return ""
     return signed_money(status.against_team, currency)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1%}"
+
+
+def calls_markdown(accuracy: list[CallAccuracy], currency: str) -> str:
+    """`report --calibration --format markdown`: how the calls of closed periods held."""
+    lines = [
+        "## Forecast calls (closed periods)",
+        "",
+        "Error = commit called - won; bias = mean signed error: + optimism, - sandbagging.",
+        "",
+        "| Person | Scope | Periods | Last error | Mean abs. error | Bias | Calls |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for a in accuracy:
+        last = a.last
+        cells = [
+            markdown_literal(a.label),
+            a.scope,
+            str(len(a.scored)),
+            "—" if last is None else signed_money(last.error, currency),
+            "—" if a.mean_abs_error is None else f"{a.mean_abs_error:.1%}",
+            percent(a.bias),
+            sparkline(a.history),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
