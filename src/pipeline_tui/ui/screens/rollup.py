@@ -62,7 +62,7 @@ def call_cells(status: CallStatus | None, currency: str) -> list[Text]:
         Text(
             against_team_text(status, currency),
             justify="right",
-            style="" if not against else "green" if against > 0 else "red",
+            style="" if not against else "yellow" if against > 0 else "cyan",
         ),
     ]
 
