@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from pipeline_tui.errors import InputError, PermissionDenied
 from pipeline_tui.forecast import Scope, load_org
-from pipeline_tui.forecast.call_input import CallFigures, parse_call
+from pipeline_tui.forecast.call_input import CallAmounts, parse_call
 from pipeline_tui.forecast.call_status import call_statuses
 from pipeline_tui.forecast.call_store import CALL_TABLE, insert_call
 from pipeline_tui.models import Review, table_of
@@ -76,7 +76,7 @@ def call_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(CALL_TABLE)).scalar_one())
 
 
-def figures(text: str) -> CallFigures:
+def figures(text: str) -> CallAmounts:
     return parse_call(text)
 
 
@@ -98,9 +98,9 @@ def test_who_may_submit_and_bad_input_writes_nothing(engine: Engine, ids: dict[s
     with pytest.raises(PermissionDenied):
         session(engine, ids["vic"], clock).submit_call(figures("1k / 2k"), Q4)
     with pytest.raises(InputError, match="above the best case"):
-        priya.submit_call(CallFigures(Decimal(5), Decimal(4)), Q4)
+        priya.submit_call(CallAmounts(Decimal(5), Decimal(4)), Q4)
     with pytest.raises(InputError, match="negative"):
-        priya.submit_call(CallFigures(Decimal(-5), Decimal(4)), Q4)
+        priya.submit_call(CallAmounts(Decimal(-5), Decimal(4)), Q4)
     with pytest.raises(InputError, match="Q3 FY2026 has closed"):
         priya.submit_call(figures("1k / 2k"), Q3)
     for typed in ("lots", "5k", "5k / 4k", "1k / 2k / 9k", "1k / 2k / -1", "1k / EUR 2k"):
@@ -144,10 +144,10 @@ def test_statuses_latest_change_and_team_sum(engine: Engine, ids: dict[str, int]
 
     # The prompt offers the latest call; with none yet, the system's figures.
     prompt = priya.call_prompt(Q4)
-    assert prompt.offered == CallFigures(Decimal("90000"), Decimal("120000"))
+    assert prompt.offered == CallAmounts(Decimal("90000"), Decimal("120000"))
     # Priya has 100k won this quarter and nothing open: commit and best case are 100k.
     fresh = session(engine, ids["ada"], clock).call_prompt(Q4, ids["priya"])
-    assert fresh.system == CallFigures(Decimal("100000"), Decimal("100000"))
+    assert fresh.system == CallAmounts(Decimal("100000"), Decimal("100000"))
 
 
 def test_stale_after_n_days_or_a_review_of_the_team(engine: Engine, ids: dict[str, int]) -> None:

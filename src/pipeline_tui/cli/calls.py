@@ -66,7 +66,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_calls(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     from ..forecast import Scope
-    from ..forecast.call_input import CallFigures, parse_call
+    from ..forecast.call_input import CallAmounts, parse_call
     from .commands import session
 
     with session(url, user, check_user=bool(user), today=args.today) as ws:
@@ -78,7 +78,7 @@ def run_calls(url: str, args: argparse.Namespace, *, user: str | None) -> int:
                 typed += f" / {args.most_likely}"
             figures = parse_call(typed, currency)
             if args.note:
-                figures = CallFigures(
+                figures = CallAmounts(
                     figures.commit, figures.best_case, figures.most_likely, args.note
                 )
             person_id = ws.caller(args.person).id if args.person else None

@@ -19,7 +19,7 @@ MAX_NOTE = 4000
 
 
 @dataclass(frozen=True)
-class CallFigures:
+class CallAmounts:
     commit: Decimal
     best_case: Decimal
     most_likely: Decimal | None = None
@@ -45,7 +45,7 @@ def _amount(text: str, what: str, currency: str) -> Decimal:
     return money.amount
 
 
-def check_call(figures: CallFigures, currency: str = "USD") -> CallFigures:
+def check_call(figures: CallAmounts, currency: str = "USD") -> CallAmounts:
     """`figures` if they make sense as a call; an `InputError` saying why not."""
     amounts = [figures.commit, figures.best_case]
     if figures.most_likely is not None:
@@ -66,7 +66,7 @@ def check_call(figures: CallFigures, currency: str = "USD") -> CallFigures:
     return figures
 
 
-def parse_call(text: str, currency: str = "USD") -> CallFigures:
+def parse_call(text: str, currency: str = "USD") -> CallAmounts:
     """`120k / 180k`, `120k / 180k / 150k`, `120k / 180k; Acme slips to next quarter`."""
     figures_part, _, note = text.partition(";")
     parts = [p.strip() for p in figures_part.split("/")]
@@ -75,4 +75,4 @@ def parse_call(text: str, currency: str = "USD") -> CallFigures:
     commit = _amount(parts[0], "commit", currency)
     best_case = _amount(parts[1], "best case", currency)
     most_likely = _amount(parts[2], "most likely", currency) if len(parts) == 3 else None
-    return check_call(CallFigures(commit, best_case, most_likely, note.strip() or None), currency)
+    return check_call(CallAmounts(commit, best_case, most_likely, note.strip() or None), currency)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from ..errors import InputError, NotFoundError
 from ..forecast import Scope, forecast_totals
 from ..forecast.call_accuracy import CallAccuracy, call_accuracy
-from ..forecast.call_input import CallFigures, check_call
+from ..forecast.call_input import CallAmounts, check_call
 from ..forecast.call_status import CallStatus, call_scope, call_statuses
 from ..forecast.call_store import CallView, calls_in_review, calls_of, insert_call
 from ..models import Role
@@ -36,8 +36,8 @@ class CallPrompt:
     deals (their team's, for a manager), and what to offer for one `enter`."""
 
     status: CallStatus
-    system: CallFigures
-    offered: CallFigures
+    system: CallAmounts
+    offered: CallAmounts
 
 
 class CallsDoor(SessionBase):
@@ -52,7 +52,7 @@ class CallsDoor(SessionBase):
 
     def submit_call(
         self,
-        figures: CallFigures,
+        figures: CallAmounts,
         period: Period,
         *,
         person_id: int | None = None,
@@ -137,18 +137,18 @@ class CallsDoor(SessionBase):
         status = self.call_statuses(period, [who])[who]
         owners = self.org.subtree(who) if status.scope == "team" else frozenset({who})
 
-        def figures() -> CallFigures:
+        def figures() -> CallAmounts:
             with self.engine.connect() as conn:
                 f = forecast_totals(conn, period, Scope(owner_ids=owners), today=self.today())
             commit = f.closed_won + f.commit
-            return CallFigures(commit, commit + f.best_case)
+            return CallAmounts(commit, commit + f.best_case)
 
         system = self.run(figures)
         latest = status.latest
         offered = (
             system
             if latest is None
-            else CallFigures(latest.commit, latest.best_case, latest.most_likely)
+            else CallAmounts(latest.commit, latest.best_case, latest.most_likely)
         )
         return CallPrompt(status, system, offered)
 

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from ...errors import InputError, PipelineError, user_message
-from ...forecast.call_input import CALL_FORM, CallFigures, parse_call
+from ...forecast.call_input import CALL_FORM, CallAmounts, parse_call
 from ...forecast.call_store import CallView
 from ...forecast.call_text import age_text, team_text
 from ...money import format_money
@@ -122,7 +122,7 @@ class CallTaker(Widget):
         self.host.show_status(figures_line(prompt, currency))
 
     @work(thread=True, group="call")
-    def _write(self, figures: CallFigures, period: Period) -> None:
+    def _write(self, figures: CallAmounts, period: Period) -> None:
         ws = self.workspace
         try:
             call = ws.submit_call(figures, period)
