@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..forecast.call_store import CALL, CALL_TABLE, calls_in_review
+from ..forecast.call_store import CALL, calls_in_review
 from ..forecast.metrics import money_text
 from ..money import from_minor
 from ..query import load_org
+from .store import DEAL, DEAL_TABLE, ITEM, ITEM_TABLE
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,12 @@ def meeting_calls(conn: Connection, review_id: int) -> tuple[MeetingCall, ...]:
     return tuple(made)
 
 
-__all__ = ["CALL_TABLE", "MeetingCall", "meeting_calls"]
+def item_owners(conn: Connection, review_id: int) -> tuple[int, ...]:
+    """Whose each deal of the review is now, in the walk's order."""
+    query = (
+        select(DEAL.owner_id)
+        .select_from(ITEM_TABLE.join(DEAL_TABLE, DEAL.id == ITEM.deal_id))
+        .where(ITEM.review_id == review_id)
+        .order_by(ITEM.position)
+    )
+    return tuple(conn.execute(query).scalars())

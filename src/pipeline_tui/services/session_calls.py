@@ -23,6 +23,7 @@ from ..forecast.call_store import CallView, calls_in_review, calls_of, insert_ca
 from ..models import Role
 from ..org import Person
 from ..periods import Period
+from ..reviews.calls import item_owners
 from .logins import unknown_login
 from .session_base import SessionBase
 
@@ -156,6 +157,10 @@ class CallsDoor(SessionBase):
         """Every call of one person, oldest first (`calls show`)."""
         person = self.caller(login)
         return self.run(lambda: _read(self, lambda conn: calls_of(conn, [person.id])))
+
+    def review_owners(self, review_id: int) -> tuple[int, ...]:
+        """Whose each deal of a review is, in the walk's order: where a rep's part ends."""
+        return self.run(lambda: _read(self, lambda conn: item_owners(conn, review_id)))
 
     def calls_in_review(self, review_id: int) -> list[CallView]:
         return self.run(lambda: _read(self, lambda conn: calls_in_review(conn, review_id)))
