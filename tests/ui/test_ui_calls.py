@@ -21,6 +21,7 @@ from pipeline_tui.forecast.call_store import insert_call
 from pipeline_tui.periods import parse_period
 from pipeline_tui.storage import make_engine, upgrade
 from pipeline_tui.ui.app import PipelineApp
+from pipeline_tui.ui.commands import commands_for
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.rollup import CALL_COLUMNS, RollupScreen
 
@@ -255,3 +256,26 @@ async def test_calls_in_the_rollup_and_their_accuracy(
     assert held["raj"]["scored"][0]["error"] == "35000.00" and held["raj"]["bias"] == 1.75
     assert held["dana"]["scored"][0]["actual"] == "110000.00"
     assert held["dana"]["bias"] == round(40000 / 110000, 4)
+
+
+async def test_palette_offers_the_call_and_a_viewer_has_none(db: Path) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO "user" (login, display_name, role, active) '
+                "VALUES ('vic', 'Vic', 'viewer', true)"
+            )
+        )
+    engine.dispose()
+    clock = Clock(TODAY)
+    for user, offered in (("raj", True), ("vic", False)):
+        app = app_for(db, user, clock)
+        async with app.run_test(size=SIZE) as pilot:
+            board = await open_board(pilot)
+            titles = {str(c.title) for c in commands_for(app, board)}
+            assert ("Submit my call" in titles) is offered, user
+            await pilot.press("F")
+            await settle(pilot)
+            # A viewer has no F, as no edit key: nothing opens.
+            assert board.prompt().is_open is offered, user
