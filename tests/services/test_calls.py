@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from pipeline_tui.errors import InputError, PermissionDenied
 from pipeline_tui.forecast import Scope, load_org
@@ -234,3 +234,18 @@ def test_accuracy_error_and_bias_by_hand(engine: Engine, ids: dict[str, int]) ->
     assert d.bias == pytest.approx(10000 / 150000 / 2)
     # The history is every call's commit, oldest first.
     assert p.history == (Decimal("100000"), Decimal("80000"), Decimal("90000"))
+
+
+def test_a_call_wakes_the_open_apps_on_postgresql(engine: Engine) -> None:
+    """The live-update trigger every table has (migration 0007) is on the new table too."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("notifications are PostgreSQL's; SQLite is polled")
+    with engine.connect() as conn:
+        names = conn.execute(
+            text(
+                "SELECT DISTINCT trigger_name FROM information_schema.triggers "
+                "WHERE event_object_table = 'forecast_call' "
+                "AND event_object_schema = current_schema()"
+            )
+        ).scalars()
+        assert "pipeline_tui_live" in set(names)
