@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,39 @@ def test_list_and_show_in_every_format(db: str, capsys: pytest.CaptureFixture[st
     assert history["accuracy"]["scored"] == []  # Q4 is still running
     assert run(db, "show", "nobody") == 2
     assert "nobody" in capsys.readouterr().err
+
+
+def test_hostile_names_and_notes_print_literally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline_tui.cli import calls as calls_cli
+    from pipeline_tui.forecast.call_store import insert_call
+    from pipeline_tui.periods import parse_period
+
+    from ..hostile import HOSTILE, MIXED, seed_hostile, unsafe_chars
+
+    monkeypatch.setattr(calls_cli.out, "width", 400)
+    path = seed_hostile(tmp_path / "hostile.db")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        people = conn.execute(text('SELECT id, login FROM "user" ORDER BY id')).all()
+        for i, (person_id, _) in enumerate(people):
+            insert_call(
+                conn,
+                person_id=person_id,
+                scope="team" if i == 0 else "own",
+                period=parse_period("2026Q4"),
+                commit=Decimal(1000 * (i + 1)),
+                best_case=Decimal(2000 * (i + 1)),
+                most_likely=None,
+                currency="USD",
+                note=(HOSTILE + MIXED)[i],
+                made_by_id=person_id,
+            )
+    engine.dispose()
+    runs = [["list", "--format", f] for f in ("table", "json", "csv", "markdown")]
+    runs += [["show", people[1][1], "--format", f] for f in ("table", "json", "csv", "markdown")]
+    for args in runs:
+        assert main(["calls", *args, "--db", str(path), "--today", TODAY]) == 0, args
+        captured = capsys.readouterr()
+        assert not unsafe_chars(captured.out + captured.err), args

@@ -18,7 +18,7 @@ from textual import work
 from textual.message import Message
 from textual.widget import Widget
 
-from ...display import display_text
+from ...display import clean, display_text
 from ...errors import InputError, PipelineError, user_message
 from ...forecast.call_input import CALL_FORM, CallAmounts, parse_call
 from ...forecast.call_status import CallStatus
@@ -63,7 +63,7 @@ class CallDone(Message):
 def call_text(status: CallStatus, currency: str) -> Text:
     """The side pane's block: `Priya Shah's call: commit $80k, best case $100k · 3d ago`."""
     text = Text()
-    text.append(f"{status.label}'s call", style="bold")
+    text.append(f"{clean(status.label)}'s call", style="bold")
     latest = status.latest
     if latest is None:
         text.append(": none yet for this period", style="dim")
@@ -134,7 +134,7 @@ class ReviewCalls(Widget):
         ws, prompt = self.workspace, message.call_prompt
         currency = ws.settings.currency
         focused: Any = self.screen.focused
-        name = prompt.status.label
+        name = clean(prompt.status.label)
         offered = prompt.offered
 
         def submit(text: str) -> str | None:
