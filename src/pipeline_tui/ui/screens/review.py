@@ -307,8 +307,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
-        if moved:
-            self.calls.show(r.deal.owner_id)
+        self.calls.show(r.deal.owner_id)  # read again too: the rep may call from elsewhere
         self._tick()
         if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
             mark_changed(self.query_one("#review-fields"))
