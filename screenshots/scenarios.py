@@ -12,6 +12,9 @@ from collections.abc import Awaitable, Callable
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from pipeline_tui.forecast.call_input import parse_call
+from pipeline_tui.services.workspace import Workspace
+
 from .demo import open_board, settle
 
 Scenario = Callable[[Pilot[int]], Awaitable[None]]
@@ -73,6 +76,33 @@ async def rollup(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+# The reps' and Sam's calls, typed as each would at `F` (Tariq called twice: his moved).
+CALLS = [
+    ("casey.byrne", "120k / 180k"),
+    ("mia.lopez", "480k / 560k"),
+    ("omar.larsen", "400k / 520k"),
+    ("tariq.patel", "250k / 400k"),
+    ("tariq.patel", "230k / 380k; Helix slips to Q1"),
+    ("sam.cohen", "1.8M / 2.4M"),
+]
+
+
+async def calls(pilot: Pilot[int]) -> None:
+    """The roll-up once the team has called; the head of the organisation calls last,
+    taking the system's figures with one enter."""
+    screen = await open_board(pilot)
+    ws = screen.workspace
+    for login, typed in CALLS:
+        with Workspace.open(ws.url, login, today=ws.today_fn) as theirs:
+            theirs.submit_call(parse_call(typed), screen.state.period)
+    await pilot.press("F")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -109,6 +139,7 @@ SCENARIOS: dict[str, Scenario] = {
         "summary": review_summary,
         "changes": changes,
         "rollup": rollup,
+        "calls": calls,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

@@ -419,6 +419,43 @@ class Judgment(SQLModel, table=True):
     rep_amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class CallScope(StrEnum):
+    OWN = "own"  # a rep's number for their own deals
+    TEAM = "team"  # a manager's number for everyone below them
+
+
+class ForecastCall(SQLModel, table=True):
+    """A person's stated number for a period. Append-only: a new call is a new row, the
+    latest per person and period counts, and the rows are the calls' own history."""
+
+    __tablename__ = "forecast_call"
+    __table_args__ = (
+        _one_of("forecast_call", "scope", CallScope),
+        CheckConstraint("commit_minor >= 0", name="ck_forecast_call_commit"),
+        CheckConstraint("best_case_minor >= commit_minor", name="ck_forecast_call_best_case"),
+        CheckConstraint("most_likely_minor >= 0", name="ck_forecast_call_most_likely"),
+        Index("ix_forecast_call_person", "person_id", "period_key", "id"),
+        Index("ix_forecast_call_period", "period_key", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="user.id")
+    scope: str = Field(default=CallScope.OWN.value, max_length=8)
+    period_key: str = Field(max_length=16)
+    period_kind: str = Field(max_length=8)
+    period_start: date
+    period_end: date
+    commit_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    best_case_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    most_likely_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    currency: str = Field(default="USD", max_length=3)
+    note: str | None = Field(default=None, max_length=4000)
+    made_by_id: int = Field(foreign_key="user.id")
+    made_at: datetime = Field(default_factory=utcnow)
+    # The review meeting it was made in, if any (its summary lists them).
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+
+
 class Rate(SQLModel, table=True):
     """How many units of the reporting currency one unit of `currency` was worth from
     `effective_date` on (until the next row of the same currency).
@@ -454,13 +491,18 @@ class Settings(SQLModel, table=True):
     head_login: str | None = Field(default=None, max_length=64)
     # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
     reps_own_team_only: bool = False
+    # A forecast call older than this many days is shown as stale (as is one made before
+    # the last review of the caller's team).
+    call_stale_days: int = 7
 
 
 __all__ = [
     "Account",
+    "CallScope",
     "ChangeSource",
     "Deal",
     "DealChange",
+    "ForecastCall",
     "ForecastCategory",
     "ForecastSnapshot",
     "ItemStatus",

@@ -7,12 +7,14 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline_tui.errors import NotFoundError
+from pipeline_tui.forecast.call_input import CallAmounts
 from pipeline_tui.importing import ImportOptions
 from pipeline_tui.org import OrgChart, Person
 from pipeline_tui.periods import quarter_containing
@@ -69,6 +71,9 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "set_active": lambda ws: ws.set_active("rep", False),
     "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
     "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
+    "submit_call": lambda ws: ws.submit_call(
+        CallAmounts(Decimal(1), Decimal(2)), quarter_containing(TODAY, 1)
+    ),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -80,6 +85,9 @@ READS = {
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
     "watch", "changed_by_others",
+    # Forecast calls (services/session_calls.py): where they stand and how they held.
+    "caller", "call_statuses", "callers", "list_calls", "call_prompt", "call_history",
+    "review_owners", "calls_in_review", "call_accuracy",
 }  # fmt: skip
 
 

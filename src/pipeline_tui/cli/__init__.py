@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parsers(sub, common, report=report)
 
+    from .calls import add_parsers as add_calls_parsers
+
+    add_calls_parsers(sub, common)
+
     from .users import add_parsers as add_users_parsers
 
     add_users_parsers(sub, common)
@@ -228,6 +232,10 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "calls":
+        from .calls import run_calls
+
+        return run_calls(url, args, user=user)
     if args.command == "users":
         from .users import run_users
 

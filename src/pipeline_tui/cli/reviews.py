@@ -220,6 +220,8 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
     top-level "calibration" key; the others are unchanged)."""
     from ..forecast import GroupBy
     from ..forecast.calibration_text import calibration_markdown
+    from ..forecast.call_text import calls_markdown
+    from .calls import call_accuracy_table
     from .commands import print_rollup_table, scoped, session, with_scope
     from .output import as_json, as_markdown
 
@@ -230,16 +232,21 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
         period = resolved.period
         rollup = ws.report(period, GroupBy(args.by), resolved.scope)
         report = ws.calibration(period, resolved.scope)
+        calls = ws.call_accuracy(resolved.scope)
         settings = ws.settings
     rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
-        data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}
+        calibration = report.as_dict() | {"calls": [a.as_dict() for a in calls]}
+        data = json.loads(as_json(rollup)) | {"calibration": calibration}
         print(json.dumps(data, indent=2))
     elif args.format == "markdown":
-        print(as_markdown(rollup) + "\n" + calibration_markdown(report, settings.currency), end="")
+        text = calibration_markdown(report, settings.currency)
+        text += "\n" + calls_markdown(calls, settings.currency)
+        print(as_markdown(rollup) + "\n" + text, end="")
     else:
         print_rollup_table(rollup, settings)
         out.print(_calibration_tables(report))
+        out.print(Text(""), call_accuracy_table(calls, settings.currency))
     return 0
 
 

@@ -85,6 +85,7 @@ def summary_markdown(summary: ReviewSummary) -> str:
             lines.append(_row(j.deal_name, rep, manager, j.manager_name, j.note or ""))
     else:
         lines.append("No judgments recorded.")
+    lines += _calls(summary, money)
     lines += ["", "## Action items", ""]
     if not summary.action_items:
         lines.append("No action items.")
@@ -96,6 +97,19 @@ def summary_markdown(summary: ReviewSummary) -> str:
             lines.append(f"- [{box}] {_escape(a.text)}: {_escape(a.deal_name)}{due}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _calls(summary: ReviewSummary, money: Callable[[Decimal | None], str]) -> list[str]:
+    """The forecast calls stated in the meeting, each against the person's call before."""
+    lines = ["", "## Forecast calls", ""]
+    if not summary.calls:
+        return [*lines, "No calls were made in this meeting."]
+    lines += ["| Who | Commit | Best case | Before | By |", "|---|---:|---:|---:|---|"]
+    for c in summary.calls:
+        who = f"{c.person_name} (team)" if c.scope == "team" else c.person_name
+        before = "first call" if c.before is None else "kept" if c.kept else money(c.before)
+        lines.append(_row(who, money(c.commit), money(c.best_case), before, c.made_by_name))
+    return lines
 
 
 def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) -> list[str]:

@@ -19,6 +19,7 @@ class SettingsView:
     win_rate_target: float = 0.60
     head_login: str | None = None  # who "me" is when no one is signed in
     reps_own_team_only: bool = False
+    call_stale_days: int = 7  # a forecast call older than this is shown as stale
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -46,6 +47,7 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.win_rate_target,
             settings.head_login,
             settings.reps_own_team_only,
+            settings.call_stale_days,
         )
         .order_by(settings.id)
         .limit(1)
@@ -54,7 +56,13 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate, head, own_team = row
+    month, currency, coverage, win_rate, head, own_team, stale_days = row
     return SettingsView(
-        int(month), currency, float(coverage), float(win_rate), head, bool(own_team)
+        int(month),
+        currency,
+        float(coverage),
+        float(win_rate),
+        head,
+        bool(own_team),
+        int(stale_days),
     )

@@ -80,8 +80,10 @@ class Policy:
 
     def check_call(self, owner_id: int) -> None:
         """A forecast call for `owner_id` (a rep submits their own)."""
+        if self.role == Role.VIEWER.value:
+            raise PermissionDenied(f"{self._me()} is a viewer: viewers make no forecast calls")
         if not self.may_change_deals_of(owner_id):
-            raise PermissionDenied(self._only(owner_id, "submit the forecast call of"))
+            raise PermissionDenied(self._only(owner_id, "submit the forecast call of", deals=False))
 
     # -- manager's work ----------------------------------------------------------------
 

@@ -166,6 +166,14 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
     ]
     for entry in entries:
         yield _command(hint, *entry)
+    if not ws.policy.read_only:
+        yield _command(
+            hint,
+            "Submit my call",
+            "Your commit / best case for this period (a manager: the team's)",
+            "main.call",
+            screen.action_call,
+        )
 
 
 def _edit_commands(editor: DealEditor, hint: KeyHints) -> Iterator[SystemCommand]:

@@ -27,6 +27,7 @@ from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
+from .call_prompt import CALL_KEY, CallTaker
 from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
         Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
+        Binding("F", "call", "Submit my call", show=False, id=CALL_KEY),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -77,6 +79,7 @@ class MainScreen(Screen[None]):
         self.editor = DealEditor(workspace, self)
         self.reviews = ReviewLauncher(workspace, self, clock)
         self.periods = PeriodFinder(workspace, self)
+        self.calls = CallTaker(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
@@ -101,6 +104,7 @@ class MainScreen(Screen[None]):
         yield from prompt_status_footer()
         yield self.reviews
         yield self.periods
+        yield self.calls
 
     def on_mount(self) -> None:
         self.periods.find_landing()  # calls `opened`, which loads the board
@@ -489,6 +493,13 @@ class MainScreen(Screen[None]):
 
     def action_period(self, step: int) -> None:
         self._set_state(replace(self.state, period=self.state.period.shift(step)))
+
+    def action_call(self) -> None:
+        self.calls.ask()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer makes no forecast call: `F` leaves the keys shown."""
+        return not (action == "call" and self.workspace.policy.read_only)
 
     def action_go_to_period(self) -> None:
         self.periods.ask()

@@ -48,6 +48,7 @@ from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
+from .review_calls import ReviewCalls
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -140,6 +141,7 @@ class ReviewScreen(Screen[None]):
         Binding("m", "judgment", "Judgment", id="review.judgment"),
         Binding("f", "action_item", "Action", id="review.action_item"),
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
+        Binding("F", "call", "Rep's call", show=False, id="review.call"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
     ]
@@ -153,6 +155,7 @@ class ReviewScreen(Screen[None]):
         super().__init__(id="review")
         self.workspace = workspace
         self.editor = DealEditor(workspace, self)
+        self.calls = ReviewCalls(workspace, self)
         self.state = state
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
@@ -178,10 +181,12 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
             with VerticalScroll(id="review-side", classes="pane"):
+                yield Static(id="review-call")
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
         yield from prompt_status_footer()
+        yield self.calls
 
     def on_mount(self) -> None:
         self.query_one("#review-deal").focus()
@@ -302,6 +307,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
+        self.calls.show(r.deal.owner_id)  # read again too: the rep may call from elsewhere
         self._tick()
         if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
             mark_changed(self.query_one("#review-fields"))
@@ -423,7 +429,24 @@ class ReviewScreen(Screen[None]):
 
         self.editor.hold(label, start)
 
+    # Forecast calls (`review_calls`) -------------------------------------------------
+    def show_call(self, text: Text) -> None:
+        self.query_one("#review-call", Static).update(text)
+
+    def current_owner(self) -> int | None:
+        return self.reviewed.deal.owner_id if self.reviewed is not None else None
+
+    def action_call(self) -> None:
+        owner = self.current_owner()
+        if owner is not None:
+            self.calls.ask(owner)
+
     def action_next(self) -> None:
+        # Leaving a rep's last deal ends their part of the meeting: ask for their call.
+        closing = self.calls.closing_owner(self.state.current_index)
+        if closing is not None and not self.prompt().is_open:
+            self.calls.ask(closing, closing=True)
+
         def where(index: int) -> tuple[int, str | None]:
             if index + 1 >= self.state.total:
                 self.show_status("That was the last deal: e ends the review and shows the summary")
