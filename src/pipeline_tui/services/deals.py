@@ -15,11 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, func, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, func, select, true
 
 from ..models import StageKind
 from ..query import Scope, StageOption, where
 from ..query.currency import Converted, Sums, converted_sums
+from ..query.flags import FlagRules, load_flag_rules
 from .cards import (
     ACCOUNT,
     ACCOUNT_TABLE,
@@ -55,6 +56,13 @@ class StageColumn:
     weighted: Decimal
     # Deals whose currency has no rate in force: (currency, count), left out of the sums.
     unconverted: tuple[tuple[str, int], ...] = ()
+
+
+def with_flag_rules(conn: Connection, flt: Scope) -> tuple[Scope, FlagRules]:
+    """The flag rules on the filter's day, and the filter carrying them when it asks for
+    flagged deals only."""
+    rules = load_flag_rules(conn, flt.today or date.today())
+    return (replace(flt, flag_rules=rules) if flt.flagged else flt), rules
 
 
 def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
@@ -105,25 +113,28 @@ def list_deals(
     if offset < 0:
         raise ValueError(f"offset must not be negative, not {offset}")
     order = _order_by(sort, descending)
-    # The page's ids first, joining only what sorting needs; the names are joined in for
-    # those rows alone, instead of for every matching deal before the sort.
-    page = (
-        select(DEAL.id)
-        .select_from(_filtered_from(flt, sort))
-        .where(*where(flt))
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
-    query = card_query().join(page, page.c.id == DEAL.id).order_by(*order)
     with engine.connect() as conn:
+        flt, rules = with_flag_rules(conn, flt)
+        # The page's ids first, joining only what sorting needs; the names (and the
+        # flags) are worked out for those rows alone, not for every matching deal.
+        page = (
+            select(DEAL.id)
+            .select_from(_filtered_from(flt, sort))
+            .where(*where(flt))
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        query = card_query(rules).join(page, page.c.id == DEAL.id).order_by(*order)
         return [card_from_row(row) for row in conn.execute(query)]
 
 
 def count_deals(engine: Engine, flt: Scope) -> int:
-    query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
     with engine.connect() as conn:
+        if flt.flagged:
+            flt, _ = with_flag_rules(conn, flt)
+        query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
         return int(conn.execute(query).scalar_one())
 
 
@@ -147,6 +158,8 @@ def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageCol
         weighted=frozenset({"weighted"}),
     )
     with engine.connect() as conn:
+        if flt.flagged:
+            flt, _ = with_flag_rules(conn, flt)
         stages = conn.execute(stages_query).all()
         totals = converted_sums(
             conn,
