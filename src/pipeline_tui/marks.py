@@ -71,15 +71,7 @@ def legend_entries(*, push: int = 2, stale: int = 30) -> list[tuple[str, str]]:
     return entries
 
 
-def legend_line(*, push: int = 2, stale: int = 30) -> str:
-    """The one-line legend under the board: short enough for 160 columns."""
-    categories = " ".join(f"{m} {w}" for m, w in CATEGORY_MARKS[:4])
-    flags = " ".join(
-        f"{f.mark} {SHORT_WORDS[f.key].format(push=push, stale=stale)}" for f in FLAGS
-    )
-    return f"{categories} · {flags} · ↻N pushes · … cut"
-
-
+# The legend line's words: it has to fit one line at 160 columns.
 SHORT_WORDS = {
     "overdue": "overdue",
     "pushed": "pushed {push}+",

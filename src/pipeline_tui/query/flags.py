@@ -76,11 +76,16 @@ class FlagRules:
         """Since when "since the last review" counts for a deal never reviewed."""
         if self.last_review_end is not None:
             return self.last_review_end
-        return _midnight(self.today - timedelta(days=self.review_days))
+        return _days_back(self.today, self.review_days)
 
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
+
+
+def _days_back(today: date, days: int) -> datetime:
+    """The start of the day `days` before `today`: anything earlier is older than that."""
+    return _midnight(today - timedelta(days=days))
 
 
 def load_flag_rules(conn: Connection, today: date) -> FlagRules:
@@ -150,16 +155,14 @@ def _rank(value: ColumnElement[Any]) -> ColumnElement[Any]:
 def flag_conditions(rules: FlagRules) -> dict[str, ColumnElement[bool]]:
     """Each flag as a condition on the deal row; none holds for a closed deal."""
     is_open = DEAL.stage_id.in_(rules.open_stage_ids)
-    since = func.coalesce(
-        last_reviewed_at(), literal(rules.baseline, DateTime(timezone=True))
-    )
+    since = func.coalesce(last_reviewed_at(), literal(rules.baseline, DateTime(timezone=True)))
     old_amount = _value_at_since("amount", since)
     old_amount_minor = case(
         (old_amount.regexp_match(AMOUNT_TEXT), cast(old_amount, Numeric(20, 2)) * 100),
         else_=None,
     )
     stuck = [
-        and_(DEAL.stage_id.in_(ids), DEAL.stage_entered_at < _midnight(rules.today - timedelta(days=limit)))
+        and_(DEAL.stage_id.in_(ids), DEAL.stage_entered_at < _days_back(rules.today, limit))
         for limit, ids in rules.stage_limits
     ]
     conditions: dict[str, ColumnElement[bool]] = {
@@ -170,7 +173,7 @@ def flag_conditions(rules: FlagRules) -> dict[str, ColumnElement[bool]]:
         < _rank(_value_at_since("forecast_category", since)),
         "stuck": or_(*stuck) if stuck else literal(False),
         "no_next_step": or_(DEAL.next_step.is_(None), func.trim(DEAL.next_step) == ""),
-        "stale": DEAL.updated_at < _midnight(rules.today - timedelta(days=rules.stale_days)),
+        "stale": DEAL.updated_at < _days_back(rules.today, rules.stale_days),
     }
     assert list(conditions) == [f.key for f in FLAGS]
     return {key: and_(is_open, cond) for key, cond in conditions.items()}

@@ -32,6 +32,7 @@ from ..models import (
 from ..money import to_minor
 from ..periods import Period
 from ..query import as_utc, load_org, row_to
+from ..query.flags import load_flag_rules
 from .errors import ReviewError
 from .model import ReviewListing, ReviewScope, ReviewState
 from .selection import check_amount, check_stages, item_selection
@@ -106,6 +107,7 @@ def start_review(
             changed_since=previous[1] if previous else None,
             changed_only=changed_only,
             latest_stage_first=latest_stage_first,
+            flags=load_flag_rules(conn, today),
         )
         conn.execute(
             insert(ITEM_TABLE).from_select(
