@@ -77,7 +77,7 @@ SHORT_WORDS = {
     "pushed": "pushed {push}+",
     "amount_cut": "amount cut",
     "category_down": "category down",
-    "stuck": "over stage limit",
+    "stuck": "stuck",
     "no_next_step": "no next step",
     "stale": "idle {stale}d+",
 }

@@ -162,7 +162,7 @@ class Stage(SQLModel, table=True):
     default_probability: int = 10
     kind: str = Field(default=StageKind.OPEN.value, max_length=8)
     # An open deal longer than this in the stage is flagged for inspection.
-    days_limit: int = 30
+    days_limit: int = 60
 
 
 class Deal(SQLModel, table=True):

@@ -284,13 +284,20 @@ class StageColumnView(Vertical):
     def draw_title(self) -> None:
         """The stage's totals, and which of its cards are on screen when not all are."""
         stage = self.stage
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(clean(stage.name), style="bold")
+        width = self._card_width() + 1  # the title has no scrollbar
         window = self.on_screen()
+        counts = [f"  {stage.count:,}"]
         if window is not None and window != (1, stage.count):
-            title.append(f"  {window[0]:,}–{window[1]:,} of {stage.count:,}\n", style="dim")
-        else:
-            title.append(f"  {stage.count:,}\n", style="dim")
+            shown = f"{window[0]:,}–{window[1]:,}"
+            counts = [f"  {shown} of {stage.count:,}", f" {shown}/{stage.count:,}"]
+        # The counts always show: the stage's name is what gets cut.
+        name = clean(stage.name)
+        suffix = next((c for c in counts if len(name) + len(c) <= width), counts[-1])
+        head = Text(name, style="bold")
+        head.truncate(max(4, width - len(suffix)), overflow="ellipsis")
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append_text(head)
+        title.append(f"{suffix}\n", style="dim")
         currency = self.currency
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")

@@ -15,20 +15,28 @@ CATEGORY_STYLES = dict(CATEGORY_BADGES.values())
 
 
 def legend_text(settings: SettingsView) -> Text:
+    """Every mark in one line (160 columns); help (`?`) says each in full."""
+    groups: list[list[tuple[str, str, str]]] = [
+        [(mark, CATEGORY_STYLES[mark], words) for mark, words in CATEGORY_MARKS[:4]],
+        [
+            (
+                flag.mark,
+                FLAG_STYLE,
+                SHORT_WORDS[flag.key].format(
+                    push=settings.flag_push_count, stale=settings.stale_days
+                ),
+            )
+            for flag in FLAGS
+        ],
+        [("↻N", PUSH_STYLE, "pushes"), ("…", "", "cut")],
+    ]
     text = Text(no_wrap=True, overflow="ellipsis")
-    for mark, words in CATEGORY_MARKS[:4]:
-        text.append(mark, style=CATEGORY_STYLES[mark])
-        text.append(f" {words}  ")
-    text.append("│ ", style="dim")
-    for flag in FLAGS:
-        text.append(flag.mark, style=FLAG_STYLE)
-        words = SHORT_WORDS[flag.key].format(
-            push=settings.flag_push_count, stale=settings.stale_days
-        )
-        text.append(f" {words}  ")
-    text.append("│ ", style="dim")
-    text.append("↻N", style=PUSH_STYLE)
-    text.append(" pushes  … cut to fit  ? all marks", style="")
+    for g, group in enumerate(groups):
+        if g:
+            text.append(" │ ", style="dim")
+        for e, (mark, style, words) in enumerate(group):
+            text.append(("  " if e else "") + mark, style=style)
+            text.append(f" {words}")
     return text
 
 

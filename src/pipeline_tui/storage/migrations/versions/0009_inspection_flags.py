@@ -26,7 +26,7 @@ def upgrade() -> None:
             sa.Column("flag_review_days", sa.Integer(), nullable=False, server_default="7")
         )
     with op.batch_alter_table("stage") as batch:
-        batch.add_column(sa.Column("days_limit", sa.Integer(), nullable=False, server_default="30"))
+        batch.add_column(sa.Column("days_limit", sa.Integer(), nullable=False, server_default="60"))
 
 
 def downgrade() -> None:
