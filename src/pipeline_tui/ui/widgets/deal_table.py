@@ -21,8 +21,8 @@ TABLE_PAGE = 100
 
 # (column key, title, width or None to fit, the sort a click on its header picks)
 COLUMNS: list[tuple[str, str, int | None, str | None]] = [
-    ("flags", "Flags", None, None),
     ("name", "Deal", 30, "name"),
+    ("flags", "Flags", None, None),
     ("account", "Account", 20, "account"),
     ("owner", "Owner", 14, "owner"),
     ("stage", "Stage", 13, "stage"),
@@ -98,8 +98,8 @@ class DealTable(DataTable[Text]):
                 )
             )
             self.add_row(
-                display_text(card.flag_marks, FLAG_STYLE),
                 display_text(card.name),
+                display_text(card.flag_marks, FLAG_STYLE),
                 display_text(card.account),
                 display_text(card.owner_name),
                 display_text(card.stage_name),
