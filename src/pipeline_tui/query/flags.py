@@ -90,27 +90,36 @@ def _days_back(today: date, days: int) -> datetime:
 
 def load_flag_rules(conn: Connection, today: date) -> FlagRules:
     """The thresholds in the settings row (the defaults without one), the open stages'
-    day limits and when the last review ended."""
-    settings = table_of(Settings).c
-    row = conn.execute(
-        select(settings.flag_push_count, settings.stale_days, settings.flag_review_days)
-        .order_by(settings.id)
-        .limit(1)
-    ).first()
-    push, stale, review = (int(v) for v in row) if row is not None else (2, 30, 7)
+    day limits and when the last review ended: one small query, read once per board."""
+    settings = table_of(Settings)
+    first_settings = select(func.min(settings.c.id)).scalar_subquery()
+    last_end = (
+        select(func.max(REVIEW.ended_at))
+        .where(REVIEW.status == ReviewStatus.ENDED.value)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(
+            STAGE.id,
+            STAGE.days_limit,
+            settings.c.flag_push_count,
+            settings.c.stale_days,
+            settings.c.flag_review_days,
+            last_end.label("last_end"),
+        )
+        .select_from(table_of(Stage).outerjoin(settings, settings.c.id == first_settings))
+        .where(STAGE.kind == StageKind.OPEN.value)
+    ).all()
+    # With no open stage no deal can be flagged: the settings don't matter then.
+    push, stale, review, ended = rows[0][2:] if rows else (None, None, None, None)
     limits: dict[int, list[int]] = {}
-    for stage_id, limit in conn.execute(
-        select(STAGE.id, STAGE.days_limit).where(STAGE.kind == StageKind.OPEN.value)
-    ):
-        limits.setdefault(int(limit), []).append(int(stage_id))
-    ended = conn.execute(
-        select(func.max(REVIEW.ended_at)).where(REVIEW.status == ReviewStatus.ENDED.value)
-    ).scalar()
+    for row in rows:
+        limits.setdefault(int(row.days_limit), []).append(int(row.id))
     return FlagRules(
         today=today,
-        push_count=max(1, push),
-        stale_days=max(0, stale),
-        review_days=max(0, review),
+        push_count=max(1, 2 if push is None else int(push)),
+        stale_days=max(0, 30 if stale is None else int(stale)),
+        review_days=max(0, 7 if review is None else int(review)),
         stage_limits=tuple((k, tuple(sorted(v))) for k, v in sorted(limits.items())),
         last_review_end=_aware(ended),
     )
