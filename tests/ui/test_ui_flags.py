@@ -13,7 +13,8 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from pipeline_tui.marks import CATEGORY_MARKS, FLAGS, OTHER_MARKS
+from pipeline_tui.marks import CATEGORY_MARKS, FLAGS, OTHER_MARKS, flags_of
+from pipeline_tui.ui.screens.deal import DealScreen
 from pipeline_tui.ui.screens.help import HelpScreen
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.widgets.board import CARD_LINES, StageColumnView
@@ -168,3 +169,20 @@ async def test_a_column_whose_cards_all_show_says_only_its_count(db: Path) -> No
             assert column.on_screen() == (1, column.stage.count)
             assert "–" not in title_of(column).splitlines()[0]
         assert isinstance(screen, MainScreen)
+
+
+async def test_the_deal_screen_says_each_flag_in_words(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        column = screen.board.columns()[0]
+        card = next(c for c in column.cards if c.flags)
+        screen.set_focus(column.deal_list)
+        column.deal_list.highlighted = column.cards.index(card)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DealScreen)
+        fields = text_of(app.screen.query_one("#fields", Static))
+        line = next(x for x in fields.splitlines() if x.startswith("Flags"))
+        for flag in FLAGS:
+            assert (flag.mark in line) == (flag in flags_of(card.flags))
