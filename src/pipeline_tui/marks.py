@@ -28,7 +28,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("pushed", "»", "close date pushed {push}+ times"),
     Flag("amount_cut", "↓", "amount cut since the last review"),
     Flag("category_down", "▾", "category moved down since the last review"),
-    Flag("stuck", "⧗", "longer in its stage than the stage's day limit"),
+    Flag("stuck", "∞", "longer in its stage than the stage's day limit"),
     Flag("no_next_step", "∅", "no next step"),
     Flag("stale", "z", "no change for {stale}+ days"),
 )
