@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from sqlalchemy import text
 from textual.widgets import Static
 
-from pipeline_tui.marks import CATEGORY_MARKS, FLAGS, OTHER_MARKS, flags_of
+from pipeline_tui.marks import CATEGORY_MARKS, FLAG_BY_KEY, FLAGS, OTHER_MARKS, flags_of
 from pipeline_tui.ui.screens.deal import DealScreen
 from pipeline_tui.ui.screens.help import HelpScreen
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.widgets.board import CARD_LINES, StageColumnView
 from pipeline_tui.ui.widgets.legend import MarksLegend
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import TODAY, copy_db, make_app, open_board, seed_file, settle, sql_engine
 
 SIZE = (120, 36)
 
@@ -186,3 +187,24 @@ async def test_the_deal_screen_says_each_flag_in_words(db: Path) -> None:
         line = next(x for x in fields.splitlines() if x.startswith("Flags"))
         for flag in FLAGS:
             assert (flag.mark in line) == (flag in flags_of(card.flags))
+
+
+async def test_the_stale_filter_and_the_idle_flag_share_the_setting(db: Path) -> None:
+    engine = sql_engine(db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE settings SET stale_days = 14"))
+    engine.dispose()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        assert "stale 14d+" in str(screen.query_one("#context").render())
+        cards = [c for col in screen.board.columns() for c in col.cards]
+        assert cards and all((TODAY - c.updated_at.date()).days >= 14 for c in cards)
+        assert any((TODAY - c.updated_at.date()).days < 30 for c in cards)
+        idle = FLAG_BY_KEY["stale"]
+        assert all(c.flags & idle.bit for c in cards)  # the same deals carry the z flag
+        await pilot.press("L")
+        await settle(pilot)
+        assert "idle 14d+" in text_of(screen.query_one(MarksLegend))
