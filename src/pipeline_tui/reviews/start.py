@@ -65,7 +65,8 @@ def start_review(
     """Open a review of the open deals closing in `period`, in `scope`, in these stages
     (None: every open stage), of at least `min_amount`, and with `changed_only` only those
     changed since the last review. Deals come stage by stage (latest stage first unless
-    asked otherwise), biggest first within a stage. Raises `ReviewError` for bad input or
+    asked otherwise); within a stage the deals with an inspection flag first, then biggest
+    first. Raises `ReviewError` for bad input or
     when no deal matches; nothing is written then."""
     minimum = check_amount(min_amount)
     with engine.begin() as conn:
