@@ -66,8 +66,8 @@ def start_review(
     (None: every open stage), of at least `min_amount`, and with `changed_only` only those
     changed since the last review. Deals come stage by stage (latest stage first unless
     asked otherwise); within a stage the deals with an inspection flag first, then biggest
-    first. Raises `ReviewError` for bad input or
-    when no deal matches; nothing is written then."""
+    first. Raises `ReviewError` for bad input or when no deal matches; nothing is written
+    then."""
     minimum = check_amount(min_amount)
     with engine.begin() as conn:
         org = load_org(conn)
