@@ -33,7 +33,6 @@ FLAGS: tuple[Flag, ...] = (
     Flag("stale", "z", "no change for {stale}+ days"),
 )
 FLAG_BY_KEY = {f.key: f for f in FLAGS}
-ALL_FLAGS = (1 << len(FLAGS)) - 1
 
 # The other marks on a card, as the board draws them (ui/widgets/board.py).
 CATEGORY_MARKS: tuple[tuple[str, str], ...] = (
@@ -44,7 +43,8 @@ CATEGORY_MARKS: tuple[tuple[str, str], ...] = (
     ("W", "closed"),
 )
 OTHER_MARKS: tuple[tuple[str, str], ...] = (
-    ("↻3", "close date pushed 3 times in all"),
+    ("↻3", "close date pushed into a later quarter 3 times in all"),
+    ("no close date", "(in red) the deal has none; a close date in red is in the past"),
     ("…", "cut to fit the column; enter shows all of it"),
     ("5–12 of 40", "(column title) the cards on screen, of the stage's deals"),
 )
