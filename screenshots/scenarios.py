@@ -103,6 +103,13 @@ async def calls(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def flagged(pilot: Pilot[int]) -> None:
+    """Only the deals with an inspection flag, and the legend of every mark on a card."""
+    await open_board(pilot)
+    await pilot.press("exclamation_mark", "L")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -140,6 +147,7 @@ SCENARIOS: dict[str, Scenario] = {
         "changes": changes,
         "rollup": rollup,
         "calls": calls,
+        "flagged": flagged,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

@@ -161,6 +161,8 @@ class Stage(SQLModel, table=True):
     position: int
     default_probability: int = 10
     kind: str = Field(default=StageKind.OPEN.value, max_length=8)
+    # An open deal longer than this in the stage is flagged for inspection.
+    days_limit: int = 60
 
 
 class Deal(SQLModel, table=True):
@@ -494,6 +496,12 @@ class Settings(SQLModel, table=True):
     # A forecast call older than this many days is shown as stale (as is one made before
     # the last review of the caller's team).
     call_stale_days: int = 7
+    # Inspection flags (`query/flags.py`): a close date pushed this many times; no change
+    # for this many days (also the stale filter); with no review ended yet, "since the
+    # last review" is this many days back.
+    flag_push_count: int = 2
+    stale_days: int = 30
+    flag_review_days: int = 7
 
 
 __all__ = [

@@ -15,11 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, func, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, func, select, true
 
 from ..models import StageKind
 from ..query import Scope, StageOption, where
 from ..query.currency import Converted, Sums, converted_sums
+from ..query.flags import FlagRules, load_flag_rules
 from .cards import (
     ACCOUNT,
     ACCOUNT_TABLE,
@@ -55,6 +56,22 @@ class StageColumn:
     weighted: Decimal
     # Deals whose currency has no rate in force: (currency, count), left out of the sums.
     unconverted: tuple[tuple[str, int], ...] = ()
+
+
+def with_flag_rules(
+    conn: Connection, flt: Scope, rules: FlagRules | None = None
+) -> tuple[Scope, FlagRules]:
+    """The flag rules on the filter's day (`rules` when the caller read them already, for
+    a whole board), and the filter carrying them when it asks for flagged deals only."""
+    if rules is None:
+        rules = load_flag_rules(conn, flt.today or date.today())
+    return (replace(flt, flag_rules=rules) if flt.flagged else flt), rules
+
+
+def flag_rules(engine: Engine, flt: Scope) -> FlagRules:
+    """The flag rules on the filter's day, read once for every page of a board."""
+    with engine.connect() as conn:
+        return load_flag_rules(conn, flt.today or date.today())
 
 
 def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
@@ -98,36 +115,43 @@ def list_deals(
     descending: bool = False,
     offset: int = 0,
     limit: int = 50,
+    rules: FlagRules | None = None,
 ) -> list[DealCard]:
-    """One page of deals, ordered by `sort` (one of `SORTS`) and then id."""
+    """One page of deals, ordered by `sort` (one of `SORTS`) and then id, each with its
+    inspection flags (by `rules`, else by those read now)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}")
     if offset < 0:
         raise ValueError(f"offset must not be negative, not {offset}")
     order = _order_by(sort, descending)
-    # The page's ids first, joining only what sorting needs; the names are joined in for
-    # those rows alone, instead of for every matching deal before the sort.
-    page = (
-        select(DEAL.id)
-        .select_from(_filtered_from(flt, sort))
-        .where(*where(flt))
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
-    query = card_query().join(page, page.c.id == DEAL.id).order_by(*order)
     with engine.connect() as conn:
+        flt, rules = with_flag_rules(conn, flt, rules)
+        # The page's ids first, joining only what sorting needs; the names (and the
+        # flags) are worked out for those rows alone, not for every matching deal.
+        page = (
+            select(DEAL.id)
+            .select_from(_filtered_from(flt, sort))
+            .where(*where(flt))
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        query = card_query(rules).join(page, page.c.id == DEAL.id).order_by(*order)
         return [card_from_row(row) for row in conn.execute(query)]
 
 
 def count_deals(engine: Engine, flt: Scope) -> int:
-    query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
     with engine.connect() as conn:
+        if flt.flagged:
+            flt, _ = with_flag_rules(conn, flt)
+        query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
         return int(conn.execute(query).scalar_one())
 
 
-def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageColumn]:
+def stage_columns(
+    engine: Engine, flt: Scope, pipeline_id: int, rules: FlagRules | None = None
+) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
     stages_query = (
         select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
@@ -147,6 +171,8 @@ def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageCol
         weighted=frozenset({"weighted"}),
     )
     with engine.connect() as conn:
+        if flt.flagged:
+            flt, _ = with_flag_rules(conn, flt, rules)
         stages = conn.execute(stages_query).all()
         totals = converted_sums(
             conn,
@@ -186,6 +212,7 @@ __all__ = [
     "StageColumn",
     "StageOption",
     "count_deals",
+    "flag_rules",
     "get_deal",
     "list_deals",
     "stage_columns",

@@ -20,6 +20,10 @@ class SettingsView:
     head_login: str | None = None  # who "me" is when no one is signed in
     reps_own_team_only: bool = False
     call_stale_days: int = 7  # a forecast call older than this is shown as stale
+    # Inspection flags: pushes that flag a deal, and days without a change (the stale
+    # filter's too).
+    flag_push_count: int = 2
+    stale_days: int = 30
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -48,6 +52,8 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.head_login,
             settings.reps_own_team_only,
             settings.call_stale_days,
+            settings.flag_push_count,
+            settings.stale_days,
         )
         .order_by(settings.id)
         .limit(1)
@@ -57,6 +63,7 @@ def load_settings(engine: Engine) -> SettingsView:
     if row is None:
         return SettingsView()
     month, currency, coverage, win_rate, head, own_team, stale_days = row
+    month, currency, coverage, win_rate, head, own_team, push, stale = row
     return SettingsView(
         int(month),
         currency,
@@ -64,5 +71,5 @@ def load_settings(engine: Engine) -> SettingsView:
         float(win_rate),
         head,
         bool(own_team),
-        int(stale_days),
+    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale = row
     )

@@ -29,6 +29,7 @@ from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
 from ..org import OrgChart, Person
+from ..query.flags import FlagRules
 from ..storage import current_revision, head_revision, make_engine, redact_url, upgrade
 from ..storage.faults import (
     LOCKED,
@@ -40,7 +41,15 @@ from ..storage.faults import (
     translated,
 )
 from ..storage.opening import display_url, url_secrets
-from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
+from .deals import (
+    DealCard,
+    DealFilter,
+    StageColumn,
+    count_deals,
+    flag_rules,
+    list_deals,
+    stage_columns,
+)
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
 from .identity import os_login, who_am_i
@@ -308,12 +317,20 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
         figures = self.forecast(scope, flt)
+        # One reading of the flags' settings for every column: a page per stage follows.
+        rules = self.run(lambda: flag_rules(self.engine, flt))
         pages = []
-        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id)):
+        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id, rules)):
             offset = max(0, min(offsets.get(stage.stage_id, 0), max(stage.count - 1, 0)))
             pages.append(
                 self.page(
-                    flt, stage, sort=sort, descending=descending, offset=offset, limit=page_size
+                    flt,
+                    stage,
+                    sort=sort,
+                    descending=descending,
+                    offset=offset,
+                    limit=page_size,
+                    rules=rules,
                 )
             )
         return BoardSnapshot(figures, pages)
@@ -327,6 +344,7 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
         descending: bool,
         offset: int,
         limit: int,
+        rules: FlagRules | None = None,
     ) -> ColumnPage:
         flt = self.seen(flt)
         cards = self.run(
@@ -337,6 +355,7 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
                 descending=descending,
                 offset=offset,
                 limit=limit,
+                rules=rules,
             )
         )
         return ColumnPage(stage, offset, cards)

@@ -114,9 +114,21 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
     entries: list[Entry] = [
         (
             "Filter: stale deals",
-            "No change for 30 days",
+            f"No change for {screen.state.stale_days} days",
             "main.stale_filter",
             screen.action_stale_filter,
+        ),
+        (
+            "Filter: flagged deals",
+            "Only deals with an inspection flag (overdue, pushed, cut, stuck, …)",
+            "main.flagged_filter",
+            screen.action_flagged_filter,
+        ),
+        (
+            "Legend of card marks",
+            "Show or hide the line explaining every mark on a card",
+            "main.legend",
+            screen.action_legend,
         ),
         ("Search deals", "By deal or account name", "main.search", screen.action_search),
         ("Clear filters", "Back to the whole scope", "main.clear", screen.action_clear_filters),

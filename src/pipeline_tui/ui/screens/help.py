@@ -13,7 +13,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ...display import display_text
+from ...services.people import SettingsView
 from ..keys import keys_by_binding as active_keys
+from ..widgets.legend import marks_table
 
 GROUPS = [
     ("deal.", "Update the selected deal"),
@@ -63,6 +65,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(self._render_keys(), id="help-keys")
+            yield Static(marks_table(self._settings()), id="help-marks")
+
+    def _settings(self) -> SettingsView:
+        """The thresholds the flags' words name: the open workspace's settings."""
+        workspace = getattr(self.under, "workspace", None)
+        settings = getattr(workspace, "settings", None)
+        return settings if isinstance(settings, SettingsView) else SettingsView()
 
     def _render_keys(self) -> Table:
         table = Table.grid(padding=(0, 2))

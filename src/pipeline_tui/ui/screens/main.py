@@ -25,6 +25,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
+from ..widgets.legend import MarksLegend
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
@@ -66,6 +67,15 @@ class MainScreen(Screen[None]):
         Binding("C", "category_filter", "Category filter", show=False, id="main.category_filter"),
         Binding("D", "date_filter", "Date filter", show=False, id="main.date_filter"),
         Binding("S", "stale_filter", "Stale filter", show=False, id="main.stale_filter"),
+        Binding(
+            "exclamation_mark",
+            "flagged_filter",
+            "Flagged deals only",
+            show=False,
+            key_display="!",
+            id="main.flagged_filter",
+        ),
+        Binding("L", "legend", "Legend of card marks", show=False, id="main.legend"),
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
@@ -101,6 +111,7 @@ class MainScreen(Screen[None]):
         with self.editor, ContentSwitcher(initial="board", id="views"):
             yield Board(id="board")
             yield DealTable(id="table")
+        yield MarksLegend(self.workspace.settings)
         yield from prompt_status_footer()
         yield self.reviews
         yield self.periods
@@ -536,6 +547,13 @@ class MainScreen(Screen[None]):
     def action_stale_filter(self) -> None:
         self._set_state(replace(self.state, stale=not self.state.stale))
 
+    def action_flagged_filter(self) -> None:
+        self._set_state(replace(self.state, flagged=not self.state.flagged))
+
+    def action_legend(self) -> None:
+        legend = self.query_one(MarksLegend)
+        legend.display = not legend.display
+
     def action_sort(self) -> None:
         index = (self.state.sort_index + 1) % len(SORTS)
         self._set_state(replace(self.state, sort_index=index, table_sort=None))
@@ -557,6 +575,9 @@ class MainScreen(Screen[None]):
 
     def action_clear_filters(self) -> None:
         st = self.state
-        if st.search or st.category_index or st.date_index or st.stale:
-            self._set_state(replace(st, search=None, category_index=0, date_index=0, stale=False))
+        if st.filtered:
+            cleared = replace(
+                st, search=None, category_index=0, date_index=0, stale=False, flagged=False
+            )
+            self._set_state(cleared)
             self.show_status("Filters cleared")

@@ -26,6 +26,7 @@ from ..live import DealMark
 from .paging import PagedCursor
 
 PAGE_SIZE = 40
+CARD_LINES = 3  # every card is exactly this tall (`card_text`)
 MIN_COLUMN_WIDTH = 26
 # A card someone else just changed, for a moment (`ui/live.py`).
 
@@ -36,6 +37,8 @@ CATEGORY_BADGES = {
     "omitted": ("O", "dim strike"),
     "closed": ("W", "bold blue"),
 }
+FLAG_STYLE = "bold magenta"  # inspection flags (`marks.FLAGS`)
+PUSH_STYLE = "yellow"
 
 
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
@@ -44,7 +47,11 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     The amount is in the deal's own currency; `currency` (the reporting one) is what a
     deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
-    title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
+    # Flags go before the name, which is what gets cut when the column is narrow.
+    flags = f"{card.flag_marks} " if card.flags else ""
+    title = Text.assemble(
+        (f"{badge} ", badge_style), (flags, FLAG_STYLE), (clean(card.name), "bold")
+    )
     who = Text.assemble(
         (clean(card.account) or "no account", "dim" if card.account else "dim italic"),
         (" · ", "dim"),
@@ -65,7 +72,7 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
         )
         figures.append(shown, style="red" if overdue else "")
     if card.push_count:
-        figures.append(f"  ↻{card.push_count}", style="yellow")
+        figures.append(f"  ↻{card.push_count}", style=PUSH_STYLE)
     for line in (title, who, figures):
         line.truncate(width, overflow="ellipsis")
     return Text("\n").join([title, who, figures])
@@ -118,6 +125,14 @@ class DealList(OptionList):
     def _edge(self, direction: int) -> None:
         self.paging.loading = True
         self.post_message(self.EdgeReached(self.column, direction))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self.column.draw_title()  # which cards are on screen moved
+
+    def on_resize(self) -> None:
+        self.column.draw_title()
 
     def action_first(self) -> None:
         if self.paging.waits(self.action_first):
@@ -223,22 +238,6 @@ class StageColumnView(Vertical):
             today,
         )
         self._mark.forget()
-        stage = page.stage
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(clean(stage.name), style="bold")
-        title.append(f"  {stage.count:,}\n", style="dim")
-        title.append(format_money(stage.amount, currency, compact=True))
-        title.append(" · ", style="dim")
-        title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
-        if stage.unconverted:
-            # Column totals are in the reporting currency; say which deals they leave out.
-            left_out = sum(n for _, n in stage.unconverted)
-            codes = ",".join(code for code, _ in stage.unconverted)
-            title.append(f" +{left_out} {clean(codes)}", style="yellow")
-        if stage.count > len(page.cards):
-            last = page.offset + len(page.cards)
-            title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
-        self.query_one(".column-title", Static).update(title)
         deal_list = self.deal_list
         previous = deal_list.highlighted
         scrolled = deal_list.scroll_y
@@ -252,6 +251,7 @@ class StageColumnView(Vertical):
         if not page.cards:
             deal_list.highlighted = None
             deal_list.paging.arrived()
+            self.draw_title()
             return
         index = highlight
         if keep_deal is not None:
@@ -264,6 +264,50 @@ class StageColumnView(Vertical):
         deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
         deal_list.scroll_to_highlight()
         deal_list.paging.arrived()
+        self.draw_title()
+
+    def on_screen(self) -> tuple[int, int] | None:
+        """The first and last (1-based, of the stage's deals) card on screen, even in
+        part; None with no cards."""
+        if not self.cards:
+            return None
+        deal_list = self.deal_list
+        height = deal_list.scrollable_content_region.height
+        top = min(int(deal_list.scroll_y) // CARD_LINES, len(self.cards) - 1)
+        if height <= 0:  # not laid out yet: the whole page, until it is
+            bottom = len(self.cards)
+        else:
+            bottom = -(-(int(deal_list.scroll_y) + height) // CARD_LINES)  # ceiling
+        bottom = max(top + 1, min(bottom, len(self.cards)))
+        return self.first_row + top + 1, self.first_row + bottom
+
+    def draw_title(self) -> None:
+        """The stage's totals, and which of its cards are on screen when not all are."""
+        stage = self.stage
+        width = self._card_width() + 1  # the title has no scrollbar
+        window = self.on_screen()
+        counts = [f"  {stage.count:,}"]
+        if window is not None and window != (1, stage.count):
+            shown = f"{window[0]:,}–{window[1]:,}"
+            counts = [f"  {shown} of {stage.count:,}", f" {shown}/{stage.count:,}"]
+        # The counts always show: the stage's name is what gets cut.
+        name = clean(stage.name)
+        suffix = next((c for c in counts if len(name) + len(c) <= width), counts[-1])
+        head = Text(name, style="bold")
+        head.truncate(max(4, width - len(suffix)), overflow="ellipsis")
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append_text(head)
+        title.append(f"{suffix}\n", style="dim")
+        currency = self.currency
+        title.append(format_money(stage.amount, currency, compact=True))
+        title.append(" · ", style="dim")
+        title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.unconverted:
+            # Column totals are in the reporting currency; say which deals they leave out.
+            left_out = sum(n for _, n in stage.unconverted)
+            codes = ",".join(code for code, _ in stage.unconverted)
+            title.append(f" +{left_out} {clean(codes)}", style="yellow")
+        self.query_one(".column-title", Static).update(title)
 
     @property
     def marked(self) -> int | None:

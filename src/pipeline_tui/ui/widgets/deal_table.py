@@ -14,6 +14,7 @@ from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
 from ..live import DealMark
+from .board import FLAG_STYLE
 from .paging import PagedCursor
 
 TABLE_PAGE = 100
@@ -21,6 +22,7 @@ TABLE_PAGE = 100
 # (column key, title, width or None to fit, the sort a click on its header picks)
 COLUMNS: list[tuple[str, str, int | None, str | None]] = [
     ("name", "Deal", 30, "name"),
+    ("flags", "Flags", None, None),
     ("account", "Account", 20, "account"),
     ("owner", "Owner", 14, "owner"),
     ("stage", "Stage", 13, "stage"),
@@ -97,6 +99,7 @@ class DealTable(DataTable[Text]):
             )
             self.add_row(
                 display_text(card.name),
+                display_text(card.flag_marks, FLAG_STYLE),
                 display_text(card.account),
                 display_text(card.owner_name),
                 display_text(card.stage_name),
