@@ -62,8 +62,7 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate, head, own_team, stale_days = row
-    month, currency, coverage, win_rate, head, own_team, push, stale = row
+    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale = row
     return SettingsView(
         int(month),
         currency,
@@ -71,5 +70,7 @@ def load_settings(engine: Engine) -> SettingsView:
         float(win_rate),
         head,
         bool(own_team),
-    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale = row
+        int(call_stale),
+        max(1, int(push)),
+        max(0, int(stale)),
     )
