@@ -40,9 +40,11 @@ class TableLoaded(Message):
 
 
 class EditDone(Message):
-    def __init__(self, result: EditResult | None, summary: str) -> None:
+    """`follow`: the cursor goes to the deal changed (an undo's, say), wherever it was."""
+
+    def __init__(self, result: EditResult | None, summary: str, *, follow: bool = False) -> None:
         super().__init__()
-        self.result, self.summary = result, summary
+        self.result, self.summary, self.follow = result, summary, follow
 
 
 class EditFailed(Message):

@@ -361,11 +361,14 @@ class MainScreen(Screen[None]):
     def _changed(self, seen: DealCard, now: DealCard) -> bool:
         return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
-    def after_edit(self, result: EditResult | None) -> None:
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
         # The cursor follows the edited deal (into another column after `]`) unless a key
-        # typed meanwhile moved it on: then it stays where that key put it.
+        # typed meanwhile moved it on: then it stays where that key put it. An undo's deal
+        # is followed wherever the cursor is: it is what the person wants to see.
         selected = self.selected_deal()
-        follow = result is not None and selected is not None and selected.id == result.deal.id
+        follow = follow or (
+            selected is not None and result is not None and selected.id == result.deal.id
+        )
         self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
