@@ -86,3 +86,45 @@ async def test_undo_takes_the_cursor_to_the_undone_deal(db: Path) -> None:
         assert deal_row(db, elsewhere)["version"] == untouched  # not the deal under the cursor
         assert screen.board.focused_column() is first
         assert selected(screen) == deal_id
+
+
+# 2. A new sort shows each list from its first deal ----------------------------------------
+async def test_sorting_starts_every_column_at_its_first_card(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        columns = screen.board.columns()
+        # Down a long column and part-way down its neighbour: both scrolled.
+        longest = max(range(len(columns)), key=lambda i: len(columns[i].cards))
+        screen.board.focus_column(longest)
+        await pilot.press(*["j"] * 15)
+        await settle(pilot)
+        assert columns[longest].deal_list.scroll_y > 0
+        await pilot.press("s")  # by amount, largest first
+        await settle(pilot)
+        assert "by amount" in str(screen.query_one("#context").render())
+        for column in screen.board.columns():
+            if not column.cards:
+                continue
+            deals = column.deal_list
+            assert deals.scroll_y == 0, column.stage.name
+            assert deals.highlighted == 0, column.stage.name
+            assert column.cards[0].amount == max(c.amount for c in column.cards)
+        assert screen.board.focused_column() is columns[longest]
+        assert screen.selected_deal() == columns[longest].cards[0]
+
+
+async def test_sorting_the_table_starts_at_its_first_row(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*["j"] * 40)
+        await settle(pilot)
+        table = screen.table
+        assert table.cursor_row == 40 and table.scroll_y > 0
+        await pilot.press("s")
+        await settle(pilot)
+        assert table.cursor_row == 0 and table.scroll_y == 0
+        assert table.cards[0].amount == max(c.amount for c in table.cards)

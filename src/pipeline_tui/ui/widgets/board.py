@@ -214,7 +214,10 @@ class StageColumnView(Vertical):
         *,
         keep_deal: int | None = None,
         highlight: int | None = None,
+        top: bool = False,
     ) -> None:
+        """`top`: the first card, at the top of the column; otherwise the cursor stays on
+        `keep_deal`, `highlight` or where it was, and the list where it was scrolled."""
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
@@ -240,8 +243,8 @@ class StageColumnView(Vertical):
             title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
         self.query_one(".column-title", Static).update(title)
         deal_list = self.deal_list
-        previous = deal_list.highlighted
-        scrolled = deal_list.scroll_y
+        previous = None if top else deal_list.highlighted
+        scrolled = 0.0 if top else deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -317,8 +320,10 @@ class Board(HorizontalScroll):
         today: date,
         *,
         keep: dict[int, int] | None = None,
+        top: bool = False,
     ) -> None:
-        """Draws the columns, reusing the ones already there so focus survives."""
+        """Draws the columns, reusing the ones already there so focus survives; `top`:
+        every column from its first card (`StageColumnView.show`)."""
         keep = keep or {}
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
@@ -332,7 +337,7 @@ class Board(HorizontalScroll):
         self._fit_columns()
         for page in pages:
             existing[page.stage.stage_id].show(
-                page, currency, today, keep_deal=keep.get(page.stage.stage_id)
+                page, currency, today, keep_deal=keep.get(page.stage.stage_id), top=top
             )
 
     def on_resize(self) -> None:
