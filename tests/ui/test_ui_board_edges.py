@@ -128,3 +128,22 @@ async def test_sorting_the_table_starts_at_its_first_row(db: Path) -> None:
         await settle(pilot)
         assert table.cursor_row == 0 and table.scroll_y == 0
         assert table.cards[0].amount == max(c.amount for c in table.cards)
+
+
+# 4. A card's title is the deal's own name, the account beneath it -------------------------
+async def test_card_titles_do_not_repeat_the_account(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        checked = 0
+        for column in screen.board.columns():
+            for index, card in enumerate(column.cards[:5]):
+                assert card.account and card.name.startswith(f"{card.account} - ")
+                option = column.deal_list.get_option_at_index(index)
+                title, who, _ = str(option.prompt).split("\n")
+                own = card.name.removeprefix(f"{card.account} - ")
+                assert title[2:] == own or (title.endswith("…") and own.startswith(title[2:-1]))
+                assert card.account not in title
+                assert who.startswith(card.account[:10])
+                checked += 1
+        assert checked >= 10

@@ -19,6 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...display import clean
+from ...labels import deal_title
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
@@ -44,7 +45,10 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     The amount is in the deal's own currency; `currency` (the reporting one) is what a
     deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
-    title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
+    # The account is on the next line: the title is the deal's own part of its name.
+    title = Text.assemble(
+        (f"{badge} ", badge_style), (clean(deal_title(card.name, card.account)), "bold")
+    )
     who = Text.assemble(
         (clean(card.account) or "no account", "dim" if card.account else "dim italic"),
         (" · ", "dim"),
