@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.coordinate import Coordinate
+from textual.widgets import Checkbox
+from textual.widgets.data_table import ColumnKey
 
+from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.main import MainScreen
+from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
+from pipeline_tui.ui.widgets.board import MIN_COLUMN_WIDTH
 
 from ..ui_support import copy_db, deal_row, make_app, open_board, seed_file, settle
 
@@ -147,3 +153,129 @@ async def test_card_titles_do_not_repeat_the_account(db: Path) -> None:
                 assert who.startswith(card.account[:10])
                 checked += 1
         assert checked >= 10
+
+
+# 5. At 80x24: whole columns, the table's figures in view, a review dialog that scrolls ----
+SMALL = (80, 24)
+
+
+def screen_lines(app: PipelineApp) -> list[str]:
+    """The screen as plain text, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def check_whole_columns(screen: MainScreen) -> None:
+    board = screen.board.region
+    showing = [c for c in screen.board.columns() if c.display and c.region.width]
+    assert showing
+    for column in showing:  # none cut at the edge: a sliver says nothing
+        assert column.region.x >= board.x and column.region.right <= board.right, (
+            column.stage.name,
+            column.region,
+            board,
+        )
+        assert column.region.width >= MIN_COLUMN_WIDTH
+    focused = screen.board.focused_column()
+    assert focused in showing
+
+
+async def test_the_board_at_80_columns_shows_whole_columns_only(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_board(pilot)
+        columns = screen.board.columns()
+        assert len(columns) * MIN_COLUMN_WIDTH > SMALL[0]  # they can't all fit
+        check_whole_columns(screen)
+        assert "stages 1–3 of 6 ▸" in "\n".join(screen_lines(app))
+        for _ in columns:  # to the last stage and back, the cursor's column always shown
+            await pilot.press("l")
+            await settle(pilot, 1)
+            check_whole_columns(screen)
+        assert screen.board.focused_column() is columns[-1]
+        assert "◂ stages 4–6 of 6" in "\n".join(screen_lines(app))
+        for _ in columns:
+            await pilot.press("h")
+            await settle(pilot, 1)
+            check_whole_columns(screen)
+        assert screen.board.focused_column() is columns[0]
+
+
+async def test_the_table_at_80_columns_keeps_amount_probability_and_close(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.table
+        top = table.region.y
+        for _ in range(3):  # also after scrolling sideways to the rest
+            header = screen_lines(app)[top]
+            assert all(title in header for title in ("Deal", "Amount", "Prob", "Close")), header
+            card = table.selected()
+            assert card is not None
+            row = screen_lines(app)[top + 1 + table.cursor_row]
+            assert f"{card.probability}%" in row and str(card.close_date) in row
+            await pilot.press(*["right"] * 8)
+            await settle(pilot, 1)
+        assert table.scroll_x > 0
+
+
+async def test_a_narrow_table_shortens_the_deal_name_with_an_ellipsis(db: Path) -> None:
+    app = make_app(db)
+    # Here, not at the top: the old table had no such limits, and the other tests ran on it.
+    from pipeline_tui.ui.widgets.deal_table import MIN_NAME_WIDTH, NAME_WIDTH
+
+    async with app.run_test(size=(50, 24)) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.table
+        header = screen_lines(app)[table.region.y]
+        assert all(title in header for title in ("Amount", "Prob", "Close")), header
+        width = table.columns[ColumnKey("name")].width
+        assert MIN_NAME_WIDTH <= width < NAME_WIDTH
+        cut = 0
+        for row, card in enumerate(table.cards):
+            name = str(table.get_cell_at(Coordinate(row, 0)))
+            assert len(name) <= width
+            if len(card.name) > width:
+                assert name.endswith("…") and card.name.startswith(name[:-1])
+                cut += 1
+        assert cut
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot)
+        assert table.columns[ColumnKey("name")].width == NAME_WIDTH
+
+
+async def test_the_review_dialog_at_80x24_reaches_every_field(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_board(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReviewSetupScreen)
+        names = ["start", "scope", "period", "period-typed", "stages", "min-amount"]
+        fields = [dialog.query_one(f"#{name}") for name in [*names, "changed-only", "latest-first"]]
+        seen = set()
+        for _ in range(len(fields) + 2):
+            focused = dialog.focused
+            assert focused is not None
+            await settle(pilot, 1)
+            region = focused.region
+            # On screen and inside the dialog's frame, not cut off below it.
+            assert region.height and dialog.region.contains_region(region), (focused, region)
+            assert dialog.query_one("#setup-body").region.contains_region(region)
+            seen.add(focused)
+            await pilot.press("tab")
+        assert seen >= set(fields)
+        latest = dialog.query_one("#latest-first", Checkbox)
+        latest.focus()
+        await settle(pilot, 1)
+        await pilot.press("space")  # untick it, down where it used to be out of sight
+        await settle(pilot, 1)
+        assert latest.value is False
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ReviewSetupScreen)

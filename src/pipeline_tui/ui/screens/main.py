@@ -297,7 +297,7 @@ class MainScreen(Screen[None]):
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
                 self.set_focus(target.deal_list)  # now, for the keys already queued
-            self.board.scroll_to_widget(target, animate=False)
+            self.board.reveal(target)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
         self._mark_live_change()

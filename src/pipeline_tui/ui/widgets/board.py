@@ -11,6 +11,7 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical
@@ -292,18 +293,32 @@ class StageColumnView(Vertical):
 
 
 class Board(HorizontalScroll):
-    """The open stages of one pipeline, left to right."""
+    """The open stages of one pipeline, left to right.
+
+    Only whole columns show: when the stages don't all fit, the board shows as many as do
+    and moves that window with the cursor (a column cut to a sliver says nothing and can't
+    be read), and its bottom edge says which stages are showing."""
 
     DEFAULT_CSS = """
     Board {
         height: 1fr;
         scrollbar-size-horizontal: 1;
     }
+    Board.-paged {
+        border-bottom: hkey $panel-lighten-2;
+        border-subtitle-align: left;
+        border-subtitle-color: $text-muted;
+    }
     """
 
     can_focus = False
     # The screen's left/right move between stages; a scroll binding here would eat them.
     inherit_bindings = False
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._first = 0  # the first stage column showing
+        self._fits = 1  # how many columns fit side by side
 
     def columns(self) -> list[StageColumnView]:
         return list(self.query(StageColumnView))
@@ -316,6 +331,10 @@ class Board(HorizontalScroll):
         if isinstance(focused, DealList):
             return focused.column
         return None
+
+    def showing(self) -> list[StageColumnView]:
+        """The columns on screen now, left to right."""
+        return [c for c in self.columns() if c.display]
 
     async def show(
         self,
@@ -338,6 +357,7 @@ class Board(HorizontalScroll):
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
             existing = {v.stage.stage_id: v for v in views}
+            self._first = 0
         self._fit_columns()
         for page in pages:
             existing[page.stage.stage_id].show(
@@ -347,15 +367,48 @@ class Board(HorizontalScroll):
     def on_resize(self) -> None:
         self._fit_columns()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Tab, a click or a reload may focus a column: it is always one on screen.
+        column = next((a for a in event.widget.ancestors if isinstance(a, StageColumnView)), None)
+        if column is not None:
+            self.reveal(column)
+
     def _fit_columns(self) -> None:
-        """Share the width between the stages, but never squeeze a card below readable."""
+        """Share the width between the stages that fit, never squeezing a card below
+        readable; the rest wait beside them, out of sight."""
         columns = self.columns()
         if not columns:
             return
-        visible = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
-        width = max(MIN_COLUMN_WIDTH, self.size.width // visible)
+        self._fits = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
+        width = max(MIN_COLUMN_WIDTH, self.size.width // self._fits)
         for column in columns:
             column.styles.width = width
+        focused = self.focused_column()
+        self._show_window(columns.index(focused) if focused in columns else None)
+
+    def reveal(self, column: StageColumnView) -> None:
+        """Moves the window of columns just enough to show `column`."""
+        columns = self.columns()
+        if column in columns:
+            self._show_window(columns.index(column))
+
+    def _show_window(self, needed: int | None) -> None:
+        columns = self.columns()
+        first = max(0, min(self._first, len(columns) - self._fits))
+        if needed is not None:
+            first = min(first, needed)
+            first = max(first, needed - self._fits + 1)
+        self._first = first
+        last = first + self._fits
+        for index, column in enumerate(columns):
+            column.display = first <= index < last
+        paged = self._fits < len(columns)
+        self.set_class(paged, "-paged")
+        left = "◂ " if first else ""
+        right = " ▸" if last < len(columns) else ""
+        stages = f"stages {first + 1}–{min(last, len(columns))} of {len(columns)}"
+        self.border_subtitle = f"{left}{stages}{right}" if paged else ""
+        self.scroll_to(x=0, animate=False, immediate=True)
 
     def focus_column(self, index: int) -> None:
         columns = self.columns()
@@ -364,5 +417,5 @@ class Board(HorizontalScroll):
         index = max(0, min(index, len(columns) - 1))
         # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
         # this one must start from the column this one moved to.
+        self.reveal(columns[index])
         self.screen.set_focus(columns[index].deal_list)
-        self.scroll_to_widget(columns[index], animate=False)
