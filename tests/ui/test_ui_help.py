@@ -114,3 +114,18 @@ async def test_a_remapped_key_is_shown_once_under_its_id(db: Path) -> None:
         check_help(under, text)
         deal = {row.ids: row for row in dict(describe_keys(under))["Update the selected deal"]}
         assert deal[("deal.won",)].keys == "W"
+
+
+async def test_review_help_lists_each_key_once(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        under, text = await open_help(app, pilot)
+        assert type(under).__name__ == "ReviewScreen"
+        check_help(under, text)
+        review = {i for row in dict(describe_keys(under))["Review"] for i in row.ids}
+        assert {"review.next", "review.judgment", "review.end"} <= review
