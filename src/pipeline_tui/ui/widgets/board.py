@@ -332,10 +332,6 @@ class Board(HorizontalScroll):
             return focused.column
         return None
 
-    def showing(self) -> list[StageColumnView]:
-        """The columns on screen now, left to right."""
-        return [c for c in self.columns() if c.display]
-
     async def show(
         self,
         pages: list[ColumnPage],
