@@ -42,6 +42,12 @@ async def help_screen(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def review_setup(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+
+
 async def review_walk(pilot: Pilot[int]) -> None:
     await open_board(pilot)
     await pilot.press("r")
@@ -142,6 +148,7 @@ SCENARIOS: dict[str, Scenario] = {
         "table": table,
         "deal": deal,
         "help": help_screen,
+        "review_setup": review_setup,
         "review": review_walk,
         "summary": review_summary,
         "changes": changes,

@@ -12,9 +12,13 @@ from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
 
 
 class BoardLoaded(Message):
-    def __init__(self, snapshot: BoardSnapshot, keep: dict[int, int], generation: int) -> None:
+    """`top`: each column starts at its first card, scrolled to the top (a new sort)."""
+
+    def __init__(
+        self, snapshot: BoardSnapshot, keep: dict[int, int], generation: int, *, top: bool = False
+    ) -> None:
         super().__init__()
-        self.snapshot, self.keep, self.generation = snapshot, keep, generation
+        self.snapshot, self.keep, self.generation, self.top = snapshot, keep, generation, top
 
 
 class ColumnLoaded(Message):
@@ -40,9 +44,11 @@ class TableLoaded(Message):
 
 
 class EditDone(Message):
-    def __init__(self, result: EditResult | None, summary: str) -> None:
+    """`follow`: the cursor goes to the deal changed (an undo's, say), wherever it was."""
+
+    def __init__(self, result: EditResult | None, summary: str, *, follow: bool = False) -> None:
         super().__init__()
-        self.result, self.summary = result, summary
+        self.result, self.summary, self.follow = result, summary, follow
 
 
 class EditFailed(Message):

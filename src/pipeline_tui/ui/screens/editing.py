@@ -153,8 +153,9 @@ class EditHost(Protocol):
 
     def show_status(self, text: str, *, error: bool = False) -> None: ...
 
-    def after_edit(self, result: EditResult | None) -> None:
-        """Called after every edit, and with None when the deal must be read again."""
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
+        """Called after every edit, and with None when the deal must be read again;
+        `follow`: show the edited deal even if the cursor is elsewhere (undo, redo)."""
 
     def cursor_waiting(self) -> PagedCursor | None:
         """The cursor, if it is waiting for a page before it lands on the selected deal."""
@@ -240,22 +241,26 @@ class DealEditor(Container):
             queued.start()
             return
         card = self.host.selected_deal() if queued.after_hold else queued.card
-        if queued.step is None or card is None:
+        # Undo and redo step through this person's own edits, whatever the cursor is on
+        # (an empty column after `w` on its last deal, say): they need no selected deal.
+        if queued.step is None or (card is None and not isinstance(queued.step, History)):
             self.host.show_status("No deal selected", error=True)
             self._next_edit()
             return
         self._run_edit(queued.step, card)
 
     @work(thread=True, group="edit")
-    def _run_edit(self, step: Step, card: DealCard) -> None:
+    def _run_edit(self, step: Step, card: DealCard | None) -> None:
         ws = self.workspace
         try:
             if step is History.UNDO:
                 result, summary = ws.undo(), "Undone: "
             elif step is History.REDO:
                 result, summary = ws.redo(), "Redone: "
-            else:
+            elif card is not None:
                 result, summary = ws.edit(card, step), ""
+            else:  # `_next_edit` queues no edit without its deal
+                return
         except ConflictError as exc:  # someone else changed the deal: show theirs
             self.post_message(EditFailed(user_message(exc, ws.secrets), reload=True))
             return
@@ -267,12 +272,17 @@ class DealEditor(Container):
             return
         if isinstance(step, AddNote):
             what = "Next step set" if step.is_next_step else "Note added"
-            self.post_message(EditDone(result, f"{what} on {card.name}"))
+            self.post_message(EditDone(result, f"{what} on {result.deal.name}"))
             return
         currency = result.deal.currency
         was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
         details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
-        self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
+        # Undo and redo may change a deal other than the one under the cursor: the screen
+        # takes the cursor to it, so the person sees what was put back.
+        follow = isinstance(step, History)
+        self.post_message(
+            EditDone(result, f"{summary}{result.deal.name} · {details}", follow=follow)
+        )
 
     def on_edit_done(self, message: EditDone) -> None:
         message.stop()
@@ -287,7 +297,7 @@ class DealEditor(Container):
                     f"{result.proposed_probability}%, you have {deal.probability}%: "
                     f"y to use {result.proposed_probability}%"
                 )
-        self.host.after_edit(result)
+        self.host.after_edit(result, follow=message.follow)
         self._next_edit()
 
     def on_edit_failed(self, message: EditFailed) -> None:

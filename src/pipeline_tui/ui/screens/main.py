@@ -192,8 +192,9 @@ class MainScreen(Screen[None]):
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
-    def reload(self, *, keep_deal: int | None = None) -> None:
-        """Fetch what is on screen again, keeping each cursor on its deal if it's still there."""
+    def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None:
+        """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
+        `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
         self._show_context()
         ws = self.workspace
@@ -205,20 +206,25 @@ class MainScreen(Screen[None]):
         ):
             hidden.paging.cancel()
         if self.in_table:
-            self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
+            first = 0 if top else None
+            self._load_table(flt, self._table_offset, keep_deal, first, self._generation)
         else:
-            keep = {
-                c.stage.stage_id: card.id
-                for c in self.board.columns()
-                if (card := c.selected()) is not None
-            }
+            keep = (
+                {}
+                if top
+                else {
+                    c.stage.stage_id: card.id
+                    for c in self.board.columns()
+                    if (card := c.selected()) is not None
+                }
+            )
             if keep_deal is not None:
                 keep = {k: v for k, v in keep.items()} | {-1: keep_deal}
-            self._load_board(flt, dict(self._offsets), keep, self._generation)
+            self._load_board(flt, dict(self._offsets), keep, self._generation, top)
 
     @work(thread=True, exclusive=True, group="load")
     def _load_board(
-        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int
+        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int, top: bool = False
     ) -> None:
         ws = self.workspace
         sort, descending = self.state.sort
@@ -236,7 +242,7 @@ class MainScreen(Screen[None]):
                 LoadFailed(f"Couldn't load the board: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(BoardLoaded(snapshot, keep, gen))
+        self.post_message(BoardLoaded(snapshot, keep, gen, top=top))
 
     @work(thread=True, exclusive=True, group="load")
     def _load_table(
@@ -290,7 +296,11 @@ class MainScreen(Screen[None]):
                     message.keep[page.stage.stage_id] = follow
         focused = self.board.focused_column()
         await self.board.show(
-            message.snapshot.pages, ws.settings.currency, ws.today(), keep=message.keep
+            message.snapshot.pages,
+            ws.settings.currency,
+            ws.today(),
+            keep=message.keep,
+            top=message.top,
         )
         self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
         target = None
@@ -302,7 +312,7 @@ class MainScreen(Screen[None]):
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
                 self.set_focus(target.deal_list)  # now, for the keys already queued
-            self.board.scroll_to_widget(target, animate=False)
+            self.board.reveal(target)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
         self._mark_live_change()
@@ -376,11 +386,14 @@ class MainScreen(Screen[None]):
     def _changed(self, seen: DealCard, now: DealCard) -> bool:
         return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
-    def after_edit(self, result: EditResult | None) -> None:
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
         # The cursor follows the edited deal (into another column after `]`) unless a key
-        # typed meanwhile moved it on: then it stays where that key put it.
+        # typed meanwhile moved it on: then it stays where that key put it. An undo's deal
+        # is followed wherever the cursor is: it is what the person wants to see.
         selected = self.selected_deal()
-        follow = result is not None and selected is not None and selected.id == result.deal.id
+        follow = follow or (
+            selected is not None and result is not None and selected.id == result.deal.id
+        )
         self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
@@ -443,7 +456,7 @@ class MainScreen(Screen[None]):
             self.show_status("That column can't be sorted", error=True)
             return
         descending = not self.state.table_descending if self.state.table_sort == sort else False
-        self._set_state(replace(self.state, table_sort=sort, table_descending=descending))
+        self._set_state(replace(self.state, table_sort=sort, table_descending=descending), top=True)
 
     def action_open_deal(self) -> None:
         card = self.selected_deal()
@@ -451,11 +464,13 @@ class MainScreen(Screen[None]):
             return
         self.app.push_screen(DealScreen(self.workspace, card), callback=lambda _: self.reload())
 
-    def _set_state(self, state: ViewState, *, keep_offsets: bool = False) -> None:
+    def _set_state(
+        self, state: ViewState, *, keep_offsets: bool = False, top: bool = False
+    ) -> None:
         self.state = state
         if not keep_offsets:
             self._offsets, self._table_offset = {}, 0
-        self.reload()
+        self.reload(top=top)
 
     def action_rollup(self) -> None:
         def drill(login: str | None) -> None:
@@ -556,7 +571,9 @@ class MainScreen(Screen[None]):
 
     def action_sort(self) -> None:
         index = (self.state.sort_index + 1) % len(SORTS)
-        self._set_state(replace(self.state, sort_index=index, table_sort=None))
+        # A new order: each list starts at its first deal (the largest, by amount), not
+        # wherever the deal the cursor was on has gone.
+        self._set_state(replace(self.state, sort_index=index, table_sort=None), top=True)
 
     def action_search(self) -> None:
         focused = self.focused

@@ -407,7 +407,7 @@ class ReviewScreen(Screen[None]):
     def cursor_waiting(self) -> PagedCursor | None:
         return None  # the walk's moves are holds of their own
 
-    def after_edit(self, result: EditResult | None) -> None:
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
         self._load(None)  # not a hold: the next key need not wait for the redraw
 
     # The walk -----------------------------------------------------------------------

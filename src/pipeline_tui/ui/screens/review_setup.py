@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
@@ -74,7 +74,8 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
 
     def compose(self) -> ComposeResult:
         periods = [self.period.shift(step) for step in (0, 1, -1)]
-        with Vertical(id="setup-body"):
+        # Taller than a 24-line terminal: it scrolls, and the field in focus is always shown.
+        with VerticalScroll(id="setup-body"):
             yield Static("Start a forecast review", classes="setup-title")
             yield Button("Start review", id="start", variant="primary")
             yield Label("Whose deals")

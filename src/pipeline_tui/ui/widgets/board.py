@@ -11,6 +11,7 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical
@@ -19,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...display import clean
+from ...labels import deal_title
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
@@ -47,10 +49,13 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     The amount is in the deal's own currency; `currency` (the reporting one) is what a
     deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
-    # Flags go before the name, which is what gets cut when the column is narrow.
+    # Flags go before the name, which is what gets cut when the column is narrow; the
+    # account is on the next line: the title is the deal's own part of its name.
     flags = f"{card.flag_marks} " if card.flags else ""
     title = Text.assemble(
-        (f"{badge} ", badge_style), (flags, FLAG_STYLE), (clean(card.name), "bold")
+        (f"{badge} ", badge_style),
+        (flags, FLAG_STYLE),
+        (clean(deal_title(card.name, card.account)), "bold"),
     )
     who = Text.assemble(
         (clean(card.account) or "no account", "dim" if card.account else "dim italic"),
@@ -229,7 +234,10 @@ class StageColumnView(Vertical):
         *,
         keep_deal: int | None = None,
         highlight: int | None = None,
+        top: bool = False,
     ) -> None:
+        """`top`: the first card, at the top of the column; otherwise the cursor stays on
+        `keep_deal`, `highlight` or where it was, and the list where it was scrolled."""
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
@@ -239,8 +247,8 @@ class StageColumnView(Vertical):
         )
         self._mark.forget()
         deal_list = self.deal_list
-        previous = deal_list.highlighted
-        scrolled = deal_list.scroll_y
+        previous = None if top else deal_list.highlighted
+        scrolled = 0.0 if top else deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -329,18 +337,32 @@ class StageColumnView(Vertical):
 
 
 class Board(HorizontalScroll):
-    """The open stages of one pipeline, left to right."""
+    """The open stages of one pipeline, left to right.
+
+    Only whole columns show: when the stages don't all fit, the board shows as many as do
+    and moves that window with the cursor (a column cut to a sliver says nothing and can't
+    be read), and its bottom edge says which stages are showing."""
 
     DEFAULT_CSS = """
     Board {
         height: 1fr;
         scrollbar-size-horizontal: 1;
     }
+    Board.-paged {
+        border-bottom: hkey $panel-lighten-2;
+        border-subtitle-align: left;
+        border-subtitle-color: $text-muted;
+    }
     """
 
     can_focus = False
     # The screen's left/right move between stages; a scroll binding here would eat them.
     inherit_bindings = False
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._first = 0  # the first stage column showing
+        self._fits = 1  # how many columns fit side by side
 
     def columns(self) -> list[StageColumnView]:
         return list(self.query(StageColumnView))
@@ -361,8 +383,10 @@ class Board(HorizontalScroll):
         today: date,
         *,
         keep: dict[int, int] | None = None,
+        top: bool = False,
     ) -> None:
-        """Draws the columns, reusing the ones already there so focus survives."""
+        """Draws the columns, reusing the ones already there so focus survives; `top`:
+        every column from its first card (`StageColumnView.show`)."""
         keep = keep or {}
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
@@ -373,24 +397,58 @@ class Board(HorizontalScroll):
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
             existing = {v.stage.stage_id: v for v in views}
+            self._first = 0
         self._fit_columns()
         for page in pages:
             existing[page.stage.stage_id].show(
-                page, currency, today, keep_deal=keep.get(page.stage.stage_id)
+                page, currency, today, keep_deal=keep.get(page.stage.stage_id), top=top
             )
 
     def on_resize(self) -> None:
         self._fit_columns()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Tab, a click or a reload may focus a column: it is always one on screen.
+        column = next((a for a in event.widget.ancestors if isinstance(a, StageColumnView)), None)
+        if column is not None:
+            self.reveal(column)
+
     def _fit_columns(self) -> None:
-        """Share the width between the stages, but never squeeze a card below readable."""
+        """Share the width between the stages that fit, never squeezing a card below
+        readable; the rest wait beside them, out of sight."""
         columns = self.columns()
         if not columns:
             return
-        visible = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
-        width = max(MIN_COLUMN_WIDTH, self.size.width // visible)
+        self._fits = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
+        width = max(MIN_COLUMN_WIDTH, self.size.width // self._fits)
         for column in columns:
             column.styles.width = width
+        focused = self.focused_column()
+        self._show_window(columns.index(focused) if focused in columns else None)
+
+    def reveal(self, column: StageColumnView) -> None:
+        """Moves the window of columns just enough to show `column`."""
+        columns = self.columns()
+        if column in columns:
+            self._show_window(columns.index(column))
+
+    def _show_window(self, needed: int | None) -> None:
+        columns = self.columns()
+        first = max(0, min(self._first, len(columns) - self._fits))
+        if needed is not None:
+            first = min(first, needed)
+            first = max(first, needed - self._fits + 1)
+        self._first = first
+        last = first + self._fits
+        for index, column in enumerate(columns):
+            column.display = first <= index < last
+        paged = self._fits < len(columns)
+        self.set_class(paged, "-paged")
+        left = "◂ " if first else ""
+        right = " ▸" if last < len(columns) else ""
+        stages = f"stages {first + 1}–{min(last, len(columns))} of {len(columns)}"
+        self.border_subtitle = f"{left}{stages}{right}" if paged else ""
+        self.scroll_to(x=0, animate=False, immediate=True)
 
     def focus_column(self, index: int) -> None:
         columns = self.columns()
@@ -399,5 +457,5 @@ class Board(HorizontalScroll):
         index = max(0, min(index, len(columns) - 1))
         # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
         # this one must start from the column this one moved to.
+        self.reveal(columns[index])
         self.screen.set_focus(columns[index].deal_list)
-        self.scroll_to_widget(columns[index], animate=False)
