@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Static
 
-from ...forecast.metrics import ForecastFigures
 from ...money import format_money
+
+if TYPE_CHECKING:  # the app's first frame shows this bar before the domain is imported
+    from ...forecast.metrics import ForecastFigures
 
 
 class Tile(Static):
