@@ -176,9 +176,9 @@ def _groups(
         func.coalesce(func.sum(inner.c.weighted), 0),
     ).group_by(*keys, inner.c.cur, inner.c.rate_id)
     groups = []
-    for owner, stage, category, period_flag, cur, rate_id, n, amount, weighted in conn.execute(
-        query
-    ):
+    for row in conn.execute(query):
+        values: tuple[Any, ...] = tuple(row)
+        owner, stage, category, period_flag, cur, rate_id, n, amount, weighted = values
         currency = str(cur or "").upper()
         factor = Decimal(1) if currency == reporting else rates.get(rate_id) if rate_id else None
         if owners is not None and owner not in owners:
