@@ -176,7 +176,8 @@ def _groups(
         func.coalesce(func.sum(inner.c.weighted), 0),
     ).group_by(*keys, inner.c.cur, inner.c.rate_id)
     groups = []
-    for row in conn.execute(query):
+    # Fetched at once: row by row, the driver's per-row overhead is most of the Python.
+    for row in conn.execute(query).all():
         values: tuple[Any, ...] = tuple(row)
         owner, stage, category, period_flag, cur, rate_id, n, amount, weighted = values
         currency = str(cur or "").upper()
