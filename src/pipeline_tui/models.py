@@ -173,8 +173,9 @@ class Deal(SQLModel, table=True):
         CheckConstraint(
             "probability_at_close BETWEEN 0 AND 100", name="ck_deal_probability_at_close"
         ),
-        # The forecast roll-up filters on close date and reads only these columns: a
-        # covering index lets SQLite answer it from the index alone.
+        # The forecast roll-up and the board's totals filter on close date and read only
+        # these columns (the currency picks the rate): a covering index lets SQLite
+        # answer them from the index alone.
         Index(
             "ix_deal_forecast",
             "close_date",
@@ -183,6 +184,7 @@ class Deal(SQLModel, table=True):
             "forecast_category",
             "amount_minor",
             "probability",
+            "currency",
         ),
         Index("ix_deal_owner_close", "owner_id", "close_date"),
         # Board columns (a stage, a close-date range) and roll-ups filtered by stage: the

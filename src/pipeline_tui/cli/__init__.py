@@ -261,20 +261,20 @@ def _run(argv: list[str]) -> int:
 
         url = make_demo_database(data_dir() / "demo.db")
         user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
-    if given_user:
-        _check_user(url, given_user)
-    _check_identity(url, user)
+    _check_identity(url, user, typed=bool(given_user))
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
 
 
-def _check_identity(url: str, login: str | None) -> None:
-    """Who opens the app is someone here (else one line on how to be added), before the
-    screen takes over; the session checks again when it opens."""
+def _check_identity(url: str, login: str | None, *, typed: bool) -> None:
+    """Who opens the app is someone here (else one line on how to be added; a typed
+    `--user` nobody has, with the nearest logins), before the screen takes over; the
+    session checks again when it opens. One session: this also brings the schema up to
+    date, so the app's own opening finds it current."""
     from .commands import session
 
-    with session(url, login) as ws:
+    with session(url, login, check_user=typed) as ws:
         ws.acting_policy()
 
 

@@ -189,8 +189,8 @@ def make_demo_database(path: Path) -> str:
 
 
 def run_app(url: str, *, user: str | None, config: UserConfig) -> int:
+    """The app, once `cli._check_identity` has migrated and checked the database (and who
+    opens it) before the screen takes over."""
     from ..ui.app import run
 
-    with session(url):
-        pass  # migrate and check the connection before the screen takes over
     return run(url, user=user, config=config)

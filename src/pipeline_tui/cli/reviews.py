@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import display_text
-from ..labels import date_text
 from ..money import format_money
 from . import OWNER_HELP, USER_HELP, CliError, err, iso_date
 
@@ -156,6 +155,7 @@ def _deal_changes(url: str, args: argparse.Namespace) -> int:
 def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     from ..forecast.metrics import unconverted_note
     from ..forecast.waterfall_model import Bar
+    from ..labels import date_text
 
     def money(value: Decimal) -> Text:
         return Text(format_money(value, currency, compact=compact))

@@ -11,7 +11,6 @@ from ..forecast.snapshots import SnapshotScope
 from ..forecast.tree import TreeNode, rollup_tree
 from ..forecast.waterfall import waterfall
 from ..forecast.waterfall_model import Waterfall
-from ..importing import export
 from ..periods import Period
 from ..reviews import ReviewListing, ReviewSummary, list_reviews, review_summary
 from ..reviews.since import since_last_review
@@ -90,4 +89,6 @@ class ReadsDoor(SessionBase):
 
     def export(self, out: TextIO, *, kind: str, fmt: str) -> int:
         """Writes deals, people, quotas or history to `out`; how many."""
+        from ..importing import export  # the importer's package: imported when used
+
         return self.run(lambda: export(self.engine, out, kind=kind, fmt=fmt))

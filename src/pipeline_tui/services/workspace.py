@@ -41,6 +41,7 @@ from ..storage.faults import (
     translated,
 )
 from ..storage.opening import display_url, url_secrets
+from .board_totals import applies, board_totals
 from .deals import (
     DealCard,
     DealFilter,
@@ -316,11 +317,11 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
         flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
-        figures = self.forecast(scope, flt)
         # One reading of the flags' settings for every column: a page per stage follows.
         rules = self.run(lambda: flag_rules(self.engine, flt))
+        figures, columns = self._board_totals(scope, flt, rules)
         pages = []
-        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id, rules)):
+        for stage in columns:
             offset = max(0, min(offsets.get(stage.stage_id, 0), max(stage.count - 1, 0)))
             pages.append(
                 self.page(
@@ -334,6 +335,24 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
                 )
             )
         return BoardSnapshot(figures, pages)
+
+    def _board_totals(
+        self, scope: Scope, flt: DealFilter, rules: FlagRules
+    ) -> tuple[ForecastFigures, list[StageColumn]]:
+        """The header's figures and the stage columns: one grouped query for the plain
+        view (`board_totals`), else the roll-up's and the columns' own queries."""
+        scope, period = self.seen(scope), flt.period
+        pipeline_id = scope.pipeline_id
+        assert period is not None and pipeline_id is not None
+        if applies(period, scope, flt):
+
+            def combined() -> tuple[ForecastFigures, list[StageColumn]]:
+                with self.engine.connect() as conn:
+                    return board_totals(conn, period, scope, today=self.today())
+
+            return self.run(combined)
+        figures = self.forecast(scope, flt)
+        return figures, self.run(lambda: stage_columns(self.engine, flt, pipeline_id, rules))
 
     def page(
         self,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from ..errors import StorageError
-from ..forecast.metrics import ForecastFigures
-from ..services.deals import DealCard
-from ..services.detail import DealDetail
-from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
+if TYPE_CHECKING:  # only named here: the app's first frame needs none of the session
+    from ..errors import StorageError
+    from ..forecast.metrics import ForecastFigures
+    from ..services.deals import DealCard
+    from ..services.detail import DealDetail
+    from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
 
 
 class BoardLoaded(Message):

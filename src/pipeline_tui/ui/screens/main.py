@@ -29,14 +29,14 @@ from ..widgets.legend import MarksLegend
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
-from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
-from .importing import ImportScreen
-from .people import PeopleScreen
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
-from .rollup import RollupScreen
+
+# The screens a key opens (roll-up, people, import, what changed) are imported by that
+# key: the board's first frame waits for this module, and the importer alone is a good
+# part of it.
 
 
 class MainScreen(Screen[None]):
@@ -473,6 +473,8 @@ class MainScreen(Screen[None]):
         self.reload(top=top)
 
     def action_rollup(self) -> None:
+        from .rollup import RollupScreen
+
         def drill(login: str | None) -> None:
             if login is not None:
                 self.set_owner(login)
@@ -488,9 +490,13 @@ class MainScreen(Screen[None]):
         )
 
     def action_people(self) -> None:
+        from .people import PeopleScreen
+
         self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
     def action_import(self) -> None:
+        from .importing import ImportScreen
+
         def done(imported: bool | None) -> None:
             if imported:
                 self.reload()
@@ -498,6 +504,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
+        from .changes import ChangesScreen
+
         screen = ChangesScreen(
             self.workspace, self.state.period, self.state.scope, self.state.review_scope
         )
