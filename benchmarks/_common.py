@@ -31,6 +31,7 @@ POLL_S = 0.005
 COLS, ROWS = 160, 48
 SIZES = (10_000, 100_000, 1_000_000)
 
+
 def python_env() -> dict[str, str]:
     """The environment for a child Python: the checkout's `src` first, as in development."""
     env = dict(os.environ)

@@ -64,6 +64,13 @@ class ReviewSummary:
     # The end snapshot; for a review still open, the forecast as it is now.
     forecast_end: CallFigures | None
 
+    @property
+    def final_judgments(self) -> tuple[JudgmentView, ...]:
+        """Each deal's last judgment in this review, in the order they were made: an
+        earlier one on the same deal was superseded."""
+        last = {j.deal_id: j for j in self.judgments}
+        return tuple(j for j in self.judgments if last[j.deal_id] is j)
+
     def items(self, status: ItemStatus) -> tuple[ReviewItemView, ...]:
         return tuple(i for i in self.review.items if i.status == status.value)
 
