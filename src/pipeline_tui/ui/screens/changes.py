@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -28,9 +28,16 @@ from ...periods import Period
 from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, refocus
 
 BAR_WIDTH = 30
+# Below this many columns the deals go under the chart rather than beside it, so their
+# names, amounts and both close dates are seen whole.
+STACKED_BELOW = 140
+# What the deals' money and date columns take, with the cells' padding and a scrollbar:
+# the name gets the rest (shortened with an ellipsis, never a date or an amount).
+DEAL_FIGURES_WIDTH = 64
+DEAL_NAME_MIN = 12
 
 
 class WaterfallLoaded(Message):
@@ -116,7 +123,16 @@ class ChangesScreen(Screen[None]):
         for title in ["Deal", "Moved", "Before", "After", "Close before", "Close after"]:
             deals.add_column(title, key=title)
         self.query_one("#changes-bars").focus()
+        self._fit(self.size.width)
         self._load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+        # The names are shortened to the pane's width: shortened again for the new one.
+        self.call_after_refresh(self._show_deals, self._deals_shown[1])
+
+    def _fit(self, width: int) -> None:
+        self.query_one("#changes-body").set_class(width < STACKED_BELOW, "-stacked")
 
     @work(thread=True, exclusive=True, group="changes")
     def _load(self) -> None:
@@ -219,9 +235,12 @@ class ChangesScreen(Screen[None]):
         def money(value: Decimal | None) -> Text:
             return Text("—" if value is None else format_money(value, currency))
 
+        room = max(DEAL_NAME_MIN, table.size.width - DEAL_FIGURES_WIDTH)
         for deal in self.row.movement(bar).deals:
+            name = display_text(deal.name)
+            name.truncate(room, overflow="ellipsis")
             table.add_row(
-                display_text(deal.name),
+                name,
                 Text(format_money(deal.amount, currency), justify="right"),
                 money(deal.before),
                 money(deal.after),
@@ -252,11 +271,19 @@ class ChangesScreen(Screen[None]):
         self._load()
 
     def action_since(self) -> None:
+        ws = self.workspace
+        # The table (or bars) in use keeps the keys once the date is given or let be.
+        focused = self.focused
+
         def submit(text: str) -> str | None:
             value = text.strip() or "last-review"
-            if value != "last-review":
+            if value.casefold() != "last-review":
                 try:
-                    parse_date(value)
+                    parse_date(
+                        value,
+                        today=ws.today(),
+                        fiscal_year_start_month=ws.settings.fiscal_year_start_month,
+                    )
                 except ParseError as exc:
                     return str(exc)
             self.since_text = value
@@ -264,7 +291,11 @@ class ChangesScreen(Screen[None]):
             return None
 
         self.query_one(Prompt).ask(
-            "Since:", submit, value=self.since_text, placeholder="last-review, 2026-11-01, -2w"
+            "Since:",
+            submit,
+            value=self.since_text,
+            placeholder="last-review, 2026-11-01, -2w",
+            on_close=lambda: refocus(focused),
         )
 
     def action_back(self) -> None:
