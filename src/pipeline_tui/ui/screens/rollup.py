@@ -21,7 +21,7 @@ from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport
 from ...forecast.metrics import pipeline_caption, unconverted_text
-from ...forecast.tree import TreeNode
+from ...forecast.tree import TreeNode, guides
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -185,11 +185,14 @@ class RollupScreen(Screen[str | None]):
         tree = self.query_one("#rollup-tree", DataTable)
         kept = keep_place(tree)
         tree.clear()
-        for node in data.nodes:
+        lines = guides([node.depth for node in data.nodes])
+        for node, line in zip(data.nodes, lines, strict=True):
             f = node.figures
             need = max(settings.coverage_target, f.needed_coverage or 0.0)
-            label = Text(
-                "  " * node.depth + clean(node.label),
+            # Who reports to whom, in tree lines; a name is data, cleaned of controls.
+            label = Text(line, style="dim")
+            label.append(
+                clean(node.label),
                 style="bold" if node.kind in ("organisation", "manager") else "",
             )
             gap = f.gap
