@@ -24,6 +24,7 @@ from ..services.workspace import Workspace, WorkspaceError
 from ..storage.faults import ConnectionLost, as_pipeline_error
 from ..storage.opening import url_secrets
 from .commands import commands_for
+from .config_check import check_config
 from .messages import CheckConnection, DatabaseWaiting, DataChanged, KeepReviewTime
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
@@ -85,8 +86,12 @@ class PipelineApp(App[int]):
         yield Static("Opening the pipeline…", id="splash")
 
     def on_mount(self) -> None:
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
+        # What in the config can't be used is said at start; the rest still applies.
+        check = check_config(self.config, self.available_themes, type(self))
+        if check.keymap:
+            self.set_keymap(check.keymap)
+        for problem in check.problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._open_workspace()
 
