@@ -600,7 +600,7 @@ class ReviewScreen(Screen[None]):
             return None
 
         self.prompt().ask(
-            "Quit pipeline-tui? The review is kept either way; r on the board resumes it. y/n:",
+            "Quit? The review is kept (r resumes it). y/n:",
             submit,
             placeholder="y quits, n or escape stays",
         )
