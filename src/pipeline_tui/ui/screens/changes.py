@@ -34,10 +34,10 @@ BAR_WIDTH = 30
 # Below this many columns the deals go under the chart rather than beside it, so their
 # names, amounts and both close dates are seen whole.
 STACKED_BELOW = 140
-# What the deals' money and date columns take, with the cells' padding and a scrollbar:
-# the name gets the rest (shortened with an ellipsis, never a date or an amount).
-DEAL_FIGURES_WIDTH = 64
+# A deal's name is shortened (with an ellipsis) to what the amounts and dates leave it,
+# never below this; a date or an amount is never shortened.
 DEAL_NAME_MIN = 12
+DEAL_SCROLLBAR = 2
 
 
 class WaterfallLoaded(Message):
@@ -235,18 +235,28 @@ class ChangesScreen(Screen[None]):
         def money(value: Decimal | None) -> Text:
             return Text("—" if value is None else format_money(value, currency))
 
-        room = max(DEAL_NAME_MIN, table.size.width - DEAL_FIGURES_WIDTH)
-        for deal in self.row.movement(bar).deals:
-            name = display_text(deal.name)
-            name.truncate(room, overflow="ellipsis")
-            table.add_row(
-                name,
+        rows = [
+            (
+                display_text(deal.name),
                 Text(format_money(deal.amount, currency), justify="right"),
                 money(deal.before),
                 money(deal.after),
                 Text(str(deal.close_before or "—")),
                 Text(str(deal.close_after or "—")),
             )
+            for deal in self.row.movement(bar).deals
+        ]
+        # The name gets what the figures and dates leave: each column's widest cell or
+        # header, the cells' padding and a scrollbar.
+        figures = sum(
+            max([len(str(column.label)), *(row[i].cell_len for row in rows)])
+            for i, column in enumerate(list(table.columns.values())[1:], start=1)
+        )
+        padding = 2 * table.cell_padding * len(table.columns) + DEAL_SCROLLBAR
+        room = max(DEAL_NAME_MIN, table.size.width - figures - padding)
+        for row in rows:
+            row[0].truncate(room, overflow="ellipsis")
+            table.add_row(*row)
         if kept is not None:
             kept()
 
