@@ -228,6 +228,10 @@ class ChangesScreen(Screen[None]):
         kept = keep_place(table) if shown == self._deals_shown else None
         self._deals_shown = shown
         table.clear()
+        # A cleared table keeps its columns as wide as they ever were: measured afresh, a
+        # long name shown before can't push the dates out of view.
+        for column in table.columns.values():
+            column.content_width = column.label.cell_len
         if self.row is None or bar is None:
             return
         currency = self._currency()
