@@ -132,7 +132,10 @@ async def rollup_rows(db: Path, clock: Clock) -> tuple[dict[str, list[str]], dic
         def cells(table_id: str) -> dict[str, list[str]]:
             table = screen.query_one(table_id, DataTable)
             rows = (table.get_row_at(i) for i in range(table.row_count))
-            return {str(r[0]).strip(): [str(c).strip() for c in r[1:]] for r in rows}
+            # A name without the tree's guides (├─ └─ │) drawn before it.
+            return {
+                str(r[0]).lstrip(" │├└─").strip(): [str(c).strip() for c in r[1:]] for r in rows
+            }
 
         return cells("#rollup-tree"), cells("#rollup-calibration")
 

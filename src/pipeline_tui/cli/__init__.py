@@ -193,8 +193,30 @@ def _closed_pipe() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
+# Options whose value may start with "-": a date such as -2w, as the app's prompts take it.
+DATE_OPTIONS = ("--since",)
+
+
+def _dates_attached(argv: list[str]) -> list[str]:
+    """`--since -2w` as `--since=-2w`: argparse would take a value starting with "-" for
+    an option and refuse it, though it is a date the app's prompts accept."""
+    joined: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        value = following or ""
+        if arg in DATE_OPTIONS and value.startswith("-") and not value.startswith("--"):
+            joined.append(f"{arg}={value}")
+            i += 2
+            continue
+        joined.append(arg)
+        i += 1
+    return joined
+
+
 def _run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_dates_attached(argv))
     config = UserConfig.load()
     given = getattr(args, "db", None)
     if args.command == "db" and getattr(args, "path", None) is not None:

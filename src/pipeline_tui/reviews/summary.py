@@ -66,6 +66,13 @@ class ReviewSummary:
     forecast_end: CallFigures | None
     calls: tuple[MeetingCall, ...] = ()  # forecast calls stated in the meeting
 
+    @property
+    def final_judgments(self) -> tuple[JudgmentView, ...]:
+        """Each deal's last judgment in this review, in the order they were made: an
+        earlier one on the same deal was superseded."""
+        last = {j.deal_id: j for j in self.judgments}
+        return tuple(j for j in self.judgments if last[j.deal_id] is j)
+
     def items(self, status: ItemStatus) -> tuple[ReviewItemView, ...]:
         return tuple(i for i in self.review.items if i.status == status.value)
 

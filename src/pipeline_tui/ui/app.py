@@ -26,6 +26,7 @@ from .widgets.forecast_bar import ForecastBar
 
 if TYPE_CHECKING:
     from ..services.workspace import Workspace
+    from .config_check import ConfigCheck
 
 # The session, the database layer and every screen are imported by the worker that opens
 # the session, after the first frame: the layout shows at once, the figures as they come.
@@ -93,18 +94,28 @@ class PipelineApp(App[int]):
         yield Static(id="splash")
 
     def on_mount(self) -> None:
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._open_workspace()
+
+    def _apply_config(self, check: ConfigCheck) -> None:
+        # What in the config can't be used is said at start; the rest still applies.
+        if check.keymap:
+            self.set_keymap(check.keymap)
+        for problem in check.problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
 
     @work(thread=True, exclusive=True, group="open")
     def _open_workspace(self) -> None:
         from ..services.workspace import Workspace, WorkspaceError
         from ..storage.faults import as_pipeline_error
         from ..storage.opening import url_secrets
+        from .config_check import check_config
         from .screens import main  # noqa: F401  (imported here, off the UI thread)
 
+        # The check reads every screen's bindings: here, after the first frame, and before
+        # the board so that the keymap applies to it.
+        check = check_config(self.config, self.available_themes, type(self))
+        self.call_from_thread(self._apply_config, check)
         secrets = url_secrets(self.url)
         try:
             workspace = Workspace.open(

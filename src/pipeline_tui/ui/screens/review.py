@@ -7,6 +7,7 @@ screen (or quitting) keeps the review, and `r` on the board resumes it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
+from .review_banner import money_change, ratio_change
 from .review_calls import ReviewCalls
 from .review_summary import ReviewSummaryScreen
 
@@ -144,6 +146,8 @@ class ReviewScreen(Screen[None]):
         Binding("F", "call", "Rep's call", show=False, id="review.call"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
+        # Over the app's quit: a meeting is not ended by a stray key.
+        Binding("q", "quit_review", "Quit", show=False, id="review.quit"),
     ]
 
     def __init__(
@@ -321,26 +325,13 @@ class ReviewScreen(Screen[None]):
 
         def figure(label: str, before: Decimal | None, after: Decimal) -> None:
             text.append(f"  {label} ")
-            if before is not None and before != after:
-                text.append(format_money(before, currency, compact=True), style="dim")
-                text.append("→")
-                up = after > before
-                text.append(
-                    format_money(after, currency, compact=True),
-                    style="bold green" if up else "bold red",
-                )
-            else:
-                text.append(format_money(after, currency, compact=True), style="bold")
+            text.append_text(money_change(before, after, currency))
 
         figure("Commit", start.commit if start else None, now.commit)
         figure("Best case", start.best_case if start else None, now.best_case)
         figure("Weighted", start.weighted if start else None, now.weighted)
-        coverage = now.coverage
         text.append("  Coverage ")
-        if start is not None and start.coverage is not None and start.coverage != coverage:
-            text.append(f"{start.coverage:.2f}x", style="dim")
-            text.append("→")
-        text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        text.append_text(ratio_change(start.coverage if start else None, now.coverage))
         if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
             text.append(" (all pipelines)", style="dim")
         left_out = unconverted_text(now)
@@ -616,6 +607,38 @@ class ReviewScreen(Screen[None]):
             KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())
         )
         self.dismiss(None)
+
+    def action_quit_review(self) -> None:
+        if self.prompt().is_open:
+            return
+
+        def submit(text: str) -> str | None:
+            answer = text.strip().casefold()
+            if answer in ("y", "yes"):
+                self.editor.hold("Quit", self._quit)
+            elif answer in ("", "n", "no"):
+                self.show_status("Still in the review (it is kept either way)")
+            else:
+                return "y quits (the review is kept: r resumes it), n stays"
+            return None
+
+        self.prompt().ask(
+            "Quit? The review is kept (r resumes it). y/n:",
+            submit,
+            placeholder="y quits, n or escape stays",
+        )
+
+    def _quit(self) -> None:
+        self._keep_time_then_quit(self.state.id, self.state.current_index, self._seconds_here())
+
+    @work(thread=True, group="review")
+    def _keep_time_then_quit(self, review_id: int, index: int, seconds: int) -> None:
+        # Kept before the app goes: its workers end with it.
+        ws = self.workspace
+        # On failure the review itself is kept; only this deal's last seconds are lost.
+        with contextlib.suppress(PipelineError):
+            ws.move_review(review_id, index, seconds_spent=seconds)
+        self.app.call_from_thread(self.app.exit)
 
 
 def _clock(seconds: int) -> str:

@@ -99,7 +99,9 @@ class ReviewLauncher(Widget):
     def _ask_options(self) -> None:
         from .review_setup import ReviewSetupScreen
 
-        setup = ReviewSetupScreen(self.workspace, self.host.state.period, self.host.stage_choices())
+        state = self.host.state
+        owner = (state.owner.person_id, state.owner.subtree)
+        setup = ReviewSetupScreen(self.workspace, state.period, self.host.stage_choices(), owner)
         self.app.push_screen(setup, callback=self._options_chosen)
 
     def _options_chosen(self, options: ReviewOptions | None) -> None:
@@ -135,7 +137,12 @@ class ReviewLauncher(Widget):
         from .review import ReviewScreen
 
         screen = ReviewScreen(self.workspace, state, self.clock)
-        self.app.push_screen(screen, callback=lambda _: self.host.reload())
+        self.app.push_screen(screen, callback=self._paused)
+
+    def _paused(self, _result: None) -> None:
+        """The walk was left with escape (ending it goes to the summary instead)."""
+        self.host.reload()
+        self.host.show_status("Review paused: r resumes")
 
     @work(thread=True, group="review")
     def _end(self, review_id: int) -> None:

@@ -25,7 +25,7 @@ from ...forecast.call_status import CallStatus
 from ...forecast.call_text import against_team_text, age_text, change_text, team_text
 from ...forecast.metrics import pipeline_caption, unconverted_text
 from ...forecast.sparkline import sparkline
-from ...forecast.tree import TreeNode
+from ...forecast.tree import TreeNode, guides
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
@@ -227,11 +227,14 @@ class RollupScreen(Screen[str | None]):
         tree = self.query_one("#rollup-tree", DataTable)
         kept = keep_place(tree)
         tree.clear()
-        for node in data.nodes:
+        lines = guides([node.depth for node in data.nodes])
+        for node, line in zip(data.nodes, lines, strict=True):
             f = node.figures
             need = max(settings.coverage_target, f.needed_coverage or 0.0)
-            label = Text(
-                "  " * node.depth + clean(node.label),
+            # Who reports to whom, in tree lines; a name is data, cleaned of controls.
+            label = Text(line, style="dim")
+            label.append(
+                clean(node.label),
                 style="bold" if node.kind in ("organisation", "manager") else "",
             )
             gap = f.gap
