@@ -113,6 +113,12 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
         )
     entries: list[Entry] = [
         (
+            "New deal",
+            "Name, account, amount, close date: in the stage the cursor is in",
+            "main.new_deal",
+            screen.action_new_deal,
+        ),
+        (
             "Filter: stale deals",
             "No change for 30 days",
             "main.stale_filter",
