@@ -7,6 +7,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pipeline_tui.importing import ImportOptions
 from pipeline_tui.org import OrgChart, Person
 from pipeline_tui.periods import quarter_containing
 from pipeline_tui.reviews import ReviewScope
+from pipeline_tui.services.deal_draft import DealDraft
 from pipeline_tui.services.edit_types import SetProbability
 from pipeline_tui.services.people import SettingsView
 from pipeline_tui.services.workspace import Workspace
@@ -69,6 +71,7 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "set_active": lambda ws: ws.set_active("rep", False),
     "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
     "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
+    "add_deal": lambda ws: ws.add_deal(DealDraft("Deal", "Acme", Decimal(1), TODAY, 1)),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -80,6 +83,9 @@ READS = {
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
     "watch", "changed_by_others",
+    # The new-deal prompt: may this person add, the accounts it completes from, and the
+    # page a new deal is on.
+    "may_add_deals", "account_names", "position",
 }  # fmt: skip
 
 
