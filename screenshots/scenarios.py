@@ -73,6 +73,15 @@ async def rollup(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def new_deal(pilot: Pilot[int]) -> None:
+    """`N` on the second stage: the name given, the account being completed."""
+    await open_board(pilot)
+    await pilot.press("l", "N", *"Atlas expansion", "enter")
+    await settle(pilot)
+    await pilot.press(*"atl")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -109,6 +118,7 @@ SCENARIOS: dict[str, Scenario] = {
         "summary": review_summary,
         "changes": changes,
         "rollup": rollup,
+        "new_deal": new_deal,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

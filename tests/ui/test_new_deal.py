@@ -123,9 +123,10 @@ async def test_four_answers_make_a_deal_on_the_board_and_in_the_report(
     assert used[0]["name"] == account
     assert counts(db)[:2] == (deals + 1, accounts)
     log = query(db, "SELECT * FROM deal_change WHERE deal_id = :id", id=deal["id"])
-    assert [(c["field"], c["new_value"], c["changed_by_id"], c["source"]) for c in log] == [
-        ("created", "Globex rollout", vp, "tui")
+    assert [(c["field"], c["old_value"], c["changed_by_id"], c["source"]) for c in log] == [
+        ("created", None, vp, "tui")
     ]
+    assert str(log[0]["new_value"]).startswith(TODAY.isoformat()[:4])
     # The same question gives the same number: the report moved by the new deal, and
     # the board's header says what the report says.
     after = report_totals(db, capsys)
@@ -152,8 +153,8 @@ async def test_a_new_account_is_made_and_said(db: Path) -> None:
 @pytest.mark.parametrize(
     ("answers", "question", "why"),
     [
-        (["   "], "name", "needs a name"),
-        (["Deal", ""], "Account", "Name the account"),
+        (["   "], "1/4", "needs a name"),
+        (["Deal", ""], "2/4 · Account", "Name the account"),
         (["Deal", "Acme", "-5"], "Amount", "can't be negative"),
         (["Deal", "Acme", "lots"], "Amount", "lots"),
         (["Deal", "Acme", ""], "Amount", "Give the amount"),

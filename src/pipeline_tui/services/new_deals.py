@@ -3,7 +3,8 @@
 One transaction: the account is found by name (exactly, else ignoring case, as an import
 finds it) or created; the deal goes into the stage asked for with that stage's default
 probability, in the pipeline the stage belongs to; and a `created` row in the change log
-says who added it and when. Nothing is written if any of it fails.
+says who added it and when (its new value is the moment, as an import's change of a
+deal's created date writes it). Nothing is written if any of it fails.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from ..money import to_minor
 from .cards import DEAL_TABLE, DealCard, load_card
 from .deal_draft import DealDraft, check_draft
 from .errors import EditError
-from .writes import CHANGE_TABLE, Source, check_source
+from .writes import CHANGE_TABLE, Source, as_text, check_source
 
 ACCOUNT_TABLE, STAGE_TABLE = table_of(Account), table_of(Stage)
 ACCOUNT, STAGE = ACCOUNT_TABLE.c, STAGE_TABLE.c
-CREATED = "created"  # the change log's field for a deal's creation
+CREATED = "created"  # the change log's field for a deal's creation (labels: "Created")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def create_deal(
                 deal_id=deal_id,
                 field=CREATED,
                 old_value=None,
-                new_value=draft.name,
+                new_value=as_text(now),
                 changed_by_id=user_id,
                 changed_at=now,
                 source=change_source.value,

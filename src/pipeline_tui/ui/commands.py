@@ -199,6 +199,12 @@ def _edit_commands(editor: DealEditor, hint: KeyHints) -> Iterator[SystemCommand
         ("Add a note", "Or 'next: …' for the next step", "deal.note", editor.action_note),
         ("Mark won", "The selected deal", "deal.won", editor.action_won),
         ("Mark lost", "With a reason", "deal.lost", editor.action_lost),
+        (
+            "Archive deal",
+            "Withdraw it: off the board and the figures, kept in the history",
+            "deal.archive",
+            editor.action_archive,
+        ),
         ("Undo", "The last change", "deal.undo", editor.action_undo),
         ("Redo", "The change just undone", "deal.redo", editor.action_redo),
     ]

@@ -175,7 +175,7 @@ class NewDealFlow(Widget):
             except PipelineError as exc:
                 return str(exc)
             ask(
-                "Account:",
+                "New deal 2/4 · Account:",
                 account,
                 placeholder="type to find it (tab takes it), or a new name",
                 complete=self.accounts.complete,
@@ -188,7 +188,7 @@ class NewDealFlow(Widget):
             except PipelineError as exc:
                 return str(exc)
             currency = ws.settings.currency
-            ask(f"Amount ({currency}):", amount, placeholder=AMOUNT_FORMS)
+            ask(f"New deal 3/4 · Amount ({currency}):", amount, placeholder=AMOUNT_FORMS)
             return None
 
         def amount(text: str) -> str | None:
@@ -196,7 +196,7 @@ class NewDealFlow(Widget):
                 answers.amount, answers.currency = read_amount(text)
             except (ParseError, PipelineError) as exc:
                 return str(exc)
-            ask("Close date:", close_date, placeholder=DATE_FORMS)
+            ask("New deal 4/4 · Close date:", close_date, placeholder=DATE_FORMS)
             return None
 
         def close_date(text: str) -> str | None:
@@ -223,7 +223,7 @@ class NewDealFlow(Widget):
             return None
 
         ask(
-            f"New deal in {answers.stage_name} · name:",
+            f"New deal 1/4 in {answers.stage_name} · Name:",
             name,
             placeholder="what is being sold (escape: cancel)",
         )
