@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from textual.widgets import Input
 
 from pipeline_tui.cli import main as cli_main
 from pipeline_tui.ui.screens.main import MainScreen
@@ -241,3 +242,24 @@ async def test_a_deal_outside_the_period_shown_says_where_it_went(db: Path) -> N
     assert query(db, "SELECT close_date FROM deal WHERE name = 'Next year'") == [
         {"close_date": "2027-06-30"}
     ]
+
+
+async def test_keys_typed_before_the_next_question_shows_are_its_start(db: Path) -> None:
+    """On a busy machine the answer is taken a moment after enter: what was typed in
+    that moment begins the next answer instead of being lost or added to this one."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("N")
+        field = screen.query_one("#prompt-input", Input)
+        field.value = "Initech renewalBran"  # "Bran" typed after enter, before it was taken
+        screen.query_one(Prompt).post_message(Input.Submitted(field, "Initech renewal"))
+        await settle(pilot)
+        assert "2/4" in prompt_label(screen) and field.value == "Bran"
+        await pilot.press(*"d New", "enter", *"1k", "enter", *"eoq", "enter")
+        await settle(pilot)
+        await settle(pilot)
+    deal = query(db, "SELECT * FROM deal WHERE name = 'Initech renewal'")
+    assert len(deal) == 1
+    account = query(db, "SELECT name FROM account WHERE id = :id", id=deal[0]["account_id"])
+    assert account == [{"name": "Brand New"}]

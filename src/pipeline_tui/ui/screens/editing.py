@@ -272,7 +272,7 @@ class DealEditor(Container):
             self.post_message(EditDone(result, f"{what} on {card.name}"))
             return
         if isinstance(step, Archive):
-            done = f"Archived {card.name}: off the board and out of the figures (u brings it back)"
+            done = f"Archived {card.name} · u brings it back"
             self.post_message(EditDone(result, done))
             return
         currency = result.deal.currency

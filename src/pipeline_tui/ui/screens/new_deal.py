@@ -242,17 +242,16 @@ class NewDealFlow(Widget):
         message.stop()
         created, host = message.created, self.host
         deal = created.deal
-        parts = [
-            f"Added {deal.name} to {deal.stage_name} at {deal.probability}%",
-            money_text(deal.amount, deal.currency),
-        ]
-        if deal.close_date is not None:
-            parts.append(f"closes {date_text(deal.close_date)}")
-        if created.new_account:
-            parts.append(f"new account {deal.account}")
+        # What matters most first: the status line is one line, cut at the screen's edge.
+        parts = [f"Added {deal.name} to {deal.stage_name} at {deal.probability}%"]
         hidden = not_shown_because(host.state, deal.close_date, deal.owner_id)
         if hidden:
             parts.append(f"not on this board: {hidden}")
+        if created.new_account:
+            parts.append(f"new account {deal.account}")
+        parts.append(money_text(deal.amount, deal.currency))
+        if deal.close_date is not None:
+            parts.append(f"closes {date_text(deal.close_date)}")
         host.show_status(" · ".join(p for p in parts if p))
         host.deal_added(deal)
 

@@ -146,9 +146,16 @@ class Prompt(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._answer(event.value)
+        self._answer(event.value, self._typed_after(event.value))
 
-    def _answer(self, value: str) -> None:
+    def _typed_after(self, value: str) -> str:
+        """What was typed after enter, before the answer was taken: keys reach the field
+        at once, the answer is taken a moment later (longer on a busy machine). It is the
+        start of the next answer, not part of this one."""
+        now = self.query_one("#prompt-input", Input).value
+        return now[len(value) :] if now.startswith(value) else ""
+
+    def _answer(self, value: str, ahead: str = "") -> None:
         if self._submit is None:
             return
         asked = self._asked
@@ -159,6 +166,9 @@ class Prompt(Vertical):
             return
         if self._asked == asked:  # nothing more to ask
             self.close()
+        elif ahead:
+            field = self.query_one("#prompt-input", Input)
+            field.value, field.cursor_position = ahead, len(ahead)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Tab keeps moving the focus in a prompt of one question.
@@ -169,7 +179,7 @@ class Prompt(Vertical):
         field = self.query_one("#prompt-input", Input)
         value = field.value
         offered = self._complete(value) if self._complete is not None and value else None
-        self._answer(offered or value)
+        self._answer(offered or value, self._typed_after(value))
 
     def action_cancel(self) -> None:
         self.close()
