@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from pipeline_tui.forecast import GroupBy, Scope, load_org
+from pipeline_tui.forecast.snapshots import SnapshotScope, snapshot_totals, take_snapshot
 from pipeline_tui.forecast.waterfall import waterfall
 from pipeline_tui.forecast.waterfall_model import Bar
 from pipeline_tui.models import utcnow
@@ -124,3 +125,24 @@ def test_a_scope_can_still_ask_for_archived_deals(engine: Engine, world: dict[st
     flt = Scope(None, world["pipeline"], Q4, today=TODAY)
     assert ws.count(replace(flt, with_archived=True)) == 2
     assert ws.count(flt) == 1
+
+
+def test_a_snapshot_taken_before_keeps_it(engine: Engine, world: dict[str, int]) -> None:
+    """History stands: a snapshot counted the deal, and still does after it is archived;
+    what changed since that snapshot shows it leaving."""
+    ws = session(engine, "rep")
+    scope = SnapshotScope(None, True, world["pipeline"])
+    taken = take_snapshot(engine, period=Q4, scope=scope, today=TODAY)
+    with engine.connect() as conn:
+        before = snapshot_totals(conn, taken.id).figures
+    ws.edit(card(ws, world["gone"]), Archive())
+    with engine.connect() as conn:
+        after = snapshot_totals(conn, taken.id).figures
+        kept = conn.execute(
+            text("SELECT COUNT(*) FROM snapshot_deal WHERE snapshot_id = :s AND deal_id = :d"),
+            {"s": taken.id, "d": world["gone"]},
+        ).scalar_one()
+    assert after == before and before.pipeline == Decimal("5000") and kept == 1
+    team = waterfall(engine, since=taken.id, period=Q4, scope=Scope(None, world["pipeline"])).team
+    assert team.start == Decimal("5000") and team.end == Decimal("1000")
+    assert team.movement(Bar.OMITTED).amount == Decimal("4000") and team.balanced
