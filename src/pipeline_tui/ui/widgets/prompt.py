@@ -2,8 +2,8 @@
 
 The caller validates what was typed; a bad value keeps the prompt open with the reason
 beside it, and nothing is written. A caller asking several things in a row (a new deal's
-fields) asks the next from its `submit`: the prompt then stays open on the next question,
-and with `tab_moves_on` tab takes the offered completion, if any, and moves on like enter.
+fields) uses `ask_in_turn` and asks the next from its `submit`: the prompt then stays open
+on the next question, and tab takes the completion offered, if any, and moves on like enter.
 """
 
 from __future__ import annotations
