@@ -435,7 +435,7 @@ class DealEditor(Container):
                 return "y to archive it, n (or escape) to keep it"
             return None
 
-        name = card.name if card else ""
+        name = clean(card.name) if card else ""  # a label is shown as it is: data cleaned
         name = name if len(name) <= 40 else name[:39] + "…"
         self._ask(
             f"Archive {name}? (y/n)",

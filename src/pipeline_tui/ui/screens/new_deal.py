@@ -25,6 +25,7 @@ from textual import work
 from textual.message import Message
 from textual.widget import Widget
 
+from ...display import clean
 from ...errors import PipelineError, StorageError, user_message
 from ...labels import date_text, money_text
 from ...parsing import ParseError
@@ -223,7 +224,7 @@ class NewDealFlow(Widget):
             return None
 
         ask(
-            f"New deal 1/4 in {answers.stage_name} · Name:",
+            f"New deal 1/4 in {clean(answers.stage_name)} · Name:",
             name,
             placeholder="what is being sold (escape: cancel)",
         )

@@ -29,14 +29,16 @@ Complete = Callable[[str], str | None]
 
 
 class _Completing(Suggester):
-    """Shows what tab would take, from the same `Complete` tab uses."""
+    """Shows what tab would take, from the same `Complete` tab uses: cleaned, since a
+    name from the database is data (tab itself takes the name as it is stored)."""
 
     def __init__(self, complete: Complete) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self._complete = complete
 
     async def get_suggestion(self, value: str) -> str | None:
-        return self._complete(value)
+        offered = self._complete(value)
+        return None if offered is None else "".join(clean(char) for char in offered)
 
 
 def refocus(widget: Widget | None) -> None:
