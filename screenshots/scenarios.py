@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from .demo import open_board, settle
 
@@ -78,6 +78,8 @@ async def new_deal(pilot: Pilot[int]) -> None:
     await open_board(pilot)
     await pilot.press("l", "N", *"Atlas expansion", "enter")
     await settle(pilot)
+    # A blinking cursor would be caught on or off, whenever the picture is taken.
+    pilot.app.screen.query_one("#prompt-input", Input).cursor_blink = False
     await pilot.press(*"atl")
     await settle(pilot)
 
