@@ -136,3 +136,22 @@ def test_a_viewer_adds_nothing(engine: Engine, world: dict[str, int]) -> None:
     with pytest.raises(PermissionDenied, match="viewer"):
         ws.add_deal(draft(world["Qualify"]))
     assert counts(engine) == before
+
+
+def test_undoing_a_new_deal_archives_it(engine: Engine, world: dict[str, int]) -> None:
+    """Nothing is deleted: `u` right after adding a deal withdraws it, redo brings it back."""
+    ws = session(engine, "rep")
+    flt = Scope(None, world["pipeline"], Q4, today=TODAY)
+    before = ws.count(flt)
+    deal = ws.add_deal(draft(world["Qualify"])).deal
+    assert ws.count(flt) == before + 1
+    undone = ws.undo()
+    assert [(c.field, c.old, c.new) for c in undone.changes] == [("archived", False, True)]
+    assert ws.count(flt) == before
+    ws.redo()
+    assert ws.count(flt) == before + 1
+    with engine.connect() as conn:
+        fields = conn.execute(
+            text("SELECT field FROM deal_change WHERE deal_id = :id ORDER BY id"), {"id": deal.id}
+        ).scalars()
+        assert list(fields) == ["created", "archived", "archived"]

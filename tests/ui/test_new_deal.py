@@ -263,3 +263,20 @@ async def test_keys_typed_before_the_next_question_shows_are_its_start(db: Path)
     assert len(deal) == 1
     account = query(db, "SELECT name FROM account WHERE id = :id", id=deal[0]["account_id"])
     assert account == [{"name": "Brand New"}]
+
+
+async def test_u_after_a_new_deal_withdraws_it(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("N", *"Oops", "enter", *"Oops Co", "enter", *"1k", "enter")
+        await pilot.press(*"eoq", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        card = screen.selected_deal()
+        assert card is not None and card.name == "Oops"
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Undone: Oops" in status(screen)
+        assert all(c.id != card.id for column in screen.board.columns() for c in column.cards)
+    assert query(db, "SELECT archived FROM deal WHERE id = :id", id=card.id) == [{"archived": 1}]

@@ -13,6 +13,7 @@ from .deal_draft import DealDraft
 from .deals import DealFilter, deal_position
 from .new_deals import CreatedDeal, account_names, create_deal
 from .session_base import SessionBase
+from .writes import EditResult, FieldChange
 
 
 class DealsDoor(SessionBase):
@@ -26,13 +27,13 @@ class DealsDoor(SessionBase):
 
     def add_deal(self, draft: DealDraft) -> CreatedDeal:
         """Adds `draft` as this person's deal, in the org's currency unless the draft
-        brings one; the change log says who added it and when."""
+        brings one; the change log says who added it and when. Undo archives it."""
         self._writable()
         why = self.may_add_deals()
         if why is not None:
             raise PermissionDenied(why)
         self.policy.check_deal(self.me.id, adding=True)
-        return self.run(
+        created = self.run(
             lambda: create_deal(
                 self.engine,
                 draft,
@@ -42,6 +43,10 @@ class DealsDoor(SessionBase):
                 source=ChangeSource.TUI,
             )
         )
+        # Nothing is ever deleted, so undoing a new deal archives it: to the undo stack
+        # the deal came out of the archive (and redo brings it back).
+        self.undo_stack.push(EditResult(created.deal, [FieldChange("archived", True, False)]))
+        return created
 
     def account_names(self) -> list[str]:
         """Every account's name: what the new-deal prompt completes from."""
