@@ -14,6 +14,7 @@ from pipeline_tui.forecast import GroupBy, Scope, load_org
 from pipeline_tui.forecast.snapshots import SnapshotScope, snapshot_totals, take_snapshot
 from pipeline_tui.forecast.waterfall import waterfall
 from pipeline_tui.forecast.waterfall_model import Bar
+from pipeline_tui.labels import change_text
 from pipeline_tui.models import utcnow
 from pipeline_tui.periods import quarter_containing
 from pipeline_tui.services.edit_types import Archive, SetProbability
@@ -146,3 +147,8 @@ def test_a_snapshot_taken_before_keeps_it(engine: Engine, world: dict[str, int])
     team = waterfall(engine, since=taken.id, period=Q4, scope=Scope(None, world["pipeline"])).team
     assert team.start == Decimal("5000") and team.end == Decimal("1000")
     assert team.movement(Bar.OMITTED).amount == Decimal("4000") and team.balanced
+
+
+def test_the_history_says_archived_in_words() -> None:
+    assert change_text("archived", "False", "True", "USD") == "Archived: no → yes"
+    assert change_text("archived", True, False, "USD") == "Archived: yes → no"
