@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from pipeline_tui.forecast.call_input import parse_call
 from pipeline_tui.services.workspace import Workspace
@@ -116,6 +116,17 @@ async def flagged(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def new_deal(pilot: Pilot[int]) -> None:
+    """`N` on the second stage: the name given, the account being completed."""
+    await open_board(pilot)
+    await pilot.press("l", "N", *"Atlas expansion", "enter")
+    await settle(pilot)
+    # A blinking cursor would be caught on or off, whenever the picture is taken.
+    pilot.app.screen.query_one("#prompt-input", Input).cursor_blink = False
+    await pilot.press(*"atl")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -155,6 +166,7 @@ SCENARIOS: dict[str, Scenario] = {
         "rollup": rollup,
         "calls": calls,
         "flagged": flagged,
+        "new_deal": new_deal,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

@@ -34,6 +34,7 @@ FIELD_LABELS = {
     "lost_reason": "Lost reason",
     "push_count": "Pushes",
     "created": "Created",
+    "archived": "Archived",
 }
 CATEGORY_LABELS = {
     ForecastCategory.PIPELINE.value: "Pipeline",
@@ -90,6 +91,8 @@ def field_value(field: str, value: Any, currency: str, *, missing: str = MISSING
         return f"{str(value).strip()}%"
     elif field in ("close_date", "closed_date", "created"):
         return _date(value)
+    elif field == "archived":  # the log writes True / False
+        return "yes" if str(value) in ("True", "true", "1") else "no"
     return str(value)
 
 

@@ -176,6 +176,7 @@ class Deal(SQLModel, table=True):
         # The forecast roll-up and the board's totals filter on close date and read only
         # these columns (the currency picks the rate): a covering index lets SQLite
         # answer them from the index alone.
+        # `archived` last: every figure leaves archived deals out, from the index alone.
         Index(
             "ix_deal_forecast",
             "close_date",
@@ -185,6 +186,7 @@ class Deal(SQLModel, table=True):
             "amount_minor",
             "probability",
             "currency",
+            "archived",
         ),
         Index("ix_deal_owner_close", "owner_id", "close_date"),
         # Board columns (a stage, a close-date range) and roll-ups filtered by stage: the
@@ -197,9 +199,10 @@ class Deal(SQLModel, table=True):
             "forecast_category",
             "amount_minor",
             "probability",
+            "archived",
         ),
         # A board column sorted by amount, and stage totals with no period filter.
-        Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability"),
+        Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability", "archived"),
         # "Stale: no change for N days".
         Index("ix_deal_updated", "updated_at"),
     )
@@ -226,6 +229,9 @@ class Deal(SQLModel, table=True):
     version: int = 1
     # Closed deals show 100% or 0%; calibration needs what the rep said while it was open.
     probability_at_close: int | None = None
+    # Withdrawn from the pipeline (a duplicate, a mistake, parked): off the board and out
+    # of every figure, kept in the history. Only open deals are archived (docs/metrics.md).
+    archived: bool = False
 
     @property
     def amount(self) -> Decimal:

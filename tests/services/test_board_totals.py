@@ -17,7 +17,8 @@ from pipeline_tui.forecast import GroupBy
 from pipeline_tui.periods import quarter_containing
 from pipeline_tui.seed import seed_demo
 from pipeline_tui.services.deals import stage_columns
-from pipeline_tui.services.workspace import Workspace
+from pipeline_tui.services.edit_types import Archive
+from pipeline_tui.services.workspace import BoardSnapshot, Workspace
 from pipeline_tui.storage import make_engine, upgrade
 from pipeline_tui.ui.state import ViewState
 
@@ -122,6 +123,28 @@ def test_a_filtered_board_and_other_periods_still_equal_the_report(url: str) -> 
                 assert snapshot.figures == ws.report(period, GroupBy.REP, st.scope).totals
                 columns = ws.run(lambda: stage_columns(ws.engine, flt, pipeline_id))  # noqa: B023
                 assert [p.stage for p in snapshot.pages] == columns
+
+
+def test_an_archived_deal_leaves_the_one_query_as_it_leaves_the_report(url: str) -> None:
+    with Workspace.open(url, "vp", today=lambda: TODAY) as ws:
+        state = ViewState.initial(ws)
+        flt = state.deal_filter(ws.today())
+        pipeline_id = state.scope.pipeline_id
+        assert pipeline_id is not None
+
+        def board() -> BoardSnapshot:
+            return ws.board(flt, state.scope, sort="amount", descending=True, offsets={},
+                            page_size=20)  # fmt: skip
+
+        before = board()
+        cards = (c for p in before.pages for c in p.cards)
+        biggest = next(c for c in cards if (c.currency or "USD") == "USD")  # no conversion
+        ws.edit(biggest, Archive())
+        after = board()
+        assert after.figures.pipeline == before.figures.pipeline - biggest.amount
+        assert after.figures == ws.report(state.period, GroupBy.REP, state.scope).totals
+        columns = ws.run(lambda: stage_columns(ws.engine, ws.seen(flt), pipeline_id))
+        assert [p.stage for p in after.pages] == columns
 
 
 def test_the_query_reads_the_covering_forecast_index_alone(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ EXPECTED: list[tuple[et.Edit, set[str]]] = [
         et.MarkLost("Price", TODAY),
         {"stage", "probability", "forecast_category", "closed_date", "lost_reason"},
     ),
+    (et.Archive(), {"archived"}),
     # Undo's edit: 25% is what the reversed edit left, 40% what it replaced.
     (et.RestoreFields((FieldChange("probability", 40, 25),), 1), {"probability"}),
 ]

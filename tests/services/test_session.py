@@ -19,6 +19,7 @@ from pipeline_tui.importing import ImportOptions
 from pipeline_tui.org import OrgChart, Person
 from pipeline_tui.periods import quarter_containing
 from pipeline_tui.reviews import ReviewScope
+from pipeline_tui.services.deal_draft import DealDraft
 from pipeline_tui.services.edit_types import SetProbability
 from pipeline_tui.services.people import SettingsView
 from pipeline_tui.services.workspace import Workspace
@@ -74,6 +75,7 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "submit_call": lambda ws: ws.submit_call(
         CallAmounts(Decimal(1), Decimal(2)), quarter_containing(TODAY, 1)
     ),
+    "add_deal": lambda ws: ws.add_deal(DealDraft("Deal", "Acme", Decimal(1), TODAY, 1)),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -88,6 +90,9 @@ READS = {
     # Forecast calls (services/session_calls.py): where they stand and how they held.
     "caller", "call_statuses", "callers", "list_calls", "call_prompt", "call_history",
     "review_owners", "calls_in_review", "call_accuracy",
+    # The new-deal prompt: may this person add, the accounts it completes from, and the
+    # page a new deal is on.
+    "may_add_deals", "account_names", "position",
 }  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from ..query import StageInfo, as_utc, row_to
 
 DEAL_TABLE, CHANGE_TABLE = table_of(Deal), table_of(DealChange)
 DEAL, CHANGE = DEAL_TABLE.c, CHANGE_TABLE.c
-FIELDS = ("stage", "amount", "forecast_category", "close_date")
+FIELDS = ("stage", "amount", "forecast_category", "close_date", "archived")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class DealState:
     amount_minor: int
     category: str
     close_date: date | None
+    archived: bool = False  # withdrawn: in no pipeline (a snapshot's rows never are)
 
     @property
     def is_open(self) -> bool:
@@ -69,7 +70,8 @@ def deal_state(row: Mapping[Any, Any], stages: Mapping[int, StageInfo]) -> DealS
     counts as open."""
     stage = stages.get(row["stage_id"])
     kind = stage.kind if stage else StageKind.OPEN.value
-    return row_to(DealState, row, kind=kind, category=row["forecast_category"])
+    archived = bool(row.get("archived", False))
+    return row_to(DealState, row, kind=kind, category=row["forecast_category"], archived=archived)
 
 
 def load_moved(
@@ -91,6 +93,7 @@ def load_moved(
             DEAL.amount_minor,
             DEAL.forecast_category,
             DEAL.close_date,
+            DEAL.archived,
             changes.c.field,
             changes.c.old_value,
             changes.c.changed_at,
@@ -132,12 +135,13 @@ def state_at(
     if deal.created_at > when:
         return None
     now = deal.state
-    stage_id, kind, amount, category, close = (
+    stage_id, kind, amount, category, close, archived = (
         now.stage_id,
         now.kind,
         now.amount_minor,
         now.category,
         now.close_date,
+        now.archived,
     )
     seen: set[str] = set()
     for change in changes:
@@ -156,12 +160,16 @@ def state_at(
                 amount = to_minor(Decimal(old or "0"))
         elif field == "forecast_category":
             category = old or ForecastCategory.PIPELINE.value
+        elif field == "archived":
+            archived = old == "True"
         else:
             with suppress(ValueError):
                 close = date.fromisoformat(old) if old else None
     if not seen:
         return now
-    return DealState(now.owner_id, now.pipeline_id, stage_id, kind, amount, category, close)
+    return DealState(
+        now.owner_id, now.pipeline_id, stage_id, kind, amount, category, close, archived
+    )
 
 
 def stages_by_name(stages: Mapping[int, StageInfo]) -> dict[tuple[int, str], StageInfo]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 
 from ..models import Account, Deal, Stage, StageKind, table_of
 from ..periods import Period
@@ -47,6 +47,9 @@ class Scope:
     # a connection, `with_flag_rules`) says what the flags are measured against.
     flagged: bool = False
     flag_rules: FlagRules | None = None
+    # Archived deals are withdrawn: left out of everything unless asked for (what
+    # changed looks at them, to say they left).
+    with_archived: bool = False
 
     def counted(self, period: Period | None, *, open_only: bool = False) -> Scope:
         """What figures count: these people's deals in this pipeline closing in `period`,
@@ -76,6 +79,8 @@ def where(scope: Scope, stages: Mapping[int, StageInfo] | None = None) -> list[C
             conditions.append(DEAL.close_date >= period.start)
         elif period.end is not None:
             conditions.append(DEAL.close_date <= period.end)
+    if not scope.with_archived:
+        conditions.append(DEAL.archived == false())
     if scope.owner_ids is not None:
         conditions.append(DEAL.owner_id.in_(sorted(scope.owner_ids)))
     if stages is not None:

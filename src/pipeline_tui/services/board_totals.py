@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, false, func, or_, select
 
 from ..forecast.metrics import ForecastFigures, merge_unconverted
 from ..forecast.rollup import (
@@ -144,6 +144,7 @@ def _groups(
     # end; between the two, only closed deals of the trailing year count.
     conditions: list[Any] = [
         DEAL.close_date.between(since, period.end),
+        DEAL.archived == false(),  # withdrawn: in no figure (`query.scope.where`)
         or_(in_period, and_(DEAL.close_date <= until, DEAL.stage_id.in_(closed))),
     ]
     owners = scope.owner_ids

@@ -141,6 +141,23 @@ def list_deals(
         return [card_from_row(row) for row in conn.execute(query)]
 
 
+def deal_position(
+    engine: Engine, flt: Scope, deal_id: int, *, sort: str = "close_date", descending: bool = False
+) -> int | None:
+    """Where deal `deal_id` stands (0-based) among the deals `list_deals` pages through
+    with the same filter and sort; None when the filter leaves it out. How a screen finds
+    the page a deal it has just added is on."""
+    ranked = (
+        select(DEAL.id, func.row_number().over(order_by=_order_by(sort, descending)).label("n"))
+        .select_from(_filtered_from(flt, sort))
+        .where(*where(flt))
+        .subquery()
+    )
+    with engine.connect() as conn:
+        found = conn.execute(select(ranked.c.n).where(ranked.c.id == deal_id)).scalar()
+    return None if found is None else int(found) - 1
+
+
 def count_deals(engine: Engine, flt: Scope) -> int:
     with engine.connect() as conn:
         if flt.flagged:
@@ -212,6 +229,7 @@ __all__ = [
     "StageColumn",
     "StageOption",
     "count_deals",
+    "deal_position",
     "flag_rules",
     "get_deal",
     "list_deals",

@@ -9,7 +9,8 @@ the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
 methods beyond editing live in mixins (`session_reads`, `session_reviews`,
-`session_calls`, `session_imports`) to keep modules small; they are part of this one class.
+`session_calls`, `session_imports`, `session_deals`) to keep modules small; they are part
+of this one class.
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ from .identity import os_login, who_am_i
 from .live import ChangeWatcher, watch
 from .logins import unknown_login
 from .maintenance import new_engine
+from .new_deals import CreatedDeal
 from .people import SettingsView, list_pipelines, load_settings
 from .session_calls import CallsDoor
+from .session_deals import DealsDoor
 from .session_imports import ImportsDoor
 from .session_people import PeopleDoor, PersonRow
 from .session_reads import ReadsDoor
@@ -70,6 +73,7 @@ from .writes import EditResult, FieldChange
 __all__ = [
     "BoardSnapshot",
     "ColumnPage",
+    "CreatedDeal",
     "EditResult",
     "FieldChange",
     "PersonRow",
@@ -106,7 +110,7 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor):
+class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 

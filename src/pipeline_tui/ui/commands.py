@@ -113,6 +113,12 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
         )
     entries: list[Entry] = [
         (
+            "New deal",
+            "Name, account, amount, close date: in the stage the cursor is in",
+            "main.new_deal",
+            screen.action_new_deal,
+        ),
+        (
             "Filter: stale deals",
             f"No change for {screen.state.stale_days} days",
             "main.stale_filter",
@@ -213,6 +219,12 @@ def _edit_commands(editor: DealEditor, hint: KeyHints) -> Iterator[SystemCommand
         ("Add a note", "Or 'next: …' for the next step", "deal.note", editor.action_note),
         ("Mark won", "The selected deal", "deal.won", editor.action_won),
         ("Mark lost", "With a reason", "deal.lost", editor.action_lost),
+        (
+            "Archive deal",
+            "Withdraw it: off the board and the figures, kept in the history",
+            "deal.archive",
+            editor.action_archive,
+        ),
         ("Undo", "The last change", "deal.undo", editor.action_undo),
         ("Redo", "The change just undone", "deal.redo", editor.action_redo),
     ]

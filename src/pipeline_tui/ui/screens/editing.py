@@ -40,6 +40,7 @@ from ...parsing import ParseError, parse_date, parse_money
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
+    Archive,
     CycleCategory,
     Edit,
     MarkLost,
@@ -81,6 +82,7 @@ EDIT_BINDINGS: list[BindingType] = [
     Binding("n", "note", "Note", id="deal.note"),
     Binding("w", "won", "Won", show=False, id="deal.won"),
     Binding("x", "lost", "Lost", show=False, id="deal.lost"),
+    Binding("A", "archive", "Archive", show=False, id="deal.archive"),
     Binding("u,ctrl+z", "undo", "Undo", id="deal.undo"),
     Binding("ctrl+y,U", "redo", "Redo", show=False, id="deal.redo"),
 ]
@@ -89,7 +91,7 @@ EDIT_BINDINGS: list[BindingType] = [
 # The actions that change a deal (hidden for a viewer).
 EDIT_ACTIONS = frozenset(
     {"probability", "nudge", "stage", "accept_proposal", "category", "won", "lost", "undo",
-     "redo", "close_date", "amount", "note"}
+     "redo", "close_date", "amount", "note", "archive"}
 )  # fmt: skip
 
 
@@ -274,6 +276,10 @@ class DealEditor(Container):
             what = "Next step set" if step.is_next_step else "Note added"
             self.post_message(EditDone(result, f"{what} on {result.deal.name}"))
             return
+        if isinstance(step, Archive):
+            done = f"Archived {result.deal.name} · u brings it back"
+            self.post_message(EditDone(result, done))
+            return
         currency = result.deal.currency
         was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
         details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
@@ -426,6 +432,27 @@ class DealEditor(Container):
             placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
         )
 
+    def ask_archive(self) -> None:
+        card = self.host.selected_deal()
+
+        def submit(text: str) -> str | None:
+            answer = text.strip().lower()
+            if answer in ("y", "yes"):
+                self.queue(Archive(), target=card)
+            elif answer in ("", "n", "no"):
+                self.host.show_status("Not archived")
+            else:
+                return "y to archive it, n (or escape) to keep it"
+            return None
+
+        name = clean(card.name) if card else ""  # a label is shown as it is: data cleaned
+        name = name if len(name) <= 40 else name[:39] + "…"
+        self._ask(
+            f"Archive {name}? (y/n)",
+            submit,
+            placeholder="y: off the board and the figures, kept in the history",
+        )
+
     def ask_note(self) -> None:
         target = self.host.selected_deal()
 
@@ -478,3 +505,6 @@ class DealEditor(Container):
 
     def action_note(self) -> None:
         self.ask_note()
+
+    def action_archive(self) -> None:
+        self.ask_archive()

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
-from ...errors import user_message
+from ...errors import PipelineError, user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
@@ -31,6 +31,7 @@ from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
+from .new_deal import NEW_DEAL, DealLocated, NewDealFlow
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 
@@ -81,6 +82,7 @@ class MainScreen(Screen[None]):
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
         Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
         Binding("F", "call", "Submit my call", show=False, id=CALL_KEY),
+        Binding("N", "new_deal", "New deal", show=False, id=NEW_DEAL),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -90,6 +92,7 @@ class MainScreen(Screen[None]):
         self.reviews = ReviewLauncher(workspace, self, clock)
         self.periods = PeriodFinder(workspace, self)
         self.calls = CallTaker(workspace, self)
+        self.new_deals = NewDealFlow(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
@@ -116,6 +119,7 @@ class MainScreen(Screen[None]):
         yield self.reviews
         yield self.periods
         yield self.calls
+        yield self.new_deals
 
     def on_mount(self) -> None:
         self.periods.find_landing()  # calls `opened`, which loads the board
@@ -144,6 +148,52 @@ class MainScreen(Screen[None]):
 
     def action_review(self) -> None:
         self.find_review("resume_or_start")
+
+    # What the new-deal prompt is given ----------------------------------------------
+    def action_new_deal(self) -> None:
+        self.new_deals.ask()
+
+    def new_deal_stage(self) -> tuple[int, str] | None:
+        """The stage the cursor is in: the focused column's, the selected row's in the
+        table; else the pipeline's first open stage."""
+        if self.in_table:
+            card = self.table.selected()
+            if card is not None and card.pipeline_id == self.state.pipeline_id:
+                return card.stage_id, card.stage_name
+        else:
+            column = self.board.focused_column()
+            if column is not None:
+                return column.stage.stage_id, column.stage.name
+        columns = self.board.columns()
+        return (columns[0].stage.stage_id, columns[0].stage.name) if columns else None
+
+    def deal_added(self, card: DealCard) -> None:
+        self._locate(card, self._generation)
+
+    @work(thread=True, group="locate")
+    def _locate(self, card: DealCard, gen: int) -> None:
+        """The page the new deal is on, so that the reload puts the cursor on it."""
+        ws = self.workspace
+        sort, descending = self.state.sort
+        flt = self.state.deal_filter(ws.today())
+        if not self.in_table:
+            flt = replace(flt, stage_id=card.stage_id)
+        try:
+            position = ws.position(flt, card.id, sort=sort, descending=descending)
+        except PipelineError:
+            position = None  # the reload shows the board anyway, and says what is wrong
+        self.post_message(DealLocated(card, position, gen))
+
+    def on_deal_located(self, message: DealLocated) -> None:
+        if message.generation != self._generation:
+            return  # the person has moved on meanwhile: leave the board where they are
+        position, card = message.position, message.card
+        if position is not None:
+            if self.in_table:
+                self._table_offset = max(0, position - TABLE_PAGE // 2)
+            else:
+                self._offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
+        self.reload(keep_deal=card.id)
 
     # Helpers ------------------------------------------------------------------------
     @property
