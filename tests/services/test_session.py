@@ -69,6 +69,13 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "set_active": lambda ws: ws.set_active("rep", False),
     "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
     "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
+    "propose_default": lambda ws: ws.propose_default(1, 40, "why"),
+    "accept_proposal": lambda ws: ws.accept_proposal(1, "why"),
+    "add_stage": lambda ws: ws.add_stage(1, "Demo", 20),
+    "rename_stage": lambda ws: ws.rename_stage(1, "Demo", seen_name="Qualify"),
+    "move_process_stage": lambda ws: ws.move_process_stage(1, 1),
+    "retire_stage": lambda ws: ws.retire_stage(1),
+    "set_target": lambda ws: ws.set_target("coverage", "3.5"),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -80,6 +87,8 @@ READS = {
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
     "watch", "changed_by_others",
+    # The process under review: the view, its history, pipelines by name.
+    "process", "process_history", "pipeline_named",
 }  # fmt: skip
 
 

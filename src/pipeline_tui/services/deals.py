@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, func, select, true
+from sqlalchemy import ColumnElement, Engine, FromClause, exists, func, or_, select, true
 
 from ..models import StageKind
 from ..query import Scope, StageOption, where
@@ -129,9 +129,16 @@ def count_deals(engine: Engine, flt: Scope) -> int:
 
 def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
+    # An alias, so that the subquery below never correlates with the deals it filters.
+    held = DEAL_TABLE.alias("held")
     stages_query = (
         select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
-        .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
+        .where(
+            STAGE.pipeline_id == pipeline_id,
+            STAGE.kind == StageKind.OPEN.value,
+            # A retired stage is no column unless a deal still stands in it.
+            or_(STAGE.retired.is_(False), exists().where(held.c.stage_id == STAGE.id)),
+        )
         .order_by(STAGE.position, STAGE.id)
     )
     # The pipeline's open stages stand for both the pipeline and "open": with nothing else

@@ -9,7 +9,8 @@ the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
 methods beyond editing live in mixins (`session_reads`, `session_reviews`,
-`session_imports`) to keep modules small; they are part of this one class.
+`session_imports`, `session_people`, `session_process`) to keep modules small; they are
+part of this one class.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
 from .session_imports import ImportsDoor
 from .session_people import PeopleDoor, PersonRow
+from .session_process import ProcessDoor, ProcessResult
 from .session_reads import ReadsDoor
 from .session_reviews import ReviewsDoor
 from .undo import UndoStack
@@ -62,6 +64,7 @@ __all__ = [
     "EditResult",
     "FieldChange",
     "PersonRow",
+    "ProcessResult",
     "Workspace",
     "WorkspaceError",
 ]
@@ -95,7 +98,7 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
+class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor, ProcessDoor):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 
