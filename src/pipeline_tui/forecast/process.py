@@ -168,7 +168,7 @@ def observed_shares(
 ) -> dict[int, tuple[int, int]]:
     """(closed, won) per open stage: deals ever in it that closed in the window."""
     kinds = select(STAGE.id, STAGE.kind).where(STAGE.pipeline_id == pipeline_id)
-    stage_kinds = dict(conn.execute(kinds).tuples().all())
+    stage_kinds: dict[int, str] = {sid: kind for sid, kind in conn.execute(kinds)}
     won_ids = [sid for sid, kind in stage_kinds.items() if kind == StageKind.WON.value]
     closed_ids = [sid for sid, kind in stage_kinds.items() if kind != StageKind.OPEN.value]
     conditions = [DEAL.pipeline_id == pipeline_id, DEAL.stage_id.in_(closed_ids)]
@@ -295,15 +295,12 @@ def process_stages(
     shares = observed_shares(conn, pipeline_id, window, names)
     stays = days_in_stage(conn, pipeline_id, window, names)
     proposals = pending_proposals(conn, pipeline_id)
-    open_deals: dict[int, int] = dict(
-        conn.execute(
-            select(DEAL.stage_id, func.count())
-            .where(DEAL.pipeline_id == pipeline_id)
-            .group_by(DEAL.stage_id)
-        )
-        .tuples()
-        .all()
+    counts = (
+        select(DEAL.stage_id, func.count())
+        .where(DEAL.pipeline_id == pipeline_id)
+        .group_by(DEAL.stage_id)
     )
+    open_deals: dict[int, int] = {sid: int(n) for sid, n in conn.execute(counts)}
     query = (
         select(
             STAGE.id,

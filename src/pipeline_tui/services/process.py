@@ -415,6 +415,13 @@ def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int)
     now = utcnow()
     with engine.begin() as conn:
         stage = _open_stage(conn, stage_id, "retired")
+        active = [
+            s
+            for s in _stages(conn, stage.pipeline_id)
+            if s.kind == StageKind.OPEN.value and not s.retired
+        ]
+        if len(active) == 1:
+            raise InputError(f"{stage.name} is the pipeline's last open stage: add another first")
         holding = conn.execute(
             select(func.count()).select_from(table_of(Deal)).where(DEAL.stage_id == stage.id)
         ).scalar_one()
@@ -423,13 +430,6 @@ def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int)
             raise InputError(
                 f"{holding} open {deals} in {stage.name}: move them on first, then retire it"
             )
-        active = [
-            s
-            for s in _stages(conn, stage.pipeline_id)
-            if s.kind == StageKind.OPEN.value and not s.retired
-        ]
-        if len(active) == 1:
-            raise InputError(f"{stage.name} is the pipeline's last open stage: add another first")
         changed = conn.execute(
             update(STAGE_T)
             .where(STAGE.id == stage.id, STAGE.retired.is_(False))
