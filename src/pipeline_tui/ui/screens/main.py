@@ -33,6 +33,7 @@ from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
 from .people import PeopleScreen
 from .period_finder import GO_TO_PERIOD, PeriodFinder
+from .process import ProcessScreen
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
         Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
+        Binding("E", "process", "Process", show=False, id="main.process"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -459,6 +461,11 @@ class MainScreen(Screen[None]):
 
     def action_people(self) -> None:
         self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
+
+    def action_process(self) -> None:
+        self.app.push_screen(
+            ProcessScreen(self.workspace, self.state.pipeline_id), callback=lambda _: self.reload()
+        )
 
     def action_import(self) -> None:
         def done(imported: bool | None) -> None:
