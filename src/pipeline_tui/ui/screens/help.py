@@ -20,6 +20,7 @@ GROUPS = [
     ("main.", "Scope, filters and views"),
     ("board.", "Move"),
     ("table.", "Move"),
+    ("process.", "The process under review"),
     ("prompt.", "Prompts"),
     ("app.", "Anywhere"),
 ]

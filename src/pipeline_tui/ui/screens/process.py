@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...display import clean, display_text
 from ...errors import PipelineError, user_message
@@ -37,7 +37,7 @@ from ...forecast.process_text import (
 from ...services.workspace import ProcessResult, Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, prompt_status_footer
 
 HISTORY_ROWS = 200
 ADMIN_ACTIONS = frozenset({"accept", "add", "rename", "move", "retire"})
@@ -85,6 +85,8 @@ class ProcessScreen(Screen[None]):
         self.view: ProcessView | None = None
         self.stages: list[ProcessStage] = []
         self._stale = False
+        # The last change's outcome stays in the title through reloads until the next key.
+        self._note: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="process-title")
@@ -93,8 +95,7 @@ class ProcessScreen(Screen[None]):
             yield Static(id="process-targets")
             yield Static("Changes to the process", id="process-history-caption", classes="caption")
             yield DataTable(id="process-history", cursor_type="row")
-        yield Prompt(id="prompt")
-        yield Footer()
+        yield from prompt_status_footer()
 
     def on_mount(self) -> None:
         stages = self.query_one("#process-stages", DataTable)
@@ -207,36 +208,44 @@ class ProcessScreen(Screen[None]):
         return Text(text, justify="right", style="bold yellow" if far else "")
 
     def _targets(self, view: ProcessView) -> Text:
+        """Targets beside the figures on one line, the contradiction (if any) under it."""
         t = view.targets
-        text = Text(no_wrap=False)
-        text.append(f"This quarter ({view.period_key}): ", style="bold")
-        text.append(f"coverage {ratio_text(t.coverage)} (target {ratio_text(t.coverage_target)})")
-        text.append(" · win rate ")
+        text = Text()
+        text.append(f"{view.period_key}", style="bold")
         text.append(
-            f"{ratio_text(t.win_rate, percent=True)} "
-            f"(target {ratio_text(t.win_rate_target, percent=True)})"
+            f"  coverage {ratio_text(t.coverage)} vs {ratio_text(t.coverage_target)} target"
         )
-        text.append(" · 1 / win rate: ")
         text.append(
-            f"{ratio_text(t.implied_coverage)} coverage needed",
-            style="bold red" if t.contradicted else "green",
+            f" · win rate {ratio_text(t.win_rate, percent=True)} vs "
+            f"{ratio_text(t.win_rate_target, percent=True)}"
         )
+        text.append(" · 1/win rate ")
+        text.append(ratio_text(t.implied_coverage), style="bold red" if t.contradicted else "green")
         note = targets_note(t)
         if note:
             text.append(f"\n{note}", style="red")
         return text
 
     def _title(self, note: str | None, *, error: bool) -> None:
+        """The title names what is shown; the status line says what just happened (it
+        stays through reloads until the next key that changes something)."""
+        if note:
+            self._note = (note, error)
+        elif self._note is not None:
+            note, error = self._note
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(" Process ", style="bold reverse")
         if self.view is not None:
             title.append(clean(f"  {self.view.pipeline_name} · deals {self.view.window.text}"))
-        if note:
-            title.append("  ")
-            title.append(clean(note), style="bold red" if error else "green")
-        elif not self.may_propose:
-            title.append("  read-only: managers propose, an admin accepts", style="dim")
         self.query_one("#process-title", Static).update(title)
+        status = self.query_one("#status", Static)
+        if note:
+            status.update(Text(clean(note), style="bold" if error else "green"))
+        elif not self.may_propose:
+            status.update(Text("read-only: managers propose a default, an admin accepts it"))
+        else:
+            status.update(Text(""))
+        status.set_class(bool(note) and error, "error")
 
     # -- the keys ------------------------------------------------------------------------
 
@@ -247,6 +256,7 @@ class ProcessScreen(Screen[None]):
         return self.stages[min(table.cursor_row, len(self.stages) - 1)]
 
     def _ask(self, label: str, submit: Callable[[str], str | None], **kwargs: str) -> None:
+        self._note = None
         table = self.query_one("#process-stages", DataTable)
 
         def refocus() -> None:
@@ -272,7 +282,7 @@ class ProcessScreen(Screen[None]):
             return None
 
         self._ask(
-            f"Propose {clean(stage.name)}: {seen}% → {observed}%. Why:",
+            f"Propose the default of {clean(stage.name)}: {seen}% → {observed}%. Why:",
             submit,
             value=f"observed {observed_text(stage)}, {self.view.window.text}",
         )
@@ -334,6 +344,7 @@ class ProcessScreen(Screen[None]):
         stage = self._selected()
         if stage is None:
             return
+        self._note = None
         self._write(lambda ws: ws.move_process_stage(stage.id, steps), follow=stage.id)
 
     def action_retire(self) -> None:
