@@ -40,7 +40,7 @@ def proposal_text(stage: ProcessStage) -> str:
     p = stage.proposal
     if p is None:
         return ""
-    return f"#{p.id}: {p.old}% → {p.new}% by {p.who or 'someone'}"
+    return f"#{p.id} → {p.new}% ({p.who or 'someone'})"
 
 
 def ratio_text(value: float | None, *, percent: bool = False) -> str:

@@ -102,7 +102,7 @@ class ProcessScreen(Screen[None]):
         for title in ("Stage", "Default", "Observed win", "Median days", "Open", "Proposal"):
             stages.add_column(title, key=title)
         history = self.query_one("#process-history", DataTable)
-        for title in ("When", "Who", "What", "Change", "Why"):
+        for title in ("When (UTC)", "Who", "What", "Change", "Why"):
             history.add_column(title, key=title)
         stages.focus()
         self._load(None)
@@ -169,10 +169,10 @@ class ProcessScreen(Screen[None]):
                 name.append(" (retired)", style="dim italic")
             table.add_row(
                 name,
-                Text(f"{s.default_probability}%", justify="right", style=style),
+                Text(f"{s.default_probability}%", style=style),
                 self._observed(s),
-                Text(days_text(s), justify="right", style=style),
-                Text(str(s.open_deals), justify="right", style=style),
+                Text(days_text(s), style=style),
+                Text(str(s.open_deals), style=style),
                 display_text(proposal_text(s), "bold yellow"),
                 key=str(s.id),
             )
@@ -190,7 +190,7 @@ class ProcessScreen(Screen[None]):
         history.clear()
         for e in message.data.history:
             history.add_row(
-                Text(e.at.astimezone().strftime("%Y-%m-%d %H:%M"), style="dim"),
+                Text(e.at.strftime("%Y-%m-%d %H:%M"), style="dim"),
                 display_text(e.who or "—"),
                 Text(KIND_WORDS.get(e.kind, e.kind)),
                 display_text(change_text(e)),
@@ -205,7 +205,7 @@ class ProcessScreen(Screen[None]):
         text = observed_text(s)
         observed = s.observed_percent
         far = observed is not None and abs(observed - s.default_probability) >= 10
-        return Text(text, justify="right", style="bold yellow" if far else "")
+        return Text(text, style="bold yellow" if far else "")
 
     def _targets(self, view: ProcessView) -> Text:
         """Targets beside the figures on one line, the contradiction (if any) under it."""
