@@ -194,19 +194,19 @@ def _show(view: ProcessView, fmt: str) -> None:
         name = display_text(s.name + (" (retired)" if s.retired else ""))
         table.add_row(
             name,
-            f"{s.default_probability}%",
-            observed_text(s),
-            days_text(s),
-            str(s.open_deals),
+            Text(f"{s.default_probability}%"),
+            Text(observed_text(s)),
+            Text(days_text(s)),
+            Text(str(s.open_deals)),
             display_text(proposal_text(s)),
             style="dim" if s.retired else "",
         )
     out.print(table)
-    targets = Table(title=f"Targets and this quarter ({view.period_key})", show_edge=False)
+    targets = Table(title=Text(f"Targets and this quarter ({view.period_key})"), show_edge=False)
     for column in ("", "Target", "Actual"):
         targets.add_column(column, justify="left" if not column else "right")
     for what, target, actual in targets_lines(view.targets):
-        targets.add_row(what, target, actual)
+        targets.add_row(Text(what), Text(target), Text(actual))
     out.print(targets)
     note = targets_note(view.targets)
     if note:

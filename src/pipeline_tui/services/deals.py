@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, FromClause, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, FromClause, func, select, true
 
 from ..models import StageKind
 from ..query import Scope, StageOption, where
@@ -129,16 +129,9 @@ def count_deals(engine: Engine, flt: Scope) -> int:
 
 def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
-    # An alias, so that the subquery below never correlates with the deals it filters.
-    held = DEAL_TABLE.alias("held")
     stages_query = (
-        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
-        .where(
-            STAGE.pipeline_id == pipeline_id,
-            STAGE.kind == StageKind.OPEN.value,
-            # A retired stage is no column unless a deal still stands in it.
-            or_(STAGE.retired.is_(False), exists().where(held.c.stage_id == STAGE.id)),
-        )
+        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability, STAGE.retired)
+        .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
         .order_by(STAGE.position, STAGE.id)
     )
     # The pipeline's open stages stand for both the pipeline and "open": with nothing else
@@ -164,8 +157,10 @@ def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageCol
             from_=_filtered_from(flt),
         )
     columns = []
-    for stage_id, name, position, default_probability in stages:
+    for stage_id, name, position, default_probability, retired in stages:
         total = totals.get(stage_id, Converted())
+        if retired and not total.count("count"):
+            continue  # a retired stage is a column only while deals still stand in it
         columns.append(
             StageColumn(
                 stage_id=stage_id,
