@@ -30,7 +30,9 @@ from pipeline_tui.errors import ConflictError, InputError, PermissionDenied
 from pipeline_tui.forecast.calibration import CalibrationWindow
 from pipeline_tui.forecast.process import process_stages
 from pipeline_tui.models import Deal, DealChange, ProcessChange, User, table_of
+from pipeline_tui.services.deals import DealFilter, stage_columns
 from pipeline_tui.services.edits import move_stage
+from pipeline_tui.services.replay import replay_violations
 from pipeline_tui.services.workspace import Workspace
 
 from ..factories import Builder
@@ -322,3 +324,24 @@ def test_a_user_row_exists_for_every_change(url: str) -> None:
             .one()
         )
     assert who == "ada"
+
+
+def test_a_renamed_stage_still_replays_and_a_retired_one_leaves_the_board(url: str) -> None:
+    propose, negotiate = stage_id(url, "Propose"), stage_id(url, "Negotiate")
+    with session(url, "ada") as ws:
+        ws.rename_stage(propose, "Proposal", seen_name="Propose")
+        ws.rename_stage(negotiate, "Negotiation", seen_name="Negotiate")
+        # D6 moves on from the renamed stage: its log holds both names of one stage.
+        d6 = _deal(ws, "D6")
+        version = ws.engine.connect().execute(text(f"SELECT version FROM deal WHERE id={d6}"))
+        move_stage(ws.engine, d6, version.scalar_one(), 1, user_id=None, source="cli")
+        move_stage(ws.engine, d6, 2, -1, user_id=None, source="cli")
+        with ws.engine.connect() as conn:
+            assert list(replay_violations(conn)) == []
+        ws.retire_stage(negotiate, "gone")
+        columns = stage_columns(ws.engine, DealFilter(), 1)
+        assert [c.name for c in columns] == ["Qualify", "Proposal"]
+        with ws.engine.begin() as conn:  # a deal left in it (an undo, say): shown again
+            conn.execute(text(f"UPDATE deal SET stage_id = {negotiate} WHERE id = {d6}"))
+        columns = stage_columns(ws.engine, DealFilter(), 1)
+        assert [c.name for c in columns] == ["Qualify", "Proposal", "Negotiation"]
