@@ -31,8 +31,10 @@ from sqlalchemy import Engine, func, select, text
 
 from pipeline_tui.errors import ConflictError, InputError, PermissionDenied
 from pipeline_tui.forecast.calibration import CalibrationWindow
+from pipeline_tui.forecast.history import load_moved, stages_by_name, state_at
 from pipeline_tui.forecast.process import process_stages
 from pipeline_tui.models import Deal, DealChange, ProcessChange, table_of
+from pipeline_tui.query import load_stages
 from pipeline_tui.services.deals import DealFilter, stage_columns
 from pipeline_tui.services.edits import move_stage
 from pipeline_tui.services.replay import replay_violations
@@ -363,3 +365,18 @@ def test_a_renamed_stage_still_replays_and_a_retired_one_leaves_the_board(url: s
             conn.execute(text(f"UPDATE deal SET stage_id = {negotiate} WHERE id = {d6}"))
         columns = stage_columns(ws.engine, DealFilter(), 1)
         assert [c.name for c in columns] == ["Qualify", "Proposal", "Negotiation"]
+
+
+def test_deals_as_they_stood_find_a_renamed_stage_by_its_earlier_name(url: str) -> None:
+    qualify = stage_id(url, "Qualify")
+    with session(url, "ada") as ws:
+        ws.rename_stage(qualify, "Lead", seen_name="Qualify")
+        d6 = _deal(ws, "D6")
+        with ws.engine.connect() as conn:
+            stages = load_stages(conn)
+            ids = select(table_of(Deal).c.id).where(table_of(Deal).c.id == d6)
+            deal, changes = load_moved(conn, ids, at("2026-10-02"), stages)[d6]
+            by_name = stages_by_name(stages, conn)
+    # On 10-10 D6 was in Qualify, called Lead now: the same stage, not an unknown one.
+    state = state_at(deal, changes, at("2026-10-10"), by_name)
+    assert state is not None and state.stage_id == qualify
