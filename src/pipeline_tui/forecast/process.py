@@ -198,14 +198,23 @@ def days_in_stage(
     conn: Connection, pipeline_id: int, window: CalibrationWindow, names: Mapping[str, int]
 ) -> dict[int, list[Decimal]]:
     """The length in days of every stay in each stage that ended within the window."""
+    since = None if window.since is None else as_utc(datetime.combine(window.since, time.min))
+    until = None if window.until is None else as_utc(datetime.combine(window.until, time.max))
     query = (
         select(DEAL.id, DEAL.created_at, CHANGE.old_value, CHANGE.new_value, CHANGE.changed_at)
         .join_from(CHANGE_T, DEAL_T, DEAL.id == CHANGE.deal_id)
         .where(DEAL.pipeline_id == pipeline_id, CHANGE.field == "stage")
         .order_by(DEAL.id, CHANGE.changed_at, CHANGE.id)
     )
-    since = None if window.since is None else as_utc(datetime.combine(window.since, time.min))
-    until = None if window.until is None else as_utc(datetime.combine(window.until, time.max))
+    if since is not None:
+        # Only deals that left a stage in the window have a stay to count: their whole
+        # stage history is read (a stay may have begun long before), nobody else's.
+        moved = CHANGE_T.alias("moved")
+        query = query.where(
+            DEAL.id.in_(
+                select(moved.c.deal_id).where(moved.c.field == "stage", moved.c.changed_at >= since)
+            )
+        )
     stays: dict[int, list[Decimal]] = {}
     deal_id: int | None = None
     entered = datetime.min
