@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from pipeline_tui.cli import main
@@ -166,3 +166,24 @@ def test_stage_commands_and_refusals_write_nothing(
     assert [h["kind"] for h in json.loads(out)] == [
         "target", "stage_retired", "stage_moved", "stage_renamed", "stage_added",
     ]  # fmt: skip
+
+
+def test_an_accepted_default_is_what_a_new_deal_in_the_stage_starts_from(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "process", "propose", "Propose", "observed", "--user", "mgr", "--db", db)
+    run(capsys, "process", "accept", "1", "--why", "the year says so", "--user", "ada", "--db", db)
+    deals = tmp_path / "new.csv"
+    deals.write_text(
+        "external_id,name,account,owner_login,pipeline,stage,status,amount,currency,close_date\n"
+        "N1,New one,Acme,ann,New Business,Propose,open,500,USD,2026-12-20\n",
+        encoding="utf-8",
+    )
+    code = main(["import", str(deals), "--user", "ada", "--db", db])
+    assert code == 0, capsys.readouterr().err
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = {n: p for n, p in conn.execute(text("SELECT name, probability FROM deal"))}
+    engine.dispose()
+    # The new deal starts from the accepted default; D6, already in Propose, keeps its 50%.
+    assert (rows["New one"], rows["D6"]) == (67, 50)
