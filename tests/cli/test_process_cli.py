@@ -187,3 +187,21 @@ def test_an_accepted_default_is_what_a_new_deal_in_the_stage_starts_from(
     engine.dispose()
     # The new deal starts from the accepted default; D6, already in Propose, keeps its 50%.
     assert (rows["New one"], rows["D6"]) == (67, 50)
+
+
+def test_an_import_puts_no_open_deal_into_a_retired_stage(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "process", "stage", "retire", "Negotiate", "--user", "ada", "--db", db)
+    deals = tmp_path / "new.csv"
+    deals.write_text(
+        "external_id,name,account,owner_login,pipeline,stage,status,amount,currency,close_date\n"
+        "N1,New one,Acme,ann,New Business,Negotiate,open,500,USD,2026-12-20\n",
+        encoding="utf-8",
+    )
+    code = main(["import", str(deals), "--user", "ada", "--db", db])
+    assert code != 0 and "Negotiate is retired" in capsys.readouterr().err
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM deal WHERE name='New one'")).scalar() == 0
+    engine.dispose()
