@@ -73,17 +73,6 @@ def targets_note(t: Targets) -> str:
     )
 
 
-KIND_WORDS = {
-    "stage_added": "added stage",
-    "stage_renamed": "renamed stage",
-    "stage_moved": "moved stage",
-    "stage_retired": "retired stage",
-    "target": "changed a target",
-    "proposal": "proposed a default",
-    "proposal_accepted": "accepted a default",
-}
-
-
 def change_text(e: HistoryEntry) -> str:
     """`Propose: 50% → 67%`, `Propose → Proposal`, `coverage 3x → coverage 3.5x`."""
     if e.kind in ("proposal", "proposal_accepted"):
@@ -204,7 +193,6 @@ def as_markdown(view: ProcessView) -> str:
 
 
 __all__ = [
-    "KIND_WORDS",
     "as_csv",
     "as_markdown",
     "change_text",

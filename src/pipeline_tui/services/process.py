@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Engine, func, insert, select, update
@@ -21,13 +20,11 @@ from sqlalchemy import Connection, CursorResult, Engine, func, insert, select, u
 from ..display import CONTROL_CHARS, INVISIBLE_CHARS
 from ..errors import ConflictError, InputError, NotFoundError
 from ..forecast.process import LOG, LOG_T, STAGE, STAGE_T
-from ..models import Deal, ProcessChangeKind, Settings, StageKind, table_of, utcnow
+from ..models import Deal, ProcessChangeKind, StageKind, table_of, utcnow
 
 DEAL = table_of(Deal).c
-SETTINGS_T = table_of(Settings)
 NAME_MAX = 128
 REASON_MAX = 1000
-TARGETS = {"coverage": "coverage_target", "win-rate": "win_rate_target"}
 
 
 class ProcessConflict(ConflictError):
@@ -134,7 +131,7 @@ def _open_stage(conn: Connection, stage_id: int, doing: str) -> _Stage:
     return stage
 
 
-def _record(
+def record(
     conn: Connection,
     kind: ProcessChangeKind,
     *,
@@ -205,7 +202,7 @@ def propose(
             )
         if stage.default_probability == new:
             raise InputError(f"{stage.name} already defaults to {new}%: nothing to propose")
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.PROPOSAL,
             who=who,
@@ -265,7 +262,7 @@ def accept(engine: Engine, proposal_id: int, reason: str | None, *, who: int) ->
                 f"{stage.name}'s default is {stage.default_probability}% now, not the {old}% "
                 f"proposal #{proposal_id} was based on: nothing was changed; propose again"
             )
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.PROPOSAL_ACCEPTED,
             who=who,
@@ -327,7 +324,7 @@ def add_stage(
         added = _Stage(stage_id, pipeline_id, text, StageKind.OPEN.value, -1, default, False)
         open_order.insert(index, added)
         _renumber(conn, _with_closed_last(stages, open_order))
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.STAGE_ADDED,
             who=who,
@@ -359,7 +356,7 @@ def rename_stage(
             raise ProcessConflict(
                 f"The stage you saw as {seen_name} is called {stage.name} now: nothing was renamed"
             )
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.STAGE_RENAMED,
             who=who,
@@ -394,7 +391,7 @@ def move_stage(
         a, b = open_order.index(active[here]), open_order.index(active[there])
         open_order[a], open_order[b] = open_order[b], open_order[a]
         _renumber(conn, _with_closed_last(stages, open_order))
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.STAGE_MOVED,
             who=who,
@@ -437,7 +434,7 @@ def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int)
         )
         if changed.rowcount != 1:
             raise ProcessConflict(f"{stage.name} was retired meanwhile")
-        change_id = _record(
+        change_id = record(
             conn,
             ProcessChangeKind.STAGE_RETIRED,
             who=who,
@@ -448,64 +445,3 @@ def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int)
             reason=why,
         )
     return ProcessResult(f"Retired {stage.name}: its history stays", change_id)
-
-
-# -- targets ---------------------------------------------------------------------------
-
-
-def parse_target(which: str, value: str) -> float:
-    """`coverage 3.5` (or `3.5x`); `win-rate 55` (or `55%`): a percent, 1-100."""
-    text = value.strip().casefold()
-    try:
-        if which == "coverage":
-            number = Decimal(text.removesuffix("x").strip())
-            if not Decimal("0.1") <= number <= 100:
-                raise InputError(f"A coverage target is 0.1x to 100x, not {value}")
-            return float(number)
-        if which == "win-rate":
-            number = Decimal(text.removesuffix("%").strip())
-            if not 1 <= number <= 100:
-                raise InputError(f"A win-rate target is 1% to 100%, not {value}")
-            return float(number / 100)
-    except InvalidOperation:
-        raise InputError(f"'{value}' is not a number") from None
-    raise InputError(f"A target is coverage or win-rate, not {which}")
-
-
-def target_text(which: str, value: float) -> str:
-    return f"{which} {value:g}x" if which == "coverage" else f"{which} {value:.0%}"
-
-
-def set_target(
-    engine: Engine, which: str, value: str, reason: str | None, *, who: int, seen: float
-) -> ProcessResult:
-    new = parse_target(which, value)
-    why = check_reason(reason)
-    column = SETTINGS_T.c[TARGETS[which]]
-    now = utcnow()
-    with engine.begin() as conn:
-        settings_id = conn.execute(select(func.min(SETTINGS_T.c.id))).scalar_one()
-        if settings_id is None:
-            raise NotFoundError("This database has no settings yet: import or seed it first")
-        current = float(
-            conn.execute(select(column).where(SETTINGS_T.c.id == settings_id)).scalar_one()
-        )
-        if abs(current - seen) > 1e-9:
-            raise ProcessConflict(
-                f"The {which} target is {target_text(which, current)} now, not the "
-                f"{target_text(which, seen)} you saw: nothing was changed"
-            )
-        conn.execute(update(SETTINGS_T).where(SETTINGS_T.c.id == settings_id).values({column: new}))
-        change_id = _record(
-            conn,
-            ProcessChangeKind.TARGET,
-            who=who,
-            now=now,
-            pipeline_id=None,
-            old=target_text(which, current),
-            new=target_text(which, new),
-            reason=why,
-        )
-    return ProcessResult(
-        f"Target: {target_text(which, new)} (was {target_text(which, current)})", change_id
-    )

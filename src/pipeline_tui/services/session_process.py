@@ -16,6 +16,7 @@ from ..periods import quarter_containing
 from . import process as changes
 from .people import load_settings
 from .process import ProcessResult
+from .process_targets import set_target
 from .session_base import SessionBase
 
 
@@ -136,9 +137,7 @@ class ProcessDoor(SessionBase):
         seen = (
             self.settings.coverage_target if which == "coverage" else self.settings.win_rate_target
         )
-        result = self.run(
-            lambda: changes.set_target(self.engine, which, value, reason, who=me, seen=seen)
-        )
+        result = self.run(lambda: set_target(self.engine, which, value, reason, who=me, seen=seen))
         fresh = self.run(lambda: load_settings(self.engine))
         self.settings = replace(
             self.settings,
