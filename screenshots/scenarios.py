@@ -127,6 +127,17 @@ async def new_deal(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+async def process(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("E")
+    await settle(pilot)
+    # The manager proposes what the last year says for Proposal (its reason offered).
+    await pilot.press("down", "down", "down", "a")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -167,6 +178,7 @@ SCENARIOS: dict[str, Scenario] = {
         "calls": calls,
         "flagged": flagged,
         "new_deal": new_deal,
+        "process": process,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

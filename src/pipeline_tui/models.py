@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from .money import from_minor
@@ -163,6 +163,8 @@ class Stage(SQLModel, table=True):
     kind: str = Field(default=StageKind.OPEN.value, max_length=8)
     # An open deal longer than this in the stage is flagged for inspection.
     days_limit: int = 60
+    # No longer offered for moves or new deals; its deals and history keep it.
+    retired: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Deal(SQLModel, table=True):
@@ -466,6 +468,39 @@ class ForecastCall(SQLModel, table=True):
     review_id: int | None = Field(default=None, foreign_key="review.id")
 
 
+class ProcessChangeKind(StrEnum):
+    STAGE_ADDED = "stage_added"
+    STAGE_RENAMED = "stage_renamed"
+    STAGE_MOVED = "stage_moved"
+    STAGE_RETIRED = "stage_retired"
+    TARGET = "target"
+    PROPOSAL = "proposal"
+    PROPOSAL_ACCEPTED = "proposal_accepted"
+
+
+class ProcessChange(SQLModel, table=True):
+    """One change to the sales process, with who, when and why; a proposal is one too
+    (pending until a `proposal_accepted` row names it in `proposal_id`)."""
+
+    __tablename__ = "process_change"
+    __table_args__ = (
+        _one_of("process_change", "kind", ProcessChangeKind),
+        Index("ix_process_change_at", "changed_at"),
+        Index("ix_process_change_stage", "stage_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    pipeline_id: int | None = Field(default=None, foreign_key="pipeline.id")
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    old_value: str | None = Field(default=None, max_length=500)
+    new_value: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=1000)
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+    proposal_id: int | None = Field(default=None, foreign_key="process_change.id")
+
+
 class Rate(SQLModel, table=True):
     """How many units of the reporting currency one unit of `currency` was worth from
     `effective_date` on (until the next row of the same currency).
@@ -526,6 +561,8 @@ __all__ = [
     "Note",
     "NoteKind",
     "Pipeline",
+    "ProcessChange",
+    "ProcessChangeKind",
     "Quota",
     "Rate",
     "Review",

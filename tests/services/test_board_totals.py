@@ -147,6 +147,23 @@ def test_an_archived_deal_leaves_the_one_query_as_it_leaves_the_report(url: str)
         assert [p.stage for p in after.pages] == columns
 
 
+def test_a_retired_empty_stage_is_no_column_either_way(url: str) -> None:
+    with Workspace.open(url, "admin", today=lambda: TODAY) as admin:
+        admin.add_stage(1, "Demo day", 20)
+        with admin.engine.connect() as conn:
+            stage_id = conn.execute(text("SELECT id FROM stage WHERE name = 'Demo day'")).scalar()
+        admin.retire_stage(int(stage_id))
+    with Workspace.open(url, "vp", today=lambda: TODAY) as ws:
+        state = ViewState.initial(ws)
+        flt = state.deal_filter(ws.today())
+        snapshot = ws.board(flt, state.scope, sort="amount", descending=True, offsets={},
+                            page_size=1)  # fmt: skip
+        assert state.scope.pipeline_id == 1  # the pipeline the stage was added to
+        assert "Demo day" not in [p.stage.name for p in snapshot.pages]
+        columns = ws.run(lambda: stage_columns(ws.engine, ws.seen(flt), 1))
+        assert [p.stage for p in snapshot.pages] == columns
+
+
 def test_the_query_reads_the_covering_forecast_index_alone(tmp_path: Path) -> None:
     address = f"sqlite:///{tmp_path / 'pipeline.db'}"
     engine = make_engine(address)

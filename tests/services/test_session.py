@@ -76,6 +76,13 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
         CallAmounts(Decimal(1), Decimal(2)), quarter_containing(TODAY, 1)
     ),
     "add_deal": lambda ws: ws.add_deal(DealDraft("Deal", "Acme", Decimal(1), TODAY, 1)),
+    "propose_default": lambda ws: ws.propose_default(1, 40, "why"),
+    "accept_proposal": lambda ws: ws.accept_proposal(1, "why"),
+    "add_stage": lambda ws: ws.add_stage(1, "Demo", 20),
+    "rename_stage": lambda ws: ws.rename_stage(1, "Demo", seen_name="Qualify"),
+    "move_process_stage": lambda ws: ws.move_process_stage(1, 1),
+    "retire_stage": lambda ws: ws.retire_stage(1),
+    "set_target": lambda ws: ws.set_target("coverage", "3.5"),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -93,6 +100,8 @@ READS = {
     # The new-deal prompt: may this person add, the accounts it completes from, and the
     # page a new deal is on.
     "may_add_deals", "account_names", "position",
+    # The process under review: the view, its history, pipelines by name.
+    "process", "process_history", "pipeline_named",
 }  # fmt: skip
 
 

@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_users_parsers(sub, common)
 
+    from .process import add_parsers as add_process_parsers
+
+    add_process_parsers(sub, common)
+
     from .maintenance import add_parsers as add_maintenance_parsers
 
     add_maintenance_parsers(sub, common)
@@ -266,6 +270,10 @@ def _run(argv: list[str]) -> int:
         from .rates import run_rates
 
         return run_rates(url, args, user=user)
+    if args.command == "process":
+        from .process import run_process
+
+        return run_process(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 

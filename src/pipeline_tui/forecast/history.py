@@ -21,12 +21,21 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from ..models import Deal, DealChange, ForecastCategory, StageKind, table_of
+from ..models import (
+    Deal,
+    DealChange,
+    ForecastCategory,
+    ProcessChange,
+    ProcessChangeKind,
+    StageKind,
+    table_of,
+)
 from ..money import to_minor
 from ..query import StageInfo, as_utc, row_to
 
 DEAL_TABLE, CHANGE_TABLE = table_of(Deal), table_of(DealChange)
 DEAL, CHANGE = DEAL_TABLE.c, CHANGE_TABLE.c
+LOG = table_of(ProcessChange).c
 FIELDS = ("stage", "amount", "forecast_category", "close_date", "archived")
 
 
@@ -172,8 +181,21 @@ def state_at(
     )
 
 
-def stages_by_name(stages: Mapping[int, StageInfo]) -> dict[tuple[int, str], StageInfo]:
-    return {(s.pipeline_id, s.name): s for s in stages.values()}
+def stages_by_name(
+    stages: Mapping[int, StageInfo], conn: Connection | None = None
+) -> dict[tuple[int, str], StageInfo]:
+    """Stages by (pipeline, name) as the history writes them; with `conn`, a stage renamed
+    since answers to its earlier names too (the process log's renames)."""
+    by_name = {(s.pipeline_id, s.name): s for s in stages.values()}
+    if conn is not None:
+        renames = select(LOG.stage_id, LOG.old_value).where(
+            LOG.kind == ProcessChangeKind.STAGE_RENAMED.value
+        )
+        for stage_id, old in conn.execute(renames.order_by(LOG.id.desc())):
+            stage = stages.get(stage_id)
+            if stage is not None and old:
+                by_name.setdefault((stage.pipeline_id, old), stage)
+    return by_name
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -95,7 +95,7 @@ def _waterfall(
         raise WaterfallError("The start of a waterfall must come before its end.")
 
     stages = load_stages(conn)
-    by_name = stages_by_name(stages)
+    by_name = stages_by_name(stages, conn)
     ids = _moved_ids(start_at, period, scope, stages, snapshot_id if use_rows else None)
     moved = load_moved(conn, ids, start_at, stages)
     from_rows = _snapshot_states(conn, snapshot_id, moved, stages) if use_rows else {}

@@ -131,6 +131,12 @@ def target(res: Resolved, ctx: Context) -> dict[str, Any]:
         _problem(d, where("close_date", "close_date"), f"a {kind} deal needs a close date")
     elif close is None:
         _problem(d, where("close_date", "close_date"), "no close date", Severity.WARNING)
+    if kind == OPEN and stage.retired and stage_moved:
+        _problem(
+            d,
+            where("stage", "stage"),
+            f"{stage.name} is retired (the process screen): an open deal can't be put in it",
+        )
     if res.account is None and has("account"):
         _problem(d, where("account", "account"), "no account", Severity.WARNING)
 

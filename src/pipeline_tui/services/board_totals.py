@@ -270,7 +270,7 @@ def _trailing(
 def _columns(conn: Connection, groups: Iterable[Group], pipeline_id: int) -> list[StageColumn]:
     """The pipeline's open stages in order with their totals (`deals.stage_columns`)."""
     stages_query = (
-        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
+        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability, STAGE.retired)
         .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
         .order_by(STAGE.position, STAGE.id)
     )
@@ -287,8 +287,10 @@ def _columns(conn: Connection, groups: Iterable[Group], pipeline_id: int) -> lis
         out.add("amount", g.amount * g.factor)
         out.add("weighted", g.weighted * g.factor)
     columns = []
-    for stage_id, name, position, default_probability in rows:
+    for stage_id, name, position, default_probability, retired in rows:
         totals = exact[stage_id]
+        if retired and not totals.counts.get("count"):
+            continue  # a retired stage is a column only while deals still stand in it
         # A stage with no deals has the sums `Converted` gives a key it never saw.
         empty = not totals.counts
         columns.append(

@@ -171,7 +171,7 @@ def stage_columns(
 ) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
     stages_query = (
-        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
+        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability, STAGE.retired)
         .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
         .order_by(STAGE.position, STAGE.id)
     )
@@ -200,8 +200,10 @@ def stage_columns(
             from_=_filtered_from(flt),
         )
     columns = []
-    for stage_id, name, position, default_probability in stages:
+    for stage_id, name, position, default_probability, retired in stages:
         total = totals.get(stage_id, Converted())
+        if retired and not total.count("count"):
+            continue  # a retired stage is a column only while deals still stand in it
         columns.append(
             StageColumn(
                 stage_id=stage_id,

@@ -117,7 +117,11 @@ def move_stage(
 
     def plan(state: DealState) -> Plan:
         _require_open(state, "moving between stages")
-        open_stages = state.stages_of(StageKind.OPEN)
+        # A retired stage is offered to no deal; one still in it may move out of it.
+        current = state.stage.id
+        open_stages = [
+            s for s in state.stages_of(StageKind.OPEN) if not s.retired or s.id == current
+        ]
         index = next(i for i, s in enumerate(open_stages) if s.id == state.stage.id)
         target = index + direction
         if target >= len(open_stages):

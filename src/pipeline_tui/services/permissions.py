@@ -33,6 +33,7 @@ ADMIN_THINGS = {
     "pipelines": "add or change pipelines",
     "settings": "change the settings",
     "rates": "change exchange rates",
+    "process": "accept a change to the sales process",
 }
 
 
@@ -132,6 +133,14 @@ class Policy:
         `ADMIN_THINGS`."""
         if not self.is_admin:
             raise PermissionDenied(f"Only an admin can {ADMIN_THINGS[thing]}")
+
+    def check_proposal(self) -> None:
+        """Proposing a change to the process (an admin then accepts it)."""
+        if self.read_only or self.role not in (Role.MANAGER.value, Role.ADMIN.value):
+            raise PermissionDenied(
+                f"{self._me()} is a {self.role}: only a manager or an admin can propose a "
+                "change to the sales process"
+            )
 
     # -- reads ---------------------------------------------------------------------------
 

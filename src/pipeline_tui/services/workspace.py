@@ -9,8 +9,8 @@ the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
 methods beyond editing live in mixins (`session_reads`, `session_reviews`,
-`session_calls`, `session_imports`, `session_deals`) to keep modules small; they are part
-of this one class.
+`session_calls`, `session_imports`, `session_people`, `session_deals`,
+`session_process`) to keep modules small; they are part of this one class.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ from .session_calls import CallsDoor
 from .session_deals import DealsDoor
 from .session_imports import ImportsDoor
 from .session_people import PeopleDoor, PersonRow
+from .session_process import ProcessDoor, ProcessResult
 from .session_reads import ReadsDoor
 from .session_reviews import ReviewsDoor
 from .undo import UndoStack
@@ -77,6 +78,7 @@ __all__ = [
     "EditResult",
     "FieldChange",
     "PersonRow",
+    "ProcessResult",
     "Workspace",
     "WorkspaceError",
 ]
@@ -110,7 +112,7 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor):
+class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor, ProcessDoor):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 

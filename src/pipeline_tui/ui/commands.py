@@ -158,6 +158,12 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
             screen.action_people,
         ),
         (
+            "The process under review",
+            "Stage defaults against what happened; targets; changes",
+            "main.process",
+            screen.action_process,
+        ),
+        (
             "Import a file",
             "Deals from Salesforce, HubSpot, Pipedrive or CSV",
             "",

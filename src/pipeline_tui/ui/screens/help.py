@@ -38,6 +38,7 @@ GROUPS = [
     ("import.", "Import"),
     ("board.", MOVE),
     ("table.", MOVE),
+    ("process.", "The process under review"),
     ("prompt.", "Prompts"),
     ("help.", "Anywhere"),
     ("app.", "Anywhere"),

@@ -33,6 +33,7 @@ from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .new_deal import NEW_DEAL, DealLocated, NewDealFlow
 from .period_finder import GO_TO_PERIOD, PeriodFinder
+from .process import ProcessScreen
 from .review_flow import ReviewLauncher
 
 # The screens a key opens (roll-up, people, import, what changed) are imported by that
@@ -83,6 +84,7 @@ class MainScreen(Screen[None]):
         Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
         Binding("F", "call", "Submit my call", show=False, id=CALL_KEY),
         Binding("N", "new_deal", "New deal", show=False, id=NEW_DEAL),
+        Binding("E", "process", "Process", show=False, id="main.process"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -543,6 +545,11 @@ class MainScreen(Screen[None]):
         from .people import PeopleScreen
 
         self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
+
+    def action_process(self) -> None:
+        self.app.push_screen(
+            ProcessScreen(self.workspace, self.state.pipeline_id), callback=lambda _: self.reload()
+        )
 
     def action_import(self) -> None:
         from .importing import ImportScreen

@@ -41,7 +41,8 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     stage_path = Text()
-    for i, stage in enumerate(s for s in d.stages if s.kind == "open"):
+    path = [s for s in d.stages if s.kind == "open" and (not s.retired or s.id == d.stage_id)]
+    for i, stage in enumerate(path):
         if i:
             stage_path.append(" › ", style="dim")
         stage_path.append(
