@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..forecast.calibration_text import CalibrationReport, calibration_report
@@ -18,6 +18,9 @@ from .detail import ChangeView, deal_history
 from .landing import Landing, find_landing
 from .scope import ResolvedScope, ScopeRequest, Since, resolve_scope, resolve_since
 from .session_base import SessionBase
+
+if TYPE_CHECKING:
+    from ..importing.export import Exported
 
 
 class ReadsDoor(SessionBase):
@@ -87,8 +90,9 @@ class ReadsDoor(SessionBase):
     def review_summary(self, review_id: int) -> ReviewSummary:
         return self.run(lambda: review_summary(self.engine, review_id, today=self.today()))
 
-    def export(self, out: TextIO, *, kind: str, fmt: str) -> int:
-        """Writes deals, people, quotas or history to `out`; how many."""
+    def export(self, out: TextIO, *, kind: str, fmt: str, archived: bool = False) -> Exported:
+        """Writes deals, people, quotas or history to `out`: how many, and how many
+        archived deals were left out (all are in it with `archived`)."""
         from ..importing import export  # the importer's package: imported when used
 
-        return self.run(lambda: export(self.engine, out, kind=kind, fmt=fmt))
+        return self.run(lambda: export(self.engine, out, kind=kind, fmt=fmt, archived=archived))
