@@ -27,7 +27,8 @@ from .process import ProcessConflict, ProcessResult, check_reason, record
 
 SETTINGS_T = table_of(Settings)
 STAGE_T = table_of(Stage)
-PIPELINE = table_of(Pipeline).c
+PIPELINE_T = table_of(Pipeline)
+PIPELINE = PIPELINE_T.c
 USER = table_of(User).c
 DAYS_MAX = 3650
 TRUE_WORDS = frozenset({"yes", "true", "on", "y", "1"})
@@ -259,7 +260,7 @@ def list_settings(conn: Connection, pipeline_id: int | None = None) -> list[Sett
     stage = STAGE_T.c
     query = (
         select(stage.id, stage.name, stage.days_limit, PIPELINE.name.label("pipeline"))
-        .join(PIPELINE.table, PIPELINE.id == stage.pipeline_id)
+        .join(PIPELINE_T, PIPELINE.id == stage.pipeline_id)
         .where(stage.kind == StageKind.OPEN.value, stage.retired.is_(False))
         .order_by(PIPELINE.position, PIPELINE.id, stage.position, stage.id)
     )
@@ -334,7 +335,8 @@ def change_setting(
             reason=why,
         )
     what = "Target" if spec.target else "Setting"
-    return ProcessResult(f"{what}: {new_text} (was {old_text})", change_id)
+    shown = f"{text_of(spec.name, current)} → {text_of(spec.name, new)}"
+    return ProcessResult(f"{what} {spec.target or spec.name}: {shown}", change_id)
 
 
 def _logged(spec: Spec, value: Value) -> str:
@@ -380,7 +382,7 @@ def change_stage_days(
             new=f"{DAYS_LIMIT} {new}",
             reason=why,
         )
-    return ProcessResult(f"{row.name}: days limit {new} (was {current})", change_id)
+    return ProcessResult(f"Setting {row.name}: {DAYS_LIMIT} {current} → {new}", change_id)
 
 
 __all__ = [

@@ -50,6 +50,7 @@ KIND_WORDS = {
     "target": "target",
     "proposal": "proposed",
     "proposal_accepted": "accepted",
+    "setting": "setting",
 }
 
 
