@@ -20,11 +20,11 @@ from rich.text import Text
 from ..display import clean, display_text, markdown_literal
 from ..errors import NotFoundError
 from ..importing.formula import neutralise
-from ..services.settings import DAYS_LIMIT, SettingRow
-from ..services.workspace import Workspace
+from ..services.workspace import SettingRow, Workspace
 from . import CliConsole
 
 out = CliConsole(highlight=False, soft_wrap=True)
+DAYS_LIMIT = "days_limit"  # a stage's setting, as the list names it
 FIELDS = ("name", "pipeline", "stage", "value", "default", "meaning")
 
 

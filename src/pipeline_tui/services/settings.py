@@ -33,7 +33,7 @@ USER = table_of(User).c
 DAYS_MAX = 3650
 TRUE_WORDS = frozenset({"yes", "true", "on", "y", "1"})
 FALSE_WORDS = frozenset({"no", "false", "off", "n", "0"})
-CLEAR_WORDS = frozenset({"", "none", "-", "auto"})
+CLEAR_WORDS = frozenset({"", "none", "-", "auto", "(auto)"})
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MONTHS = {name.casefold(): n for n, name in enumerate(calendar.month_name) if n} | {
     name.casefold(): n for n, name in enumerate(calendar.month_abbr) if n

@@ -25,7 +25,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
-from ..widgets.legend import MarksLegend
+from ..widgets.legend import MarksLegend, legend_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
@@ -244,10 +244,19 @@ class MainScreen(Screen[None]):
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
+    def _follow_settings(self) -> None:
+        """A setting changed in this session (the process screen) holds from the next
+        reading on: the stale filter's days and the legend's words."""
+        settings = self.workspace.settings
+        if self.state.stale_days != settings.stale_days:
+            self.state = replace(self.state, stale_days=settings.stale_days)
+        self.query_one(MarksLegend).update(legend_text(settings))
+
     def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None:
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
         `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
+        self._follow_settings()
         self._show_context()
         ws = self.workspace
         flt = self.state.deal_filter(ws.today())
