@@ -98,11 +98,7 @@ class ProcessScreen(Screen[None]):
         with Vertical(id="process-body"):
             yield DataTable(id="process-stages", cursor_type="row", zebra_stripes=True)
             yield Static(id="process-targets")
-            yield Static(
-                "Settings (tab to the list, c to change one)",
-                id="process-settings-caption",
-                classes="caption",
-            )
+            yield Static(id="process-settings-caption", classes="caption")
             yield DataTable(id="process-settings", cursor_type="row")
             yield Static("Changes to the process", id="process-history-caption", classes="caption")
             yield DataTable(id="process-history", cursor_type="row")
@@ -219,6 +215,8 @@ class ProcessScreen(Screen[None]):
     def _show_settings(self, rows: list[SettingRow]) -> None:
         """The settings, a changed value in bold; a stage's days limit under its name."""
         self.settings = rows
+        how = "tab to the list, c changes one" if self.may_change else "an admin changes them"
+        self.query_one("#process-settings-caption", Static).update(Text(f"Settings ({how})"))
         table = self.query_one("#process-settings", DataTable)
         kept = keep_place(table)
         table.clear()
