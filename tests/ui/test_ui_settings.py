@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,31 @@ async def test_no_one_but_an_admin_is_offered_the_key(db: Path) -> None:
             screen.query_one("#prompt-input", Input).has_focus
         )
     assert query(db, "SELECT count(*) FROM process_change") == [(0,)]
+
+
+async def test_a_new_fiscal_calendar_puts_the_board_on_its_quarter(db: Path) -> None:
+    app = make_app(db, user="admin")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot)
+        board = app.screen
+        assert isinstance(board, MainScreen)
+        assert board.state.period.start == date(2026, 10, 1)
+        await pilot.press("E")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProcessScreen)
+        settings = screen.query_one("#process-settings", DataTable)
+        settings.focus()
+        settings.move_cursor(row=0)  # fiscal_year_start_month
+        await pilot.press("c")
+        screen.query_one("#prompt-input", Input).value = "February"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "fiscal_year_start_month: 1 → 2" in str(screen.query_one("#status").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        # Quarters from February: November 2026 starts one.
+        assert (board.state.period.start, board.state.period.end) == (
+            date(2026, 11, 1),
+            date(2027, 1, 31),
+        )

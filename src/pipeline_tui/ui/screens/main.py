@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 from ...display import clean
 from ...errors import PipelineError, user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
-from ...periods import Period
+from ...periods import Period, quarter_containing
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
@@ -96,6 +96,7 @@ class MainScreen(Screen[None]):
         self.calls = CallTaker(workspace, self)
         self.new_deals = NewDealFlow(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
+        self._fiscal_month = workspace.settings.fiscal_year_start_month
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
@@ -246,10 +247,16 @@ class MainScreen(Screen[None]):
     # Loading ------------------------------------------------------------------------
     def _follow_settings(self) -> None:
         """A setting changed in this session (the process screen) holds from the next
-        reading on: the stale filter's days and the legend's words."""
-        settings = self.workspace.settings
+        reading on: the stale filter's days, the legend's words, the fiscal calendar."""
+        ws = self.workspace
+        settings = ws.settings
         if self.state.stale_days != settings.stale_days:
             self.state = replace(self.state, stale_days=settings.stale_days)
+        if self._fiscal_month != settings.fiscal_year_start_month:
+            # A period of the old calendar means nothing in the new: this quarter again.
+            self._fiscal_month = settings.fiscal_year_start_month
+            period = quarter_containing(ws.today(), self._fiscal_month)
+            self.state = replace(self.state, period=period)
         self.query_one(MarksLegend).update(legend_text(settings))
 
     def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None:
