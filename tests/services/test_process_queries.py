@@ -20,6 +20,7 @@ from pipeline_tui.forecast.process import process_stages, stage_names
 from pipeline_tui.models import Deal, DealChange, ProcessChange, Stage, StageKind, table_of
 from pipeline_tui.query import as_utc
 from pipeline_tui.seed import seed_demo
+from pipeline_tui.services.deals import DealFilter, stage_columns
 from pipeline_tui.services.workspace import Workspace
 
 from .test_process import TODAY, WINDOW, seed, url  # noqa: F401 - `url`, a fixture
@@ -253,3 +254,27 @@ def ensure_seeded(engine: Engine) -> None:
                 "changed_at": START,
             },
         )
+
+
+def test_open_deals_are_the_boards_column_counts_archived_ones_left_out(
+    url: str,  # noqa: F811 - the worked example's fixture, on each backend
+) -> None:
+    with Workspace.for_command(url, "ada", today=TODAY) as ws:
+        with ws.engine.begin() as conn:  # D6 sits in Propose; another deal there, archived
+            conn.execute(
+                text(
+                    "INSERT INTO deal (name, owner_id, pipeline_id, stage_id, amount_minor,"
+                    " currency, probability, forecast_category, created_at, updated_at,"
+                    " stage_entered_at, push_count, version, archived)"
+                    " SELECT 'Parked', owner_id, pipeline_id, stage_id, amount_minor, currency,"
+                    " probability, forecast_category, created_at, updated_at,"
+                    " stage_entered_at, 0, 1, :yes FROM deal WHERE name = 'D6'"
+                ),
+                {"yes": True},
+            )
+        view = ws.process(1)
+        columns = stage_columns(ws.engine, DealFilter(), 1)
+    assert {s.id: s.open_deals for s in view.stages if s.is_open} == {
+        c.stage_id: c.count for c in columns
+    }
+    assert [s.open_deals for s in view.stages if s.name == "Propose"] == [1]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, false, func, or_, select
 
 from ..models import (
     Deal,
@@ -233,9 +233,14 @@ def process_stages(
     shares = observed_shares(conn, pipeline_id, window, names, stage_kinds)
     medians = stay_medians(conn, pipeline_id, window, names)
     proposals = pending_proposals(conn, pipeline_id)
+    # The board's count of each column: the deals in the stage, archived ones left out.
+    # Led by the stage, the count is read from an index (ix_deal_stage_amount) alone.
+    open_stages = select(STAGE.id).where(
+        STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value
+    )
     counts = (
         select(DEAL.stage_id, func.count())
-        .where(DEAL.pipeline_id == pipeline_id)
+        .where(DEAL.stage_id.in_(open_stages.scalar_subquery()), DEAL.archived == false())
         .group_by(DEAL.stage_id)
     )
     open_deals: dict[int, int] = {sid: int(n) for sid, n in conn.execute(counts)}

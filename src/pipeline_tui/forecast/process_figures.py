@@ -15,7 +15,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, func, literal, select, union
+from sqlalchemy import ColumnElement, Connection, Integer, case, func, literal, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -75,7 +75,9 @@ def observed_shares(
     open_names = {n: sid for n, sid in names.items() if kinds.get(sid) == "open"}
     won_ids = [sid for sid, kind in kinds.items() if kind == "won"]
     closed_ids = [sid for sid, kind in kinds.items() if kind != "open"]
-    conditions = [DEAL.pipeline_id == pipeline_id, DEAL.stage_id.in_(closed_ids)]
+    # `+ 0`: SQLite would otherwise start from the deals of the closed stages (most deals,
+    # each looked up twice) rather than from the far fewer stage moves.
+    conditions = [DEAL.pipeline_id == pipeline_id, (DEAL.stage_id + 0).in_(closed_ids)]
     if window.since is not None:
         conditions.append(DEAL.closed_date >= window.since)
     if window.until is not None:
@@ -116,40 +118,35 @@ def stay_medians(
     since = None if window.since is None else as_utc(datetime.combine(window.since, time.min))
     until = None if window.until is None else as_utc(datetime.combine(window.until, time.max))
     order = (CHANGE.changed_at, CHANGE.id)
-    entered = func.coalesce(
-        func.lag(CHANGE.changed_at).over(partition_by=CHANGE.deal_id, order_by=order),
-        DEAL.created_at,
-    )
+    # Each stage move ends a stay in the stage it left, begun at the deal's previous move
+    # (or its creation). Every stage move of the pipeline is read: one pass over the
+    # history, in SQL; only its figures come back.
     moves = (
         select(
             _stage_of(CHANGE.old_value, names).label("stage_id"),
             CHANGE.changed_at.label("left_at"),
-            (epoch_microseconds(CHANGE.changed_at) - epoch_microseconds(entered)).label("length"),
+            func.coalesce(
+                func.lag(CHANGE.changed_at).over(partition_by=CHANGE.deal_id, order_by=order),
+                DEAL.created_at,
+            ).label("entered_at"),
         )
         .join_from(CHANGE_T, DEAL_T, DEAL.id == CHANGE.deal_id)
         .where(DEAL.pipeline_id == pipeline_id, CHANGE.field == "stage")
+        .subquery("moves")
     )
+    length = epoch_microseconds(moves.c.left_at) - epoch_microseconds(moves.c.entered_at)
+    ended = [moves.c.stage_id.is_not(None), length >= 0]
     if since is not None:
-        # Only deals that left a stage in the window have a stay to count: their whole
-        # stage history is read (a stay may have begun long before), nobody else's.
-        moved = CHANGE_T.alias("moved")
-        moves = moves.where(
-            CHANGE.deal_id.in_(
-                select(moved.c.deal_id).where(moved.c.field == "stage", moved.c.changed_at >= since)
-            )
-        )
-    m = moves.subquery("moves")
-    ended = [m.c.stage_id.is_not(None), m.c.length >= 0]
-    if since is not None:
-        ended.append(m.c.left_at >= since)
+        ended.append(moves.c.left_at >= since)
     if until is not None:
-        ended.append(m.c.left_at <= until)
+        ended.append(moves.c.left_at <= until)
+    m = select(moves.c.stage_id, length.label("length")).where(*ended).subquery("stays")
     ranked = select(
         m.c.stage_id,
         m.c.length,
         func.row_number().over(partition_by=m.c.stage_id, order_by=m.c.length).label("n"),
         func.count().over(partition_by=m.c.stage_id).label("stays"),
-    ).where(and_(*ended))
+    )
     r = ranked.subquery("ranked")
     # The middle of n sorted lengths: the ((n + 1) / 2)th and ((n + 2) / 2)th, integer
     # division: one row when n is odd, two when it is even.
