@@ -32,6 +32,7 @@ from pathlib import Path
 
 from benchmarks._common import LOGIN, TODAY, machine, python_env, seeded_db
 
+
 def timed(command: list[str], root: Path | None = None) -> float:
     start = time.perf_counter()
     env = python_env() if root is None else python_env(root)
