@@ -9,7 +9,8 @@ window, from entering S (the move into it, or the deal's creation) to leaving it
 
 The history writes stage *names*; a stage renamed since is found by its earlier names
 (the `stage_renamed` rows of the process log), so a rename loses none of its history.
-Definitions and a worked example: docs/metrics.md ("The process under review").
+Definitions and a worked example: docs/metrics.md ("The process under review"). The two
+figures are read set-based, in a fixed number of queries: `forecast.process_figures`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from sqlalchemy import Connection, false, func, or_, select
 
 from ..models import (
     Deal,
-    DealChange,
     Pipeline,
     ProcessChange,
     ProcessChangeKind,
@@ -38,10 +38,9 @@ from .calibration import CalibrationWindow
 from .metrics import ForecastFigures
 from .process_figures import observed_shares, stay_medians
 
-DEAL_T, CHANGE_T, STAGE_T = table_of(Deal), table_of(DealChange), table_of(Stage)
+DEAL_T, STAGE_T = table_of(Deal), table_of(Stage)
 LOG_T, PIPELINE_T, WHO_T = table_of(ProcessChange), table_of(Pipeline), table_of(User).alias("who")
-DEAL, CHANGE, STAGE, LOG = DEAL_T.c, CHANGE_T.c, STAGE_T.c, LOG_T.c
-SECONDS_A_DAY = 86_400
+DEAL, STAGE, LOG = DEAL_T.c, STAGE_T.c, LOG_T.c
 
 
 @dataclass(frozen=True)
