@@ -115,7 +115,15 @@ class ProcessScreen(Screen[None]):
         for title in ("When (UTC)", "Who", "What", "Change", "Why"):
             history.add_column(title, key=title)
         stages.focus()
+        self._reading()
         self._load(None)
+
+    def _reading(self) -> None:
+        """The layout at once, the figures when the read (off the UI thread) lands."""
+        self.query_one("#process-targets", Static).update(
+            Text("Reading the stage history…", style="dim")
+        )
+        self._title(None, error=False)
 
     # -- who may -------------------------------------------------------------------------
 
@@ -266,8 +274,11 @@ class ProcessScreen(Screen[None]):
             note, error = self._note
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(" Process ", style="bold reverse")
-        if self.view is not None:
+        if self.view is not None and self.view.pipeline_id == self.pipeline_id:
             title.append(clean(f"  {self.view.pipeline_name} · deals {self.view.window.text}"))
+        else:
+            name = dict(self.workspace.pipelines).get(self.pipeline_id, "")
+            title.append(clean(f"  {name} · reading…"))
         self.query_one("#process-title", Static).update(title)
         status = self.query_one("#status", Static)
         if note:
@@ -426,6 +437,7 @@ class ProcessScreen(Screen[None]):
         ids = [pid for pid, _ in self.workspace.pipelines]
         here = ids.index(self.pipeline_id) if self.pipeline_id in ids else -1
         self.pipeline_id = ids[(here + 1) % len(ids)]
+        self._reading()
         self._load(None)
 
     @work(thread=True, exclusive=True, group="process-change")
