@@ -86,7 +86,7 @@ CASES: dict[str, Setup] = {
         "db", "downgrade", "zzz", "--yes", "--db", str(our_database(t / "a.db"))
     ],
     "downgrade too far": lambda t: [
-        "db", "downgrade", "-9", "--yes", "--db", str(our_database(t / "a.db"))
+        "db", "downgrade", "-99", "--yes", "--db", str(our_database(t / "a.db"))
     ],
     "mysql URL": lambda t: ["report", "--db", f"mysql://root:{PASSWORD}@127.0.0.1/db"],
     "psycopg2 URL": lambda t: [

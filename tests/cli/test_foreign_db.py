@@ -161,8 +161,8 @@ def test_downgrade_without_a_terminal_says_what_it_would_drop_and_drops_nothing(
     code, out, err = run(capsys, "db", "downgrade", "0002", "--db", str(filled))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
-    assert "drops tables forecast_snapshot (" in err and "review (1 row)" in err
-    assert "columns deal.probability_at_close" in err and "--yes" in err
+    assert "drops tables " in err and "forecast_snapshot (" in err and "review (1 row)" in err
+    assert "columns deal.archived, deal.probability_at_close" in err and "--yes" in err
     assert sqlite_tables(filled) == tables and revision_of(filled) == head_revision()
 
 

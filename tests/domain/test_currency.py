@@ -242,6 +242,13 @@ def test_a_review_shows_each_deal_in_its_currency_and_its_figures_converted(
     start = state.start_figures.figures
     # From the review's start snapshot: rounded once, when stored.
     assert (start.closed_won, start.pipeline) == (Decimal("11900"), Decimal("28250.01"))
+    # Walked, each deal is listed (those not reached are only counted).
+    last = len(state.items) - 1
+    for index in range(last + 1):
+        state = reviews.move(
+            engine, state.id, min(index + 1, last), mark="reviewed", seconds_spent=1,
+            from_index=index,
+        )  # fmt: skip
     summary = reviews.end_review(engine, state.id, today=TODAY, seconds_spent=1)
     markdown = reviews.summary_markdown(summary)
     assert "| €20,000 |" in markdown  # the EUR commit deal, as the rep entered it

@@ -267,11 +267,12 @@ async def test_the_table_deal_and_rollup_follow_too(sqlite_url: str) -> None:
             tree = rollup.query_one("#rollup-tree", DataTable)
             await pilot.press("j", "j")
             cursor = tree.cursor_row
-            total = str(tree.get_cell_at(Coordinate(0, 5)))  # the organisation's pipeline
+            # The organisation's pipeline: the first row's Pipeline column.
+            labels = [str(column.label).strip() for column in tree.ordered_columns]
+            pipeline = Coordinate(0, labels.index("Pipeline"))
+            total = str(tree.get_cell_at(pipeline))
             since = change(other, in_period.id, SetAmount(in_period.amount + 5_000_000))
-            await shown_within(
-                pilot, since, lambda: str(tree.get_cell_at(Coordinate(0, 5))) != total
-            )
+            await shown_within(pilot, since, lambda: str(tree.get_cell_at(pipeline)) != total)
             assert tree.cursor_row == cursor
 
             # What changed: the team's end figure moves, the highlighted bar stays.

@@ -10,28 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from ..display import display_text
 from ..errors import InputError, NotFoundError
-from ..forecast.process import ProcessStage, ProcessView
-from ..forecast.process_text import (
-    as_csv,
-    as_markdown,
-    change_text,
-    days_text,
-    history_dict,
-    observed_text,
-    proposal_text,
-    targets_lines,
-    targets_note,
-    view_dict,
-)
-from ..services.workspace import Workspace
 from . import CliConsole, iso_date
+
+if TYPE_CHECKING:
+    from ..forecast.process import ProcessStage, ProcessView
+    from ..services.workspace import Workspace
+
+# The views' modules are imported by the functions that show them: building the parser
+# (every command, the app's start included) reads none of the process machinery.
 
 out = CliConsole(highlight=False, soft_wrap=True)
 
@@ -107,6 +100,7 @@ def _shared(parser: argparse.ArgumentParser, *, formats: bool) -> None:
 
 
 def run_process(url: str, args: argparse.Namespace, *, user: str | None) -> int:
+    from ..forecast.process_text import observed_text
     from .commands import session
 
     command = args.process_command or "show"
@@ -164,6 +158,17 @@ def _stage(view: ProcessView, name: str) -> ProcessStage:
 
 
 def _show(view: ProcessView, fmt: str) -> None:
+    from ..forecast.process_text import (
+        as_csv,
+        as_markdown,
+        days_text,
+        observed_text,
+        proposal_text,
+        targets_lines,
+        targets_note,
+        view_dict,
+    )
+
     if fmt == "json":
         print(json.dumps(view_dict(view), indent=2))
         return
@@ -214,6 +219,8 @@ def _show(view: ProcessView, fmt: str) -> None:
 
 
 def _history(ws: Workspace, pipeline_id: int, fmt: str) -> None:
+    from ..forecast.process_text import change_text, history_dict
+
     entries = ws.process_history(pipeline_id)
     if fmt == "json":
         print(json.dumps([history_dict(e) for e in entries], indent=2))

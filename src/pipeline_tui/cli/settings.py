@@ -12,16 +12,17 @@ import argparse
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from ..display import clean, display_text, markdown_literal
 from ..errors import NotFoundError
-from ..importing.formula import neutralise
-from ..services.workspace import SettingRow, Workspace
 from . import CliConsole
+
+if TYPE_CHECKING:
+    from ..services.workspace import SettingRow, Workspace
 
 out = CliConsole(highlight=False, soft_wrap=True)
 DAYS_LIMIT = "days_limit"  # a stage's setting, as the list names it
@@ -112,6 +113,8 @@ def row_dict(row: SettingRow) -> dict[str, Any]:
 
 
 def _list(rows: list[SettingRow], fmt: str) -> None:
+    from ..importing.formula import neutralise
+
     if fmt == "json":
         print(json.dumps([row_dict(r) for r in rows], indent=2))
         return
