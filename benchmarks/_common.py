@@ -10,6 +10,7 @@ capture (a few ms), for the app and its baseline alike, which is why only ratios
 from __future__ import annotations
 
 import atexit
+import hashlib
 import math
 import os
 import platform
@@ -46,9 +47,12 @@ def python_env(root: Path = ROOT) -> dict[str, str]:
 
 
 def schema_revision(root: Path = ROOT) -> str:
-    """The checkout's latest migration (`0003` from `0003_reviews.py`)."""
+    """The checkout's latest migration and a digest of every migration script (`0003-1a2b`
+    from `0003_reviews.py`...): two branches may both have a `0013` that differ."""
     versions = root / "src" / "pipeline_tui" / "storage" / "migrations" / "versions"
-    return max(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
+    scripts = sorted(versions.glob("[0-9]*_*.py"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in scripts))
+    return f"{max(p.name.split('_', 1)[0] for p in scripts)}-{digest.hexdigest()[:8]}"
 
 
 def seeded_db(deals: int, root: Path = ROOT) -> Path:
