@@ -63,8 +63,17 @@ class ReviewLauncher(Widget):
         ws = self.workspace
         self.post_message(ReviewFound(ws.open_review(), intent))
 
+    def _board_in_front(self) -> bool:
+        """Whether a found or started review may still open a screen: `r` typed twice (or
+        `r` again while a review starts) sends a second answer once the first has opened
+        the setup or the walk, and a second copy of a screen cannot be shown. (Not
+        `is_current`: that is true of a screen seen behind a dialog too.)"""
+        return self.app.screen is self.screen
+
     def on_review_found(self, message: ReviewFound) -> None:
         state, intent, host = message.state, message.intent, self.host
+        if intent != "notice" and not self._board_in_front():
+            return
         if intent == "notice":
             if state is not None and state.current is not None:
                 host.show_status(
@@ -124,7 +133,8 @@ class ReviewLauncher(Widget):
             self.host.show_status("No deals match that review; nothing to walk", error=True)
             self._end(message.state.id)
             return
-        self._open_walk(message.state)
+        if self._board_in_front():  # else `r` has resumed it meanwhile, or left it for `r`
+            self._open_walk(message.state)
 
     def _open_walk(self, state: ReviewState) -> None:
         screen = ReviewScreen(self.workspace, state, self.clock)

@@ -71,6 +71,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
     def __init__(self, ws: Workspace, period: Period, stages: list[tuple[int, str]]) -> None:
         super().__init__(id="review-setup")
         self.ws, self.period, self.stages = ws, period, stages
+        # Set once the screen is dismissed: keys and messages already on their way (a
+        # character typed just before escape, enter on Start and ctrl+s together) still
+        # arrive while its fields are being removed, and must neither read them nor
+        # dismiss a second time, which would close the board under it.
+        self._closed = False
 
     def compose(self) -> ComposeResult:
         periods = [self.period.shift(step) for step in (0, 1, -1)]
@@ -127,7 +132,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Says what a typed period means as it is typed; half a period says nothing yet."""
-        if event.input.id != "period-typed":
+        if event.input.id != "period-typed" or self._closed:
             return
         meaning = self.query_one("#period-meaning", Static)
         try:
@@ -154,10 +159,17 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         event.stop()
         self.action_start()
 
+    def _close(self, options: ReviewOptions | None) -> None:
+        self._closed = True
+        self.dismiss(options)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self._closed:
+            self._close(None)
 
     def action_start(self) -> None:
+        if self._closed:
+            return
         error = self.query_one("#setup-error", Static)
         text = self.query_one("#min-amount", Input).value.strip()
         try:
@@ -180,7 +192,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             meaning.display = True
             return
         everything = len(stage_ids) == len(self.stages)
-        self.dismiss(
+        self._close(
             ReviewOptions(
                 owner_id=owner_id,
                 subtree=subtree,
