@@ -75,7 +75,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         # character typed just before escape, enter on Start and ctrl+s together) still
         # arrive while its fields are being removed, and must neither read them nor
         # dismiss a second time, which would close the board under it.
-        self._closed = False
+        self._dismissed = False
 
     def compose(self) -> ComposeResult:
         periods = [self.period.shift(step) for step in (0, 1, -1)]
@@ -132,7 +132,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Says what a typed period means as it is typed; half a period says nothing yet."""
-        if event.input.id != "period-typed" or self._closed:
+        if event.input.id != "period-typed" or self._dismissed:
             return
         meaning = self.query_one("#period-meaning", Static)
         try:
@@ -159,16 +159,16 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         event.stop()
         self.action_start()
 
-    def _close(self, options: ReviewOptions | None) -> None:
-        self._closed = True
+    def _finish(self, options: ReviewOptions | None) -> None:
+        self._dismissed = True
         self.dismiss(options)
 
     def action_cancel(self) -> None:
-        if not self._closed:
-            self._close(None)
+        if not self._dismissed:
+            self._finish(None)
 
     def action_start(self) -> None:
-        if self._closed:
+        if self._dismissed:
             return
         error = self.query_one("#setup-error", Static)
         text = self.query_one("#min-amount", Input).value.strip()
@@ -192,7 +192,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             meaning.display = True
             return
         everything = len(stage_ids) == len(self.stages)
-        self._close(
+        self._finish(
             ReviewOptions(
                 owner_id=owner_id,
                 subtree=subtree,
