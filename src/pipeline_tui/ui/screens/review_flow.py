@@ -60,14 +60,29 @@ class ReviewLauncher(Widget):
         super().__init__(id="review-launcher")
         self.display = False
         self.workspace, self.host, self.clock = workspace, host, clock
+        # A review being started: `r` typed before the start lands finds none open yet,
+        # and must neither ask for a second one nor leave the first waiting for `r`.
+        self._starting = False
 
     @work(thread=True, group="review")
     def find_review(self, intent: str) -> None:
         ws = self.workspace
         self.post_message(ReviewFound(ws.open_review(), intent))
 
+    def _board_in_front(self) -> bool:
+        """Whether a found or started review may still open a screen: `r` typed twice (or
+        `r` again while a review starts) sends a second answer once the first has opened
+        the setup or the walk, and a second copy of a screen cannot be shown. (Not
+        `is_current`: that is true of a screen seen behind a dialog too.)"""
+        return self.app.screen is self.screen
+
     def on_review_found(self, message: ReviewFound) -> None:
         state, intent, host = message.state, message.intent, self.host
+        if intent != "notice" and not self._board_in_front():
+            return
+        if self._starting and intent in ("resume", "resume_or_start"):
+            host.show_status("Starting the review…")
+            return  # the walk opens when the start lands
         if intent == "notice":
             if state is not None and state.current is not None:
                 host.show_status(
@@ -94,6 +109,7 @@ class ReviewLauncher(Widget):
             self._ask_options()
 
     def on_review_failed(self, message: ReviewFailed) -> None:
+        self._starting = False
         self.host.show_status(message.error, error=True)
 
     def _ask_options(self) -> None:
@@ -106,6 +122,7 @@ class ReviewLauncher(Widget):
 
     def _options_chosen(self, options: ReviewOptions | None) -> None:
         if options is not None:
+            self._starting = True
             self._start(options)
 
     @work(thread=True, group="review")
@@ -127,11 +144,13 @@ class ReviewLauncher(Widget):
         self.post_message(ReviewReady(state))
 
     def on_review_ready(self, message: ReviewReady) -> None:
+        self._starting = False
         if not message.state.items:
             self.host.show_status("No deals match that review; nothing to walk", error=True)
             self._end(message.state.id)
             return
-        self._open_walk(message.state)
+        if self._board_in_front():  # else `r` has resumed it meanwhile, or left it for `r`
+            self._open_walk(message.state)
 
     def _open_walk(self, state: ReviewState) -> None:
         from .review import ReviewScreen

@@ -88,6 +88,11 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         review starts from it."""
         super().__init__(id="review-setup")
         self.ws, self.period, self.stages, self.owner = ws, period, stages, owner
+        # Set once the screen is dismissed: keys and messages already on their way (a
+        # character typed just before escape, enter on Start and ctrl+s together) still
+        # arrive while its fields are being removed, and must neither read them nor
+        # dismiss a second time, which would close the board under it.
+        self._dismissed = False
 
     def compose(self) -> ComposeResult:
         periods = [self.period.shift(step) for step in (0, 1, -1)]
@@ -146,7 +151,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Says what a typed period means as it is typed; half a period says nothing yet."""
-        if event.input.id != "period-typed":
+        if event.input.id != "period-typed" or self._dismissed:
             return
         meaning = self.query_one("#period-meaning", Static)
         try:
@@ -173,10 +178,17 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         event.stop()
         self.action_start()
 
+    def _finish(self, options: ReviewOptions | None) -> None:
+        self._dismissed = True
+        self.dismiss(options)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self._dismissed:
+            self._finish(None)
 
     def action_start(self) -> None:
+        if self._dismissed:
+            return
         error = self.query_one("#setup-error", Static)
         text = self.query_one("#min-amount", Input).value.strip()
         try:
@@ -199,7 +211,7 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
             meaning.display = True
             return
         everything = len(stage_ids) == len(self.stages)
-        self.dismiss(
+        self._finish(
             ReviewOptions(
                 owner_id=owner_id,
                 subtree=subtree,
