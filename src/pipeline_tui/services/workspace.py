@@ -48,6 +48,7 @@ from .live import ChangeWatcher, watch
 from .logins import unknown_login
 from .maintenance import new_engine
 from .people import SettingsView, list_pipelines, load_settings
+from .session_board import BoardDoor, BoardPatch, ChangeFeed, ChangeMark
 from .session_imports import ImportsDoor
 from .session_people import PeopleDoor, PersonRow
 from .session_reads import ReadsDoor
@@ -57,7 +58,10 @@ from .writes import EditResult, FieldChange
 
 # Results the front ends receive, named here so that they need not import the write modules.
 __all__ = [
+    "BoardPatch",
     "BoardSnapshot",
+    "ChangeFeed",
+    "ChangeMark",
     "ColumnPage",
     "EditResult",
     "FieldChange",
@@ -92,10 +96,12 @@ class ColumnPage:
 class BoardSnapshot:
     figures: ForecastFigures
     pages: list[ColumnPage]
+    # Read first: a change made while the rest was read is after it, so it is read again.
+    mark: ChangeMark = field(default_factory=ChangeMark)
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
+class Workspace(BoardDoor, ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 
@@ -306,6 +312,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
         flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
+        mark = self.change_mark()
         figures = self.forecast(scope, flt)
         pages = []
         for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id)):
@@ -315,7 +322,7 @@ class Workspace(ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
                     flt, stage, sort=sort, descending=descending, offset=offset, limit=page_size
                 )
             )
-        return BoardSnapshot(figures, pages)
+        return BoardSnapshot(figures, pages, mark)
 
     def page(
         self,
