@@ -11,14 +11,19 @@ predicted; won, lost, notes, undo and redo show when their write lands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from ..models import StageKind
-from ..money import from_minor, to_minor
+from ..forecast.metrics import ZERO, ForecastFigures
+from ..models import ForecastCategory, StageKind
+from ..money import from_minor, to_minor, weighted_from_sum
+from ..periods import Period
 from ..query import StageOption
 from . import edits
 from .cards import DealCard
+from .deals import StageColumn
 from .edit_types import (
     CycleCategory,
     Edit,
@@ -31,6 +36,8 @@ from .edit_types import (
 from .errors import EditError
 from .writes import DealState, StageRef
 
+COMMIT, BEST_CASE = ForecastCategory.COMMIT.value, ForecastCategory.BEST_CASE.value
+OMITTED = ForecastCategory.OMITTED.value
 # The fields a card holds as they are, which the predicted edits set.
 SHOWN = frozenset(
     {"probability", "forecast_category", "currency", "close_date", "push_count", "next_step"}
@@ -74,10 +81,14 @@ def _row(card: DealCard) -> dict[str, Any]:
     }
 
 
-def predict(card: DealCard, edit: Edit, open_stages: list[StageOption]) -> DealCard | None:
+def predict(card: DealCard, edit: Edit, columns: Iterable[StageColumn]) -> DealCard | None:
     """`card` as `edit` will leave it, or None when that can't be told from here (an edit
     not predicted, one its rule refuses: the write says why, or a stage not among
-    `open_stages`, the pipeline's open stages in order)."""
+    `columns`, the board's: the pipeline's open stages)."""
+    open_stages = [
+        StageOption(c.stage_id, c.name, StageKind.OPEN.value, c.default_probability, c.position)
+        for c in sorted(columns, key=lambda c: (c.position, c.stage_id))
+    ]
     if not any(s.id == card.stage_id for s in open_stages):
         return None
     try:
@@ -104,9 +115,81 @@ def predict(card: DealCard, edit: Edit, open_stages: list[StageOption]) -> DealC
     return replace(card, **values)
 
 
-def open_stage_options(stages: list[tuple[int, str, int, int]]) -> list[StageOption]:
-    """(id, name, default probability, position) of a board's columns as stage options."""
-    return [
-        StageOption(stage_id, name, StageKind.OPEN.value, default, position)
-        for stage_id, name, default, position in stages
-    ]
+# What one open deal adds to the figures ---------------------------------------------
+# Used to show an edit's effect on the header and the column totals in the frame the key
+# lands in; the confirmed figures are read afterwards, by the same query `report` uses.
+
+
+def closes_in(period: Period, day: date | None) -> bool:
+    """Whether a deal closing on `day` counts in `period`, as `query.where` says it."""
+    if period.no_close_date:
+        return day is None
+    if period.start is None and period.end is None:
+        return True
+    if day is None:
+        return False
+    return (period.start is None or day >= period.start) and (
+        period.end is None or day <= period.end
+    )
+
+
+def _open_figures(card: DealCard, period: Period) -> ForecastFigures:
+    """An open deal's part of the scope's figures (in its own currency's units)."""
+    if not closes_in(period, card.close_date) or card.forecast_category == OMITTED:
+        return ForecastFigures()
+    return ForecastFigures(
+        commit=card.amount if card.forecast_category == COMMIT else ZERO,
+        best_case=card.amount if card.forecast_category == BEST_CASE else ZERO,
+        pipeline=card.amount,
+        weighted=weighted_from_sum(to_minor(card.amount) * card.probability),
+        open_count=1,
+    )
+
+
+def _minus(a: ForecastFigures, b: ForecastFigures) -> ForecastFigures:
+    return ForecastFigures(
+        commit=a.commit - b.commit,
+        best_case=a.best_case - b.best_case,
+        pipeline=a.pipeline - b.pipeline,
+        weighted=a.weighted - b.weighted,
+        open_count=a.open_count - b.open_count,
+    )
+
+
+def shift_figures(
+    figures: ForecastFigures,
+    before: DealCard,
+    after: DealCard,
+    *,
+    period: Period,
+    currency: str,
+) -> ForecastFigures | None:
+    """The scope's figures with the open deal `before` replaced by `after`; None when
+    that can't be worked out here (a deal in another currency needs its rate, which the
+    read applies)."""
+    if before.currency != currency or after.currency != currency:
+        return None
+    delta = _minus(_open_figures(after, period), _open_figures(before, period))
+    moved = replace(
+        figures + delta, quota=figures.quota, quota_basis=None, unconverted=figures.unconverted
+    )
+    if figures.quota_basis is not None:  # the deal is in every pipeline's figures too
+        moved = replace(moved, quota_basis=figures.quota_basis + delta)
+    return moved
+
+
+def shift_column(
+    column: StageColumn, before: DealCard | None, after: DealCard | None, currency: str
+) -> StageColumn | None:
+    """A stage's totals with `before` (a card of the stage, or None) replaced by `after`
+    (in the stage, or None); None when a card in another currency is involved."""
+    count, amount, weighted = column.count, column.amount, column.weighted
+    for card, sign in ((before, -1), (after, 1)):
+        if card is None or card.stage_id != column.stage_id:
+            continue
+        if card.currency != currency:
+            return None
+        count += sign
+        amount += sign * card.amount
+        weighted += sign * weighted_from_sum(to_minor(card.amount) * card.probability)
+    return replace(column, count=count, amount=amount, weighted=weighted)

@@ -8,7 +8,7 @@ from ..errors import StorageError
 from ..forecast.metrics import ForecastFigures
 from ..services.deals import DealCard
 from ..services.detail import DealDetail
-from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
+from ..services.workspace import BoardPatch, BoardSnapshot, ChangeMark, ColumnPage, EditResult
 
 
 class BoardLoaded(Message):
@@ -93,3 +93,27 @@ class DataChanged(Message, bubble=False):
     def __init__(self, token: int) -> None:
         super().__init__()
         self.token = token
+
+
+class BoardPatched(Message):
+    """Part of the board read again: after this session's edits (`writes`: how many had
+    landed when the read began) or, with `mark`, someone else's changes."""
+
+    def __init__(
+        self,
+        patch: BoardPatch,
+        pages: list[ColumnPage],
+        deal_ids: frozenset[int],
+        *,
+        reorder: bool,
+        writes: int,
+        generation: int,
+        mark: ChangeMark | None = None,
+    ) -> None:
+        super().__init__()
+        self.patch, self.pages, self.deal_ids, self.reorder = patch, pages, deal_ids, reorder
+        self.writes, self.generation, self.mark = writes, generation, mark
+
+
+class ChangesUnknown(Message):
+    """What someone else changed can't be told deal by deal: read everything again."""

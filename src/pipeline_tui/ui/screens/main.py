@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
@@ -19,7 +18,7 @@ from ...errors import user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import EditResult, Workspace
+from ...services.workspace import Workspace
 from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
@@ -31,13 +30,14 @@ from .changes import ChangesScreen
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .importing import ImportScreen
+from .incremental import IncrementalBoard
 from .people import PeopleScreen
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .review_flow import ReviewLauncher
 from .rollup import RollupScreen
 
 
-class MainScreen(Screen[None]):
+class MainScreen(IncrementalBoard):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
         Binding("r", "review", "Review", id="main.review"),
@@ -86,6 +86,7 @@ class MainScreen(Screen[None]):
         # and the deal under the cursor as it was before a live reload.
         self._stale = False
         self._live_seen: DealCard | None = None
+        self.init_incremental()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -225,19 +226,28 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def _load_table(
-        self, flt: Any, offset: int, keep_deal: int | None, highlight: int | None, gen: int
+        self,
+        flt: Any,
+        offset: int,
+        keep_deal: int | None,
+        highlight: int | None,
+        gen: int,
+        *,
+        figures: bool = True,
     ) -> None:
+        """A page of the table, and the header unless `figures` is False (it is current:
+        only the rows' order changed)."""
         ws = self.workspace
         sort, descending = self.state.sort
         try:
-            figures = ws.forecast(self.state.scope, flt)
+            header = ws.header(self.state.scope, flt) if figures else None
             total = ws.count(flt)
             offset = max(0, min(offset, max(total - 1, 0)))
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception as exc:
             self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
             return
-        self.post_message(TableLoaded(figures, cards, offset, total, keep_deal, highlight, gen))
+        self.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
 
     @work(thread=True, group="page")
     def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
@@ -274,9 +284,14 @@ class MainScreen(Screen[None]):
                 if any(card.id == follow for card in page.cards):
                     message.keep[page.stage.stage_id] = follow
         focused = self.board.focused_column()
-        await self.board.show(
-            message.snapshot.pages, ws.settings.currency, ws.today(), keep=message.keep
+        pages = message.snapshot.pages
+        self.optimism.based_on(
+            message.snapshot.figures, [p.stage for p in pages], [c for p in pages for c in p.cards]
         )
+        self._mark = message.snapshot.mark
+        await self.board.show(pages, ws.settings.currency, ws.today(), keep=message.keep)
+        for deal_id in self.optimism.touched:  # typed while it was read: on top of it
+            self._show_deal(deal_id)
         self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
         target = None
         if follow is not None:
@@ -300,14 +315,20 @@ class MainScreen(Screen[None]):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
+        self.optimism.add_cards(message.page.cards)
         column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
+        for deal_id in self.optimism.touched:
+            self._show_deal(deal_id)
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
             return
-        ws = self.workspace
+        ws, opt = self.workspace, self.optimism
         if message.figures is not None:
             self._show_figures(message.figures)
+            opt.based_on(message.figures, list(opt.columns.values()), message.cards)
+        else:
+            opt.add_cards(message.cards)
         self._table_offset = message.offset
         self.table.show(
             message.cards,
@@ -329,12 +350,12 @@ class MainScreen(Screen[None]):
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
-        self.reload_live()
+        self.refresh_live()
 
     def on_screen_resume(self) -> None:
         if self._stale:
             self._stale = False
-            self.reload_live()
+            self.refresh_live()
 
     def reload_live(self) -> None:
         """Someone else changed something: read it all again, the cursor staying on its
@@ -360,13 +381,6 @@ class MainScreen(Screen[None]):
 
     def _changed(self, seen: DealCard, now: DealCard) -> bool:
         return now.id == seen.id and self.workspace.changed_by_others(seen, now)
-
-    def after_edit(self, result: EditResult | None) -> None:
-        # The cursor follows the edited deal (into another column after `]`) unless a key
-        # typed meanwhile moved it on: then it stays where that key put it.
-        selected = self.selected_deal()
-        follow = result is not None and selected is not None and selected.id == result.deal.id
-        self.reload(keep_deal=result.deal.id if result and follow else None)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)

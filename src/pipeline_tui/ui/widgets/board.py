@@ -218,27 +218,12 @@ class StageColumnView(Vertical):
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
-            page.cards,
+            list(page.cards),  # its own: an edit replaces a card in it (`replace_card`)
             currency,
             today,
         )
         self._mark.forget()
-        stage = page.stage
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(clean(stage.name), style="bold")
-        title.append(f"  {stage.count:,}\n", style="dim")
-        title.append(format_money(stage.amount, currency, compact=True))
-        title.append(" · ", style="dim")
-        title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
-        if stage.unconverted:
-            # Column totals are in the reporting currency; say which deals they leave out.
-            left_out = sum(n for _, n in stage.unconverted)
-            codes = ",".join(code for code, _ in stage.unconverted)
-            title.append(f" +{left_out} {clean(codes)}", style="yellow")
-        if stage.count > len(page.cards):
-            last = page.offset + len(page.cards)
-            title.append(f"  {page.offset + 1 if page.cards else 0}–{last}", style="dim")
-        self.query_one(".column-title", Static).update(title)
+        self._show_title()
         deal_list = self.deal_list
         previous = deal_list.highlighted
         scrolled = deal_list.scroll_y
@@ -264,6 +249,39 @@ class StageColumnView(Vertical):
         deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
         deal_list.scroll_to_highlight()
         deal_list.paging.arrived()
+
+    def _show_title(self) -> None:
+        stage, currency = self.stage, self.currency
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(clean(stage.name), style="bold")
+        title.append(f"  {stage.count:,}\n", style="dim")
+        title.append(format_money(stage.amount, currency, compact=True))
+        title.append(" · ", style="dim")
+        title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
+        if stage.unconverted:
+            # Column totals are in the reporting currency; say which deals they leave out.
+            left_out = sum(n for _, n in stage.unconverted)
+            codes = ",".join(code for code, _ in stage.unconverted)
+            title.append(f" +{left_out} {clean(codes)}", style="yellow")
+        if stage.count > len(self.cards):
+            last = self.first_row + len(self.cards)
+            title.append(f"  {self.first_row + 1 if self.cards else 0}–{last}", style="dim")
+        self.query_one(".column-title", Static).update(title)
+
+    def show_totals(self, stage: StageColumn) -> None:
+        """The stage's totals as they are now; the cards stay as they are."""
+        self.stage = stage
+        self._show_title()
+
+    def replace_card(self, card: DealCard) -> bool:
+        """Shows `card` in place of its deal's card, where this column holds it."""
+        index = next((i for i, c in enumerate(self.cards) if c.id == card.id), None)
+        if index is None:
+            return False
+        self.cards[index] = card
+        text = card_text(card, self.currency, self.today, self._card_width())
+        self.deal_list.replace_option_prompt_at_index(index, text)
+        return True
 
     @property
     def marked(self) -> int | None:

@@ -58,6 +58,7 @@ class DealTable(DataTable[Text]):
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
+        self.currency, self.today = "USD", date.today()
         self.paging = PagedCursor()
         # The deal marked as just changed by someone else, while it is.
         self._mark = DealMark(self, self._restyle)
@@ -87,28 +88,9 @@ class DealTable(DataTable[Text]):
         self.cards, self.first_row, self.total = cards, offset, total
         self._mark.forget()
         self.clear()
+        self.currency, self.today = currency, today
         for card in cards:
-            close = (
-                Text("none", style="bold red")
-                if card.close_date is None
-                else Text(
-                    card.close_date.isoformat(), style="red" if card.close_date < today else ""
-                )
-            )
-            self.add_row(
-                display_text(card.name),
-                display_text(card.account),
-                display_text(card.owner_name),
-                display_text(card.stage_name),
-                Text(format_money(card.amount, card.currency or currency), justify="right"),
-                Text(f"{card.probability}%", justify="right"),
-                Text(format_money(card.weighted, card.currency or currency), justify="right"),
-                display_text(card.forecast_category.replace("_", " ")),
-                close,
-                Text(str(card.push_count or ""), justify="right"),
-                Text(card.updated_at.date().isoformat()),
-                key=str(card.id),
-            )
+            self.add_row(*self._cells(card), key=str(card.id))
         if cards:
             row = highlight
             if keep_deal is not None:
@@ -120,6 +102,37 @@ class DealTable(DataTable[Text]):
             self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
             self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
         self.paging.arrived()
+
+    def _cells(self, card: DealCard) -> list[Text]:
+        currency, today = self.currency, self.today
+        close = (
+            Text("none", style="bold red")
+            if card.close_date is None
+            else Text(card.close_date.isoformat(), style="red" if card.close_date < today else "")
+        )
+        return [
+            display_text(card.name),
+            display_text(card.account),
+            display_text(card.owner_name),
+            display_text(card.stage_name),
+            Text(format_money(card.amount, card.currency or currency), justify="right"),
+            Text(f"{card.probability}%", justify="right"),
+            Text(format_money(card.weighted, card.currency or currency), justify="right"),
+            display_text(card.forecast_category.replace("_", " ")),
+            close,
+            Text(str(card.push_count or ""), justify="right"),
+            Text(card.updated_at.date().isoformat()),
+        ]
+
+    def replace_card(self, card: DealCard) -> bool:
+        """Shows `card` in its deal's row, where the table has one; the rows stay put."""
+        index = next((i for i, c in enumerate(self.cards) if c.id == card.id), None)
+        if index is None:
+            return False
+        self.cards[index] = card
+        for (key, *_), cell in zip(COLUMNS, self._cells(card), strict=True):
+            self.update_cell(str(card.id), key, cell)
+        return True
 
     def _edge(self, direction: int) -> None:
         self.paging.loading = True
