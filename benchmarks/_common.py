@@ -30,23 +30,28 @@ TODAY = "2026-11-26"
 POLL_S = 0.005
 COLS, ROWS = 160, 48
 SIZES = (10_000, 100_000, 1_000_000)
+# Who opens the seeded demo: its head of organisation (sees every deal). Given on the
+# command line, so the figures don't depend on the OS login or $PIPELINE_TUI_USER.
+LOGIN = "vp"
 
-def python_env() -> dict[str, str]:
-    """The environment for a child Python: the checkout's `src` first, as in development."""
+
+def python_env(root: Path = ROOT) -> dict[str, str]:
+    """The environment for a child Python: the checkout's `src` first, as in development.
+    `root`: another checkout (an older version, to compare with in the same run)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")) if p
+        p for p in (str(root / "src"), str(ROOT), env.get("PYTHONPATH", "")) if p
     )
     return env
 
 
-def schema_revision() -> str:
+def schema_revision(root: Path = ROOT) -> str:
     """The checkout's latest migration (`0003` from `0003_reviews.py`)."""
-    versions = ROOT / "src" / "pipeline_tui" / "storage" / "migrations" / "versions"
+    versions = root / "src" / "pipeline_tui" / "storage" / "migrations" / "versions"
     return max(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
 
 
-def seeded_db(deals: int) -> Path:
+def seeded_db(deals: int, root: Path = ROOT) -> Path:
     """A demo database of `deals` deals, seeded once and reused from the cache folder.
 
     Named after the schema revision, since a newer checkout upgrades a database it opens
@@ -54,17 +59,17 @@ def seeded_db(deals: int) -> Path:
     interrupted seed is never reused.
     """
     CACHE.mkdir(parents=True, exist_ok=True)
-    db = CACHE / f"deals-{deals}-r{schema_revision()}.db"
+    db = CACHE / f"deals-{deals}-r{schema_revision(root)}.db"
     if db.exists():
         return db
-    partial = CACHE / f"seeding-{deals}-r{schema_revision()}.db"
+    partial = CACHE / f"seeding-{deals}-r{schema_revision(root)}.db"
     for stale in CACHE.glob(f"{partial.name}*"):
         stale.unlink()
     print(f"seeding {deals:,} deals into {db} (once; later runs reuse it)...", flush=True)
     command = [sys.executable, "-m", "pipeline_tui", "seed", "--deals", str(deals)]
     seeded = subprocess.run(
         [*command, "--today", TODAY, "--db", str(partial)],
-        env=python_env(),
+        env=python_env(root),
         capture_output=True,
         text=True,
     )
@@ -78,12 +83,16 @@ def seeded_db(deals: int) -> Path:
     return db
 
 
-def app_command(db: Path, *, python: str = sys.executable, extra: Sequence[str] = ()) -> str:
-    """The shell command that opens pipeline-tui on `db`, as a person would run it."""
-    env = python_env()
+def app_command(
+    db: Path, *, python: str = sys.executable, extra: Sequence[str] = (), root: Path = ROOT
+) -> str:
+    """The shell command that opens pipeline-tui on `db` as `LOGIN`, as a person would
+    run it; `root`, from another checkout."""
+    env = python_env(root)
     return (
         f"PYTHONPATH={shlex.quote(env['PYTHONPATH'])} {shlex.quote(python)} "
         f"{' '.join(shlex.quote(a) for a in extra)} -m pipeline_tui --db {shlex.quote(str(db))}"
+        f" --user {LOGIN}"
     )
 
 

@@ -14,6 +14,10 @@ the same run, interleaved with the app so that load drift hits all of them alike
   until the deal table's row count shows.
 
 Each program is started once before timing so that every sample reads a warm page cache.
+
+`--before DIR`: also an older checkout of pipeline-tui (e.g. `git archive main | tar -x -C
+DIR`), on a database seeded by that checkout (its schema revision), interleaved with the
+rest: a before/after ratio from one run.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import shutil
 import statistics
 import sys
+from pathlib import Path
 
 from benchmarks._common import (
     SIZES,
@@ -54,6 +59,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--vd", default=shutil.which("vd"), help="VisiData's vd (default: PATH)")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--before", type=Path, help="an older checkout to compare with")
     args = parser.parse_args()
     require_tmux()
     print(machine())
@@ -66,27 +72,39 @@ def main() -> int:
             "pipeline-tui": (app_command(db), [APP_LAYOUT, APP_READY]),
             "bare Textual": (bare_command(), [BARE_READY]),
         }
+        if args.before:
+            old = app_command(seeded_db(deals, root=args.before), root=args.before)
+            programs["before"] = (old, [APP_LAYOUT, APP_READY])
         if args.vd:
             programs["vd rows"] = (f"{args.vd} {db} +:deal:1:1", [VD_ROWS])
             programs["vd tables"] = (f"{args.vd} {db}", [VD_TABLES])
         times: dict[str, list[float]] = {name: [] for name in programs}
-        layout: list[float] = []
+        layout: dict[str, list[float]] = {"pipeline-tui": [], "before": []}
         for command, stages in programs.values():
             launch(command, stages, args.timeout)  # warm the page cache
         for _ in range(args.samples):
             for name, (command, stages) in programs.items():
                 *before, done = launch(command, stages, args.timeout)
                 times[name].append(done)
-                if name == "pipeline-tui":
-                    layout.append(before[0])
+                if name in layout:
+                    layout[name].append(before[0])
 
         print(f"\n== first useful frame, {deals:,} deals ({db})")
-        print(f"{'app layout':>14}: {summary_ms(layout)} (the figures' labels, before the figures)")
+        print(
+            f"{'app layout':>14}: {summary_ms(layout['pipeline-tui'])} "
+            "(the figures' labels, before the figures)"
+        )
+        if args.before:
+            print(f"{'before layout':>14}: {summary_ms(layout['before'])}")
         for name, values in times.items():
             print(f"{name:>14}: {summary_ms(values)}")
         app = statistics.median(times["pipeline-tui"])
         bare = statistics.median(times["bare Textual"])
         print(f"ratio pipeline-tui / bare Textual: {verdict(app / bare, 1.5)}")
+        if args.before:
+            old_app = statistics.median(times["before"])
+            print(f"ratio before / bare Textual: {old_app / bare:.2f}x")
+            print(f"ratio pipeline-tui / before: {app / old_app:.2f}x")
         if args.vd:
             vd = statistics.median(times["vd rows"])
             print(f"ratio pipeline-tui / VisiData rows: {verdict(app / vd, 1.0)}")

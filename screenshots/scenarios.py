@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
+
+from pipeline_tui.forecast.call_input import parse_call
+from pipeline_tui.services.workspace import Workspace
 
 from .demo import open_board, settle
 
@@ -36,6 +39,12 @@ async def deal(pilot: Pilot[int]) -> None:
 async def help_screen(pilot: Pilot[int]) -> None:
     await open_board(pilot)
     await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def review_setup(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("r")
     await settle(pilot)
 
 
@@ -73,6 +82,62 @@ async def rollup(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
+# The reps' and Sam's calls, typed as each would at `F` (Tariq called twice: his moved).
+CALLS = [
+    ("casey.byrne", "120k / 180k"),
+    ("mia.lopez", "480k / 560k"),
+    ("omar.larsen", "400k / 520k"),
+    ("tariq.patel", "250k / 400k"),
+    ("tariq.patel", "230k / 380k; Helix slips to Q1"),
+    ("sam.cohen", "1.8M / 2.4M"),
+]
+
+
+async def calls(pilot: Pilot[int]) -> None:
+    """The roll-up once the team has called; the head of the organisation calls last,
+    taking the system's figures with one enter."""
+    screen = await open_board(pilot)
+    ws = screen.workspace
+    for login, typed in CALLS:
+        with Workspace.open(ws.url, login, today=ws.today_fn) as theirs:
+            theirs.submit_call(parse_call(typed), screen.state.period)
+    await pilot.press("F")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+
+
+async def flagged(pilot: Pilot[int]) -> None:
+    """Only the deals with an inspection flag, and the legend of every mark on a card."""
+    await open_board(pilot)
+    await pilot.press("exclamation_mark", "L")
+    await settle(pilot)
+
+
+async def new_deal(pilot: Pilot[int]) -> None:
+    """`N` on the second stage: the name given, the account being completed."""
+    await open_board(pilot)
+    await pilot.press("l", "N", *"Atlas expansion", "enter")
+    await settle(pilot)
+    # A blinking cursor would be caught on or off, whenever the picture is taken.
+    pilot.app.screen.query_one("#prompt-input", Input).cursor_blink = False
+    await pilot.press(*"atl")
+    await settle(pilot)
+
+
+async def process(pilot: Pilot[int]) -> None:
+    await open_board(pilot)
+    await pilot.press("E")
+    await settle(pilot)
+    # The manager proposes what the last year says for Proposal (its reason offered).
+    await pilot.press("down", "down", "down", "a")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def steady(scenario: Scenario) -> Scenario:
     """The scenario, then time for tables to lay out their columns and rows: a data table
     draws its rows a refresh after it is filled, and a snapshot must not catch it halfway.
@@ -105,10 +170,15 @@ SCENARIOS: dict[str, Scenario] = {
         "table": table,
         "deal": deal,
         "help": help_screen,
+        "review_setup": review_setup,
         "review": review_walk,
         "summary": review_summary,
         "changes": changes,
         "rollup": rollup,
+        "calls": calls,
+        "flagged": flagged,
+        "new_deal": new_deal,
+        "process": process,
     }.items()
 }
 SIZES = [(80, 24), (160, 48)]

@@ -26,6 +26,11 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def reviews_dir() -> Path:
+    """Where review summaries are saved unless told otherwise; made on first save."""
+    return data_dir() / "reviews"
+
+
 def config_path() -> Path:
     override = os.environ.get(CONFIG_ENV)
     if override:

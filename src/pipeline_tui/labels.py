@@ -10,6 +10,7 @@ shows them through `display` like any other data.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +34,7 @@ FIELD_LABELS = {
     "lost_reason": "Lost reason",
     "push_count": "Pushes",
     "created": "Created",
+    "archived": "Archived",
 }
 CATEGORY_LABELS = {
     ForecastCategory.PIPELINE.value: "Pipeline",
@@ -89,6 +91,8 @@ def field_value(field: str, value: Any, currency: str, *, missing: str = MISSING
         return f"{str(value).strip()}%"
     elif field in ("close_date", "closed_date", "created"):
         return _date(value)
+    elif field == "archived":  # the log writes True / False
+        return "yes" if str(value) in ("True", "true", "1") else "no"
     return str(value)
 
 
@@ -119,3 +123,26 @@ def _date(value: Any) -> str:
         return date_text(datetime.fromisoformat(text))
     except ValueError:
         return text  # not a date after all: shown as written rather than lost
+
+
+# What joins an account to the deal's own name in CRM exports: `Acme Corp - Renewal`,
+# `Acme Corp: Renewal`, `Acme Corp | Renewal`. A dash or bar needs a space on at least one
+# side, so `Acme-Corp Renewal` is no separator: the hyphen is part of a name there.
+_TITLE_SEPARATOR = re.compile(r"\s*[:,]\s*|\s+[-–—|/·]+\s*|[-–—|/·]+\s+")
+
+
+def deal_title(name: str, account: str | None) -> str:
+    """The deal's own part of its name, for a card that shows the account beneath it:
+    `Sierra Retail Inc - Security Suite` at `Sierra Retail Inc` is `Security Suite`.
+
+    The account is dropped only where the name starts with it and a separator follows;
+    a name that would be left empty (or is only the account) is shown whole."""
+    owner, text = (account or "").strip(), name.strip()
+    if not owner or text[: len(owner)].casefold() != owner.casefold():
+        return name
+    separator = _TITLE_SEPARATOR.match(text, len(owner))
+    if separator is None:
+        return name
+    rest = text[separator.end() :].strip()
+    # `Acme - -` leaves no title worth the name: the whole name says more.
+    return rest if any(char.isalnum() for char in rest) else name

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from .money import from_minor
@@ -161,6 +161,10 @@ class Stage(SQLModel, table=True):
     position: int
     default_probability: int = 10
     kind: str = Field(default=StageKind.OPEN.value, max_length=8)
+    # An open deal longer than this in the stage is flagged for inspection.
+    days_limit: int = 60
+    # No longer offered for moves or new deals; its deals and history keep it.
+    retired: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Deal(SQLModel, table=True):
@@ -171,8 +175,10 @@ class Deal(SQLModel, table=True):
         CheckConstraint(
             "probability_at_close BETWEEN 0 AND 100", name="ck_deal_probability_at_close"
         ),
-        # The forecast roll-up filters on close date and reads only these columns: a
-        # covering index lets SQLite answer it from the index alone.
+        # The forecast roll-up and the board's totals filter on close date and read only
+        # these columns (the currency picks the rate): a covering index lets SQLite
+        # answer them from the index alone.
+        # `archived` last: every figure leaves archived deals out, from the index alone.
         Index(
             "ix_deal_forecast",
             "close_date",
@@ -181,6 +187,8 @@ class Deal(SQLModel, table=True):
             "forecast_category",
             "amount_minor",
             "probability",
+            "currency",
+            "archived",
         ),
         Index("ix_deal_owner_close", "owner_id", "close_date"),
         # Board columns (a stage, a close-date range) and roll-ups filtered by stage: the
@@ -193,9 +201,10 @@ class Deal(SQLModel, table=True):
             "forecast_category",
             "amount_minor",
             "probability",
+            "archived",
         ),
         # A board column sorted by amount, and stage totals with no period filter.
-        Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability"),
+        Index("ix_deal_stage_amount", "stage_id", "amount_minor", "probability", "archived"),
         # "Stale: no change for N days".
         Index("ix_deal_updated", "updated_at"),
     )
@@ -222,6 +231,9 @@ class Deal(SQLModel, table=True):
     version: int = 1
     # Closed deals show 100% or 0%; calibration needs what the rep said while it was open.
     probability_at_close: int | None = None
+    # Withdrawn from the pipeline (a duplicate, a mistake, parked): off the board and out
+    # of every figure, kept in the history. Only open deals are archived (docs/metrics.md).
+    archived: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -419,6 +431,76 @@ class Judgment(SQLModel, table=True):
     rep_amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class CallScope(StrEnum):
+    OWN = "own"  # a rep's number for their own deals
+    TEAM = "team"  # a manager's number for everyone below them
+
+
+class ForecastCall(SQLModel, table=True):
+    """A person's stated number for a period. Append-only: a new call is a new row, the
+    latest per person and period counts, and the rows are the calls' own history."""
+
+    __tablename__ = "forecast_call"
+    __table_args__ = (
+        _one_of("forecast_call", "scope", CallScope),
+        CheckConstraint("commit_minor >= 0", name="ck_forecast_call_commit"),
+        CheckConstraint("best_case_minor >= commit_minor", name="ck_forecast_call_best_case"),
+        CheckConstraint("most_likely_minor >= 0", name="ck_forecast_call_most_likely"),
+        Index("ix_forecast_call_person", "person_id", "period_key", "id"),
+        Index("ix_forecast_call_period", "period_key", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="user.id")
+    scope: str = Field(default=CallScope.OWN.value, max_length=8)
+    period_key: str = Field(max_length=16)
+    period_kind: str = Field(max_length=8)
+    period_start: date
+    period_end: date
+    commit_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    best_case_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    most_likely_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    currency: str = Field(default="USD", max_length=3)
+    note: str | None = Field(default=None, max_length=4000)
+    made_by_id: int = Field(foreign_key="user.id")
+    made_at: datetime = Field(default_factory=utcnow)
+    # The review meeting it was made in, if any (its summary lists them).
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+
+
+class ProcessChangeKind(StrEnum):
+    STAGE_ADDED = "stage_added"
+    STAGE_RENAMED = "stage_renamed"
+    STAGE_MOVED = "stage_moved"
+    STAGE_RETIRED = "stage_retired"
+    TARGET = "target"
+    PROPOSAL = "proposal"
+    PROPOSAL_ACCEPTED = "proposal_accepted"
+
+
+class ProcessChange(SQLModel, table=True):
+    """One change to the sales process, with who, when and why; a proposal is one too
+    (pending until a `proposal_accepted` row names it in `proposal_id`)."""
+
+    __tablename__ = "process_change"
+    __table_args__ = (
+        _one_of("process_change", "kind", ProcessChangeKind),
+        Index("ix_process_change_at", "changed_at"),
+        Index("ix_process_change_stage", "stage_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    pipeline_id: int | None = Field(default=None, foreign_key="pipeline.id")
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    old_value: str | None = Field(default=None, max_length=500)
+    new_value: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=1000)
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+    proposal_id: int | None = Field(default=None, foreign_key="process_change.id")
+
+
 class Rate(SQLModel, table=True):
     """How many units of the reporting currency one unit of `currency` was worth from
     `effective_date` on (until the next row of the same currency).
@@ -454,13 +536,24 @@ class Settings(SQLModel, table=True):
     head_login: str | None = Field(default=None, max_length=64)
     # Reads: a rep sees only their own team's deals (writes follow the roles regardless).
     reps_own_team_only: bool = False
+    # A forecast call older than this many days is shown as stale (as is one made before
+    # the last review of the caller's team).
+    call_stale_days: int = 7
+    # Inspection flags (`query/flags.py`): a close date pushed this many times; no change
+    # for this many days (also the stale filter); with no review ended yet, "since the
+    # last review" is this many days back.
+    flag_push_count: int = 2
+    stale_days: int = 30
+    flag_review_days: int = 7
 
 
 __all__ = [
     "Account",
+    "CallScope",
     "ChangeSource",
     "Deal",
     "DealChange",
+    "ForecastCall",
     "ForecastCategory",
     "ForecastSnapshot",
     "ItemStatus",
@@ -468,6 +561,8 @@ __all__ = [
     "Note",
     "NoteKind",
     "Pipeline",
+    "ProcessChange",
+    "ProcessChangeKind",
     "Quota",
     "Rate",
     "Review",

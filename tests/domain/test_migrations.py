@@ -12,7 +12,8 @@ from pipeline_tui.storage import current_revision, downgrade, head_revision, upg
 
 TABLES = {"user", "quota", "account", "pipeline", "stage", "deal", "deal_change", "note",
           "settings", "review", "review_item", "forecast_snapshot", "snapshot_row",
-          "snapshot_deal", "judgment", "rate"}  # fmt: skip
+          "snapshot_deal", "judgment", "rate", "forecast_call",
+          "process_change"}  # fmt: skip
 
 
 def app_tables(engine: Engine) -> set[str]:

@@ -356,7 +356,7 @@ def test_the_changes_command(seeded_file: str, capsys: pytest.CaptureFixture[str
 
     for args, message in [
         (("--since", "someday"), "since takes a date like 2026-11-01 or -2w, or 'last-review'"),
-        (("--since", "2999-01-01"), "must come before its end"),
+        (("--since", "2999-01-01"), "is after today"),
         (("--since", "2026-11-01", "--owner", "nobody"), "No one has the login 'nobody'"),
         (("--since", "2026-11-01", "--pipeline", "Nope"), "no pipeline named 'Nope'"),
     ]:

@@ -7,16 +7,19 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline_tui.errors import NotFoundError
+from pipeline_tui.forecast.call_input import CallAmounts
 from pipeline_tui.importing import ImportOptions
 from pipeline_tui.org import OrgChart, Person
 from pipeline_tui.periods import quarter_containing
 from pipeline_tui.reviews import ReviewScope
+from pipeline_tui.services.deal_draft import DealDraft
 from pipeline_tui.services.edit_types import SetProbability
 from pipeline_tui.services.people import SettingsView
 from pipeline_tui.services.workspace import Workspace
@@ -69,6 +72,17 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "set_active": lambda ws: ws.set_active("rep", False),
     "set_rate": lambda ws: ws.set_rate("EUR", "1.08", TODAY),
     "import_rates": lambda ws: ws.import_rates(Path("rates.csv")),
+    "submit_call": lambda ws: ws.submit_call(
+        CallAmounts(Decimal(1), Decimal(2)), quarter_containing(TODAY, 1)
+    ),
+    "add_deal": lambda ws: ws.add_deal(DealDraft("Deal", "Acme", Decimal(1), TODAY, 1)),
+    "propose_default": lambda ws: ws.propose_default(1, 40, "why"),
+    "accept_proposal": lambda ws: ws.accept_proposal(1, "why"),
+    "add_stage": lambda ws: ws.add_stage(1, "Demo", 20),
+    "rename_stage": lambda ws: ws.rename_stage(1, "Demo", seen_name="Qualify"),
+    "move_process_stage": lambda ws: ws.move_process_stage(1, 1),
+    "retire_stage": lambda ws: ws.retire_stage(1),
+    "set_target": lambda ws: ws.set_target("coverage", "3.5"),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -82,6 +96,14 @@ READS = {
     # Roles: what this person may do and see (services/permissions.py), and the people.
     "policy", "acting_policy", "owner_of", "may_edit", "may_step", "seen", "may_see", "people",
     "watch", "changed_by_others",
+    # Forecast calls (services/session_calls.py): where they stand and how they held.
+    "caller", "call_statuses", "callers", "list_calls", "call_prompt", "call_history",
+    "review_owners", "calls_in_review", "call_accuracy",
+    # The new-deal prompt: may this person add, the accounts it completes from, and the
+    # page a new deal is on.
+    "may_add_deals", "account_names", "position",
+    # The process under review: the view, its history, pipelines by name.
+    "process", "process_history", "pipeline_named",
 }  # fmt: skip
 
 

@@ -228,12 +228,12 @@ async def test_the_palette_and_help_name_the_go_to_key(history: Path) -> None:
         screen = await open_board(pilot)
         await settle(pilot)
         from pipeline_tui.ui.commands import commands_for
-        from pipeline_tui.ui.screens.help import describe_keys
+        from pipeline_tui.ui.screens.help import KeyRow, describe_keys
 
         found = [c for c in commands_for(app, screen) if c.title == "Go to period…"]
         assert len(found) == 1 and found[0].help.endswith("(P)")
         rows = dict(describe_keys(screen))["Scope, filters and views"]
-        assert ("P", "Go to period…") in rows
+        assert KeyRow("P", "Go to period…", ("main.go_to_period",)) in rows
         found[0].callback()
         await settle(pilot)
         assert screen.query_one(Prompt).is_open

@@ -37,7 +37,7 @@ async def test_a_whole_meeting(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     db = copy_db(template, tmp_path / "pipeline.db")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # where `w` saves by default
     app = make_app(db)
     app.clock = lambda: 1000.0  # a frozen meeting clock
     async with app.run_test(size=SIZE) as pilot:
@@ -78,7 +78,8 @@ async def test_a_whole_meeting(
         assert screen.reviewed is not None and screen.reviewed.judgment is not None
         assert screen.reviewed.action_items[-1].owner_name is not None
         at = screen.state.current_index
-        await pilot.press("q")  # quit mid-way
+        await pilot.press("q", "y", "enter")  # quit mid-way (q asks first)
+        await settle(pilot)
     assert app.return_code == 0
 
     again = make_app(db)
@@ -96,10 +97,11 @@ async def test_a_whole_meeting(
         await settle(pilot)
         assert isinstance(again.screen, ReviewSummaryScreen)
         summary = again.screen.summary
-        await pilot.press("w", "enter")  # save as review-ID.md here
+        await pilot.press("w", "enter")  # save as review-ID.md in the data folder
         await settle(pilot)
     review_id = summary.review.id
-    markdown = (tmp_path / f"review-{review_id}.md").read_text(encoding="utf-8")
+    saved = tmp_path / "pipeline-tui" / "reviews" / f"review-{review_id}.md"
+    markdown = saved.read_text(encoding="utf-8")
     assert "champion left" in markdown and "Find a new champion" in markdown
     assert "probability" in markdown.lower()
 

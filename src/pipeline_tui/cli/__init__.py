@@ -113,9 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parsers(sub, common, report=report)
 
+    from .calls import add_parsers as add_calls_parsers
+
+    add_calls_parsers(sub, common)
+
     from .users import add_parsers as add_users_parsers
 
     add_users_parsers(sub, common)
+
+    from .process import add_parsers as add_process_parsers
+
+    add_process_parsers(sub, common)
 
     from .maintenance import add_parsers as add_maintenance_parsers
 
@@ -189,8 +197,30 @@ def _closed_pipe() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
+# Options whose value may start with "-": a date such as -2w, as the app's prompts take it.
+DATE_OPTIONS = ("--since",)
+
+
+def _dates_attached(argv: list[str]) -> list[str]:
+    """`--since -2w` as `--since=-2w`: argparse would take a value starting with "-" for
+    an option and refuse it, though it is a date the app's prompts accept."""
+    joined: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        value = following or ""
+        if arg in DATE_OPTIONS and value.startswith("-") and not value.startswith("--"):
+            joined.append(f"{arg}={value}")
+            i += 2
+            continue
+        joined.append(arg)
+        i += 1
+    return joined
+
+
 def _run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_dates_attached(argv))
     config = UserConfig.load()
     given = getattr(args, "db", None)
     if args.command == "db" and getattr(args, "path", None) is not None:
@@ -228,6 +258,10 @@ def _run(argv: list[str]) -> int:
         from .importing import run_import
 
         return run_import(url, args, user=user)
+    if args.command == "calls":
+        from .calls import run_calls
+
+        return run_calls(url, args, user=user)
     if args.command == "users":
         from .users import run_users
 
@@ -236,6 +270,10 @@ def _run(argv: list[str]) -> int:
         from .rates import run_rates
 
         return run_rates(url, args, user=user)
+    if args.command == "process":
+        from .process import run_process
+
+        return run_process(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 
@@ -253,20 +291,20 @@ def _run(argv: list[str]) -> int:
 
         url = make_demo_database(data_dir() / "demo.db")
         user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
-    if given_user:
-        _check_user(url, given_user)
-    _check_identity(url, user)
+    _check_identity(url, user, typed=bool(given_user))
     from .commands import run_app
 
     return run_app(url, user=user, config=config)
 
 
-def _check_identity(url: str, login: str | None) -> None:
-    """Who opens the app is someone here (else one line on how to be added), before the
-    screen takes over; the session checks again when it opens."""
+def _check_identity(url: str, login: str | None, *, typed: bool) -> None:
+    """Who opens the app is someone here (else one line on how to be added; a typed
+    `--user` nobody has, with the nearest logins), before the screen takes over; the
+    session checks again when it opens. One session: this also brings the schema up to
+    date, so the app's own opening finds it current."""
     from .commands import session
 
-    with session(url, login) as ws:
+    with session(url, login, check_user=typed) as ws:
         ws.acting_policy()
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ..config import UserConfig
 from ..display import display_text
@@ -18,7 +19,15 @@ from ..services.scope import ResolvedScope
 from ..services.workspace import Workspace
 from ..storage.opening import display_url, redact_url
 from . import CliConsole, CliError, err
-from .output import as_csv, as_json, as_markdown, as_table
+from .output import (
+    ROLLUP_DROPS,
+    as_csv,
+    as_json,
+    as_markdown,
+    as_table,
+    fit_columns,
+    print_whole,
+)
 
 out = CliConsole(highlight=False, soft_wrap=True)
 
@@ -100,15 +109,20 @@ def with_scope(rollup: Rollup, settings: SettingsView, resolved: ResolvedScope) 
 
 
 def print_rollup_table(rollup: Rollup, settings: SettingsView) -> None:
-    """The roll-up as a rich table, compact money when the terminal is narrow."""
-    out.print(
-        as_table(
+    """The roll-up as a rich table: on a narrow terminal compact money and the fewest
+    columns left out that let the rest show whole; piped, every figure in full."""
+    compact = out.is_terminal and out.width < 150
+
+    def build(left_out: frozenset[str]) -> Table:
+        return as_table(
             rollup,
             coverage_target=settings.coverage_target,
             win_rate_target=settings.win_rate_target,
-            compact=out.width < 150,
+            compact=compact,
+            left_out=left_out,
         )
-    )
+
+    print_whole(out, fit_columns(out, build, ROLLUP_DROPS))
 
 
 def run_db(url: str, args: argparse.Namespace) -> int:
@@ -189,8 +203,8 @@ def make_demo_database(path: Path) -> str:
 
 
 def run_app(url: str, *, user: str | None, config: UserConfig) -> int:
+    """The app, once `cli._check_identity` has migrated and checked the database (and who
+    opens it) before the screen takes over."""
     from ..ui.app import run
 
-    with session(url):
-        pass  # migrate and check the connection before the screen takes over
     return run(url, user=user, config=config)

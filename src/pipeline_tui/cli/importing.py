@@ -72,6 +72,10 @@ def add_parsers(
     exp.add_argument("--format", choices=["csv", "json"], default="csv")
     exp.add_argument("--kind", choices=["deals", "users", "quotas", "changes"], default="deals")
     exp.add_argument("--output", "-o", type=Path, metavar="PATH", help="default: stdout")
+    exp.add_argument(
+        "--archived", action="store_true",
+        help="deals: include archived deals, with an archived column (yes/no) import reads back",
+    )  # fmt: skip
 
 
 def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
@@ -140,16 +144,29 @@ def run_import(url: str, args: argparse.Namespace, *, user: str | None) -> int:
 def run_export(url: str, args: argparse.Namespace) -> int:
     from .commands import session
 
+    if args.archived and args.kind != "deals":
+        raise CliError("--archived is for --kind deals: only deals are archived")
     with session(url) as ws:
         if args.output is None:
-            count = ws.export(sys.stdout, kind=args.kind, fmt=args.format)
+            done = ws.export(sys.stdout, kind=args.kind, fmt=args.format, archived=args.archived)
         else:
             try:
                 with open(args.output, "w", newline="", encoding="utf-8") as stream:
-                    count = ws.export(stream, kind=args.kind, fmt=args.format)
+                    done = ws.export(
+                        stream, kind=args.kind, fmt=args.format, archived=args.archived
+                    )
             except OSError as exc:
                 raise CliError(f"can't write {args.output}: {exc.strerror or exc}") from None
-            err.print(display_text(f"Exported {count:,} {args.kind} to {args.output}."))
+            err.print(display_text(f"Exported {done.count:,} {args.kind} to {args.output}."))
+    if done.archived_left_out:
+        # On stderr even when the deals go to stdout: a pipe must not get this line.
+        left = done.archived_left_out
+        err.print(
+            display_text(
+                f"{left:,} archived deal{'s' * (left != 1)} left out; "
+                "add --archived to include them (with an archived column)."
+            )
+        )
     return 0
 
 

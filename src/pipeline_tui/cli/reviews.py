@@ -7,19 +7,19 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from ..display import display_text
-from ..labels import date_text
 from ..money import format_money
-from . import OWNER_HELP, USER_HELP, CliError, err, iso_date
+from . import OWNER_HELP, USER_HELP, CliConsole, CliError, err, iso_date
+from .output import fit_columns, print_whole
 
 if TYPE_CHECKING:
     pass
 
-out = Console(highlight=False, soft_wrap=True)
+out = CliConsole(highlight=False, soft_wrap=True)
 CHART_WIDTH = 40
 
 
@@ -130,7 +130,11 @@ def run_changes(url: str, args: argparse.Namespace, *, user: str | None) -> int:
     elif args.format == "markdown":
         print(waterfall_markdown(result, settings.currency), end="")
     else:
-        out.print(_waterfall_table(result, settings.currency, compact=out.width < 120))
+        compact = out.is_terminal and out.width < 120
+        # The bars give way on a narrow terminal, never the figures beside them.
+        bars = max(8, min(CHART_WIDTH, out.width - 44)) if out.is_terminal else CHART_WIDTH
+        table = _waterfall_table(result, settings.currency, compact=compact, bar_width=bars)
+        print_whole(out, table)
     return 0
 
 
@@ -153,9 +157,12 @@ def _deal_changes(url: str, args: argparse.Namespace) -> int:
     return run_deal_changes(url, args)
 
 
-def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
+def _waterfall_table(
+    result: Any, currency: str, *, compact: bool, bar_width: int = CHART_WIDTH
+) -> Group:
     from ..forecast.metrics import unconverted_note
     from ..forecast.waterfall_model import Bar
+    from ..labels import date_text
 
     def money(value: Decimal) -> Text:
         return Text(format_money(value, currency, compact=compact))
@@ -170,7 +177,7 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
         chart.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
 
     def bar(amount: Decimal, style: str) -> Text:
-        return Text("█" * max(1, round(CHART_WIDTH * amount / scale)) if amount else "", style)
+        return Text("█" * max(1, round(bar_width * amount / scale)) if amount else "", style)
 
     # Every cell is a `Text`: a `str` cell of a Rich table is parsed as markup.
     chart.add_row(
@@ -192,26 +199,47 @@ def _waterfall_table(result: Any, currency: str, *, compact: bool) -> Group:
     chart.caption_justify = "left"
 
     shown = [b for b in Bar if any(r.movement(b).deals for r in result.reps)]
-    reps = Table(title="By rep", title_justify="left", header_style="bold")
-    reps.add_column("Rep", no_wrap=True)
-    for name in ["Start", *(("+ " if b.sign > 0 else "− ") + b.label for b in shown), "End"]:
-        reps.add_column(name, justify="right", no_wrap=True)
-    for rep in result.reps:
-        cells = [money(rep.movement(b).amount) if rep.movement(b).deals else Text() for b in shown]
-        reps.add_row(display_text(rep.label), money(rep.start), *cells, money(rep.end))
 
-    deals = Table(title="Biggest deals behind each bar", title_justify="left", header_style="bold")
-    for name in ("Bar", "Deal", "Amount", "Close before", "Close after"):
-        deals.add_column(name, justify="right" if name == "Amount" else "left")
-    for m in moved:
-        for d in m.deals[:5]:
-            deals.add_row(
-                Text(m.bar.label),
-                display_text(d.name),
-                money(d.amount),
-                Text(date_text(d.close_before) if d.close_before else "—"),
-                Text(date_text(d.close_after) if d.close_after else "—"),
-            )
+    def by_rep(left_out: frozenset[str]) -> Table:
+        """A money cell is one word: a header wraps before a figure would be cut."""
+        bars = [b for b in shown if b.label not in left_out]
+        reps = Table(title="By rep", title_justify="left", header_style="bold")
+        reps.add_column("Rep", overflow="fold", min_width=8)
+        for name in ["Start", *(("+ " if b.sign > 0 else "− ") + b.label for b in bars), "End"]:
+            reps.add_column(name, justify="right")
+        for rep in result.reps:
+            cells = [
+                money(rep.movement(b).amount) if rep.movement(b).deals else Text() for b in bars
+            ]
+            reps.add_row(display_text(rep.label), money(rep.start), *cells, money(rep.end))
+        return reps
+
+    # The smallest movements are left out first on a narrow terminal; start and end stay.
+    drops = [b.label for b in sorted(shown, key=lambda b: abs(team.movement(b).amount))]
+    reps = fit_columns(out, by_rep, drops)
+
+    def biggest(left_out: frozenset[str]) -> Table:
+        names = [n for n in ("Bar", "Deal", "Amount", "Close before", "Close after")]
+        names = [n for n in names if n not in left_out]
+        deals = Table(
+            title="Biggest deals behind each bar", title_justify="left", header_style="bold"
+        )
+        for name in names:
+            # A name folds rather than loses its end; an amount or a date is one word.
+            deals.add_column(name, justify="right" if name == "Amount" else "left", overflow="fold")
+        for m in moved:
+            for d in m.deals[:5]:
+                cells = {
+                    "Bar": Text(m.bar.label),
+                    "Deal": display_text(d.name),
+                    "Amount": money(d.amount),
+                    "Close before": Text(date_text(d.close_before) if d.close_before else "—"),
+                    "Close after": Text(date_text(d.close_after) if d.close_after else "—"),
+                }
+                deals.add_row(*(cells[n] for n in names))
+        return deals
+
+    deals = fit_columns(out, biggest, ("Close before", "Bar"), wraps=("Bar", "Deal"))
     return Group(chart, Text(""), reps, Text(""), deals)
 
 
@@ -220,6 +248,8 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
     top-level "calibration" key; the others are unchanged)."""
     from ..forecast import GroupBy
     from ..forecast.calibration_text import calibration_markdown
+    from ..forecast.call_text import calls_markdown
+    from .calls import call_accuracy_table
     from .commands import print_rollup_table, scoped, session, with_scope
     from .output import as_json, as_markdown
 
@@ -230,16 +260,21 @@ def run_report_calibration(url: str, args: argparse.Namespace, *, user: str | No
         period = resolved.period
         rollup = ws.report(period, GroupBy(args.by), resolved.scope)
         report = ws.calibration(period, resolved.scope)
+        calls = ws.call_accuracy(resolved.scope)
         settings = ws.settings
     rollup = with_scope(rollup, settings, resolved)
     if args.format == "json":
-        data = json.loads(as_json(rollup)) | {"calibration": report.as_dict()}
+        calibration = report.as_dict() | {"calls": [a.as_dict() for a in calls]}
+        data = json.loads(as_json(rollup)) | {"calibration": calibration}
         print(json.dumps(data, indent=2))
     elif args.format == "markdown":
-        print(as_markdown(rollup) + "\n" + calibration_markdown(report, settings.currency), end="")
+        text = calibration_markdown(report, settings.currency)
+        text += "\n" + calls_markdown(calls, settings.currency)
+        print(as_markdown(rollup) + "\n" + text, end="")
     else:
         print_rollup_table(rollup, settings)
         out.print(_calibration_tables(report))
+        out.print(Text(""), call_accuracy_table(calls, settings.currency))
     return 0
 
 

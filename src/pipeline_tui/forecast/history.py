@@ -21,13 +21,22 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from ..models import Deal, DealChange, ForecastCategory, StageKind, table_of
+from ..models import (
+    Deal,
+    DealChange,
+    ForecastCategory,
+    ProcessChange,
+    ProcessChangeKind,
+    StageKind,
+    table_of,
+)
 from ..money import to_minor
 from ..query import StageInfo, as_utc, row_to
 
 DEAL_TABLE, CHANGE_TABLE = table_of(Deal), table_of(DealChange)
 DEAL, CHANGE = DEAL_TABLE.c, CHANGE_TABLE.c
-FIELDS = ("stage", "amount", "forecast_category", "close_date")
+LOG = table_of(ProcessChange).c
+FIELDS = ("stage", "amount", "forecast_category", "close_date", "archived")
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class DealState:
     amount_minor: int
     category: str
     close_date: date | None
+    archived: bool = False  # withdrawn: in no pipeline (a snapshot's rows never are)
 
     @property
     def is_open(self) -> bool:
@@ -69,7 +79,8 @@ def deal_state(row: Mapping[Any, Any], stages: Mapping[int, StageInfo]) -> DealS
     counts as open."""
     stage = stages.get(row["stage_id"])
     kind = stage.kind if stage else StageKind.OPEN.value
-    return row_to(DealState, row, kind=kind, category=row["forecast_category"])
+    archived = bool(row.get("archived", False))
+    return row_to(DealState, row, kind=kind, category=row["forecast_category"], archived=archived)
 
 
 def load_moved(
@@ -91,6 +102,7 @@ def load_moved(
             DEAL.amount_minor,
             DEAL.forecast_category,
             DEAL.close_date,
+            DEAL.archived,
             changes.c.field,
             changes.c.old_value,
             changes.c.changed_at,
@@ -132,12 +144,13 @@ def state_at(
     if deal.created_at > when:
         return None
     now = deal.state
-    stage_id, kind, amount, category, close = (
+    stage_id, kind, amount, category, close, archived = (
         now.stage_id,
         now.kind,
         now.amount_minor,
         now.category,
         now.close_date,
+        now.archived,
     )
     seen: set[str] = set()
     for change in changes:
@@ -156,16 +169,33 @@ def state_at(
                 amount = to_minor(Decimal(old or "0"))
         elif field == "forecast_category":
             category = old or ForecastCategory.PIPELINE.value
+        elif field == "archived":
+            archived = old == "True"
         else:
             with suppress(ValueError):
                 close = date.fromisoformat(old) if old else None
     if not seen:
         return now
-    return DealState(now.owner_id, now.pipeline_id, stage_id, kind, amount, category, close)
+    return DealState(
+        now.owner_id, now.pipeline_id, stage_id, kind, amount, category, close, archived
+    )
 
 
-def stages_by_name(stages: Mapping[int, StageInfo]) -> dict[tuple[int, str], StageInfo]:
-    return {(s.pipeline_id, s.name): s for s in stages.values()}
+def stages_by_name(
+    stages: Mapping[int, StageInfo], conn: Connection | None = None
+) -> dict[tuple[int, str], StageInfo]:
+    """Stages by (pipeline, name) as the history writes them; with `conn`, a stage renamed
+    since answers to its earlier names too (the process log's renames)."""
+    by_name = {(s.pipeline_id, s.name): s for s in stages.values()}
+    if conn is not None:
+        renames = select(LOG.stage_id, LOG.old_value).where(
+            LOG.kind == ProcessChangeKind.STAGE_RENAMED.value
+        )
+        for stage_id, old in conn.execute(renames.order_by(LOG.id.desc())):
+            stage = stages.get(stage_id)
+            if stage is not None and old:
+                by_name.setdefault((stage.pipeline_id, old), stage)
+    return by_name
 
 
 def naive_utc(value: datetime) -> datetime:

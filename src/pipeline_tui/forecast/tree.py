@@ -9,7 +9,7 @@ call, and the node's commit in the period's past snapshots for a sparkline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -169,6 +169,31 @@ class _Builder:
 
     def _sorted(self, ids: frozenset[int]) -> list[int]:
         return sorted(ids, key=lambda p: (self.org.people[p].display_name.casefold(), p))
+
+
+def guides(depths: Sequence[int]) -> list[str]:
+    """The tree lines before each name, for nodes listed as `rollup_tree` lists them (each
+    followed by its children): `├─ ` and `└─ ` before a name, `│  ` under a manager whose
+    team goes on below. The root, at depth 0, gets none."""
+    shown: list[str] = []
+    for i, depth in enumerate(depths):
+        if depth == 0:
+            shown.append("")
+            continue
+        parts = ["│  " if _more_at(depths, i, level) else "   " for level in range(1, depth)]
+        parts.append("├─ " if _more_at(depths, i, depth) else "└─ ")
+        shown.append("".join(parts))
+    return shown
+
+
+def _more_at(depths: Sequence[int], index: int, level: int) -> bool:
+    """Whether a sibling at `level` follows before the branch at `index` closes."""
+    for depth in depths[index + 1 :]:
+        if depth < level:
+            return False
+        if depth == level:
+            return True
+    return False
 
 
 def _history(conn: Connection, org: OrgChart, period: Period, scope: Scope, limit: int) -> _History:

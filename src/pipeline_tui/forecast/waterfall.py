@@ -16,6 +16,7 @@ sum, and a deal untouched since the start moves no bar.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -94,7 +95,7 @@ def _waterfall(
         raise WaterfallError("The start of a waterfall must come before its end.")
 
     stages = load_stages(conn)
-    by_name = stages_by_name(stages)
+    by_name = stages_by_name(stages, conn)
     ids = _moved_ids(start_at, period, scope, stages, snapshot_id if use_rows else None)
     moved = load_moved(conn, ids, start_at, stages)
     from_rows = _snapshot_states(conn, snapshot_id, moved, stages) if use_rows else {}
@@ -164,6 +165,7 @@ class _Tally:
             state is not None
             and state.kind == OPEN
             and state.category != OMITTED
+            and not state.archived
             and self.period.contains(state.close_date)
             and self.inside(state, owner)
         )
@@ -301,7 +303,9 @@ def _moved_ids(
     probability alone moved; from a snapshot, also every deal it holds that differs from
     today (so owners changed without history are seen).
     """
-    query = select(DEAL.id).where(DEAL.updated_at > start_at, *where(scope.counted(None), stages))
+    # Archived ones too: archived since the start, a deal leaves the pipeline (omitted).
+    seen = replace(scope.counted(None), with_archived=True)
+    query = select(DEAL.id).where(DEAL.updated_at > start_at, *where(seen, stages))
     if period.start is not None and period.end is not None:
         first, last = period.start.isoformat(), period.end.isoformat()
         dated = select(CHANGE.deal_id).where(

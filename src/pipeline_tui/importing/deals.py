@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from ..models import utcnow
 from .apply import write_plan
-from .export import IMPORTABLE
+from .export import IMPORTABLE, IMPORTABLE_TOO
 from .formats import ALL_DEAL_FIELDS as FIELDS
 from .formats import (
     DEAL_FORMATS,
@@ -59,7 +59,8 @@ class Prepared:
 
 def prepare(path: Path, options: ImportOptions, progress: Progress | None = None) -> Prepared:
     table = read_table(path)
-    if table.delimiter and is_export(table.header, IMPORTABLE["deals"]):
+    headers = (IMPORTABLE["deals"], *IMPORTABLE_TOO["deals"])
+    if table.delimiter and any(is_export(table.header, fields) for fields in headers):
         restore_rows(table.rows)
     mapping = choose_mapping(table, options)
     required = tuple(f for f in REQUIRED_DEAL_FIELDS if f != "owner" or not options.user)
@@ -137,6 +138,7 @@ def dry_run(engine: Engine, path: Path, options: ImportOptions) -> DryRunReport:
         new=plan.new_names(),
         missing=plan.missing,
         stage_order=plan.stage_order,
+        archived=plan.archived,
     )
 
 
@@ -187,6 +189,7 @@ def import_file(
         missing=plan.missing,
         seconds=time.perf_counter() - started,
         stage_order=plan.stage_order,
+        archived=plan.archived,
     )
 
 

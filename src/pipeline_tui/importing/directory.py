@@ -47,6 +47,7 @@ class StageRef(Ref):
     position: int = 0
     default_probability: int = 10
     stored_position: int | None = None  # as loaded; new stages can move the closed ones
+    retired: bool = False  # kept for history: no deal is newly put in it
 
 
 @dataclass(eq=False)
@@ -91,15 +92,17 @@ class Directory:
             )
         ]
         by_id = {p.id: p for p in self.pipelines}
-        for sid, pid, name, position, probability, kind in conn.execute(
+        for sid, pid, name, position, probability, kind, retired in conn.execute(
             select(
                 STAGE.id, STAGE.pipeline_id, STAGE.name, STAGE.position,
-                STAGE.default_probability, STAGE.kind,
+                STAGE.default_probability, STAGE.kind, STAGE.retired,
             ).order_by(STAGE.position, STAGE.id)
         ):  # fmt: skip
             pipe = by_id[pid]
             pipe.stages.append(
-                StageRef(sid, name, False, pipe, kind, position, probability, position)
+                StageRef(
+                    sid, name, False, pipe, kind, position, probability, position, bool(retired)
+                )
             )
         self.stages_by_id = {s.id: s for p in self.pipelines for s in p.stages}
         self.users_by_id = {u.id: u for u in self.users}

@@ -7,6 +7,11 @@ importing into an empty database gives the same deals. Money is a decimal string
 dates ISO 8601, timestamps ISO 8601 in UTC. Rows are streamed, so a large database
 exports in constant memory. A CSV cell a spreadsheet would run as a formula gets a `'` in
 front (see `formula`), which importing the export removes again.
+
+Archived deals are withdrawn from the pipeline and from every figure, so a deal export
+leaves them out too, as the board does, and says how many it left out. With `archived`
+they are in it, with an `archived` column (yes/no) that the import reads back: otherwise
+exporting and importing into a new database would bring them back as live deals.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, false, func, select
 from sqlalchemy.orm import aliased
 
 from ..models import Account, Deal, DealChange, Pipeline, Quota, Settings, Stage, User, table_of
@@ -32,6 +38,8 @@ DEAL_FIELDS = (
     "amount", "currency", "probability", "forecast_category", "close_date", "closed_date",
     "created", "stage_entered_at", "next_step", "lost_reason", "push_count",
 )  # fmt: skip
+# With archived deals in the export: the deal fields and whether each is archived.
+ARCHIVED_DEAL_FIELDS = (*DEAL_FIELDS, "archived")
 USER_FIELDS = ("login", "name", "email", "role", "manager", "team", "active")
 QUOTA_FIELDS = ("user", "period", "amount")
 CHANGE_FIELDS = (
@@ -40,27 +48,49 @@ CHANGE_FIELDS = (
 )  # fmt: skip
 # The header of each export a file can be imported from: how an import knows its own.
 IMPORTABLE = {"deals": DEAL_FIELDS, "users": USER_FIELDS, "quotas": QUOTA_FIELDS}
+# Other headers an export of a kind can have, recognised as ours all the same.
+IMPORTABLE_TOO = {"deals": (ARCHIVED_DEAL_FIELDS,)}
 BATCH = 2_000
 
 D, A, U = table_of(Deal).c, table_of(Account).c, table_of(User).c
 P, S, Q, C = table_of(Pipeline).c, table_of(Stage).c, table_of(Quota).c, table_of(DealChange).c
 
 
-def export(engine: Engine, out: TextIO, *, kind: str = "deals", fmt: str = "csv") -> int:
-    """Write every row of `kind` to `out`; returns how many were written."""
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote: `count` rows, and `archived_left_out` archived deals it
+    didn't (a deal export without `archived`; 0 otherwise)."""
+
+    count: int
+    archived_left_out: int = 0
+
+
+def export(
+    engine: Engine, out: TextIO, *, kind: str = "deals", fmt: str = "csv", archived: bool = False
+) -> Exported:
+    """Write every row of `kind` to `out`: for deals, the live ones, or with `archived`
+    the archived ones too (and an `archived` column)."""
     if kind not in EXPORT_KINDS:
         raise ValueError(f"unknown kind {kind!r}; use {', '.join(EXPORT_KINDS)}")
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use {', '.join(EXPORT_FORMATS)}")
     fields, query = _QUERIES[kind]()
-    count = 0
+    left_out = 0
+    if kind == "deals":
+        if archived:
+            fields, query = ARCHIVED_DEAL_FIELDS, query.add_columns(D.archived)
+        else:
+            query = query.where(D.archived == false())
     with engine.connect() as conn:
         month = conn.execute(select(table_of(Settings).c.fiscal_year_start_month)).scalar() or 1
+        if kind == "deals" and not archived:
+            counted = select(func.count()).select_from(table_of(Deal)).where(D.archived)
+            left_out = conn.execute(counted).scalar_one()
         result = conn.execution_options(yield_per=BATCH).execute(query)
         rows = (_ROW[kind](row._mapping, month) for row in result)
         writer = _write_json if fmt == "json" else _write_csv
         count = writer(out, fields, rows)
-    return count
+    return Exported(count, left_out)
 
 
 def _write_csv(out: TextIO, fields: tuple[str, ...], rows: Iterator[dict[str, Any]]) -> int:
@@ -123,7 +153,11 @@ def _deals() -> tuple[tuple[str, ...], Select[Any]]:
 
 
 def _deal_row(m: Any, _month: int) -> dict[str, Any]:
-    return dict(m) | {"amount": from_minor(m["amount_minor"])}
+    row = dict(m) | {"amount": from_minor(m["amount_minor"])}
+    if "archived" in row:
+        # yes/no, as the app says it: a person reads this column, and the import reads it back.
+        row["archived"] = "yes" if row["archived"] else "no"
+    return row
 
 
 def _users() -> tuple[tuple[str, ...], Select[Any]]:

@@ -23,8 +23,11 @@ DEAL_FIELDS = (
     "external_id", "name", "account", "owner", "stage", "amount", "currency", "probability",
     "forecast_category", "close_date", "created", "next_step", "pipeline", "lost_reason",
 )  # fmt: skip
-# Read when present: what `export` writes beyond the fields above, and a won/lost status.
-EXTRA_DEAL_FIELDS = ("status", "owner_login", "closed_date", "stage_entered_at", "push_count")
+# Read when present: what `export` writes beyond the fields above, a won/lost status, and
+# whether the deal is archived (`export --archived`; any CRM's `Archived` column too).
+EXTRA_DEAL_FIELDS = (
+    "status", "owner_login", "closed_date", "stage_entered_at", "push_count", "archived",
+)  # fmt: skip
 ALL_DEAL_FIELDS = DEAL_FIELDS + EXTRA_DEAL_FIELDS
 REQUIRED_DEAL_FIELDS = ("name", "stage", "amount", "owner")
 
@@ -98,6 +101,7 @@ SALESFORCE = Format(
         created=("Created Date", "CreatedDate"),
         next_step=("Next Step", "NextStep"),
         lost_reason=("Loss Reason", "Lost Reason", "Closed Lost Reason", "Reason Lost"),
+        archived=("Archived",),
     ),
     _signature(SALESFORCE_SIGNATURE),
     salesforce_ids=True,
@@ -121,6 +125,7 @@ HUBSPOT = Format(
         next_step=("Next step", "hs_next_step"),
         pipeline=("Pipeline",),
         lost_reason=("Closed lost reason", "closed_lost_reason"),
+        archived=("Archived",),
     ),
     _signature(HUBSPOT_SIGNATURE),
     probability_is_fraction=True,
@@ -150,6 +155,7 @@ PIPEDRIVE = Format(
         created=_pipedrive("Deal created", "Add time", "Created"),
         pipeline=_pipedrive("Pipeline"),
         lost_reason=_pipedrive("Lost reason"),
+        archived=_pipedrive("Archived"),
     ),
     _signature(PIPEDRIVE_SIGNATURE),
 )

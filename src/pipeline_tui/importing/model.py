@@ -165,6 +165,16 @@ class Missing:
 
 
 @dataclass(frozen=True)
+class ArchivedMatches:
+    """Rows that matched archived deals: they stay archived, unless the row says
+    `archived` no (`restored` of them)."""
+
+    count: int
+    restored: int
+    sample: list[str]  # deal names, as many as a report shows
+
+
+@dataclass(frozen=True)
 class StageOrder:
     """A pipeline the import adds stages to: all its stages in the order they will be,
     and what the order of the new ones comes from (None: the file doesn't say)."""
@@ -205,6 +215,7 @@ class DryRunReport:
     missing: Missing | None = None
     stage_order: list[StageOrder] = field(default_factory=list)
     recognised: str = ""  # how the format was chosen: "recognised by 'Deal Stage'", ...
+    archived: ArchivedMatches | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -229,3 +240,4 @@ class ImportSummary:
     missing: Missing | None
     seconds: float
     stage_order: list[StageOrder] = field(default_factory=list)
+    archived: ArchivedMatches | None = None

@@ -5,6 +5,10 @@ rather than one query per row, and compared in Python. The plan lists deals to c
 deals to update (with the version each was read at, and its history rows), new people,
 accounts, pipelines and stages, and the deals of the file's pipelines that the file
 doesn't mention. A dry run shows it; `apply` writes it.
+
+A row matching an archived deal is counted and named, so that a re-import never changes
+a deal nobody sees on the board without saying so; `target` keeps it archived unless
+the row says otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, false, select
 
 from ..models import Deal, Settings, StageKind, table_of
 from ..money import from_minor
@@ -23,7 +27,15 @@ from .bulk import refresh_statistics, select_by_keys
 from .directory import Directory, Ref, UserRef
 from .formats import ColumnMap
 from .history import ranks
-from .model import FileRejected, ImportOptions, Missing, Problem, Severity, StageOrder
+from .model import (
+    ArchivedMatches,
+    FileRejected,
+    ImportOptions,
+    Missing,
+    Problem,
+    Severity,
+    StageOrder,
+)
 from .rows import FileDeal
 from .stages import StageResolver
 from .target import DEAL_COLUMNS, Context, Resolved, changed_columns, changes, target
@@ -32,6 +44,7 @@ DEAL = table_of(Deal).c
 SETTINGS = table_of(Settings).c
 EXISTING_CHUNK = 500
 MISSING_SAMPLE = 10
+ARCHIVED_SAMPLE = 5
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,15 @@ class DealPlan:
     missing: Missing | None = None
     preview: list[dict[str, str]] = field(default_factory=list)
     stage_order: list[StageOrder] = field(default_factory=list)
+    archived_matched: list[str] = field(default_factory=list)  # their deal names
+    restored: int = 0
+
+    @property
+    def archived(self) -> ArchivedMatches | None:
+        names = self.archived_matched
+        if not names:
+            return None
+        return ArchivedMatches(len(names), self.restored, names[:ARCHIVED_SAMPLE])
 
     @property
     def rejected(self) -> int:
@@ -123,6 +145,9 @@ def plan_deals(
         if res.deal.rejected:
             continue
         used.update((id(res.pipeline), id(res.stage), id(res.owner), id(res.account)))
+        if res.old is not None and res.old["archived"]:
+            plan.archived_matched.append(res.old["name"])
+            plan.restored += not values["archived"]
         action = "create"
         if res.old is None:
             plan.creates.append(values)
@@ -237,7 +262,10 @@ def _missing(
     if not ids:
         return None
     query = select(DEAL.external_id, DEAL.name, DEAL.stage_id).where(
-        DEAL.pipeline_id.in_(ids), DEAL.external_id.is_not(None)
+        # Archived deals are withdrawn: a file without them is not missing anything.
+        DEAL.pipeline_id.in_(ids),
+        DEAL.external_id.is_not(None),
+        DEAL.archived == false(),
     )
     absent = [
         (key, name, directory.stages_by_id[stage_id].kind == StageKind.OPEN.value)

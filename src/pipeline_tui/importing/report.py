@@ -68,6 +68,7 @@ def dry_run_report(report: DryRunReport) -> Group:
     lines.extend(_new_lines(report.new))
     lines.extend(stage_order_lines(report.stage_order))
     lines.extend(_missing_lines(report))
+    lines.extend(archived_lines(report))
     lines.append(Text("Dry run: nothing was written.", style="bold"))
     return Group(*lines)
 
@@ -88,6 +89,7 @@ def import_summary(summary: ImportSummary) -> Group:
     lines.extend(_new_lines(summary.new))
     lines.extend(stage_order_lines(summary.stage_order, written=True))
     lines.extend(_missing_lines(summary))
+    lines.extend(archived_lines(summary, written=True))
     return Group(*lines)
 
 
@@ -195,6 +197,27 @@ def stage_order_lines(orders: list[StageOrder], *, written: bool = False) -> lis
 def _stage_label(name: str, kind: str, probability: int, new: bool) -> str:
     tags = ([] if kind == "open" else [kind]) + (["new"] if new else [])
     return f"{name} {probability}%" + (f" ({', '.join(tags)})" if tags else "")
+
+
+def archived_lines(
+    result: DryRunReport | ImportSummary, *, written: bool = False
+) -> list[RenderableType]:
+    """How many rows matched archived deals, a few of their names, and what became of
+    them: archived deals are in no figure, so changing one is said out loud."""
+    found = result.archived
+    if found is None:
+        return []
+    rows = f"{found.count:,} row{'s' * (found.count != 1)}"
+    names = ", ".join(found.sample) + (", ..." if found.count > len(found.sample) else "")
+    kept = found.count - found.restored
+    if written:
+        fate = f"{kept:,} stay archived, {found.restored:,} restored (archived no)"
+    else:
+        fate = (
+            f"{kept:,} would stay archived, {found.restored:,} be restored (archived no); "
+            "a row saying archived no restores its deal"
+        )
+    return [display_text(f"{rows} matched archived deals ({names}): {fate}.", "yellow")]
 
 
 def _missing_lines(result: DryRunReport | ImportSummary) -> list[RenderableType]:

@@ -36,7 +36,7 @@ SQUEEZED = ("account", "owner", "owner_login", "pipeline", "stage")
 TEXTS = ("name", "account", "owner", "owner_login", "pipeline", "stage", "next_step",
          "lost_reason", "external_id")  # fmt: skip
 TYPED = ("status", "amount", "currency", "probability", "forecast_category", "close_date",
-         "closed_date", "created", "stage_entered_at", "push_count")  # fmt: skip
+         "closed_date", "created", "stage_entered_at", "push_count", "archived")  # fmt: skip
 DATE_FIELDS = ("close_date", "closed_date", "created", "stage_entered_at")
 
 
@@ -62,6 +62,7 @@ class FileDeal:
     next_step: str | None = None
     lost_reason: str | None = None
     push_count: int | None = None
+    archived: bool | None = None  # None: the file doesn't say
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
 
@@ -166,6 +167,7 @@ def read_rows(
         "probability": readers.probability, "forecast_category": readers.category,
         "close_date": readers.day, "closed_date": readers.day, "created": readers.timestamp,
         "stage_entered_at": readers.timestamp, "push_count": readers.count,
+        "archived": readers.yes_no,
     }  # fmt: skip
     dates = _settle_dates(cols, readers)
     for name in dates.serial_fields:
@@ -200,6 +202,7 @@ def read_rows(
         values["probability"], values["forecast_category"], values["close_date"],
         values["closed_date"], values["created"], values["stage_entered_at"],
         optional("next_step"), optional("lost_reason"), values["push_count"],
+        values["archived"],
     )  # fmt: skip
     deals = [FileDeal(*fields) for fields in zip(*columns, strict=True)]
     for k, problems in cols.problems.items():

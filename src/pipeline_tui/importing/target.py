@@ -14,6 +14,10 @@ lost deal's `closed_date` is the file's (Pipedrive's won/lost time) or else its 
 date; a close date moved into a later fiscal quarter counts as a push, as it does in
 the app. Every changed field becomes one history row, with old and new values written
 the way the app writes them.
+
+An archived deal stays archived unless its row says `archived` no, which restores it
+(and one saying yes archives a live one, as `A` does). Only an open deal is archived,
+in the app as here: a row that would leave a won or lost deal archived is rejected.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ DEAL_COLUMNS = (
     "external_id", "name", "account_id", "owner_id", "pipeline_id", "stage_id",
     "amount_minor", "currency", "probability", "forecast_category", "close_date",
     "next_step", "created_at", "stage_entered_at", "closed_date", "lost_reason", "push_count",
+    "archived",
 )  # fmt: skip
 REFERENCES = ("account_id", "owner_id", "pipeline_id", "stage_id")
 # History field names, as the app writes them, for the columns a change is recorded for.
@@ -45,6 +50,7 @@ HISTORY_FIELDS = {
     "probability": "probability", "forecast_category": "forecast_category",
     "close_date": "close_date", "closed_date": "closed_date", "next_step": "next_step",
     "lost_reason": "lost_reason", "push_count": "push_count", "created_at": "created",
+    "archived": "archived",
 }  # fmt: skip
 Stored = dict[str, Any]  # a deal's columns as loaded
 OPEN, WON, LOST = StageKind.OPEN.value, StageKind.WON.value, StageKind.LOST.value
@@ -131,6 +137,24 @@ def target(res: Resolved, ctx: Context) -> dict[str, Any]:
         _problem(d, where("close_date", "close_date"), f"a {kind} deal needs a close date")
     elif close is None:
         _problem(d, where("close_date", "close_date"), "no close date", Severity.WARNING)
+    if kind == OPEN and stage.retired and stage_moved:
+        _problem(
+            d,
+            where("stage", "stage"),
+            f"{stage.name} is retired (the process screen): an open deal can't be put in it",
+        )
+    if d.archived is not None:
+        archived = d.archived
+    else:
+        archived = bool(old["archived"]) if old is not None else False
+    if archived and kind != OPEN:
+        said = "says it is archived" if d.archived else "matches an archived deal"
+        _problem(
+            d,
+            where("archived", "archived"),
+            f"the row {said}, but its stage is {kind} and only open deals are archived; "
+            "say archived no to restore it, or give it an open stage",
+        )
     if res.account is None and has("account"):
         _problem(d, where("account", "account"), "no account", Severity.WARNING)
 
@@ -163,6 +187,7 @@ def target(res: Resolved, ctx: Context) -> dict[str, Any]:
         "closed_date": closed,
         "lost_reason": kept("lost_reason", "lost_reason", d.lost_reason),
         "push_count": pushes,
+        "archived": archived,
     }
 
 
@@ -203,6 +228,8 @@ def changes(old: Stored, new: dict[str, Any], directory: Directory) -> list[tupl
         elif value != before:
             if column == "amount_minor":
                 value, before = from_minor(value), from_minor(before)
+            elif column == "archived":  # SQLite gives 0/1; the log writes True/False
+                value, before = bool(value), bool(before)
             found.append((field_name, as_text(before), as_text(value)))
     return found
 

@@ -112,6 +112,7 @@ class Readers:
         self.status = Remembered(read_status)
         self.currency = Remembered(read_currency)
         self.count = Remembered(read_count)
+        self.yes_no = Remembered(read_yes_no)
 
     def settle_dates(
         self, texts: Mapping[str, Iterable[str]], headers: Mapping[str, str]
@@ -267,6 +268,17 @@ def read_status(text: str) -> str:
     if found is None:
         reason = "deleted deals can't be imported" if squash(text) == "deleted" else None
         raise ParseError(text, "Open, Won or Lost", what="a deal status", reason=reason)
+    return found
+
+
+YES_NO = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
+
+def read_yes_no(text: str) -> bool:
+    """An `archived` cell: yes or no, as the export writes it, or true/false, 1/0."""
+    found = YES_NO.get(text.strip().casefold())
+    if found is None:
+        raise ParseError(text, "yes or no (or true/false, 1/0)", what="yes or no")
     return found
 
 

@@ -42,6 +42,8 @@ class StageOption:
     kind: str
     default_probability: int
     position: int
+    # Retired: kept for its deals and history, offered for no move or new deal.
+    retired: bool = False
 
 
 def load_stages(conn: Connection) -> dict[int, StageInfo]:
@@ -72,7 +74,14 @@ def stage_ids(
 def load_pipeline_stages(conn: Connection, pipeline_id: int) -> list[StageOption]:
     """All the pipeline's stages (open, won and lost) in position order."""
     query = (
-        select(STAGE.id, STAGE.name, STAGE.kind, STAGE.default_probability, STAGE.position)
+        select(
+            STAGE.id,
+            STAGE.name,
+            STAGE.kind,
+            STAGE.default_probability,
+            STAGE.position,
+            STAGE.retired,
+        )
         .where(STAGE.pipeline_id == pipeline_id)
         .order_by(STAGE.position, STAGE.id)
     )

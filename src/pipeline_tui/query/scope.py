@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 
 from ..models import Account, Deal, Stage, StageKind, table_of
 from ..periods import Period
+from .flags import FlagRules, any_flag
 from .loaders import StageInfo, stage_ids
 
 DEAL, ACCOUNT, STAGE = table_of(Deal).c, table_of(Account).c, table_of(Stage).c
@@ -42,6 +43,13 @@ class Scope:
     open_only: bool = True
     # The day `stale_days` counts back from; None: today.
     today: date | None = None
+    # Only deals with an inspection flag; `flag_rules` (filled in by the reads that take
+    # a connection, `with_flag_rules`) says what the flags are measured against.
+    flagged: bool = False
+    flag_rules: FlagRules | None = None
+    # Archived deals are withdrawn: left out of everything unless asked for (what
+    # changed looks at them, to say they left).
+    with_archived: bool = False
 
     def counted(self, period: Period | None, *, open_only: bool = False) -> Scope:
         """What figures count: these people's deals in this pipeline closing in `period`,
@@ -71,6 +79,8 @@ def where(scope: Scope, stages: Mapping[int, StageInfo] | None = None) -> list[C
             conditions.append(DEAL.close_date >= period.start)
         elif period.end is not None:
             conditions.append(DEAL.close_date <= period.end)
+    if not scope.with_archived:
+        conditions.append(DEAL.archived == false())
     if scope.owner_ids is not None:
         conditions.append(DEAL.owner_id.in_(sorted(scope.owner_ids)))
     if stages is not None:
@@ -92,6 +102,10 @@ def where(scope: Scope, stages: Mapping[int, StageInfo] | None = None) -> list[C
         today = scope.today or date.today()
         cutoff = datetime.combine(today - timedelta(days=scope.stale_days), time.min, UTC)
         conditions.append(DEAL.updated_at < cutoff)
+    if scope.flagged:
+        if scope.flag_rules is None:
+            raise ValueError("a flagged-only scope needs its flag rules (with_flag_rules)")
+        conditions.append(any_flag(scope.flag_rules))
     needle = scope.search_text
     if needle:
         # SQLite's lower() folds ASCII only, so non-ASCII matches only in the same case.

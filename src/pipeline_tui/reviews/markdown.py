@@ -27,8 +27,8 @@ FORECAST_ROWS: list[tuple[str, Callable[[CallFigures], Decimal | float | None]]]
 
 
 def summary_markdown(summary: ReviewSummary) -> str:
+    """What the meeting decided first, then the forecast it left, then the deals walked."""
     r = summary.review
-    money = _money(summary.currency)
     lines = [
         f"# Forecast review #{r.id}: {_escape(r.scope_label)}, {r.period.label}",
         "",
@@ -36,66 +36,111 @@ def summary_markdown(summary: ReviewSummary) -> str:
         + (f"ended {r.ended_at:%Y-%m-%d %H:%M} UTC" if r.ended_at else f"{r.status}")
         + f"; {_duration(r.elapsed_seconds)} of discussion.",
         "",
-        "## Forecast",
-        "",
+        "## What the meeting decided",
     ]
-    lines += _forecast(summary, money)
-    reviewed, skipped = summary.items(ItemStatus.REVIEWED), summary.items(ItemStatus.SKIPPED)
-    pending = summary.items(ItemStatus.PENDING)
-    lines += [
-        "",
-        f"## Deals: {len(reviewed)} reviewed, {len(skipped)} skipped, {len(pending)} not reached",
-        "",
-        "| # | Deal | Stage | Amount | Status | Time |",
-        "|---:|---|---|---:|---|---:|",
-    ]
-    for item in r.items:
-        lines.append(
-            _row(
-                str(item.position + 1),
-                item.deal_name,
-                item.stage_name,
-                format_money(item.amount, item.currency or summary.currency),
-                item.status,
-                _duration(item.seconds_spent),
-            )
+    for section in DECISIONS:
+        lines += ["", *section(summary)]
+    lines += ["", "## Forecast", ""]
+    lines += _forecast(summary, _money(summary.currency))
+    lines += ["", *_deals(summary)]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _changes(summary: ReviewSummary) -> list[str]:
+    lines = ["### Changes made", ""]
+    if not summary.changes:
+        return [*lines, "No deal was changed."]
+    lines += ["| Deal | Field | Before | After | By |", "|---|---|---|---|---|"]
+    for c in summary.changes:
+        before, after = (
+            field_value(c.field, v, summary.currency, missing="—") for v in (c.before, c.after)
         )
-    lines += ["", "## Changes made", ""]
-    if summary.changes:
-        lines += ["| Deal | Field | Before | After | By |", "|---|---|---|---|---|"]
-        for c in summary.changes:
-            before, after = (
-                field_value(c.field, v, summary.currency, missing="—") for v in (c.before, c.after)
-            )
-            lines.append(
-                _row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—")
-            )
-    else:
-        lines.append("No deal was changed.")
-    lines += ["", "## Manager judgments", ""]
-    if summary.judgments:
-        lines += ["| Deal | Rep's call | Manager's call | By | Note |", "|---|---|---|---|---|"]
-        for j in summary.judgments:
-            rep = f"{_category(j.rep_category)} {money(j.rep_amount)}"
-            manager = (
-                f"{_category(j.manager_category)} {money(j.manager_amount)}"
-                if j.active
-                else "withdrawn: the rep's call stands"
-            )
-            lines.append(_row(j.deal_name, rep, manager, j.manager_name, j.note or ""))
-    else:
-        lines.append("No judgments recorded.")
-    lines += ["", "## Action items", ""]
+        lines.append(_row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—"))
+    return lines
+
+
+def _judgments(summary: ReviewSummary) -> list[str]:
+    """Each deal's last call in the meeting: one changed later was superseded."""
+    money = _money(summary.currency)
+    lines = ["### Manager judgments", ""]
+    decided = summary.final_judgments
+    if not decided:
+        return [*lines, "No judgments recorded."]
+    lines += ["| Deal | Rep's call | Manager's call | By | Note |", "|---|---|---|---|---|"]
+    for j in decided:
+        rep = f"{_category(j.rep_category)} {money(j.rep_amount)}"
+        manager = (
+            f"{_category(j.manager_category)} {money(j.manager_amount)}"
+            if j.active
+            else "withdrawn: the rep's call stands"
+        )
+        lines.append(_row(j.deal_name, rep, manager, j.manager_name, j.note or ""))
+    return lines
+
+
+def _action_items(summary: ReviewSummary) -> list[str]:
+    lines = ["### Action items", ""]
     if not summary.action_items:
-        lines.append("No action items.")
+        return [*lines, "No action items."]
     for group in summary.action_items:
-        lines += [f"### {_escape(group.owner_name)}", ""]
+        lines += [f"#### {_escape(group.owner_name)}", ""]
         for a in group.items:
             due = f" (due {a.due_date.isoformat()})" if a.due_date else ""
             box = "x" if a.done else " "
             lines.append(f"- [{box}] {_escape(a.text)}: {_escape(a.deal_name)}{due}")
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines[:-1]
+
+
+def _calls(summary: ReviewSummary) -> list[str]:
+    """The forecast calls stated in the meeting, each against the person's call before."""
+    money = _money(summary.currency)
+    lines = ["### Forecast calls", ""]
+    if not summary.calls:
+        return [*lines, "No calls were made in this meeting."]
+    lines += ["| Who | Commit | Best case | Before | By |", "|---|---:|---:|---:|---|"]
+    for c in summary.calls:
+        who = f"{c.person_name} (team)" if c.scope == "team" else c.person_name
+        before = "first call" if c.before is None else "kept" if c.kept else money(c.before)
+        lines.append(_row(who, money(c.commit), money(c.best_case), before, c.made_by_name))
+    return lines
+
+
+# What the meeting decided, in this order; each section is a list of lines.
+DECISIONS: list[Callable[[ReviewSummary], list[str]]] = [
+    _changes,
+    _judgments,
+    _action_items,
+    _calls,
+]
+
+
+def _deals(summary: ReviewSummary) -> list[str]:
+    """The deals discussed or skipped, one row each; those not reached are only counted:
+    listing them would bury the meeting under the part it never got to."""
+    reviewed, skipped = summary.items(ItemStatus.REVIEWED), summary.items(ItemStatus.SKIPPED)
+    pending = len(summary.items(ItemStatus.PENDING))
+    lines = [f"## Deals: {len(reviewed)} reviewed, {len(skipped)} skipped", ""]
+    walked = [i for i in summary.review.items if i.status != ItemStatus.PENDING.value]
+    if walked:
+        lines += ["| # | Deal | Stage | Amount | Status | Time |", "|---:|---|---|---:|---|---:|"]
+        for item in walked:
+            lines.append(
+                _row(
+                    str(item.position + 1),
+                    item.deal_name,
+                    item.stage_name,
+                    format_money(item.amount, item.currency or summary.currency),
+                    item.status,
+                    _duration(item.seconds_spent),
+                )
+            )
+    else:
+        lines.append("No deal was reviewed.")
+    if pending:
+        noun = "deal was" if pending == 1 else "deals were"
+        lines += ["", f"{pending} {noun} not reached."]
+    return lines
 
 
 def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) -> list[str]:

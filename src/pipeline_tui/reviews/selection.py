@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    case,
     exists,
     func,
     literal,
@@ -20,13 +21,14 @@ from sqlalchemy import (
     select,
 )
 
-from ..models import DealChange, ItemStatus, Pipeline, ReviewStatus, StageKind, table_of
+from ..models import DealChange, ItemStatus, Pipeline, StageKind, table_of
 from ..money import to_minor
 from ..query import Scope, load_stages, where
 from ..query import stage_ids as stage_ids_of
+from ..query.flags import FlagRules, any_flag, last_reviewed_at
 from .errors import ReviewError
 from .model import DIFF_FIELDS, ReviewScope
-from .store import DEAL, DEAL_TABLE, ITEM, ITEM_TABLE, REVIEW, REVIEW_TABLE, STAGE, STAGE_TABLE
+from .store import DEAL, DEAL_TABLE, STAGE, STAGE_TABLE
 
 CHANGE = table_of(DealChange).c
 PIPELINE_TABLE = table_of(Pipeline)
@@ -38,17 +40,7 @@ def changed_since_condition(baseline: datetime | None) -> Any:
     """Created or changed in a forecast field since the deal was last reviewed (in an
     ended review), or else since the previous review of this scope; with neither, every
     deal counts as changed."""
-    last_reviewed = (
-        select(func.max(REVIEW.ended_at))
-        .select_from(REVIEW_TABLE.join(ITEM_TABLE, ITEM.review_id == REVIEW.id))
-        .where(
-            ITEM.deal_id == DEAL.id,
-            ITEM.status == ItemStatus.REVIEWED.value,
-            REVIEW.status == ReviewStatus.ENDED.value,
-        )
-        .scalar_subquery()
-    )
-    since = func.coalesce(last_reviewed, literal(baseline, DateTime(timezone=True)))
+    since = func.coalesce(last_reviewed_at(), literal(baseline, DateTime(timezone=True)))
     changed = exists().where(
         CHANGE.deal_id == DEAL.id, CHANGE.field.in_(DIFF_FIELDS), CHANGE.changed_at > since
     )
@@ -101,9 +93,11 @@ def item_selection(
     changed_since: datetime | None,
     changed_only: bool,
     latest_stage_first: bool,
+    flags: FlagRules | None = None,
 ) -> Select[Any]:
     """The review's items as rows to insert: its deals numbered in walking order (stage by
-    stage in pipeline order, biggest deal first), the numbering done by the database.
+    stage in pipeline order; within a stage the deals with an inspection flag first, when
+    `flags` says how to tell; then biggest deal first), the numbering done by the database.
     `deals` says whose and when; `stages` (checked open) stand for "open" and the pipeline."""
     conditions: list[Any] = [DEAL.stage_id.in_(stages), *where(deals)]
     if minimum is not None:
@@ -111,8 +105,18 @@ def item_selection(
     if changed_only:
         conditions.append(changed_since_condition(changed_since))
     stage_order = STAGE.position.desc() if latest_stage_first else STAGE.position.asc()
+    flagged_first = (
+        case((any_flag(flags), 0), else_=1) if flags is not None else literal(0, Integer)
+    )
     position = func.row_number().over(
-        order_by=(PIPELINE.position, PIPELINE.id, stage_order, DEAL.amount_minor.desc(), DEAL.id)
+        order_by=(
+            PIPELINE.position,
+            PIPELINE.id,
+            stage_order,
+            flagged_first,
+            DEAL.amount_minor.desc(),
+            DEAL.id,
+        )
     )
     return (
         select(

@@ -32,6 +32,7 @@ from ..models import (
 from ..money import to_minor
 from ..periods import Period
 from ..query import as_utc, load_org, row_to
+from ..query.flags import load_flag_rules
 from .errors import ReviewError
 from .model import ReviewListing, ReviewScope, ReviewState
 from .selection import check_amount, check_stages, item_selection
@@ -64,8 +65,9 @@ def start_review(
     """Open a review of the open deals closing in `period`, in `scope`, in these stages
     (None: every open stage), of at least `min_amount`, and with `changed_only` only those
     changed since the last review. Deals come stage by stage (latest stage first unless
-    asked otherwise), biggest first within a stage. Raises `ReviewError` for bad input or
-    when no deal matches; nothing is written then."""
+    asked otherwise); within a stage the deals with an inspection flag first, then biggest
+    first. Raises `ReviewError` for bad input or when no deal matches; nothing is written
+    then."""
     minimum = check_amount(min_amount)
     with engine.begin() as conn:
         org = load_org(conn)
@@ -106,6 +108,7 @@ def start_review(
             changed_since=previous[1] if previous else None,
             changed_only=changed_only,
             latest_stage_first=latest_stage_first,
+            flags=load_flag_rules(conn, today),
         )
         conn.execute(
             insert(ITEM_TABLE).from_select(

@@ -18,6 +18,7 @@ from ..forecast.metrics import figures_dict, money_text
 from ..forecast.snapshots import current_calls, snapshot_totals, total, write_snapshot
 from ..models import DealChange, ItemStatus, ReviewStatus, Settings, SnapshotKind, table_of, utcnow
 from ..query import as_utc, load_org, row_to
+from .calls import MeetingCall, meeting_calls
 from .errors import ReviewError
 from .lookups import action_items, judgments
 from .model import ActionItemView, JudgmentView, ReviewItemView, ReviewState
@@ -63,6 +64,14 @@ class ReviewSummary:
     forecast_start: CallFigures | None
     # The end snapshot; for a review still open, the forecast as it is now.
     forecast_end: CallFigures | None
+    calls: tuple[MeetingCall, ...] = ()  # forecast calls stated in the meeting
+
+    @property
+    def final_judgments(self) -> tuple[JudgmentView, ...]:
+        """Each deal's last judgment in this review, in the order they were made: an
+        earlier one on the same deal was superseded."""
+        last = {j.deal_id: j for j in self.judgments}
+        return tuple(j for j in self.judgments if last[j.deal_id] is j)
 
     def items(self, status: ItemStatus) -> tuple[ReviewItemView, ...]:
         return tuple(i for i in self.review.items if i.status == status.value)
@@ -121,6 +130,7 @@ class ReviewSummary:
                 for c in self.changes
             ],
             "judgments": [_judgment_dict(j) for j in self.judgments],
+            "calls": [c.as_dict() for c in self.calls],
             "action_items": [
                 {
                     "owner": g.owner_name,
@@ -211,6 +221,7 @@ def review_summary(engine: Engine, review_id: int, *, today: date | None = None)
             for row in conn.execute(query).mappings()
         )
         made = tuple(judgments(conn, review_id=review_id))
+        calls = meeting_calls(conn, review_id)
         actions = action_items(conn, review_id=review_id)
         if state.end_snapshot_id is not None:
             end: CallFigures | None = snapshot_totals(conn, state.end_snapshot_id)
@@ -231,7 +242,7 @@ def review_summary(engine: Engine, review_id: int, *, today: date | None = None)
         key=lambda g: (g.owner_name.casefold(), g.owner_id or 0),
     )
     return ReviewSummary(
-        state, currency or "USD", changes, made, tuple(by_owner), state.start_figures, end
+        state, currency or "USD", changes, made, tuple(by_owner), state.start_figures, end, calls
     )
 
 

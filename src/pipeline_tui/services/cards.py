@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, select
+from sqlalchemy import Connection, Engine, Integer, Row, Select, literal, select
 
+from ..marks import flag_marks
 from ..models import Account, Deal, Stage, User, table_of
 from ..money import from_minor, to_minor, weighted_from_sum
 from ..query import as_utc, row_to
+from ..query.flags import FlagRules, flag_bits
 from .errors import DealNotFoundError
 
 DEAL_TABLE, ACCOUNT_TABLE = table_of(Deal), table_of(Account)
@@ -40,6 +42,13 @@ class DealCard:
     stage_entered_at: datetime
     created_at: datetime
     version: int
+    # Inspection flags (`marks.FLAGS` bits), as of the day the card was read; 0 when it
+    # was read without the flag rules (after a write: the screens read it again).
+    flags: int = field(default=0, kw_only=True)
+
+    @property
+    def flag_marks(self) -> str:
+        return flag_marks(self.flags)
 
     @property
     def weighted(self) -> Decimal:
@@ -73,14 +82,16 @@ _CARD_COLUMNS = (
 )
 
 
-def card_query() -> Select[Any]:
-    """The card's columns with the names of its account, owner and stage joined in."""
+def card_query(rules: FlagRules | None = None) -> Select[Any]:
+    """The card's columns with the names of its account, owner and stage joined in, and
+    its inspection flags measured by `rules` (none without)."""
     joined = (
         DEAL_TABLE.join(USER_TABLE, USER.id == DEAL.owner_id)
         .join(STAGE_TABLE, STAGE.id == DEAL.stage_id)
         .outerjoin(ACCOUNT_TABLE, ACCOUNT.id == DEAL.account_id)
     )
-    return select(*_CARD_COLUMNS).select_from(joined)
+    flags = flag_bits(rules) if rules is not None else literal(0, Integer)
+    return select(*_CARD_COLUMNS, flags.label("flags")).select_from(joined)
 
 
 def card_from_row(row: Row[Any]) -> DealCard:
@@ -92,11 +103,12 @@ def card_from_row(row: Row[Any]) -> DealCard:
         updated_at=as_utc(m["updated_at"]),
         stage_entered_at=as_utc(m["stage_entered_at"]),
         created_at=as_utc(m["created_at"]),
+        flags=int(m["flags"] or 0),
     )
 
 
-def load_card(conn: Connection, deal_id: int) -> DealCard:
-    row = conn.execute(card_query().where(DEAL.id == deal_id)).first()
+def load_card(conn: Connection, deal_id: int, rules: FlagRules | None = None) -> DealCard:
+    row = conn.execute(card_query(rules).where(DEAL.id == deal_id)).first()
     if row is None:
         raise DealNotFoundError(deal_id)
     return card_from_row(row)

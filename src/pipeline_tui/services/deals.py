@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, FromClause, func, sele
 from ..models import StageKind
 from ..query import Scope, StageOption, where
 from ..query.currency import Converted, Sums, converted_sums
+from ..query.flags import FlagRules, load_flag_rules
 from .cards import (
     ACCOUNT,
     ACCOUNT_TABLE,
@@ -56,6 +57,22 @@ class StageColumn:
     weighted: Decimal
     # Deals whose currency has no rate in force: (currency, count), left out of the sums.
     unconverted: tuple[tuple[str, int], ...] = ()
+
+
+def with_flag_rules(
+    conn: Connection, flt: Scope, rules: FlagRules | None = None
+) -> tuple[Scope, FlagRules]:
+    """The flag rules on the filter's day (`rules` when the caller read them already, for
+    a whole board), and the filter carrying them when it asks for flagged deals only."""
+    if rules is None:
+        rules = load_flag_rules(conn, flt.today or date.today())
+    return (replace(flt, flag_rules=rules) if flt.flagged else flt), rules
+
+
+def flag_rules(engine: Engine, flt: Scope) -> FlagRules:
+    """The flag rules on the filter's day, read once for every page of a board."""
+    with engine.connect() as conn:
+        return load_flag_rules(conn, flt.today or date.today())
 
 
 def _filtered_from(flt: Scope, sort: str | None = None) -> FromClause:
@@ -99,48 +116,76 @@ def list_deals(
     descending: bool = False,
     offset: int = 0,
     limit: int = 50,
+    rules: FlagRules | None = None,
 ) -> list[DealCard]:
-    """One page of deals, ordered by `sort` (one of `SORTS`) and then id."""
+    """One page of deals, ordered by `sort` (one of `SORTS`) and then id, each with its
+    inspection flags (by `rules`, else by those read now)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}")
     if offset < 0:
         raise ValueError(f"offset must not be negative, not {offset}")
     order = _order_by(sort, descending)
-    # The page's ids first, joining only what sorting needs; the names are joined in for
-    # those rows alone, instead of for every matching deal before the sort.
-    page = (
-        select(DEAL.id)
-        .select_from(_filtered_from(flt, sort))
-        .where(*where(flt))
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
-    query = card_query().join(page, page.c.id == DEAL.id).order_by(*order)
     with engine.connect() as conn:
+        flt, rules = with_flag_rules(conn, flt, rules)
+        # The page's ids first, joining only what sorting needs; the names (and the
+        # flags) are worked out for those rows alone, not for every matching deal.
+        page = (
+            select(DEAL.id)
+            .select_from(_filtered_from(flt, sort))
+            .where(*where(flt))
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        query = card_query(rules).join(page, page.c.id == DEAL.id).order_by(*order)
         return [card_from_row(row) for row in conn.execute(query)]
 
 
-def count_deals(engine: Engine, flt: Scope) -> int:
-    query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
+def deal_position(
+    engine: Engine, flt: Scope, deal_id: int, *, sort: str = "close_date", descending: bool = False
+) -> int | None:
+    """Where deal `deal_id` stands (0-based) among the deals `list_deals` pages through
+    with the same filter and sort; None when the filter leaves it out. How a screen finds
+    the page a deal it has just added is on."""
+    ranked = (
+        select(DEAL.id, func.row_number().over(order_by=_order_by(sort, descending)).label("n"))
+        .select_from(_filtered_from(flt, sort))
+        .where(*where(flt))
+        .subquery()
+    )
     with engine.connect() as conn:
+        found = conn.execute(select(ranked.c.n).where(ranked.c.id == deal_id)).scalar()
+    return None if found is None else int(found) - 1
+
+
+def count_deals(engine: Engine, flt: Scope) -> int:
+    with engine.connect() as conn:
+        if flt.flagged:
+            flt, _ = with_flag_rules(conn, flt)
+        query = select(func.count()).select_from(_filtered_from(flt)).where(*where(flt))
         return int(conn.execute(query).scalar_one())
 
 
-def stage_columns(engine: Engine, flt: Scope, pipeline_id: int) -> list[StageColumn]:
+def stage_columns(
+    engine: Engine, flt: Scope, pipeline_id: int, rules: FlagRules | None = None
+) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
     with engine.connect() as conn:
-        return stage_totals(conn, flt, pipeline_id)
+        return stage_totals(conn, flt, pipeline_id, rules=rules)
 
 
 def stage_totals(
-    conn: Connection, flt: Scope, pipeline_id: int, only: Collection[int] | None = None
+    conn: Connection,
+    flt: Scope,
+    pipeline_id: int,
+    only: Collection[int] | None = None,
+    rules: FlagRules | None = None,
 ) -> list[StageColumn]:
     """The pipeline's open stages (those in `only`, when given), in order, with the
     totals of their matching deals: one grouped query, whatever the number of stages."""
     stages_query = (
-        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability)
+        select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability, STAGE.retired)
         .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
         .order_by(STAGE.position, STAGE.id)
     )
@@ -160,6 +205,8 @@ def stage_totals(
         counts={"count": true()},
         weighted=frozenset({"weighted"}),
     )
+    if flt.flagged:
+        flt, _ = with_flag_rules(conn, flt, rules)
     stages = conn.execute(stages_query).all()
     totals = converted_sums(
         conn,
@@ -170,8 +217,10 @@ def stage_totals(
         from_=_filtered_from(flt),
     )
     columns = []
-    for stage_id, name, position, default_probability in stages:
+    for stage_id, name, position, default_probability, retired in stages:
         total = totals.get(stage_id, Converted())
+        if retired and not total.count("count"):
+            continue  # a retired stage is a column only while deals still stand in it
         columns.append(
             StageColumn(
                 stage_id=stage_id,
@@ -199,6 +248,8 @@ __all__ = [
     "StageColumn",
     "StageOption",
     "count_deals",
+    "deal_position",
+    "flag_rules",
     "get_deal",
     "list_deals",
     "stage_columns",

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, select
 
 from ..models import DealChange, Note, Pipeline, table_of
 from ..query import StageOption, as_utc, deal_changes, load_pipeline_stages, row_to
+from ..query.flags import load_flag_rules
 from .cards import DEAL, DEAL_TABLE, USER, USER_TABLE, DealCard, load_card
 from .errors import DealNotFoundError
 
@@ -67,7 +68,7 @@ def get_deal(
     """
     today = today or date.today()
     with engine.connect() as conn:
-        card = load_card(conn, deal_id)
+        card = load_card(conn, deal_id, load_flag_rules(conn, today))
         extra = conn.execute(
             select(PIPELINE.name, USER.login, DEAL.lost_reason, DEAL.closed_date)
             .select_from(DEAL_TABLE)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from ..labels import date_text, money_text
 from ..models import NoteKind
 from . import edits
+from .archive import archive_deal
 from .writes import EditResult, Expect, FieldChange, Source, apply_values
 
 
@@ -86,6 +87,11 @@ class MarkLost:
 
 
 @dataclass(frozen=True)
+class Archive:
+    """Withdraw an open deal from the pipeline; undo brings it back."""
+
+
+@dataclass(frozen=True)
 class RestoreFields:
     """Undo and redo: put back the values an edit replaced, provided every field still
     holds what that edit left (so someone else's later change is never undone with it).
@@ -114,6 +120,7 @@ Edit = (
     | AddNote
     | MarkWon
     | MarkLost
+    | Archive
     | RestoreFields
 )
 
@@ -139,6 +146,8 @@ def label(edit: Edit, currency: str) -> str:
             return "Won"
         case MarkLost():
             return "Lost"
+        case Archive():
+            return "Archive"
         case RestoreFields(what=what):
             return what.capitalize()
         case _:
@@ -223,6 +232,8 @@ def apply(
                 source=source,
                 today=today,
             )
+        case Archive():
+            return archive_deal(engine, deal_id, expected_version, user_id=user_id, source=source)
         case RestoreFields(changes, left_version, stage_entered_at, own_versions, what):
             return apply_values(
                 engine,
@@ -243,6 +254,7 @@ def apply(
 
 __all__ = [
     "AddNote",
+    "Archive",
     "CycleCategory",
     "Edit",
     "MarkLost",

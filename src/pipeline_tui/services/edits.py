@@ -137,7 +137,11 @@ def stage_plan(direction: int, accept_default_probability: bool = False) -> Plan
 
     def plan(state: DealState) -> Plan:
         _require_open(state, "moving between stages")
-        open_stages = state.stages_of(StageKind.OPEN)
+        # A retired stage is offered to no deal; one still in it may move out of it.
+        current = state.stage.id
+        open_stages = [
+            s for s in state.stages_of(StageKind.OPEN) if not s.retired or s.id == current
+        ]
         index = next(i for i, s in enumerate(open_stages) if s.id == state.stage.id)
         target = index + direction
         if target >= len(open_stages):

@@ -22,10 +22,12 @@ import contextlib
 import sqlite3
 import threading
 import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import psycopg
 from sqlalchemy import Engine, event
+
+if TYPE_CHECKING:  # imported where a PostgreSQL watcher needs it: SQLite starts skip it
+    import psycopg
 
 CHANNEL = "pipeline_tui_changes"
 # How often SQLite is asked: a change shows on screen within about this long.
@@ -126,6 +128,8 @@ class NotifyWatcher:
             raise
 
     def _listen_on(self, conn: psycopg.Connection[Any]) -> None:
+        import psycopg
+
         conn.rollback()
         conn.autocommit = True
         row = conn.execute(
@@ -153,6 +157,8 @@ class NotifyWatcher:
         return schema == self._schema and not own
 
     def wait(self, timeout: float) -> int | None:
+        import psycopg
+
         if self._conn is None:  # the connection broke: try again, and tell what we missed
             try:
                 self._connect()

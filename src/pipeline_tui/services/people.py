@@ -19,6 +19,11 @@ class SettingsView:
     win_rate_target: float = 0.60
     head_login: str | None = None  # who "me" is when no one is signed in
     reps_own_team_only: bool = False
+    call_stale_days: int = 7  # a forecast call older than this is shown as stale
+    # Inspection flags: pushes that flag a deal, and days without a change (the stale
+    # filter's too).
+    flag_push_count: int = 2
+    stale_days: int = 30
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -46,6 +51,9 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.win_rate_target,
             settings.head_login,
             settings.reps_own_team_only,
+            settings.call_stale_days,
+            settings.flag_push_count,
+            settings.stale_days,
         )
         .order_by(settings.id)
         .limit(1)
@@ -54,7 +62,15 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate, head, own_team = row
+    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale = row
     return SettingsView(
-        int(month), currency, float(coverage), float(win_rate), head, bool(own_team)
+        int(month),
+        currency,
+        float(coverage),
+        float(win_rate),
+        head,
+        bool(own_team),
+        int(call_stale),
+        max(1, int(push)),
+        max(0, int(stale)),
     )

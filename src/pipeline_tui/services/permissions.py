@@ -33,6 +33,7 @@ ADMIN_THINGS = {
     "pipelines": "add or change pipelines",
     "settings": "change the settings",
     "rates": "change exchange rates",
+    "process": "accept a change to the sales process",
 }
 
 
@@ -80,8 +81,10 @@ class Policy:
 
     def check_call(self, owner_id: int) -> None:
         """A forecast call for `owner_id` (a rep submits their own)."""
+        if self.role == Role.VIEWER.value:
+            raise PermissionDenied(f"{self._me()} is a viewer: viewers make no forecast calls")
         if not self.may_change_deals_of(owner_id):
-            raise PermissionDenied(self._only(owner_id, "submit the forecast call of"))
+            raise PermissionDenied(self._only(owner_id, "submit the forecast call of", deals=False))
 
     # -- manager's work ----------------------------------------------------------------
 
@@ -130,6 +133,14 @@ class Policy:
         `ADMIN_THINGS`."""
         if not self.is_admin:
             raise PermissionDenied(f"Only an admin can {ADMIN_THINGS[thing]}")
+
+    def check_proposal(self) -> None:
+        """Proposing a change to the process (an admin then accepts it)."""
+        if self.read_only or self.role not in (Role.MANAGER.value, Role.ADMIN.value):
+            raise PermissionDenied(
+                f"{self._me()} is a {self.role}: only a manager or an admin can propose a "
+                "change to the sales process"
+            )
 
     # -- reads ---------------------------------------------------------------------------
 

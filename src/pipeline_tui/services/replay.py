@@ -12,7 +12,8 @@ earliest change's old value: that is the first value the log knows. Then:
 
 A field the log has never changed is the deal as created and is not checked. Values are
 compared as values, not as text: "12000.00" and "12000" are the same amount, a stage is
-compared by its name in the deal's pipeline (the log stores names, as people read them).
+compared by its name in the deal's pipeline (the log stores names, as people read them),
+and a stage renamed since (`process_change`) answers to its earlier names too.
 The fields compared are those the app's edits write and the plain ones imports write
 (name, currency); an import's owner, account and pipeline changes are logged by the
 names of rows that can be renamed since, so they are not compared.
@@ -30,12 +31,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..models import Deal, DealChange, Stage, table_of
+from ..models import Deal, DealChange, ProcessChange, ProcessChangeKind, Stage, table_of
 from ..money import CENT, from_minor
 from ..storage.integrity import Violation
 from .writes import COLUMNS, as_text
 
 DEAL, CHANGE, STAGE = table_of(Deal).c, table_of(DealChange).c, table_of(Stage).c
+PROCESS = table_of(ProcessChange).c
 REPLAYED = {**COLUMNS, "name": "name", "currency": "currency"}
 INTEGERS = {"probability", "push_count"}
 DATES = {"close_date", "closed_date"}
@@ -54,6 +56,7 @@ class Counter:
 def replay_violations(conn: Connection, counter: Counter | None = None) -> Iterator[Violation]:
     counter = counter or Counter()
     stage_names = dict(conn.execute(select(STAGE.id, STAGE.name)).all())
+    renamed = _renamed(conn, stage_names)
     columns = sorted(set(REPLAYED.values()))
     query = (
         select(
@@ -81,10 +84,14 @@ def replay_violations(conn: Connection, counter: Counter | None = None) -> Itera
             deal_id = row.deal_id
             counter.deals += 1
         if (row.deal_id, row.field) != key:
-            if last is not None and (found := _final(last, running, position, stage_names)):
+            if last is not None and (
+                found := _final(last, running, position, stage_names, renamed)
+            ):
                 yield found
             key, running = (row.deal_id, row.field), row.old_value
-        elif not same(row.field, row.old_value, running):
+        elif not same(row.field, row.old_value, running) and not _same_stage(
+            row.field, row.old_value, running, renamed
+        ):
             yield Violation(
                 "replay",
                 f"change {row.change_id} does not start where the change before it left "
@@ -97,15 +104,35 @@ def replay_violations(conn: Connection, counter: Counter | None = None) -> Itera
                 found=row.old_value,
             )
         running, last = row.new_value, row
-    if last is not None and (found := _final(last, running, position, stage_names)):
+    if last is not None and (found := _final(last, running, position, stage_names, renamed)):
         yield found
 
 
+def _renamed(conn: Connection, stage_names: dict[int, str]) -> list[set[str]]:
+    """Every name of each renamed stage, today's among them."""
+    query = select(PROCESS.stage_id, PROCESS.old_value).where(
+        PROCESS.kind == ProcessChangeKind.STAGE_RENAMED.value
+    )
+    names: dict[int, set[str]] = {}
+    for stage_id, old in conn.execute(query):
+        if stage_id in stage_names and old:
+            names.setdefault(stage_id, {stage_names[stage_id]}).add(old)
+    return list(names.values())
+
+
+def _same_stage(field: str, a: str | None, b: str | None, renamed: list[set[str]]) -> bool:
+    return field == "stage" and any(a in group and b in group for group in renamed)
+
+
 def _final(
-    row: Any, replayed: str | None, position: dict[str, int], stage_names: dict[int, str]
+    row: Any,
+    replayed: str | None,
+    position: dict[str, int],
+    stage_names: dict[int, str],
+    renamed: list[set[str]],
 ) -> Violation | None:
     now = current_text(row.field, row[position[row.field]], stage_names)
-    if same(row.field, replayed, now):
+    if same(row.field, replayed, now) or _same_stage(row.field, replayed, now, renamed):
         return None
     return Violation(
         "replay",

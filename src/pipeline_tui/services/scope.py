@@ -178,12 +178,19 @@ def resolve_since(
 
     wanted = text.strip()
     if wanted.casefold() != LAST_REVIEW:
+        # Read as the app's prompts read a date, with the fiscal year for eoq and the like.
+        fiscal = load_settings(engine).fiscal_year_start_month
         try:
-            day = parse_date(wanted, today=today)
+            day = parse_date(wanted, today=today, fiscal_year_start_month=fiscal)
         except ParseError:
             raise InputError(
                 f"since takes a date like 2026-11-01 or -2w, or '{LAST_REVIEW}'; not '{wanted}'"
             ) from None
+        if day > today:
+            raise InputError(
+                f"since {day.isoformat()} is after today ({today.isoformat()}): "
+                "what changed is counted up to now; give a day before it, like -2w"
+            )
         return Since(datetime.combine(day, time.min, UTC), day.isoformat())
     found = since_last_review(engine, period, scope)
     if found is not None:

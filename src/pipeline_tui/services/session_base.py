@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .deals import DealCard
     from .people import SettingsView
     from .permissions import Policy
+    from .undo import UndoStack
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class SessionBase:
         pipelines: list[tuple[int, str]]
         login: str | None
         person: Person | None
+        undo_stack: UndoStack
 
         @property
         def me(self) -> Person: ...

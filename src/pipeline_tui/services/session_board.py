@@ -17,7 +17,7 @@ from ..forecast.metrics import ForecastFigures
 from ..models import DealChange, table_of
 from ..query import where
 from .cards import DEAL, DealCard, card_from_row, card_query
-from .deals import StageColumn, stage_totals
+from .deals import StageColumn, stage_totals, with_flag_rules
 from .session_base import SessionBase
 
 CHANGE = table_of(DealChange).c
@@ -75,14 +75,18 @@ class BoardDoor(SessionBase):
         def read() -> BoardPatch:
             with self.engine.connect() as conn:
                 figures = forecast_totals(conn, period, scope, today=self.today())
+                # The cards' inspection flags, and the flagged filter, as the page showed.
+                shown, rules = (
+                    with_flag_rules(conn, flt) if deal_ids or flt.flagged else (flt, None)
+                )
                 columns = (
-                    stage_totals(conn, flt, pipeline_id, stage_ids)
+                    stage_totals(conn, flt, pipeline_id, stage_ids, rules=rules)
                     if stage_ids is None or stage_ids
                     else []
                 )
                 cards: dict[int, DealCard] = {}
                 if deal_ids:
-                    query = card_query().where(DEAL.id.in_(sorted(deal_ids)), *where(flt))
+                    query = card_query(rules).where(DEAL.id.in_(sorted(deal_ids)), *where(shown))
                     cards = {c.id: c for c in map(card_from_row, conn.execute(query))}
             return BoardPatch(figures, columns, cards)
 

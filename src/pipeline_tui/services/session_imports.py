@@ -6,19 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..importing import DryRunReport, ImportOptions, ImportSummary, dry_run
-from ..importing.model import Progress
-from ..seed import SeedSummary, seed_demo
 from . import rates as rate_book
-from .guard import guarded_import
 from .session_base import SessionBase
+
+# The importer and the demo seeder are imported when used: every session (the app's at
+# start, each command's) would otherwise pay for them before its first read.
+if TYPE_CHECKING:
+    from ..importing import DryRunReport, ImportOptions, ImportSummary
+    from ..importing.model import Progress
+    from ..seed import SeedSummary
 
 
 class ImportsDoor(SessionBase):
     def import_plan(self, path: Path, options: ImportOptions) -> DryRunReport:
         """What importing `path` would do: counts, changes and every problem; writes
         nothing."""
+        from ..importing import dry_run
+
         return self.run(lambda: dry_run(self.engine, path, options))
 
     def import_file(
@@ -27,6 +33,8 @@ class ImportsDoor(SessionBase):
         """Imports `path` whole, or nothing (`ImportFailed` says why); `options.user` is
         recorded as the author of the changes. What the importer may write is checked
         first (`services.guard.guarded_import`): a refusal writes nothing."""
+        from .guard import guarded_import
+
         self._writable()
         policy = self.acting_policy()
         return self.run(lambda: guarded_import(self.engine, policy, path, options, progress))
@@ -58,6 +66,8 @@ class ImportsDoor(SessionBase):
     ) -> SeedSummary:
         """Fills an empty database with the demo organisation, built around `today`
         (default: today in UTC). `SeedError` if it isn't empty."""
+        from ..seed import seed_demo
+
         self._writable()
         return self.run(
             lambda: seed_demo(self.engine, deals=deals, seed=seed, today=today, progress=progress)

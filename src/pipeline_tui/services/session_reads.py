@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..forecast import GroupBy, Rollup, Scope, compute_rollup
 from ..forecast.calibration_text import CalibrationReport, calibration_report
@@ -11,7 +11,6 @@ from ..forecast.snapshots import SnapshotScope
 from ..forecast.tree import TreeNode, rollup_tree
 from ..forecast.waterfall import waterfall
 from ..forecast.waterfall_model import Waterfall
-from ..importing import export
 from ..periods import Period
 from ..reviews import ReviewListing, ReviewSummary, list_reviews, review_summary
 from ..reviews.since import since_last_review
@@ -19,6 +18,9 @@ from .detail import ChangeView, deal_history
 from .landing import Landing, find_landing
 from .scope import ResolvedScope, ScopeRequest, Since, resolve_scope, resolve_since
 from .session_base import SessionBase
+
+if TYPE_CHECKING:
+    from ..importing.export import Exported
 
 
 class ReadsDoor(SessionBase):
@@ -88,6 +90,9 @@ class ReadsDoor(SessionBase):
     def review_summary(self, review_id: int) -> ReviewSummary:
         return self.run(lambda: review_summary(self.engine, review_id, today=self.today()))
 
-    def export(self, out: TextIO, *, kind: str, fmt: str) -> int:
-        """Writes deals, people, quotas or history to `out`; how many."""
-        return self.run(lambda: export(self.engine, out, kind=kind, fmt=fmt))
+    def export(self, out: TextIO, *, kind: str, fmt: str, archived: bool = False) -> Exported:
+        """Writes deals, people, quotas or history to `out`: how many, and how many
+        archived deals were left out (all are in it with `archived`)."""
+        from ..importing import export  # the importer's package: imported when used
+
+        return self.run(lambda: export(self.engine, out, kind=kind, fmt=fmt, archived=archived))

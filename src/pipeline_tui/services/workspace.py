@@ -9,7 +9,8 @@ the one place per write where what may be written is decided.
 
 Every method blocks on the database, so the UI calls them only from thread workers. The
 methods beyond editing live in mixins (`session_reads`, `session_reviews`,
-`session_imports`) to keep modules small; they are part of this one class.
+`session_calls`, `session_imports`, `session_people`, `session_deals`,
+`session_process`) to keep modules small; they are part of this one class.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..forecast import Scope, forecast_totals, load_org
 from ..forecast.metrics import ForecastFigures
 from ..models import ChangeSource
 from ..org import OrgChart, Person
+from ..query.flags import FlagRules
 from ..storage import current_revision, head_revision, make_engine, redact_url, upgrade
 from ..storage.faults import (
     LOCKED,
@@ -40,17 +42,30 @@ from ..storage.faults import (
     translated,
 )
 from ..storage.opening import display_url, url_secrets
-from .deals import DealCard, DealFilter, StageColumn, count_deals, list_deals, stage_columns
+from .board_totals import applies, board_totals
+from .deals import (
+    DealCard,
+    DealFilter,
+    StageColumn,
+    count_deals,
+    flag_rules,
+    list_deals,
+    stage_columns,
+)
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
 from .identity import os_login, who_am_i
 from .live import ChangeWatcher, watch
 from .logins import unknown_login
 from .maintenance import new_engine
+from .new_deals import CreatedDeal
 from .people import SettingsView, list_pipelines, load_settings
 from .session_board import BoardDoor, BoardPatch, ChangeFeed, ChangeMark
+from .session_calls import CallsDoor
+from .session_deals import DealsDoor
 from .session_imports import ImportsDoor
 from .session_people import PeopleDoor, PersonRow
+from .session_process import ProcessDoor, ProcessResult
 from .session_reads import ReadsDoor
 from .session_reviews import ReviewsDoor
 from .undo import UndoStack
@@ -63,9 +78,11 @@ __all__ = [
     "ChangeFeed",
     "ChangeMark",
     "ColumnPage",
+    "CreatedDeal",
     "EditResult",
     "FieldChange",
     "PersonRow",
+    "ProcessResult",
     "Workspace",
     "WorkspaceError",
 ]
@@ -101,7 +118,9 @@ class BoardSnapshot:
 
 
 @dataclass
-class Workspace(BoardDoor, ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
+class Workspace(
+    BoardDoor, ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor, ProcessDoor
+):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 
@@ -313,16 +332,42 @@ class Workspace(BoardDoor, ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
         mark = self.change_mark()
-        figures = self.forecast(scope, flt)
+        # One reading of the flags' settings for every column: a page per stage follows.
+        rules = self.run(lambda: flag_rules(self.engine, flt))
+        figures, columns = self._board_totals(scope, flt, rules)
         pages = []
-        for stage in self.run(lambda: stage_columns(self.engine, flt, pipeline_id)):
+        for stage in columns:
             offset = max(0, min(offsets.get(stage.stage_id, 0), max(stage.count - 1, 0)))
             pages.append(
                 self.page(
-                    flt, stage, sort=sort, descending=descending, offset=offset, limit=page_size
+                    flt,
+                    stage,
+                    sort=sort,
+                    descending=descending,
+                    offset=offset,
+                    limit=page_size,
+                    rules=rules,
                 )
             )
         return BoardSnapshot(figures, pages, mark)
+
+    def _board_totals(
+        self, scope: Scope, flt: DealFilter, rules: FlagRules
+    ) -> tuple[ForecastFigures, list[StageColumn]]:
+        """The header's figures and the stage columns: one grouped query for the plain
+        view (`board_totals`), else the roll-up's and the columns' own queries."""
+        scope, period = self.seen(scope), flt.period
+        pipeline_id = scope.pipeline_id
+        assert period is not None and pipeline_id is not None
+        if applies(period, scope, flt):
+
+            def combined() -> tuple[ForecastFigures, list[StageColumn]]:
+                with self.engine.connect() as conn:
+                    return board_totals(conn, period, scope, today=self.today())
+
+            return self.run(combined)
+        figures = self.forecast(scope, flt)
+        return figures, self.run(lambda: stage_columns(self.engine, flt, pipeline_id, rules))
 
     def page(
         self,
@@ -333,6 +378,7 @@ class Workspace(BoardDoor, ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
         descending: bool,
         offset: int,
         limit: int,
+        rules: FlagRules | None = None,
     ) -> ColumnPage:
         flt = self.seen(flt)
         cards = self.run(
@@ -343,6 +389,7 @@ class Workspace(BoardDoor, ReadsDoor, ReviewsDoor, ImportsDoor, PeopleDoor):
                 descending=descending,
                 offset=offset,
                 limit=limit,
+                rules=rules,
             )
         )
         return ColumnPage(stage, offset, cards)

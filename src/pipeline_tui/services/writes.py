@@ -37,6 +37,7 @@ COLUMNS = {
     "next_step": "next_step",
     "closed_date": "closed_date",
     "lost_reason": "lost_reason",
+    "archived": "archived",
 }
 
 

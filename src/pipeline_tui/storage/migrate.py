@@ -14,21 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.pool import StaticPool
 
 from ..errors import InputError, StorageError
 from .opening import display_url
+from .revisions import VERSION_TABLE, is_current, shipped_chain
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: a start that finds the schema current never
+# needs it (`revisions`), and importing it is a good part of the time to the first screen.
 MIGRATIONS = Path(__file__).with_name("migrations")
-VERSION_TABLE = "alembic_version"
 
 
 class ForeignDatabase(StorageError):
@@ -36,6 +36,8 @@ class ForeignDatabase(StorageError):
 
 
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -48,15 +50,23 @@ def alembic_config(engine: Engine | None = None, connection: Connection | None =
 @lru_cache(maxsize=1)
 def our_revisions() -> tuple[str, ...]:
     """Every revision we ship, oldest first."""
+    chain = shipped_chain()
+    if chain is not None:
+        return chain
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return tuple(reversed([rev.revision for rev in script.walk_revisions()]))
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    shipped = our_revisions()
+    return shipped[-1] if shipped else None
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -68,6 +78,9 @@ def display_name(engine: Engine) -> str:
 
 def check_ours(connection: Connection, shown: str) -> str | None:
     """The database's revision, if it is empty or ours; `ForeignDatabase` otherwise."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.util import CommandError
+
     tables = set(inspect(connection).get_table_names())
     try:
         revision = MigrationContext.configure(connection).get_current_revision()
@@ -98,8 +111,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     shown = display_name(engine)
     if revision == "head":
         with engine.connect() as connection:
-            if check_ours(connection, shown) == head_revision():
+            # The usual start: one lookup, no Alembic. Anything else is checked in full.
+            if is_current(connection) or check_ours(connection, shown) == head_revision():
                 return
+    from alembic import command
+    from alembic.util import CommandError
+
     with migrating(engine) as connection:
         check_ours(connection, shown)
         try:
@@ -110,6 +127,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Steps the schema back to `revision` (an id, `-N` or `base`), all or nothing."""
+    from alembic import command
+
     shown = display_name(engine)
     with migrating(engine) as connection:
         current = check_ours(connection, shown)
@@ -183,6 +202,8 @@ def schema_at(revision: str | None) -> dict[str, frozenset[str]]:
     """Our tables and their columns at `revision`, built once in a scratch database."""
     if revision is None:
         return {}
+    from alembic import command
+
     scratch = create_engine("sqlite://", poolclass=StaticPool)
     try:
         with scratch.begin() as connection:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
@@ -20,13 +21,15 @@ from textual.worker import WorkerFailed, get_current_worker
 from ..config import ConfigError, UserConfig
 from ..display import clean
 from ..errors import PipelineError, user_message
-from ..services.workspace import Workspace, WorkspaceError
-from ..storage.faults import ConnectionLost, as_pipeline_error
-from ..storage.opening import url_secrets
-from .commands import commands_for
 from .messages import CheckConnection, DatabaseWaiting, DataChanged, KeepReviewTime
-from .screens.help import HelpScreen
-from .screens.main import MainScreen
+from .widgets.forecast_bar import ForecastBar
+
+if TYPE_CHECKING:
+    from ..services.workspace import Workspace
+    from .config_check import ConfigCheck
+
+# The session, the database layer and every screen are imported by the worker that opens
+# the session, after the first frame: the layout shows at once, the figures as they come.
 
 WAITING_NOTICE_SECONDS = 3.0
 # How long the change watcher blocks before looking whether the app is closing.
@@ -82,16 +85,37 @@ class PipelineApp(App[int]):
         return self._workspace
 
     def compose(self) -> ComposeResult:
-        yield Static("Opening the pipeline…", id="splash")
+        # The main screen's layout before anything is read (its forecast bar's labels, its
+        # place for the board), so the first frame is there at once; it is swapped for the
+        # main screen, laid out the same, when the session is open.
+        with Vertical(id="top"):
+            yield Static(Text(" Opening the pipeline…", style="dim"), id="context")
+            yield ForecastBar(id="forecast")
+        yield Static(id="splash")
 
     def on_mount(self) -> None:
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._open_workspace()
 
+    def _apply_config(self, check: ConfigCheck) -> None:
+        # What in the config can't be used is said at start; the rest still applies.
+        if check.keymap:
+            self.set_keymap(check.keymap)
+        for problem in check.problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
+
     @work(thread=True, exclusive=True, group="open")
     def _open_workspace(self) -> None:
+        from ..services.workspace import Workspace, WorkspaceError
+        from ..storage.faults import as_pipeline_error
+        from ..storage.opening import url_secrets
+        from .config_check import check_config
+        from .screens import main  # noqa: F401  (imported here, off the UI thread)
+
+        # The check reads every screen's bindings: here, after the first frame, and before
+        # the board so that the keymap applies to it.
+        check = check_config(self.config, self.available_themes, type(self))
+        self.call_from_thread(self._apply_config, check)
         secrets = url_secrets(self.url)
         try:
             workspace = Workspace.open(
@@ -108,6 +132,8 @@ class PipelineApp(App[int]):
         self.post_message(WorkspaceOpened(workspace))
 
     def on_workspace_opened(self, message: WorkspaceOpened) -> None:
+        from .screens.main import MainScreen
+
         ws = self._workspace = message.workspace
         self.sub_title = clean(f"{ws.me.display_name} · {ws.display_url}")
         if ws.read_only is not None:
@@ -127,6 +153,8 @@ class PipelineApp(App[int]):
     def _watch_changes(self) -> None:
         """Waits for someone else's changes for as long as the app runs, and tells the
         screens (`DataChanged`); each reads what it shows again."""
+        from ..storage.faults import as_pipeline_error
+
         ws, worker = self.workspace, get_current_worker()
         try:
             watcher = ws.watch()
@@ -188,6 +216,9 @@ class PipelineApp(App[int]):
         """A worker that met a database fault (or any of our errors) the screen that
         started it did not expect: say so in one line and keep running, because the
         default (exit with a traceback and its local variables) could print the URL."""
+        from ..storage.faults import ConnectionLost, as_pipeline_error
+        from ..storage.opening import url_secrets
+
         failure = error.error if isinstance(error, WorkerFailed) else None
         secrets = url_secrets(self.url)
         problem = as_pipeline_error(failure, secrets) if failure is not None else None
@@ -222,6 +253,8 @@ class PipelineApp(App[int]):
             self.notify(clean(f"Couldn't save the theme: {exc}"), severity="warning", markup=False)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
@@ -229,6 +262,8 @@ class PipelineApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers what makes sense on the screen it was opened from."""
+        from .commands import commands_for
+
         yield from commands_for(self, screen)
         yield from super().get_system_commands(screen)
 

@@ -113,10 +113,28 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
         )
     entries: list[Entry] = [
         (
+            "New deal",
+            "Name, account, amount, close date: in the stage the cursor is in",
+            "main.new_deal",
+            screen.action_new_deal,
+        ),
+        (
             "Filter: stale deals",
-            "No change for 30 days",
+            f"No change for {screen.state.stale_days} days",
             "main.stale_filter",
             screen.action_stale_filter,
+        ),
+        (
+            "Filter: flagged deals",
+            "Only deals with an inspection flag (overdue, pushed, cut, stuck, …)",
+            "main.flagged_filter",
+            screen.action_flagged_filter,
+        ),
+        (
+            "Legend of card marks",
+            "Show or hide the line explaining every mark on a card",
+            "main.legend",
+            screen.action_legend,
         ),
         ("Search deals", "By deal or account name", "main.search", screen.action_search),
         ("Clear filters", "Back to the whole scope", "main.clear", screen.action_clear_filters),
@@ -138,6 +156,12 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
             "Everyone's role, manager and team (an admin changes them)",
             "main.people",
             screen.action_people,
+        ),
+        (
+            "The process under review",
+            "Stage defaults against what happened; targets; changes",
+            "main.process",
+            screen.action_process,
         ),
         (
             "Import a file",
@@ -166,6 +190,14 @@ def _main_commands(app: PaletteApp, screen: MainScreen, hint: KeyHints) -> Itera
     ]
     for entry in entries:
         yield _command(hint, *entry)
+    if not ws.policy.read_only:
+        yield _command(
+            hint,
+            "Submit my call",
+            "Your commit / best case for this period (a manager: the team's)",
+            "main.call",
+            screen.action_call,
+        )
 
 
 def _edit_commands(editor: DealEditor, hint: KeyHints) -> Iterator[SystemCommand]:
@@ -193,6 +225,12 @@ def _edit_commands(editor: DealEditor, hint: KeyHints) -> Iterator[SystemCommand
         ("Add a note", "Or 'next: …' for the next step", "deal.note", editor.action_note),
         ("Mark won", "The selected deal", "deal.won", editor.action_won),
         ("Mark lost", "With a reason", "deal.lost", editor.action_lost),
+        (
+            "Archive deal",
+            "Withdraw it: off the board and the figures, kept in the history",
+            "deal.archive",
+            editor.action_archive,
+        ),
         ("Undo", "The last change", "deal.undo", editor.action_undo),
         ("Redo", "The change just undone", "deal.redo", editor.action_redo),
     ]

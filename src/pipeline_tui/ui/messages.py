@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from ..errors import StorageError
-from ..forecast.metrics import ForecastFigures
-from ..services.deals import DealCard
-from ..services.detail import DealDetail
-from ..services.workspace import BoardPatch, BoardSnapshot, ChangeMark, ColumnPage, EditResult
+if TYPE_CHECKING:  # only named here: the app's first frame needs none of the session
+    from ..errors import StorageError
+    from ..forecast.metrics import ForecastFigures
+    from ..services.deals import DealCard
+    from ..services.detail import DealDetail
+    from ..services.workspace import (
+        BoardPatch,
+        BoardSnapshot,
+        ChangeMark,
+        ColumnPage,
+        EditResult,
+    )
 
 
 class BoardLoaded(Message):
-    def __init__(self, snapshot: BoardSnapshot, keep: dict[int, int], generation: int) -> None:
+    """`top`: each column starts at its first card, scrolled to the top (a new sort)."""
+
+    def __init__(
+        self, snapshot: BoardSnapshot, keep: dict[int, int], generation: int, *, top: bool = False
+    ) -> None:
         super().__init__()
-        self.snapshot, self.keep, self.generation = snapshot, keep, generation
+        self.snapshot, self.keep, self.generation, self.top = snapshot, keep, generation, top
 
 
 class ColumnLoaded(Message):
@@ -40,9 +53,11 @@ class TableLoaded(Message):
 
 
 class EditDone(Message):
-    def __init__(self, result: EditResult | None, summary: str) -> None:
+    """`follow`: the cursor goes to the deal changed (an undo's, say), wherever it was."""
+
+    def __init__(self, result: EditResult | None, summary: str, *, follow: bool = False) -> None:
         super().__init__()
-        self.result, self.summary = result, summary
+        self.result, self.summary, self.follow = result, summary, follow
 
 
 class EditFailed(Message):
@@ -109,10 +124,13 @@ class BoardPatched(Message):
         writes: int,
         generation: int,
         mark: ChangeMark | None = None,
+        stale_columns: bool = False,
     ) -> None:
         super().__init__()
         self.patch, self.pages, self.deal_ids, self.reorder = patch, pages, deal_ids, reorder
         self.writes, self.generation, self.mark = writes, generation, mark
+        # A stage read is no longer a column (a retired stage emptied): read it all again.
+        self.stale_columns = stale_columns
 
 
 class ChangesUnknown(Message):

@@ -16,7 +16,7 @@ becomes the base: the figures on screen are then the database's, never a running
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..forecast.metrics import ForecastFigures
 from ..periods import Period
@@ -76,6 +76,11 @@ class Optimism:
         """The edit `key` was written (`card`: the deal as it left it) or dropped (None)."""
         self.waiting.pop(key, None)
         if card is not None:
+            # A write's card comes without its inspection flags; until the read brings
+            # them (by the flag rules), it keeps those it was shown with.
+            shown = self.written.get(card.id) or self.cards.get(card.id)
+            if shown is not None and not card.flags:
+                card = replace(card, flags=shown.flags)
             self.written[card.id] = card
             self.writes += 1
 

@@ -22,7 +22,7 @@ CATEGORY_FILTERS: list[tuple[str, frozenset[str] | None]] = [
 ]
 DATE_FILTERS = ["closing this period", "no close date", "any close date"]
 SORTS = [("close_date", False, "close date"), ("amount", True, "amount")]
-STALE_DAYS = 30
+STALE_DAYS = 30  # when the settings say nothing else
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class ViewState:
     sort_index: int = 0
     table_sort: str | None = None
     table_descending: bool = False
+    # Only deals with an inspection flag (`F`).
+    flagged: bool = False
+    stale_days: int = STALE_DAYS  # the setting, read when the screen opens
 
     @classmethod
     def initial(cls, ws: Workspace) -> ViewState:
@@ -44,7 +47,19 @@ class ViewState:
         pipeline."""
         period = quarter_containing(ws.today(), ws.settings.fiscal_year_start_month)
         key = TEAM if ws.org.direct_reports(ws.me.id) else ME
-        return cls(period, resolve_owner(ws.org, key, ws.me), ws.pipelines[0][0])
+        return cls(
+            period,
+            resolve_owner(ws.org, key, ws.me),
+            ws.pipelines[0][0],
+            stale_days=ws.settings.stale_days,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter narrows the board (what escape clears)."""
+        return bool(
+            self.search or self.category_index or self.date_index or self.stale or self.flagged
+        )
 
     @property
     def owner_key(self) -> str:
@@ -83,9 +98,10 @@ class ViewState:
             pipeline_id=self.pipeline_id,
             categories=CATEGORY_FILTERS[self.category_index][1],
             no_close_date=dated == "no close date",
-            stale_days=STALE_DAYS if self.stale else None,
+            stale_days=self.stale_days if self.stale else None,
             search=self.search or None,
             today=today,
+            flagged=self.flagged,
         )
 
     def with_owner(self, ws: Workspace, key: str) -> ViewState:
@@ -108,7 +124,9 @@ class ViewState:
         if self.date_index:
             labels.append(DATE_FILTERS[self.date_index])
         if self.stale:
-            labels.append(f"stale {STALE_DAYS}d+")
+            labels.append(f"stale {self.stale_days}d+")
+        if self.flagged:
+            labels.append("flagged")
         if self.search:
             labels.append(f"“{self.search}”")
         return labels

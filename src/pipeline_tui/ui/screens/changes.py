@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -28,9 +28,16 @@ from ...periods import Period
 from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
-from ..widgets.prompt import Prompt
+from ..widgets.prompt import Prompt, refocus
 
 BAR_WIDTH = 30
+# Below this many columns the deals go under the chart rather than beside it, so their
+# names, amounts and both close dates are seen whole.
+STACKED_BELOW = 140
+# A deal's name is shortened (with an ellipsis) to what the amounts and dates leave it,
+# never below this; a date or an amount is never shortened.
+DEAL_NAME_MIN = 12
+DEAL_SCROLLBAR = 2
 
 
 class WaterfallLoaded(Message):
@@ -116,7 +123,16 @@ class ChangesScreen(Screen[None]):
         for title in ["Deal", "Moved", "Before", "After", "Close before", "Close after"]:
             deals.add_column(title, key=title)
         self.query_one("#changes-bars").focus()
+        self._fit(self.size.width)
         self._load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+        # The names are shortened to the pane's width: shortened again for the new one.
+        self.call_after_refresh(self._show_deals, self._deals_shown[1])
+
+    def _fit(self, width: int) -> None:
+        self.query_one("#changes-body").set_class(width < STACKED_BELOW, "-stacked")
 
     @work(thread=True, exclusive=True, group="changes")
     def _load(self) -> None:
@@ -212,6 +228,10 @@ class ChangesScreen(Screen[None]):
         kept = keep_place(table) if shown == self._deals_shown else None
         self._deals_shown = shown
         table.clear()
+        # A cleared table keeps its columns as wide as they ever were: measured afresh, a
+        # long name shown before can't push the dates out of view.
+        for column in table.columns.values():
+            column.content_width = column.label.cell_len
         if self.row is None or bar is None:
             return
         currency = self._currency()
@@ -219,8 +239,8 @@ class ChangesScreen(Screen[None]):
         def money(value: Decimal | None) -> Text:
             return Text("—" if value is None else format_money(value, currency))
 
-        for deal in self.row.movement(bar).deals:
-            table.add_row(
+        rows = [
+            (
                 display_text(deal.name),
                 Text(format_money(deal.amount, currency), justify="right"),
                 money(deal.before),
@@ -228,6 +248,19 @@ class ChangesScreen(Screen[None]):
                 Text(str(deal.close_before or "—")),
                 Text(str(deal.close_after or "—")),
             )
+            for deal in self.row.movement(bar).deals
+        ]
+        # The name gets what the figures and dates leave: each column's widest cell or
+        # header, the cells' padding and a scrollbar.
+        figures = sum(
+            max([len(str(column.label)), *(row[i].cell_len for row in rows)])
+            for i, column in enumerate(list(table.columns.values())[1:], start=1)
+        )
+        padding = 2 * table.cell_padding * len(table.columns) + DEAL_SCROLLBAR
+        room = max(DEAL_NAME_MIN, table.size.width - figures - padding)
+        for row in rows:
+            row[0].truncate(room, overflow="ellipsis")
+            table.add_row(*row)
         if kept is not None:
             kept()
 
@@ -252,11 +285,19 @@ class ChangesScreen(Screen[None]):
         self._load()
 
     def action_since(self) -> None:
+        ws = self.workspace
+        # The table (or bars) in use keeps the keys once the date is given or let be.
+        focused = self.focused
+
         def submit(text: str) -> str | None:
             value = text.strip() or "last-review"
-            if value != "last-review":
+            if value.casefold() != "last-review":
                 try:
-                    parse_date(value)
+                    parse_date(
+                        value,
+                        today=ws.today(),
+                        fiscal_year_start_month=ws.settings.fiscal_year_start_month,
+                    )
                 except ParseError as exc:
                     return str(exc)
             self.since_text = value
@@ -264,7 +305,11 @@ class ChangesScreen(Screen[None]):
             return None
 
         self.query_one(Prompt).ask(
-            "Since:", submit, value=self.since_text, placeholder="last-review, 2026-11-01, -2w"
+            "Since:",
+            submit,
+            value=self.since_text,
+            placeholder="last-review, 2026-11-01, -2w",
+            on_close=lambda: refocus(focused),
         )
 
     def action_back(self) -> None:

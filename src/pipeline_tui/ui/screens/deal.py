@@ -111,7 +111,7 @@ class DealScreen(Screen[None]):
     def cursor_waiting(self) -> PagedCursor | None:
         return None  # one deal: no page to wait for
 
-    def after_edit(self, result: EditResult | None) -> None:
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
         if result is not None:
             self.card = result.deal
         self._load(self.card.id)

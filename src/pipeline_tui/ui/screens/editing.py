@@ -41,6 +41,7 @@ from ...parsing import ParseError, parse_date, parse_money
 from ...services.deals import DealCard
 from ...services.edit_types import (
     AddNote,
+    Archive,
     CycleCategory,
     Edit,
     MarkLost,
@@ -82,6 +83,7 @@ EDIT_BINDINGS: list[BindingType] = [
     Binding("n", "note", "Note", id="deal.note"),
     Binding("w", "won", "Won", show=False, id="deal.won"),
     Binding("x", "lost", "Lost", show=False, id="deal.lost"),
+    Binding("A", "archive", "Archive", show=False, id="deal.archive"),
     Binding("u,ctrl+z", "undo", "Undo", id="deal.undo"),
     Binding("ctrl+y,U", "redo", "Redo", show=False, id="deal.redo"),
 ]
@@ -90,7 +92,7 @@ EDIT_BINDINGS: list[BindingType] = [
 # The actions that change a deal (hidden for a viewer).
 EDIT_ACTIONS = frozenset(
     {"probability", "nudge", "stage", "accept_proposal", "category", "won", "lost", "undo",
-     "redo", "close_date", "amount", "note"}
+     "redo", "close_date", "amount", "note", "archive"}
 )  # fmt: skip
 
 
@@ -154,8 +156,9 @@ class EditHost(Protocol):
 
     def show_status(self, text: str, *, error: bool = False) -> None: ...
 
-    def after_edit(self, result: EditResult | None) -> None:
-        """Called after every edit, and with None when the deal must be read again."""
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
+        """Called after every edit, and with None when the deal must be read again;
+        `follow`: show the edited deal even if the cursor is elsewhere (undo, redo)."""
 
     def cursor_waiting(self) -> PagedCursor | None:
         """The cursor, if it is waiting for a page before it lands on the selected deal."""
@@ -270,7 +273,9 @@ class DealEditor(Container):
             queued.start()
             return
         card = self.host.selected_deal() if queued.after_hold else queued.card
-        if queued.step is None or card is None:
+        # Undo and redo step through this person's own edits, whatever the cursor is on
+        # (an empty column after `w` on its last deal, say): they need no selected deal.
+        if queued.step is None or (card is None and not isinstance(queued.step, History)):
             self.host.show_status("No deal selected", error=True)
             self._landed(queued.key, None)
             self._next_edit()
@@ -278,15 +283,17 @@ class DealEditor(Container):
         self._run_edit(queued.step, card)
 
     @work(thread=True, group="edit")
-    def _run_edit(self, step: Step, card: DealCard) -> None:
+    def _run_edit(self, step: Step, card: DealCard | None) -> None:
         ws = self.workspace
         try:
             if step is History.UNDO:
                 result, summary = ws.undo(), "Undone: "
             elif step is History.REDO:
                 result, summary = ws.redo(), "Redone: "
-            else:
+            elif card is not None:
                 result, summary = ws.edit(card, step), ""
+            else:  # `_next_edit` queues no edit without its deal
+                return
         except ConflictError as exc:  # someone else changed the deal: show theirs
             self.post_message(EditFailed(user_message(exc, ws.secrets), reload=True))
             return
@@ -298,12 +305,21 @@ class DealEditor(Container):
             return
         if isinstance(step, AddNote):
             what = "Next step set" if step.is_next_step else "Note added"
-            self.post_message(EditDone(result, f"{what} on {card.name}"))
+            self.post_message(EditDone(result, f"{what} on {result.deal.name}"))
+            return
+        if isinstance(step, Archive):
+            done = f"Archived {result.deal.name} · u brings it back"
+            self.post_message(EditDone(result, done))
             return
         currency = result.deal.currency
         was = next((str(c.old) for c in result.changes if c.field == "currency"), None)
         details = "; ".join(describe(c, currency, was) for c in result.changes) or "no change"
-        self.post_message(EditDone(result, f"{summary}{result.deal.name} · {details}"))
+        # Undo and redo may change a deal other than the one under the cursor: the screen
+        # takes the cursor to it, so the person sees what was put back.
+        follow = isinstance(step, History)
+        self.post_message(
+            EditDone(result, f"{summary}{result.deal.name} · {details}", follow=follow)
+        )
 
     def on_edit_done(self, message: EditDone) -> None:
         message.stop()
@@ -319,7 +335,7 @@ class DealEditor(Container):
                     f"y to use {result.proposed_probability}%"
                 )
         self._landed(self._running_key, result)
-        self.host.after_edit(result)
+        self.host.after_edit(result, follow=message.follow)
         self._next_edit()
 
     def on_edit_failed(self, message: EditFailed) -> None:
@@ -455,6 +471,27 @@ class DealEditor(Container):
             placeholder="12k, 1.5M, $12,000.50, EUR 1.234,56",
         )
 
+    def ask_archive(self) -> None:
+        card = self.host.selected_deal()
+
+        def submit(text: str) -> str | None:
+            answer = text.strip().lower()
+            if answer in ("y", "yes"):
+                self.queue(Archive(), target=card)
+            elif answer in ("", "n", "no"):
+                self.host.show_status("Not archived")
+            else:
+                return "y to archive it, n (or escape) to keep it"
+            return None
+
+        name = clean(card.name) if card else ""  # a label is shown as it is: data cleaned
+        name = name if len(name) <= 40 else name[:39] + "…"
+        self._ask(
+            f"Archive {name}? (y/n)",
+            submit,
+            placeholder="y: off the board and the figures, kept in the history",
+        )
+
     def ask_note(self) -> None:
         target = self.host.selected_deal()
 
@@ -507,3 +544,6 @@ class DealEditor(Container):
 
     def action_note(self) -> None:
         self.ask_note()
+
+    def action_archive(self) -> None:
+        self.ask_archive()

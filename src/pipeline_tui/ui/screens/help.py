@@ -1,9 +1,16 @@
-"""Every key that works where you are, with the keymap's overrides applied."""
+"""Every key that works where you are, with the keymap's overrides applied.
+
+Each key is listed once, in the group where it acts, beside the binding id a `[keymap]`
+entry in the config file names to change it. Keys that do the same thing (`↓` and `j`,
+`←` and `h`) share a row: the list shows what a key does, not which widget holds it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,42 +20,101 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ...display import display_text
+from ...services.people import SettingsView
 from ..keys import keys_by_binding as active_keys
+from ..widgets.legend import marks_table
 
+MOVE = "Move"
+# Where a binding acts, by the start of its id.
 GROUPS = [
     ("deal.", "Update the selected deal"),
     ("main.", "Scope, filters and views"),
-    ("board.", "Move"),
-    ("table.", "Move"),
+    ("review.", "Review"),
+    ("review_setup.", "Review"),
+    ("summary.", "Review summary"),
+    ("rollup.", "Roll-up"),
+    ("changes.", "What changed"),
+    ("people.", "People"),
+    ("import.", "Import"),
+    ("board.", MOVE),
+    ("table.", MOVE),
+    ("process.", "The process under review"),
     ("prompt.", "Prompts"),
+    ("help.", "Anywhere"),
     ("app.", "Anywhere"),
 ]
-ALWAYS = [
-    ("↑ ↓ / j k", "Move between deals"),
-    ("← → / h l", "Move between stages (board)"),
-    ("tab / shift+tab", "Next / previous pane"),
-    ("enter", "Open the selected deal"),
-    ("escape", "Back out, clear the filters"),
-]
+# Actions that move the cursor, the focus or the screen, wherever they are bound.
+MOVES = frozenset(
+    {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "first", "last", "page_up",
+     "page_down", "page_left", "page_right", "scroll_home", "scroll_end", "column(-1)",
+     "column(1)", "select", "focus_next", "focus_previous", "back"}
+)  # fmt: skip
+# Textual's own bindings carry terse words; these say what they do here.
+WORDS = {
+    "select": "Open the highlighted item",
+    "focus_next": "Next pane",
+    "focus_previous": "Previous pane",
+    "column(-1)": "Stage column to the left",
+    "column(1)": "Stage column to the right",
+}
 
 
-def describe_keys(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The active bindings of a screen, grouped for reading."""
-    keys_by_binding = active_keys(screen)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    digits = [i for i in keys_by_binding if i.startswith("deal.probability_") and i[-1].isdigit()]
-    if len(digits) == 10:  # ten rows saying 0%, 10%, … read better as one
-        first, last = keys_by_binding[digits[0]][1], keys_by_binding[digits[-1]][1]
-        groups.setdefault("Update the selected deal", []).append(
-            (f"{first[0]}–{last[0]}", "Probability 0%–90%")
-        )
-        for ident in digits:
-            del keys_by_binding[ident]
-    for ident, (binding, keys) in keys_by_binding.items():
-        title = next((t for prefix, t in GROUPS if ident.startswith(prefix)), "Other")
-        groups.setdefault(title, []).append((" / ".join(keys), binding.description or ident))
-    order = [t for _, t in GROUPS] + ["Other"]
-    return [(t, groups[t]) for t in dict.fromkeys(order) if t in groups]
+@dataclass(frozen=True)
+class KeyRow:
+    keys: str  # `↓ / j`
+    what: str
+    ids: tuple[str, ...]  # the binding ids a keymap names; none for Textual's own keys
+
+    @property
+    def ids_text(self) -> str:
+        """The ids as shown: ten probability ids read as `deal.probability_0 … _90`."""
+        if len(self.ids) > 2:
+            first, last = self.ids[0], self.ids[-1]
+            stem = first.rstrip("0123456789")
+            if last.startswith(stem):
+                return f"{first} … _{last[len(stem) :]}"
+        return ", ".join(self.ids)
+
+
+def _action(binding: Binding) -> str:
+    """The action as it acts: `screen.column(-1)` on the board is the screen's `column(-1)`."""
+    action = binding.action
+    for namespace in ("screen.", "app."):
+        action = action.removeprefix(namespace)
+    return action
+
+
+def _group(action: str, ident: str | None) -> str:
+    if action in MOVES:
+        return MOVE
+    if ident is None:  # Textual's own (copy, quit) work on every screen
+        return "Anywhere"
+    return next((title for prefix, title in GROUPS if ident.startswith(prefix)), "Other")
+
+
+def describe_keys(screen: Screen[Any]) -> list[tuple[str, list[KeyRow]]]:
+    """The active bindings of a screen, one row per action, grouped by where they act."""
+    merged: dict[str, tuple[list[Binding], list[str], list[str]]] = {}
+    for binding, keys in active_keys(screen).values():
+        action = _action(binding)
+        if action.startswith("probability("):  # ten rows saying 0%, 10%, … read better as one
+            action = "probability(*)"
+        bindings, all_keys, ids = merged.setdefault(action, ([], [], []))
+        bindings.append(binding)
+        all_keys.extend(key for key in keys if key not in all_keys)
+        if binding.id is not None:
+            ids.append(binding.id)
+    groups: dict[str, list[KeyRow]] = {}
+    for action, (bindings, keys, ids) in merged.items():
+        named = next((b for b in bindings if b.id is not None), bindings[0])
+        if action == "probability(*)":
+            shown, what = f"{keys[0]}–{keys[-1]}", "Probability 0%–90%"
+        else:
+            shown, what = " / ".join(keys), WORDS.get(action) or named.description or action
+        title = _group(action, ids[0] if ids else None)
+        groups.setdefault(title, []).append(KeyRow(shown, what, tuple(ids)))
+    order = dict.fromkeys([MOVE] + [t for _, t in GROUPS] + ["Other"])
+    return [(t, groups[t]) for t in order if t in groups]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -63,26 +129,39 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(self._render_keys(), id="help-keys")
+            yield Static(marks_table(self._settings()), id="help-marks")
 
-    def _render_keys(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        table.add_row(
-            Text("Keys", style="bold underline"),
-            Text("Every binding can be changed in the [keymap] of the config file", style="dim"),
-        )
-        # Key names and descriptions come from the keymap in the config file: text, and
-        # a key like `[` must not open a markup tag.
-        table.add_row(Text(), Text())
-        for key, what in ALWAYS:
-            table.add_row(Text(key), Text(what))
-        for title, rows in describe_keys(self.under):
-            table.add_row(Text(), Text())
-            table.add_row(Text(title, style="bold"), Text())
-            for key, what in rows:
-                table.add_row(display_text(key), display_text(what))
-        return table
+    def _settings(self) -> SettingsView:
+        """The thresholds the flags' words name: the open workspace's settings."""
+        workspace = getattr(self.under, "workspace", None)
+        settings = getattr(workspace, "settings", None)
+        return settings if isinstance(settings, SettingsView) else SettingsView()
+
+    def _render_keys(self) -> Group:
+        groups = describe_keys(self.under)
+        rows = [row for _, group in groups for row in group]
+        # One width per column for every group, so the groups line up under each other.
+        keys_width = max([len(row.keys) for row in rows] + [4])
+        ids_width = max([len(row.ids_text) for row in rows] + [10])
+        parts: list[RenderableType] = [
+            Text.assemble(("Keys", "bold underline"), "  ", ("binding ids on the right", "dim")),
+            Text(
+                "To change a key, name its binding id in the [keymap] of the config file: "
+                '"deal.won" = "W"',
+                style="dim",
+            ),
+        ]
+        for title, group in groups:
+            table = Table.grid(padding=(0, 2), expand=True)
+            table.add_column(style="bold cyan", no_wrap=True, width=keys_width)
+            table.add_column(ratio=1)
+            table.add_column(style="dim", no_wrap=True, width=ids_width)
+            # Key names and descriptions come from the keymap in the config file: text,
+            # and a key like `[` must not open a markup tag.
+            for row in group:
+                table.add_row(display_text(row.keys), display_text(row.what), Text(row.ids_text))
+            parts += [Text(), Text(title, style="bold"), table]
+        return Group(*parts)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -4,40 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
-from ...errors import user_message
+from ...errors import PipelineError, user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period
 from ...services.deals import DealCard
-from ...services.workspace import Workspace
+from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
+from ..widgets.legend import MarksLegend
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
-from .changes import ChangesScreen
+from .call_prompt import CALL_KEY, CallTaker
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
-from .importing import ImportScreen
-from .incremental import IncrementalBoard
-from .people import PeopleScreen
+from .incremental import BoardKeeper
+from .new_deal import NEW_DEAL, DealLocated, NewDealFlow
 from .period_finder import GO_TO_PERIOD, PeriodFinder
+from .process import ProcessScreen
 from .review_flow import ReviewLauncher
-from .rollup import RollupScreen
+
+if TYPE_CHECKING:
+    from ...services.edit_types import Edit
+
+# The screens a key opens (roll-up, people, import, what changed) are imported by that
+# key: the board's first frame waits for this module, and the importer alone is a good
+# part of it.
 
 
-class MainScreen(IncrementalBoard):
+class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_view", "Table/board", id="main.toggle_view"),
         Binding("r", "review", "Review", id="main.review"),
@@ -65,10 +73,22 @@ class MainScreen(IncrementalBoard):
         Binding("C", "category_filter", "Category filter", show=False, id="main.category_filter"),
         Binding("D", "date_filter", "Date filter", show=False, id="main.date_filter"),
         Binding("S", "stale_filter", "Stale filter", show=False, id="main.stale_filter"),
+        Binding(
+            "exclamation_mark",
+            "flagged_filter",
+            "Flagged deals only",
+            show=False,
+            key_display="!",
+            id="main.flagged_filter",
+        ),
+        Binding("L", "legend", "Legend of card marks", show=False, id="main.legend"),
         Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("slash", "search", "Search", key_display="/", id="main.search"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="main.clear"),
         Binding("at", "people", "People", show=False, key_display="@", id="main.people"),
+        Binding("F", "call", "Submit my call", show=False, id=CALL_KEY),
+        Binding("N", "new_deal", "New deal", show=False, id=NEW_DEAL),
+        Binding("E", "process", "Process", show=False, id="main.process"),
     ]
 
     def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
@@ -77,6 +97,8 @@ class MainScreen(IncrementalBoard):
         self.editor = DealEditor(workspace, self)
         self.reviews = ReviewLauncher(workspace, self, clock)
         self.periods = PeriodFinder(workspace, self)
+        self.calls = CallTaker(workspace, self)
+        self.new_deals = NewDealFlow(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
         self._generation = 0
         self._offsets: dict[int, int] = {}
@@ -86,7 +108,7 @@ class MainScreen(IncrementalBoard):
         # and the deal under the cursor as it was before a live reload.
         self._stale = False
         self._live_seen: DealCard | None = None
-        self.init_incremental()
+        self.keeper = BoardKeeper(workspace, self)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -99,9 +121,13 @@ class MainScreen(IncrementalBoard):
         with self.editor, ContentSwitcher(initial="board", id="views"):
             yield Board(id="board")
             yield DealTable(id="table")
+        yield MarksLegend(self.workspace.settings)
         yield from prompt_status_footer()
         yield self.reviews
         yield self.periods
+        yield self.calls
+        yield self.new_deals
+        yield self.keeper
 
     def on_mount(self) -> None:
         self.periods.find_landing()  # calls `opened`, which loads the board
@@ -131,7 +157,65 @@ class MainScreen(IncrementalBoard):
     def action_review(self) -> None:
         self.find_review("resume_or_start")
 
-    # Helpers ------------------------------------------------------------------------
+    # What the new-deal prompt is given ----------------------------------------------
+    def action_new_deal(self) -> None:
+        self.new_deals.ask()
+
+    def new_deal_stage(self) -> tuple[int, str] | None:
+        """The stage the cursor is in: the focused column's, the selected row's in the
+        table; else the pipeline's first open stage."""
+        if self.in_table:
+            card = self.table.selected()
+            if card is not None and card.pipeline_id == self.state.pipeline_id:
+                return card.stage_id, card.stage_name
+        else:
+            column = self.board.focused_column()
+            if column is not None:
+                return column.stage.stage_id, column.stage.name
+        columns = self.board.columns()
+        return (columns[0].stage.stage_id, columns[0].stage.name) if columns else None
+
+    def deal_added(self, card: DealCard) -> None:
+        self._locate(card, self._generation)
+
+    @work(thread=True, group="locate")
+    def _locate(self, card: DealCard, gen: int) -> None:
+        """The page the new deal is on, so that the reload puts the cursor on it."""
+        ws = self.workspace
+        sort, descending = self.state.sort
+        flt = self.state.deal_filter(ws.today())
+        if not self.in_table:
+            flt = replace(flt, stage_id=card.stage_id)
+        try:
+            position = ws.position(flt, card.id, sort=sort, descending=descending)
+        except PipelineError:
+            position = None  # the reload shows the board anyway, and says what is wrong
+        self.post_message(DealLocated(card, position, gen))
+
+    def on_deal_located(self, message: DealLocated) -> None:
+        if message.generation != self._generation:
+            return  # the person has moved on meanwhile: leave the board where they are
+        position, card = message.position, message.card
+        if position is not None:
+            if self.in_table:
+                self._table_offset = max(0, position - TABLE_PAGE // 2)
+            else:
+                self._offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
+        self.reload(keep_deal=card.id)
+
+    # Helpers (and what the board keeper is given) ------------------------------------
+    @property
+    def generation(self) -> int:
+        """Counts the reads asked for: an answer to an older one is dropped."""
+        return self._generation
+
+    def column_offset(self, stage_id: int) -> int:
+        return self._offsets.get(stage_id, 0)
+
+    def reorder_table(self, keep_deal: int | None) -> None:
+        flt = self.state.deal_filter(self.workspace.today())
+        self._load_table(flt, self._table_offset, keep_deal, None, self._generation, figures=False)
+
     @property
     def board(self) -> Board:
         return self.query_one(Board)
@@ -178,8 +262,9 @@ class MainScreen(IncrementalBoard):
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
-    def reload(self, *, keep_deal: int | None = None) -> None:
-        """Fetch what is on screen again, keeping each cursor on its deal if it's still there."""
+    def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None:
+        """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
+        `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
         self._show_context()
         ws = self.workspace
@@ -191,20 +276,25 @@ class MainScreen(IncrementalBoard):
         ):
             hidden.paging.cancel()
         if self.in_table:
-            self._load_table(flt, self._table_offset, keep_deal, None, self._generation)
+            first = 0 if top else None
+            self._load_table(flt, self._table_offset, keep_deal, first, self._generation)
         else:
-            keep = {
-                c.stage.stage_id: card.id
-                for c in self.board.columns()
-                if (card := c.selected()) is not None
-            }
+            keep = (
+                {}
+                if top
+                else {
+                    c.stage.stage_id: card.id
+                    for c in self.board.columns()
+                    if (card := c.selected()) is not None
+                }
+            )
             if keep_deal is not None:
                 keep = {k: v for k, v in keep.items()} | {-1: keep_deal}
-            self._load_board(flt, dict(self._offsets), keep, self._generation)
+            self._load_board(flt, dict(self._offsets), keep, self._generation, top)
 
     @work(thread=True, exclusive=True, group="load")
     def _load_board(
-        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int
+        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int, top: bool = False
     ) -> None:
         ws = self.workspace
         sort, descending = self.state.sort
@@ -222,7 +312,7 @@ class MainScreen(IncrementalBoard):
                 LoadFailed(f"Couldn't load the board: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(BoardLoaded(snapshot, keep, gen))
+        self.post_message(BoardLoaded(snapshot, keep, gen, top=top))
 
     @work(thread=True, exclusive=True, group="load")
     def _load_table(
@@ -262,7 +352,7 @@ class MainScreen(IncrementalBoard):
         )
         self.post_message(ColumnLoaded(page, highlight, gen))
 
-    def _show_figures(self, figures: ForecastFigures) -> None:
+    def show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
         self._show_context()
         ws = self.workspace
@@ -277,7 +367,7 @@ class MainScreen(IncrementalBoard):
         if message.generation != self._generation:
             return
         ws = self.workspace
-        self._show_figures(message.snapshot.figures)
+        self.show_figures(message.snapshot.figures)
         follow = message.keep.pop(-1, None)
         if follow is not None:
             for page in message.snapshot.pages:
@@ -285,13 +375,11 @@ class MainScreen(IncrementalBoard):
                     message.keep[page.stage.stage_id] = follow
         focused = self.board.focused_column()
         pages = message.snapshot.pages
-        self.optimism.based_on(
-            message.snapshot.figures, [p.stage for p in pages], [c for p in pages for c in p.cards]
+        self.keeper.board_read(message.snapshot)
+        await self.board.show(
+            pages, ws.settings.currency, ws.today(), keep=message.keep, top=message.top
         )
-        self._mark = message.snapshot.mark
-        await self.board.show(pages, ws.settings.currency, ws.today(), keep=message.keep)
-        for deal_id in self.optimism.touched:  # typed while it was read: on top of it
-            self._show_deal(deal_id)
+        self.keeper.show_typed()  # typed while it was read: on top of it
         self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
         target = None
         if follow is not None:
@@ -302,7 +390,7 @@ class MainScreen(IncrementalBoard):
             # Typing into an open prompt goes on: a reload never takes its focus away.
             if not self.prompt().is_open:
                 self.set_focus(target.deal_list)  # now, for the keys already queued
-            self.board.scroll_to_widget(target, animate=False)
+            self.board.reveal(target)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
         self._mark_live_change()
@@ -315,20 +403,17 @@ class MainScreen(IncrementalBoard):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
-        self.optimism.add_cards(message.page.cards)
+        self.keeper.optimism.add_cards(message.page.cards)
         column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
-        for deal_id in self.optimism.touched:
-            self._show_deal(deal_id)
+        self.keeper.show_typed()
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
             return
-        ws, opt = self.workspace, self.optimism
+        ws = self.workspace
         if message.figures is not None:
-            self._show_figures(message.figures)
-            opt.based_on(message.figures, list(opt.columns.values()), message.cards)
-        else:
-            opt.add_cards(message.cards)
+            self.show_figures(message.figures)
+        self.keeper.table_read(message.figures, message.cards)
         self._table_offset = message.offset
         self.table.show(
             message.cards,
@@ -350,12 +435,12 @@ class MainScreen(IncrementalBoard):
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
-        self.refresh_live()
+        self.keeper.refresh_live()
 
     def on_screen_resume(self) -> None:
         if self._stale:
             self._stale = False
-            self.refresh_live()
+            self.keeper.refresh_live()
 
     def reload_live(self) -> None:
         """Someone else changed something: read it all again, the cursor staying on its
@@ -381,6 +466,16 @@ class MainScreen(IncrementalBoard):
 
     def _changed(self, seen: DealCard, now: DealCard) -> bool:
         return now.id == seen.id and self.workspace.changed_by_others(seen, now)
+
+    # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
+    def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
+        self.keeper.edit_typed(key, card, edit)
+
+    def edit_landed(self, key: int, result: EditResult | None) -> None:
+        self.keeper.edit_landed(key, result)
+
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
+        self.keeper.after_edit(result, follow=follow)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)
@@ -442,7 +537,7 @@ class MainScreen(IncrementalBoard):
             self.show_status("That column can't be sorted", error=True)
             return
         descending = not self.state.table_descending if self.state.table_sort == sort else False
-        self._set_state(replace(self.state, table_sort=sort, table_descending=descending))
+        self._set_state(replace(self.state, table_sort=sort, table_descending=descending), top=True)
 
     def action_open_deal(self) -> None:
         card = self.selected_deal()
@@ -450,13 +545,17 @@ class MainScreen(IncrementalBoard):
             return
         self.app.push_screen(DealScreen(self.workspace, card), callback=lambda _: self.reload())
 
-    def _set_state(self, state: ViewState, *, keep_offsets: bool = False) -> None:
+    def _set_state(
+        self, state: ViewState, *, keep_offsets: bool = False, top: bool = False
+    ) -> None:
         self.state = state
         if not keep_offsets:
             self._offsets, self._table_offset = {}, 0
-        self.reload()
+        self.reload(top=top)
 
     def action_rollup(self) -> None:
+        from .rollup import RollupScreen
+
         def drill(login: str | None) -> None:
             if login is not None:
                 self.set_owner(login)
@@ -472,9 +571,18 @@ class MainScreen(IncrementalBoard):
         )
 
     def action_people(self) -> None:
+        from .people import PeopleScreen
+
         self.app.push_screen(PeopleScreen(self.workspace), callback=lambda _: self.reload())
 
+    def action_process(self) -> None:
+        self.app.push_screen(
+            ProcessScreen(self.workspace, self.state.pipeline_id), callback=lambda _: self.reload()
+        )
+
     def action_import(self) -> None:
+        from .importing import ImportScreen
+
         def done(imported: bool | None) -> None:
             if imported:
                 self.reload()
@@ -482,6 +590,8 @@ class MainScreen(IncrementalBoard):
         self.app.push_screen(ImportScreen(self.workspace), callback=done)
 
     def action_changes(self) -> None:
+        from .changes import ChangesScreen
+
         screen = ChangesScreen(
             self.workspace, self.state.period, self.state.scope, self.state.review_scope
         )
@@ -503,6 +613,13 @@ class MainScreen(IncrementalBoard):
 
     def action_period(self, step: int) -> None:
         self._set_state(replace(self.state, period=self.state.period.shift(step)))
+
+    def action_call(self) -> None:
+        self.calls.ask()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer makes no forecast call: `F` leaves the keys shown."""
+        return not (action == "call" and self.workspace.policy.read_only)
 
     def action_go_to_period(self) -> None:
         self.periods.ask()
@@ -539,9 +656,18 @@ class MainScreen(IncrementalBoard):
     def action_stale_filter(self) -> None:
         self._set_state(replace(self.state, stale=not self.state.stale))
 
+    def action_flagged_filter(self) -> None:
+        self._set_state(replace(self.state, flagged=not self.state.flagged))
+
+    def action_legend(self) -> None:
+        legend = self.query_one(MarksLegend)
+        legend.display = not legend.display
+
     def action_sort(self) -> None:
         index = (self.state.sort_index + 1) % len(SORTS)
-        self._set_state(replace(self.state, sort_index=index, table_sort=None))
+        # A new order: each list starts at its first deal (the largest, by amount), not
+        # wherever the deal the cursor was on has gone.
+        self._set_state(replace(self.state, sort_index=index, table_sort=None), top=True)
 
     def action_search(self) -> None:
         focused = self.focused
@@ -560,6 +686,9 @@ class MainScreen(IncrementalBoard):
 
     def action_clear_filters(self) -> None:
         st = self.state
-        if st.search or st.category_index or st.date_index or st.stale:
-            self._set_state(replace(st, search=None, category_index=0, date_index=0, stale=False))
+        if st.filtered:
+            cleared = replace(
+                st, search=None, category_index=0, date_index=0, stale=False, flagged=False
+            )
+            self._set_state(cleared)
             self.show_status("Filters cleared")

@@ -7,6 +7,7 @@ screen (or quitting) keeps the review, and `r` on the board resumes it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable
@@ -48,6 +49,8 @@ from ..widgets.deal_view import deal_fields, notes_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer
 from .editing import DealEditor, screen_keys_first, status_line
+from .review_banner import money_change, ratio_change
+from .review_calls import ReviewCalls
 from .review_summary import ReviewSummaryScreen
 
 CATEGORY_WORDS = {
@@ -140,8 +143,11 @@ class ReviewScreen(Screen[None]):
         Binding("m", "judgment", "Judgment", id="review.judgment"),
         Binding("f", "action_item", "Action", id="review.action_item"),
         Binding("p", "push", "Push a quarter", show=False, id="review.push"),
+        Binding("F", "call", "Rep's call", show=False, id="review.call"),
         Binding("e", "end", "End review", id="review.end"),
         Binding("escape", "leave", "Pause", id="review.leave"),
+        # Over the app's quit: a meeting is not ended by a stray key.
+        Binding("q", "quit_review", "Quit", show=False, id="review.quit"),
     ]
 
     def __init__(
@@ -153,6 +159,7 @@ class ReviewScreen(Screen[None]):
         super().__init__(id="review")
         self.workspace = workspace
         self.editor = DealEditor(workspace, self)
+        self.calls = ReviewCalls(workspace, self)
         self.state = state
         self.reviewed: ReviewedDeal | None = None
         self.clock = clock
@@ -178,10 +185,12 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="review-fields")
                 yield Static(id="review-notes")
             with VerticalScroll(id="review-side", classes="pane"):
+                yield Static(id="review-call")
                 yield Static(id="review-diffs")
                 yield Static(id="review-judgment")
                 yield Static(id="review-actions")
         yield from prompt_status_footer()
+        yield self.calls
 
     def on_mount(self) -> None:
         self.query_one("#review-deal").focus()
@@ -302,6 +311,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-judgment", Static).update(self._judgment_text(r))
         self.query_one("#review-actions", Static).update(self._actions_text(r))
         self._show_banner(message.forecast)
+        self.calls.show(r.deal.owner_id)  # read again too: the rep may call from elsewhere
         self._tick()
         if seen is not None and not moved and ws.changed_by_others(seen, r.deal):
             mark_changed(self.query_one("#review-fields"))
@@ -315,26 +325,13 @@ class ReviewScreen(Screen[None]):
 
         def figure(label: str, before: Decimal | None, after: Decimal) -> None:
             text.append(f"  {label} ")
-            if before is not None and before != after:
-                text.append(format_money(before, currency, compact=True), style="dim")
-                text.append("→")
-                up = after > before
-                text.append(
-                    format_money(after, currency, compact=True),
-                    style="bold green" if up else "bold red",
-                )
-            else:
-                text.append(format_money(after, currency, compact=True), style="bold")
+            text.append_text(money_change(before, after, currency))
 
         figure("Commit", start.commit if start else None, now.commit)
         figure("Best case", start.best_case if start else None, now.best_case)
         figure("Weighted", start.weighted if start else None, now.weighted)
-        coverage = now.coverage
         text.append("  Coverage ")
-        if start is not None and start.coverage is not None and start.coverage != coverage:
-            text.append(f"{start.coverage:.2f}x", style="dim")
-            text.append("→")
-        text.append("—" if coverage is None else f"{coverage:.2f}x", style="bold")
+        text.append_text(ratio_change(start.coverage if start else None, now.coverage))
         if now.all_pipelines:  # quotas are per person: coverage counts every pipeline
             text.append(" (all pipelines)", style="dim")
         left_out = unconverted_text(now)
@@ -401,7 +398,7 @@ class ReviewScreen(Screen[None]):
     def cursor_waiting(self) -> PagedCursor | None:
         return None  # the walk's moves are holds of their own
 
-    def after_edit(self, result: EditResult | None) -> None:
+    def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
         self._load(None)  # not a hold: the next key need not wait for the redraw
 
     # The walk -----------------------------------------------------------------------
@@ -423,7 +420,24 @@ class ReviewScreen(Screen[None]):
 
         self.editor.hold(label, start)
 
+    # Forecast calls (`review_calls`) -------------------------------------------------
+    def show_call(self, text: Text) -> None:
+        self.query_one("#review-call", Static).update(text)
+
+    def current_owner(self) -> int | None:
+        return self.reviewed.deal.owner_id if self.reviewed is not None else None
+
+    def action_call(self) -> None:
+        owner = self.current_owner()
+        if owner is not None:
+            self.calls.ask(owner)
+
     def action_next(self) -> None:
+        # Leaving a rep's last deal ends their part of the meeting: ask for their call.
+        closing = self.calls.closing_owner(self.state.current_index)
+        if closing is not None and not self.prompt().is_open:
+            self.calls.ask(closing, closing=True)
+
         def where(index: int) -> tuple[int, str | None]:
             if index + 1 >= self.state.total:
                 self.show_status("That was the last deal: e ends the review and shows the summary")
@@ -593,6 +607,38 @@ class ReviewScreen(Screen[None]):
             KeepReviewTime(self.state.id, self.state.current_index, self._seconds_here())
         )
         self.dismiss(None)
+
+    def action_quit_review(self) -> None:
+        if self.prompt().is_open:
+            return
+
+        def submit(text: str) -> str | None:
+            answer = text.strip().casefold()
+            if answer in ("y", "yes"):
+                self.editor.hold("Quit", self._quit)
+            elif answer in ("", "n", "no"):
+                self.show_status("Still in the review (it is kept either way)")
+            else:
+                return "y quits (the review is kept: r resumes it), n stays"
+            return None
+
+        self.prompt().ask(
+            "Quit? The review is kept (r resumes it). y/n:",
+            submit,
+            placeholder="y quits, n or escape stays",
+        )
+
+    def _quit(self) -> None:
+        self._keep_time_then_quit(self.state.id, self.state.current_index, self._seconds_here())
+
+    @work(thread=True, group="review")
+    def _keep_time_then_quit(self, review_id: int, index: int, seconds: int) -> None:
+        # Kept before the app goes: its workers end with it.
+        ws = self.workspace
+        # On failure the review itself is kept; only this deal's last seconds are lost.
+        with contextlib.suppress(PipelineError):
+            ws.move_review(review_id, index, seconds_spent=seconds)
+        self.app.call_from_thread(self.app.exit)
 
 
 def _clock(seconds: int) -> str:

@@ -7,7 +7,7 @@ it shows, its stage columns, its status line and how to reload.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual import work
 from textual.message import Message
@@ -17,9 +17,12 @@ from ...errors import PipelineError, user_message
 from ...reviews import ReviewScope, ReviewState
 from ...services.workspace import Workspace
 from ..state import ViewState
-from .review import ReviewEnded, ReviewScreen
-from .review_setup import ReviewOptions, ReviewSetupScreen
-from .review_summary import ReviewSummaryScreen
+
+# The review screens are imported when a review opens: the board's first frame waits for
+# this module (the summary screen alone brings in a Markdown parser).
+if TYPE_CHECKING:
+    from .review import ReviewEnded
+    from .review_setup import ReviewOptions
 
 
 class ReviewFound(Message):
@@ -94,7 +97,11 @@ class ReviewLauncher(Widget):
         self.host.show_status(message.error, error=True)
 
     def _ask_options(self) -> None:
-        setup = ReviewSetupScreen(self.workspace, self.host.state.period, self.host.stage_choices())
+        from .review_setup import ReviewSetupScreen
+
+        state = self.host.state
+        owner = (state.owner.person_id, state.owner.subtree)
+        setup = ReviewSetupScreen(self.workspace, state.period, self.host.stage_choices(), owner)
         self.app.push_screen(setup, callback=self._options_chosen)
 
     def _options_chosen(self, options: ReviewOptions | None) -> None:
@@ -127,8 +134,15 @@ class ReviewLauncher(Widget):
         self._open_walk(message.state)
 
     def _open_walk(self, state: ReviewState) -> None:
+        from .review import ReviewScreen
+
         screen = ReviewScreen(self.workspace, state, self.clock)
-        self.app.push_screen(screen, callback=lambda _: self.host.reload())
+        self.app.push_screen(screen, callback=self._paused)
+
+    def _paused(self, _result: None) -> None:
+        """The walk was left with escape (ending it goes to the summary instead)."""
+        self.host.reload()
+        self.host.show_status("Review paused: r resumes")
 
     @work(thread=True, group="review")
     def _end(self, review_id: int) -> None:
@@ -138,9 +152,13 @@ class ReviewLauncher(Widget):
         except PipelineError as exc:
             self.post_message(ReviewFailed(user_message(exc, ws.secrets)))
             return
+        from .review import ReviewEnded
+
         self.post_message(ReviewEnded(summary))
 
     def on_review_ended(self, message: ReviewEnded) -> None:
+        from .review_summary import ReviewSummaryScreen
+
         message.stop()
         if message.summary.review.total:
             self.app.push_screen(

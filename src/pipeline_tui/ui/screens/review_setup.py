@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
@@ -45,8 +45,11 @@ def period_meaning(period: Period) -> str:
     return f"{period.label}: every close date"
 
 
-def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
-    """Whose deals a review can cover; the names are data, so each choice is a `Text`."""
+def scope_choices(
+    ws: Workspace, board: tuple[int | None, bool] | None = None
+) -> list[tuple[Text, tuple[int | None, bool]]]:
+    """Whose deals a review can cover; the names are data, so each choice is a `Text`.
+    `board`: whose deals the board shows, offered first when it is none of the usual."""
     me, org = ws.me, ws.org
     choices: list[tuple[str, tuple[int | None, bool]]] = []
     if org.direct_reports(me.id):
@@ -59,6 +62,12 @@ def scope_choices(ws: Workspace) -> list[tuple[Text, tuple[int | None, bool]]]:
     for person in sorted(org.people.values(), key=lambda p: p.display_name.casefold()):
         if person.role == "rep":
             choices.append((f"Rep: {person.display_name}", (person.id, False)))
+    if board is not None and board not in {value for _, value in choices}:
+        owner_id, subtree = board
+        if owner_id is not None and owner_id in org.people:
+            name = org.people[owner_id].display_name
+            label = f"Team: {name}" if subtree else f"Only {name}"
+            choices.insert(0, (label, board))
     return [(display_text(label), value) for label, value in choices]
 
 
@@ -68,18 +77,29 @@ class ReviewSetupScreen(ModalScreen[ReviewOptions | None]):
         Binding("ctrl+s", "start", "Start", id="review_setup.start"),
     ]
 
-    def __init__(self, ws: Workspace, period: Period, stages: list[tuple[int, str]]) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        period: Period,
+        stages: list[tuple[int, str]],
+        owner: tuple[int | None, bool] | None = None,
+    ) -> None:
+        """`owner`: whose deals the board shows, (person id or None, subtree); the
+        review starts from it."""
         super().__init__(id="review-setup")
-        self.ws, self.period, self.stages = ws, period, stages
+        self.ws, self.period, self.stages, self.owner = ws, period, stages, owner
 
     def compose(self) -> ComposeResult:
         periods = [self.period.shift(step) for step in (0, 1, -1)]
-        with Vertical(id="setup-body"):
+        # Taller than a 24-line terminal: it scrolls, and the field in focus is always shown.
+        with VerticalScroll(id="setup-body"):
             yield Static("Start a forecast review", classes="setup-title")
             yield Button("Start review", id="start", variant="primary")
             yield Label("Whose deals")
-            choices = scope_choices(self.ws)
-            yield Select(choices, value=choices[0][1], allow_blank=False, id="scope")
+            choices = scope_choices(self.ws, self.owner)
+            values = [value for _, value in choices]
+            start = self.owner if self.owner in values else values[0]
+            yield Select(choices, value=start, allow_blank=False, id="scope")
             yield Label("Closing in")
             with Horizontal(classes="setup-row"):
                 yield Select(

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
+from ...config import reviews_dir
 from ...display import display_text
 from ...reviews import ReviewSummary, summary_markdown
 from ..widgets.prompt import Prompt, prompt_status_footer
@@ -58,27 +59,33 @@ class ReviewSummaryScreen(Screen[None]):
         self.show_status("The summary is on the clipboard (if your terminal allows OSC 52)")
 
     def action_write(self) -> None:
-        default = f"review-{self.summary.review.id}.md"
+        folder = reviews_dir()
+        default = folder / f"review-{self.summary.review.id}.md"
 
         def submit(text: str) -> str | None:
-            path = Path(text.strip() or default).expanduser()
+            try:
+                path = Path(text.strip() or default).expanduser().resolve()
+            except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a loop
+                return f"Can't save there: {exc}"
             if path.is_dir():
                 return f"{path} is a folder: give a file name"
-            if not path.parent.exists():
+            # The data folder's own reviews/ is made on first use; any other folder must be.
+            if not path.parent.exists() and path.parent != folder.resolve():
                 return f"There is no folder {path.parent}"
             self._write(path)
             return None
 
-        self.query_one(Prompt).ask("Save to:", submit, value=default)
+        self.query_one(Prompt).ask("Save to:", submit, value=str(default))
 
     @work(thread=True, group="write")
     def _write(self, path: Path) -> None:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.markdown, encoding="utf-8")
         except OSError as exc:
             self.app.call_from_thread(self.show_status, f"Couldn't save: {exc}", error=True)
             return
-        self.app.call_from_thread(self.show_status, f"Saved {path}")
+        self.app.call_from_thread(self.show_status, f"Saved the summary to {path}")
 
     def action_close(self) -> None:
         if self.query_one(Prompt).is_open:

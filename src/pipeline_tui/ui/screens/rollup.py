@@ -3,7 +3,7 @@ and how well each rep's probabilities and past calls held up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
@@ -20,32 +20,68 @@ from ...display import clean, display_text
 from ...errors import user_message
 from ...forecast import Scope
 from ...forecast.calibration_text import CalibrationReport
+from ...forecast.call_accuracy import CallAccuracy
+from ...forecast.call_status import CallStatus
+from ...forecast.call_text import against_team_text, age_text, change_text, team_text
 from ...forecast.metrics import pipeline_caption, unconverted_text
-from ...forecast.tree import TreeNode
+from ...forecast.sparkline import sparkline
+from ...forecast.tree import TreeNode, guides
 from ...money import format_money
 from ...periods import Period
 from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
 
-SPARKS = "▁▂▃▄▅▆▇█"
 CAPTION = "Calibration: stated probability against what closed"
-
-
-def sparkline(values: tuple[Decimal, ...]) -> str:
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    if high == low:
-        return SPARKS[3] * len(values)
-    span = high - low
-    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in values)
 
 
 @dataclass(frozen=True)
 class RollupData:
     nodes: list[TreeNode]
     calibration: CalibrationReport
+    calls: dict[int, CallStatus] = field(default_factory=dict)
+    accuracy: list[CallAccuracy] = field(default_factory=list)
+
+
+# Each person's latest call, when it was made, its move since the previous one, and for
+# a manager the sum of the team's calls and the manager's against it.
+CALL_COLUMNS = ["Call", "Made", "Δ call", "Team's calls", "vs team"]
+
+
+def call_cells(status: CallStatus | None, currency: str) -> list[Text]:
+    if status is None:
+        return [Text("") for _ in CALL_COLUMNS]
+    latest = status.latest
+    commit = format_money(latest.commit, currency, compact=True) if latest else "—"
+    against = status.against_team
+    return [
+        Text(commit, justify="right", style="" if latest else "dim"),
+        Text(age_text(status), style="bold yellow" if status.stale else "dim"),
+        Text(change_text(status, currency), justify="right"),
+        Text(team_text(status, currency), justify="right"),
+        Text(
+            against_team_text(status, currency),
+            justify="right",
+            style="" if not against else "yellow" if against > 0 else "cyan",
+        ),
+    ]
+
+
+def accuracy_cells(held: CallAccuracy | None) -> list[Text]:
+    """Call error (mean absolute, closed periods), bias (+ optimism, - sandbagging) and
+    the calls' history."""
+    if held is None:
+        return [ratio_text(None), ratio_text(None), Text("")]
+    bias = held.bias
+    return [
+        ratio_text(held.mean_abs_error, percent=True),
+        Text(
+            "—" if bias is None else f"{bias:+.0%}",
+            justify="right",
+            style="" if not bias else "yellow" if bias > 0 else "cyan",
+        ),
+        Text(sparkline(held.history), style="cyan"),
+    ]
 
 
 class RollupLoaded(Message):
@@ -105,6 +141,7 @@ class RollupScreen(Screen[str | None]):
         tree = self.query_one("#rollup-tree", DataTable)
         for title in [
             "Team",
+            *CALL_COLUMNS,
             "Quota",
             "Won",
             "Commit",
@@ -133,6 +170,8 @@ class RollupScreen(Screen[str | None]):
             "60-80",
             "80-100",
             "Call error",
+            "Call bias",
+            "Calls",
         ]:
             cal.add_column(title, key=title)
         tree.focus()
@@ -144,12 +183,15 @@ class RollupScreen(Screen[str | None]):
         try:
             nodes = ws.rollup(self.period, self.scope)
             cal = ws.calibration(self.period, self.scope)
+            callers = [n.person_id for n in nodes if n.person_id is not None and n.kind != "own"]
+            calls = ws.call_statuses(self.period, callers)
+            accuracy = ws.call_accuracy(self.scope)
         except Exception as exc:  # shown; the screen stays
             self.post_message(
                 LoadFailed(f"Couldn't build the roll-up: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(RollupLoaded(RollupData(nodes, cal)))
+        self.post_message(RollupLoaded(RollupData(nodes, cal, calls, accuracy)))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#rollup-title", Static).update(display_text(message.error, "bold red"))
@@ -185,16 +227,21 @@ class RollupScreen(Screen[str | None]):
         tree = self.query_one("#rollup-tree", DataTable)
         kept = keep_place(tree)
         tree.clear()
-        for node in data.nodes:
+        lines = guides([node.depth for node in data.nodes])
+        for node, line in zip(data.nodes, lines, strict=True):
             f = node.figures
             need = max(settings.coverage_target, f.needed_coverage or 0.0)
-            label = Text(
-                "  " * node.depth + clean(node.label),
+            # Who reports to whom, in tree lines; a name is data, cleaned of controls.
+            label = Text(line, style="dim")
+            label.append(
+                clean(node.label),
                 style="bold" if node.kind in ("organisation", "manager") else "",
             )
             gap = f.gap
+            status = data.calls.get(node.person_id or -1) if node.kind != "own" else None
             tree.add_row(
                 label,
+                *call_cells(status, settings.currency),
                 money(f.quota),
                 money(f.closed_won),
                 money(f.commit),
@@ -215,18 +262,27 @@ class RollupScreen(Screen[str | None]):
             )
         report = data.calibration
         self.query_one("#rollup-calibration-caption", Static).update(self._caption(report))
-        errors = {o.key: o.mean_error for o in report.accuracy.by_owner}
+        held = {a.login: a for a in data.accuracy}
         kept()
         cal = self.query_one("#rollup-calibration", DataTable)
         kept = keep_place(cal)
         cal.clear()
         rows = [*report.reps, report.total]
         for row in rows:
+            if row.key == "TOTAL":
+                # Managers' calls are scored too: their rows go before the total.
+                shown = {r.key for r in report.reps}
+                for extra in (a for a in data.accuracy if a.login not in shown):
+                    name = f"{extra.label} (team)" if extra.scope == "team" else extra.label
+                    cal.add_row(
+                        display_text(name),
+                        *[Text("—", justify="right")] * 10,
+                        *accuracy_cells(extra),
+                    )
             bands = [
                 Text("—" if not b.count else f"{b.won / b.count:.0%}", justify="right")
                 for b in row.bands
             ]
-            error = report.accuracy.team.mean_error if row.key == "TOTAL" else errors.get(row.key)
             cal.add_row(
                 display_text(row.label, "bold" if row.key == "TOTAL" else ""),
                 Text(str(row.deals), justify="right"),
@@ -238,7 +294,7 @@ class RollupScreen(Screen[str | None]):
                     justify="right",
                 ),
                 *bands,
-                ratio_text(error, percent=True),
+                *accuracy_cells(held.get(row.key)),
             )
         kept()
 

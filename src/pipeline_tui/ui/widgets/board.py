@@ -11,6 +11,7 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical
@@ -19,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...display import clean
+from ...labels import deal_title
 from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
@@ -26,6 +28,7 @@ from ..live import DealMark
 from .paging import PagedCursor
 
 PAGE_SIZE = 40
+CARD_LINES = 3  # every card is exactly this tall (`card_text`)
 MIN_COLUMN_WIDTH = 26
 # A card someone else just changed, for a moment (`ui/live.py`).
 
@@ -36,6 +39,8 @@ CATEGORY_BADGES = {
     "omitted": ("O", "dim strike"),
     "closed": ("W", "bold blue"),
 }
+FLAG_STYLE = "bold magenta"  # inspection flags (`marks.FLAGS`)
+PUSH_STYLE = "yellow"
 
 
 def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
@@ -44,7 +49,14 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     The amount is in the deal's own currency; `currency` (the reporting one) is what a
     deal without one is in."""
     badge, badge_style = CATEGORY_BADGES.get(card.forecast_category, ("?", ""))
-    title = Text.assemble((f"{badge} ", badge_style), (clean(card.name), "bold"))
+    # Flags go before the name, which is what gets cut when the column is narrow; the
+    # account is on the next line: the title is the deal's own part of its name.
+    flags = f"{card.flag_marks} " if card.flags else ""
+    title = Text.assemble(
+        (f"{badge} ", badge_style),
+        (flags, FLAG_STYLE),
+        (clean(deal_title(card.name, card.account)), "bold"),
+    )
     who = Text.assemble(
         (clean(card.account) or "no account", "dim" if card.account else "dim italic"),
         (" · ", "dim"),
@@ -65,7 +77,7 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
         )
         figures.append(shown, style="red" if overdue else "")
     if card.push_count:
-        figures.append(f"  ↻{card.push_count}", style="yellow")
+        figures.append(f"  ↻{card.push_count}", style=PUSH_STYLE)
     for line in (title, who, figures):
         line.truncate(width, overflow="ellipsis")
     return Text("\n").join([title, who, figures])
@@ -118,6 +130,14 @@ class DealList(OptionList):
     def _edge(self, direction: int) -> None:
         self.paging.loading = True
         self.post_message(self.EdgeReached(self.column, direction))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self.column.draw_title()  # which cards are on screen moved
+
+    def on_resize(self) -> None:
+        self.column.draw_title()
 
     def action_first(self) -> None:
         if self.paging.waits(self.action_first):
@@ -214,7 +234,10 @@ class StageColumnView(Vertical):
         *,
         keep_deal: int | None = None,
         highlight: int | None = None,
+        top: bool = False,
     ) -> None:
+        """`top`: the first card, at the top of the column; otherwise the cursor stays on
+        `keep_deal`, `highlight` or where it was, and the list where it was scrolled."""
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
@@ -223,10 +246,9 @@ class StageColumnView(Vertical):
             today,
         )
         self._mark.forget()
-        self._show_title()
         deal_list = self.deal_list
-        previous = deal_list.highlighted
-        scrolled = deal_list.scroll_y
+        previous = None if top else deal_list.highlighted
+        scrolled = 0.0 if top else deal_list.scroll_y
         deal_list.clear_options()
         deal_list.add_options(
             [
@@ -237,6 +259,7 @@ class StageColumnView(Vertical):
         if not page.cards:
             deal_list.highlighted = None
             deal_list.paging.arrived()
+            self.draw_title()
             return
         index = highlight
         if keep_deal is not None:
@@ -249,12 +272,41 @@ class StageColumnView(Vertical):
         deal_list.highlighted = max(0, min(index, len(page.cards) - 1))
         deal_list.scroll_to_highlight()
         deal_list.paging.arrived()
+        self.draw_title()
 
-    def _show_title(self) -> None:
-        stage, currency = self.stage, self.currency
+    def on_screen(self) -> tuple[int, int] | None:
+        """The first and last (1-based, of the stage's deals) card on screen, even in
+        part; None with no cards."""
+        if not self.cards:
+            return None
+        deal_list = self.deal_list
+        height = deal_list.scrollable_content_region.height
+        top = min(int(deal_list.scroll_y) // CARD_LINES, len(self.cards) - 1)
+        if height <= 0:  # not laid out yet: the whole page, until it is
+            bottom = len(self.cards)
+        else:
+            bottom = -(-(int(deal_list.scroll_y) + height) // CARD_LINES)  # ceiling
+        bottom = max(top + 1, min(bottom, len(self.cards)))
+        return self.first_row + top + 1, self.first_row + bottom
+
+    def draw_title(self) -> None:
+        """The stage's totals, and which of its cards are on screen when not all are."""
+        stage = self.stage
+        width = self._card_width() + 1  # the title has no scrollbar
+        window = self.on_screen()
+        counts = [f"  {stage.count:,}"]
+        if window is not None and window != (1, stage.count):
+            shown = f"{window[0]:,}–{window[1]:,}"
+            counts = [f"  {shown} of {stage.count:,}", f" {shown}/{stage.count:,}"]
+        # The counts always show: the stage's name is what gets cut.
+        name = clean(stage.name)
+        suffix = next((c for c in counts if len(name) + len(c) <= width), counts[-1])
+        head = Text(name, style="bold")
+        head.truncate(max(4, width - len(suffix)), overflow="ellipsis")
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(clean(stage.name), style="bold")
-        title.append(f"  {stage.count:,}\n", style="dim")
+        title.append_text(head)
+        title.append(f"{suffix}\n", style="dim")
+        currency = self.currency
         title.append(format_money(stage.amount, currency, compact=True))
         title.append(" · ", style="dim")
         title.append(f"w {format_money(stage.weighted, currency, compact=True)}", style="dim")
@@ -263,15 +315,12 @@ class StageColumnView(Vertical):
             left_out = sum(n for _, n in stage.unconverted)
             codes = ",".join(code for code, _ in stage.unconverted)
             title.append(f" +{left_out} {clean(codes)}", style="yellow")
-        if stage.count > len(self.cards):
-            last = self.first_row + len(self.cards)
-            title.append(f"  {self.first_row + 1 if self.cards else 0}–{last}", style="dim")
         self.query_one(".column-title", Static).update(title)
 
     def show_totals(self, stage: StageColumn) -> None:
         """The stage's totals as they are now; the cards stay as they are."""
         self.stage = stage
-        self._show_title()
+        self.draw_title()
 
     def replace_card(self, card: DealCard) -> bool:
         """Shows `card` in place of its deal's card, where this column holds it."""
@@ -303,18 +352,32 @@ class StageColumnView(Vertical):
 
 
 class Board(HorizontalScroll):
-    """The open stages of one pipeline, left to right."""
+    """The open stages of one pipeline, left to right.
+
+    Only whole columns show: when the stages don't all fit, the board shows as many as do
+    and moves that window with the cursor (a column cut to a sliver says nothing and can't
+    be read), and its bottom edge says which stages are showing."""
 
     DEFAULT_CSS = """
     Board {
         height: 1fr;
         scrollbar-size-horizontal: 1;
     }
+    Board.-paged {
+        border-bottom: hkey $panel-lighten-2;
+        border-subtitle-align: left;
+        border-subtitle-color: $text-muted;
+    }
     """
 
     can_focus = False
     # The screen's left/right move between stages; a scroll binding here would eat them.
     inherit_bindings = False
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._first = 0  # the first stage column showing
+        self._fits = 1  # how many columns fit side by side
 
     def columns(self) -> list[StageColumnView]:
         return list(self.query(StageColumnView))
@@ -335,8 +398,10 @@ class Board(HorizontalScroll):
         today: date,
         *,
         keep: dict[int, int] | None = None,
+        top: bool = False,
     ) -> None:
-        """Draws the columns, reusing the ones already there so focus survives."""
+        """Draws the columns, reusing the ones already there so focus survives; `top`:
+        every column from its first card (`StageColumnView.show`)."""
         keep = keep or {}
         existing = {c.stage.stage_id: c for c in self.columns()}
         wanted = [p.stage.stage_id for p in pages]
@@ -347,24 +412,58 @@ class Board(HorizontalScroll):
             views = [StageColumnView(p.stage) for p in pages]
             await self.mount_all(views)
             existing = {v.stage.stage_id: v for v in views}
+            self._first = 0
         self._fit_columns()
         for page in pages:
             existing[page.stage.stage_id].show(
-                page, currency, today, keep_deal=keep.get(page.stage.stage_id)
+                page, currency, today, keep_deal=keep.get(page.stage.stage_id), top=top
             )
 
     def on_resize(self) -> None:
         self._fit_columns()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Tab, a click or a reload may focus a column: it is always one on screen.
+        column = next((a for a in event.widget.ancestors if isinstance(a, StageColumnView)), None)
+        if column is not None:
+            self.reveal(column)
+
     def _fit_columns(self) -> None:
-        """Share the width between the stages, but never squeeze a card below readable."""
+        """Share the width between the stages that fit, never squeezing a card below
+        readable; the rest wait beside them, out of sight."""
         columns = self.columns()
         if not columns:
             return
-        visible = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
-        width = max(MIN_COLUMN_WIDTH, self.size.width // visible)
+        self._fits = max(1, min(len(columns), self.size.width // MIN_COLUMN_WIDTH))
+        width = max(MIN_COLUMN_WIDTH, self.size.width // self._fits)
         for column in columns:
             column.styles.width = width
+        focused = self.focused_column()
+        self._show_window(columns.index(focused) if focused in columns else None)
+
+    def reveal(self, column: StageColumnView) -> None:
+        """Moves the window of columns just enough to show `column`."""
+        columns = self.columns()
+        if column in columns:
+            self._show_window(columns.index(column))
+
+    def _show_window(self, needed: int | None) -> None:
+        columns = self.columns()
+        first = max(0, min(self._first, len(columns) - self._fits))
+        if needed is not None:
+            first = min(first, needed)
+            first = max(first, needed - self._fits + 1)
+        self._first = first
+        last = first + self._fits
+        for index, column in enumerate(columns):
+            column.display = first <= index < last
+        paged = self._fits < len(columns)
+        self.set_class(paged, "-paged")
+        left = "◂ " if first else ""
+        right = " ▸" if last < len(columns) else ""
+        stages = f"stages {first + 1}–{min(last, len(columns))} of {len(columns)}"
+        self.border_subtitle = f"{left}{stages}{right}" if paged else ""
+        self.scroll_to(x=0, animate=False, immediate=True)
 
     def focus_column(self, index: int) -> None:
         columns = self.columns()
@@ -373,5 +472,5 @@ class Board(HorizontalScroll):
         index = max(0, min(index, len(columns) - 1))
         # Now, not at the next idle moment as `focus()` does: an `l` already queued behind
         # this one must start from the column this one moved to.
+        self.reveal(columns[index])
         self.screen.set_focus(columns[index].deal_list)
-        self.scroll_to_widget(columns[index], animate=False)

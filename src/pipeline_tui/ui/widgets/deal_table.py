@@ -14,25 +14,41 @@ from ...display import display_text
 from ...money import format_money
 from ...services.deals import DealCard
 from ..live import DealMark
+from .board import FLAG_STYLE
 from .paging import PagedCursor
 
 TABLE_PAGE = 100
 
-# (column key, title, width or None to fit, the sort a click on its header picks)
+# (column key, title, width or None to fit, the sort a click on its header picks). What a
+# forecast turns on comes first: Deal, Amount, Prob and Close stay in view however narrow
+# the terminal (the deal's name gives way) and while the rest scrolls sideways.
 COLUMNS: list[tuple[str, str, int | None, str | None]] = [
     ("name", "Deal", 30, "name"),
-    ("account", "Account", 20, "account"),
-    ("owner", "Owner", 14, "owner"),
-    ("stage", "Stage", 13, "stage"),
     ("amount", "Amount", None, "amount"),
     ("probability", "Prob", None, "probability"),
-    ("weighted", "Weighted", None, None),
-    ("category", "Category", None, None),
     ("close_date", "Close", None, "close_date"),
+    ("flags", "Flags", None, None),
+    ("stage", "Stage", 13, "stage"),
+    ("category", "Category", None, None),
+    ("owner", "Owner", 14, "owner"),
+    ("account", "Account", 20, "account"),
+    ("weighted", "Weighted", None, None),
     ("pushes", "Push", None, None),
     ("updated", "Updated", None, "updated"),
 ]
 SORT_BY_COLUMN = {key: sort for key, _, _, sort in COLUMNS if sort is not None}
+KEPT_IN_VIEW = 4  # Deal, Amount, Prob, Close
+NAME_WIDTH, MIN_NAME_WIDTH = 30, 12
+# The widest a probability ("100%") or a close date ("2026-12-31") is.
+PROBABILITY_WIDTH, CLOSE_WIDTH = 4, 10
+
+
+def name_width(table_width: int, amount_width: int, padding: int = 1) -> int:
+    """How wide the Deal column may be so that Amount, Prob and Close fit beside it: up to
+    30 cells, down to 12 (then the table scrolls sideways instead)."""
+    others = amount_width + PROBABILITY_WIDTH + CLOSE_WIDTH
+    room = table_width - 1 - others - 2 * padding * KEPT_IN_VIEW  # 1: the scrollbar
+    return max(MIN_NAME_WIDTH, min(NAME_WIDTH, room))
 
 
 class DealTable(DataTable[Text]):
@@ -54,18 +70,40 @@ class DealTable(DataTable[Text]):
             self.direction = direction
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            cursor_type="row",
+            zebra_stripes=True,
+            fixed_columns=KEPT_IN_VIEW,
+            **kwargs,  # type: ignore[arg-type]
+        )
         self.first_row = 0
         self.total = 0
         self.cards: list[DealCard] = []
-        self.currency, self.today = "USD", date.today()
+        self.currency = "USD"
+        self.today = date.today()
         self.paging = PagedCursor()
+        self._name_width = NAME_WIDTH
         # The deal marked as just changed by someone else, while it is.
         self._mark = DealMark(self, self._restyle)
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key, title, width, _ in COLUMNS:
-            self.add_column(title, key=key, width=width)
+            self.add_column(title, key=key, width=self._name_width if key == "name" else width)
+
+    def _amount_text(self, card: DealCard) -> str:
+        return format_money(card.amount, card.currency or self.currency)
+
+    def _fitting_name_width(self) -> int:
+        amounts = [len(self._amount_text(card)) for card in self.cards]
+        return name_width(self.size.width, max([len("Amount"), *amounts]), self.cell_padding)
+
+    def _name_cell(self, card: DealCard) -> Text:
+        name = display_text(card.name)
+        name.truncate(self._name_width, overflow="ellipsis")
+        return name
 
     def selected(self) -> DealCard | None:
         row = self.cursor_row
@@ -84,11 +122,29 @@ class DealTable(DataTable[Text]):
         keep_deal: int | None = None,
         highlight: int | None = None,
     ) -> None:
-        previous, scrolled = self.cursor_row, self.scroll_offset
         self.cards, self.first_row, self.total = cards, offset, total
-        self._mark.forget()
-        self.clear()
         self.currency, self.today = currency, today
+        self._fill(keep_deal=keep_deal, highlight=highlight)
+        self.paging.arrived()
+
+    def on_resize(self) -> None:
+        if self.cards and self._fitting_name_width() != self._name_width:
+            selected = self.selected()
+            self._fill(keep_deal=selected.id if selected else None)
+
+    def _fill(self, *, keep_deal: int | None = None, highlight: int | None = None) -> None:
+        """Writes the rows of `self.cards`, the cursor on `keep_deal`, `highlight` or the
+        row it was on; the Deal column as wide as leaves Amount, Prob and Close in view."""
+        cards = self.cards
+        previous, scrolled = self.cursor_row, self.scroll_offset
+        self._mark.forget()
+        fitting = self._fitting_name_width()
+        if fitting != self._name_width:
+            self._name_width = fitting
+            self.clear(columns=True)
+            self._add_columns()
+        else:
+            self.clear()
         for card in cards:
             self.add_row(*self._cells(card), key=str(card.id))
         if cards:
@@ -101,25 +157,26 @@ class DealTable(DataTable[Text]):
             # as the cursor needs.
             self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
             self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
-        self.paging.arrived()
 
     def _cells(self, card: DealCard) -> list[Text]:
-        currency, today = self.currency, self.today
+        """The card's row, in the order of `COLUMNS`."""
+        today = self.today
         close = (
             Text("none", style="bold red")
             if card.close_date is None
             else Text(card.close_date.isoformat(), style="red" if card.close_date < today else "")
         )
         return [
-            display_text(card.name),
-            display_text(card.account),
-            display_text(card.owner_name),
-            display_text(card.stage_name),
-            Text(format_money(card.amount, card.currency or currency), justify="right"),
+            self._name_cell(card),
+            Text(self._amount_text(card), justify="right"),
             Text(f"{card.probability}%", justify="right"),
-            Text(format_money(card.weighted, card.currency or currency), justify="right"),
-            display_text(card.forecast_category.replace("_", " ")),
             close,
+            display_text(card.flag_marks, FLAG_STYLE),
+            display_text(card.stage_name),
+            display_text(card.forecast_category.replace("_", " ")),
+            display_text(card.owner_name),
+            display_text(card.account),
+            Text(format_money(card.weighted, card.currency or self.currency), justify="right"),
             Text(str(card.push_count or ""), justify="right"),
             Text(card.updated_at.date().isoformat()),
         ]
@@ -150,7 +207,7 @@ class DealTable(DataTable[Text]):
         card = next((c for c in self.cards if c.id == deal_id), None)
         if card is None:
             return False
-        name = display_text(card.name)
+        name = self._name_cell(card)
         if style is not None:
             name.stylize(style)
         self.update_cell(str(deal_id), "name", name)

@@ -9,8 +9,30 @@ from rich.text import Text
 
 from ...display import clean, display_text
 from ...labels import category_label, date_text, field_label, field_value, money_text
+from ...marks import flags_of
 from ...money import format_money
 from ...services.detail import DealDetail
+from .board import FLAG_STYLE
+
+
+def flags_text(d: DealDetail) -> Text:
+    """The deal's inspection flags in words, with this deal's own numbers."""
+    words = {
+        "overdue": "close date in the past",
+        "pushed": f"close date pushed {d.push_count} times",
+        "amount_cut": "amount cut since the last review",
+        "category_down": "category moved down since the last review",
+        "stuck": f"{d.days_in_stage} days in this stage, over its limit",
+        "no_next_step": "no next step",
+        "stale": f"no change since {date_text(d.updated_at.date())}",
+    }
+    text = Text()
+    for i, flag in enumerate(flags_of(d.flags)):
+        if i:
+            text.append(" · ", style="dim")
+        text.append(flag.mark, style=FLAG_STYLE)
+        text.append(f" {words[flag.key]}")
+    return text
 
 
 def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
@@ -19,7 +41,8 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     stage_path = Text()
-    for i, stage in enumerate(s for s in d.stages if s.kind == "open"):
+    path = [s for s in d.stages if s.kind == "open" and (not s.retired or s.id == d.stage_id)]
+    for i, stage in enumerate(path):
         if i:
             stage_path.append(" › ", style="dim")
         stage_path.append(
@@ -43,6 +66,7 @@ def deal_fields(d: DealDetail, currency: str, today: date) -> Table:
         ("Close date", close),
         ("Pushed", f"{d.push_count} time{'s' if d.push_count != 1 else ''}"),
         ("Next step", display_text(d.next_step) if d.next_step else none),
+        ("Flags", flags_text(d) if d.flags else none),
         ("Days in stage", str(d.days_in_stage)),
         ("Age", f"{d.age_days} days (created {date_text(d.created_at.date())})"),
         ("Owner", display_text(f"{d.owner_name} ({d.owner_login})")),

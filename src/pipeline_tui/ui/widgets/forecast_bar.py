@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Static
 
-from ...forecast.metrics import ForecastFigures
 from ...money import format_money
+
+if TYPE_CHECKING:  # the app's first frame shows this bar before the domain is imported
+    from ...forecast.metrics import ForecastFigures
 
 
 class Tile(Static):
@@ -42,6 +45,9 @@ class ForecastBar(Grid):
     }
     """
     TILES = ("quota", "won", "commit", "best", "weighted", "coverage", "win", "gap")
+    # The labels the figures come with, shown over the placeholders too: the first frame
+    # does not shift when they arrive.
+    LABELS: ClassVar[dict[str, str]] = {"best": "Best case", "win": "Win rate"}
 
     def compose(self) -> ComposeResult:
         for name in self.TILES:
@@ -49,7 +55,7 @@ class ForecastBar(Grid):
 
     def on_mount(self) -> None:
         for name in self.TILES:
-            self.query_one(f"#tile-{name}", Tile).show(name.title(), "…")
+            self.query_one(f"#tile-{name}", Tile).show(self.LABELS.get(name, name.title()), "…")
 
     def show(
         self,

@@ -1,7 +1,9 @@
 """A one-line prompt at the bottom of the screen: the only "form" the app has.
 
 The caller validates what was typed; a bad value keeps the prompt open with the reason
-beside it, and nothing is written.
+beside it, and nothing is written. A caller asking several things in a row (a new deal's
+fields) uses `ask_in_turn` and asks the next from its `submit`: the prompt then stays open
+on the next question, and tab takes the completion offered, if any, and moves on like enter.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
@@ -21,6 +24,21 @@ from ...display import clean, display_text
 
 # Returns an error message to show, or None when the value was accepted.
 Submit = Callable[[str], str | None]
+# The completion of what has been typed, or None; answered at once (no database).
+Complete = Callable[[str], str | None]
+
+
+class _Completing(Suggester):
+    """Shows what tab would take, from the same `Complete` tab uses: cleaned, since a
+    name from the database is data (tab itself takes the name as it is stored)."""
+
+    def __init__(self, complete: Complete) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._complete = complete
+
+    async def get_suggestion(self, value: str) -> str | None:
+        offered = self._complete(value)
+        return None if offered is None else "".join(clean(char) for char in offered)
 
 
 def refocus(widget: Widget | None) -> None:
@@ -68,7 +86,8 @@ class Prompt(Vertical):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="prompt.cancel")
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+        Binding("tab", "move_on", "Next", id="prompt.move_on"),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -76,6 +95,9 @@ class Prompt(Vertical):
         self.display = False  # until something is asked
         self._submit: Submit | None = None
         self._on_close: Callable[[], None] | None = None
+        self._tab_moves_on = False
+        self._complete: Complete | None = None
+        self._asked = 0  # how many questions so far: a submit that asks the next keeps it open
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="prompt-row"):
@@ -93,8 +115,10 @@ class Prompt(Vertical):
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._submit, self._on_close = submit, on_close
+        self._tab_moves_on, self._complete, self._asked = False, None, self._asked + 1
         self.query_one("#prompt-label", Label).update(Text(label))
         field = self.query_one("#prompt-input", Input)
+        field.suggester = None
         # A value offered for editing is data (a search, a path): shown cleaned.
         field.value, field.placeholder = clean(value), placeholder
         field.cursor_position = len(field.value)
@@ -102,27 +126,70 @@ class Prompt(Vertical):
         self.display = True
         field.focus()
 
+    def ask_in_turn(
+        self,
+        label: str,
+        submit: Submit,
+        *,
+        placeholder: str = "",
+        on_close: Callable[[], None] | None = None,
+        complete: Complete | None = None,
+    ) -> None:
+        """One of several questions asked in a row: tab moves on like enter, taking what
+        `complete` offers for the text typed (shown greyed after it as it is typed)."""
+        self.ask(label, submit, placeholder=placeholder, on_close=on_close)
+        self._tab_moves_on, self._complete = True, complete
+        suggester = None if complete is None else _Completing(complete)
+        self.query_one("#prompt-input", Input).suggester = suggester
+
     @property
     def is_open(self) -> bool:
         return bool(self.display)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._answer(event.value, self._typed_after(event.value))
+
+    def _typed_after(self, value: str) -> str:
+        """What was typed after enter, before the answer was taken: keys reach the field
+        at once, the answer is taken a moment later (longer on a busy machine). It is the
+        start of the next answer, not part of this one."""
+        now = self.query_one("#prompt-input", Input).value
+        return now[len(value) :] if now.startswith(value) else ""
+
+    def _answer(self, value: str, ahead: str = "") -> None:
         if self._submit is None:
             return
-        error = self._submit(event.value)
+        asked = self._asked
+        error = self._submit(value)
         if error:
             # Errors quote what was typed: shown literally, never as markup.
             self.query_one("#prompt-error", Static).update(display_text(error))
             return
-        self.close()
+        if self._asked == asked:  # nothing more to ask
+            self.close()
+        elif ahead:
+            field = self.query_one("#prompt-input", Input)
+            field.value, field.cursor_position = ahead, len(ahead)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Tab keeps moving the focus in a prompt of one question.
+        return self._tab_moves_on if action == "move_on" else True
+
+    def action_move_on(self) -> None:
+        """Tab: the completion offered for what is typed, then on like enter."""
+        field = self.query_one("#prompt-input", Input)
+        value = field.value
+        offered = self._complete(value) if self._complete is not None and value else None
+        self._answer(offered or value, self._typed_after(value))
 
     def action_cancel(self) -> None:
         self.close()
 
     def close(self) -> None:
         self.display = False
-        self._submit = None
+        self._submit, self._tab_moves_on, self._complete = None, False, None
+        self.query_one("#prompt-input", Input).suggester = None
         callback, self._on_close = self._on_close, None
         if callback is not None:
             callback()
