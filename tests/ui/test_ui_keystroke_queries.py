@@ -62,9 +62,10 @@ def pipeline_file(path: Path, open_stages: int) -> tuple[Path, int]:
 # the deal (1), reads it and its pipeline's stages (2) and the new card (1); then the board
 # reads again only what the edit touched, in one connection: stages, people and quotas
 # (3), the currency setting and rates with the header's single-row aggregate (3), the
-# touched stages with their currency, rates and totals (4) and the deal (1). A stage move
-# also reads a page of each of the two columns the card left and joined (2).
-KEYSTROKE_READS = 15
+# touched stages with their currency, rates and totals (4), the inspection flags' settings
+# (1) and the deal with its flags (1). A stage move also reads a page of each of the two
+# columns the card left and joined (2), by the same flag settings.
+KEYSTROKE_READS = 16
 PAGES_OF_A_MOVE = 2
 
 

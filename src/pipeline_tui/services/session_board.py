@@ -16,6 +16,7 @@ from ..forecast import Scope, forecast_totals
 from ..forecast.metrics import ForecastFigures
 from ..models import DealChange, table_of
 from ..query import where
+from ..query.flags import FlagRules
 from .cards import DEAL, DealCard, card_from_row, card_query
 from .deals import StageColumn, stage_totals, with_flag_rules
 from .session_base import SessionBase
@@ -32,6 +33,8 @@ class BoardPatch:
     figures: ForecastFigures
     columns: list[StageColumn]
     cards: dict[int, DealCard]
+    # The inspection flags' settings the cards were read by: pages read after use them.
+    rules: FlagRules | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class BoardDoor(SessionBase):
                 if deal_ids:
                     query = card_query(rules).where(DEAL.id.in_(sorted(deal_ids)), *where(shown))
                     cards = {c.id: c for c in map(card_from_row, conn.execute(query))}
-            return BoardPatch(figures, columns, cards)
+            return BoardPatch(figures, columns, cards, rules)
 
         return self.run(read)
 

@@ -283,7 +283,7 @@ class BoardKeeper(Widget):
                     pages.append(
                         ws.page(
                             flt, column, sort=sort, descending=view.descending, offset=offset,
-                            limit=PAGE_SIZE,
+                            limit=PAGE_SIZE, rules=patch.rules,
                         )
                     )  # fmt: skip
         except Exception as exc:  # shown to the person; the app stays usable
