@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, event
 
 from pipeline_tui.forecast import GroupBy
 from pipeline_tui.forecast.metrics import ForecastFigures
-from pipeline_tui.services.deals import DealCard
+from pipeline_tui.services.deals import DealCard, stage_columns
 from pipeline_tui.services.edit_types import SetAmount
 from pipeline_tui.services.workspace import Workspace
 from pipeline_tui.storage.faults import DiskFull
@@ -297,3 +298,71 @@ async def test_someone_elses_change_reads_only_that_deal_its_stage_and_the_heade
         # The change log, the header (lookups and one aggregate), the deal's stage's totals
         # and the deal: the same few reads however many stages and deals there are.
         assert len(sent) <= LIVE_READS
+
+
+def fresh_columns(db: Path, screen: MainScreen) -> list[Any]:
+    """The board's stage totals for its filter, from a session of its own."""
+    with Workspace.for_command(f"sqlite:///{db}", "vp", today=TODAY) as ws:
+        flt = ws.seen(screen.state.deal_filter(ws.today()))
+        pipeline_id = screen.state.pipeline_id
+        return ws.run(lambda: stage_columns(ws.engine, flt, pipeline_id))
+
+
+def fresh_card(db: Path, screen: MainScreen, card: DealCard) -> DealCard:
+    """The deal as a page of the board reads it now (its inspection flags measured)."""
+    with Workspace.for_command(f"sqlite:///{db}", "vp", today=TODAY) as ws:
+        flt = replace(ws.seen(screen.state.deal_filter(ws.today())), search=card.name)
+        cards = ws.deals(flt, sort="name", descending=False, offset=0, limit=50)
+    return next(c for c in cards if c.id == card.id)
+
+
+async def test_a_flagged_card_keeps_its_marks_while_its_edit_lands_and_after(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        currency = app.workspace.settings.currency
+        found = [
+            (i, r, c)
+            for i, column in enumerate(screen.board.columns())
+            for r, c in enumerate(column.cards)
+            if c.flags and c.currency == currency and c.probability != 70
+        ]
+        index, row, card = found[0]
+        screen.board.focus_column(index)
+        column = screen.board.columns()[index]
+        column.deal_list.highlighted = row
+        await pilot.pause()
+        gate = Gate(app.workspace)
+        await pilot.press("7")
+        shown = column.selected()
+        assert shown is not None and shown.probability == 70 and shown.flags == card.flags
+        gate.open()
+        await settle(pilot)
+        now = next(c for view in screen.board.columns() for c in view.cards if c.id == card.id)
+        # Read again after the write, by the flag rules: what a page reads now.
+        assert now.probability == 70
+        assert now.flags == fresh_card(db, screen, card).flags
+        assert now.flag_marks in str(column.deal_list.get_option_at_index(row).prompt)
+
+
+async def test_with_a_filter_on_an_edit_leaves_the_columns_to_the_read(db: Path) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("exclamation_mark")  # flagged deals only
+        await settle(pilot)
+        assert screen.state.flagged
+        column, card = counted_card(screen)
+        await pilot.pause()
+        totals = column.stage
+        gate = Gate(app.workspace)
+        await pilot.press("7")
+        shown = column.selected()
+        # The card shows it at once.
+        assert shown is not None and shown.id == card.id and shown.probability == 70
+        # The edit may take the deal out of the filter: the totals wait for the read.
+        assert column.stage == totals
+        gate.open()
+        await settle(pilot)
+        assert [view.stage for view in screen.board.columns()] == fresh_columns(db, screen)
+        assert screen.figures == report_totals(db, screen)
