@@ -476,6 +476,8 @@ class ProcessChangeKind(StrEnum):
     TARGET = "target"
     PROPOSAL = "proposal"
     PROPOSAL_ACCEPTED = "proposal_accepted"
+    # Any other setting (`services/settings.py`), a stage's days limit too.
+    SETTING = "setting"
 
 
 class ProcessChange(SQLModel, table=True):

@@ -83,6 +83,8 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
     "move_process_stage": lambda ws: ws.move_process_stage(1, 1),
     "retire_stage": lambda ws: ws.retire_stage(1),
     "set_target": lambda ws: ws.set_target("coverage", "3.5"),
+    "change_setting": lambda ws: ws.change_setting("stale_days", "14"),
+    "change_stage_days": lambda ws: ws.change_stage_days(1, "45", seen=60),
 }
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
@@ -104,6 +106,8 @@ READS = {
     "may_add_deals", "account_names", "position",
     # The process under review: the view, its history, pipelines by name.
     "process", "process_history", "pipeline_named",
+    # The settings: listed, and read again after a change.
+    "settings_list", "reload_settings",
 }  # fmt: skip
 
 

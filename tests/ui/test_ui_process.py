@@ -4,6 +4,7 @@ stages; a viewer only looks. Every change lands in the process log with who and 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from textual.widgets import DataTable, Input
 
+from pipeline_tui.forecast.process import ProcessView
 from pipeline_tui.ui.commands import commands_for
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.process import ProcessScreen
@@ -149,3 +151,34 @@ async def test_a_viewer_looks_and_the_palette_opens_it(db: Path) -> None:
             await pilot.press(key)
             await settle(pilot)
     assert query(db, "SELECT count(*) FROM process_change") == [(0,)]
+
+
+async def test_the_layout_shows_at_once_while_the_figures_are_read(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(db, user="viewer")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot)
+        board = app.screen
+        assert isinstance(board, MainScreen)
+        release = threading.Event()
+        read = board.workspace.process
+
+        def slow_read(pipeline_id: int) -> ProcessView:
+            release.wait(10)  # the history of a million deals, say
+            return read(pipeline_id)
+
+        monkeypatch.setattr(board.workspace, "process", slow_read)
+        await pilot.press("E")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ProcessScreen)
+        table = screen.query_one("#process-stages", DataTable)
+        assert "New Business · reading…" in str(screen.query_one("#process-title").render())
+        assert "Reading the stage history" in str(screen.query_one("#process-targets").render())
+        assert len(table.columns) == 6 and table.row_count == 0
+        release.set()
+        await settle(pilot)
+        title = str(screen.query_one("#process-title").render())
+        assert "reading" not in title and "deals closed in the 12 months" in title
+        assert table.row_count > 0

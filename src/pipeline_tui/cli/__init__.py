@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_process_parsers(sub, common)
 
+    from .settings import add_parsers as add_settings_parsers
+
+    add_settings_parsers(sub, common)
+
     from .maintenance import add_parsers as add_maintenance_parsers
 
     add_maintenance_parsers(sub, common)
@@ -274,6 +278,10 @@ def _run(argv: list[str]) -> int:
         from .process import run_process
 
         return run_process(url, args, user=user)
+    if args.command == "settings":
+        from .settings import run_settings
+
+        return run_settings(url, args, user=user)
     if args.command == "export":
         from .importing import run_export
 

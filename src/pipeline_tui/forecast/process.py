@@ -9,24 +9,22 @@ window, from entering S (the move into it, or the deal's creation) to leaving it
 
 The history writes stage *names*; a stage renamed since is found by its earlier names
 (the `stage_renamed` rows of the process log), so a rename loses none of its history.
-Definitions and a worked example: docs/metrics.md ("The process under review").
+Definitions and a worked example: docs/metrics.md ("The process under review"). The two
+figures are read set-based, in a fixed number of queries: `forecast.process_figures`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from statistics import median
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, or_, select
+from sqlalchemy import Connection, false, func, or_, select
 
 from ..models import (
     Deal,
-    DealChange,
     Pipeline,
     ProcessChange,
     ProcessChangeKind,
@@ -38,11 +36,11 @@ from ..models import (
 from ..query import as_utc, row_to
 from .calibration import CalibrationWindow
 from .metrics import ForecastFigures
+from .process_figures import observed_shares, stay_medians
 
-DEAL_T, CHANGE_T, STAGE_T = table_of(Deal), table_of(DealChange), table_of(Stage)
+DEAL_T, STAGE_T = table_of(Deal), table_of(Stage)
 LOG_T, PIPELINE_T, WHO_T = table_of(ProcessChange), table_of(Pipeline), table_of(User).alias("who")
-DEAL, CHANGE, STAGE, LOG = DEAL_T.c, CHANGE_T.c, STAGE_T.c, LOG_T.c
-SECONDS_A_DAY = 86_400
+DEAL, STAGE, LOG = DEAL_T.c, STAGE_T.c, LOG_T.c
 
 
 @dataclass(frozen=True)
@@ -159,78 +157,6 @@ def stage_names(conn: Connection, pipeline_id: int) -> dict[str, int]:
     return names
 
 
-def _names_of(names: Mapping[str, int], stage_id: int) -> list[str]:
-    return [n for n, sid in names.items() if sid == stage_id]
-
-
-def observed_shares(
-    conn: Connection, pipeline_id: int, window: CalibrationWindow, names: Mapping[str, int]
-) -> dict[int, tuple[int, int]]:
-    """(closed, won) per open stage: deals ever in it that closed in the window."""
-    kinds = select(STAGE.id, STAGE.kind).where(STAGE.pipeline_id == pipeline_id)
-    stage_kinds: dict[int, str] = {sid: kind for sid, kind in conn.execute(kinds)}
-    won_ids = [sid for sid, kind in stage_kinds.items() if kind == StageKind.WON.value]
-    closed_ids = [sid for sid, kind in stage_kinds.items() if kind != StageKind.OPEN.value]
-    conditions = [DEAL.pipeline_id == pipeline_id, DEAL.stage_id.in_(closed_ids)]
-    if window.since is not None:
-        conditions.append(DEAL.closed_date >= window.since)
-    if window.until is not None:
-        conditions.append(DEAL.closed_date <= window.until)
-    result: dict[int, tuple[int, int]] = {}
-    for stage_id, kind in stage_kinds.items():
-        if kind != StageKind.OPEN.value:
-            continue
-        aliases = _names_of(names, stage_id)
-        was_in = exists().where(
-            CHANGE.deal_id == DEAL.id,
-            CHANGE.field == "stage",
-            or_(CHANGE.old_value.in_(aliases), CHANGE.new_value.in_(aliases)),
-        )
-        query = select(
-            func.count(), func.coalesce(func.sum(case((DEAL.stage_id.in_(won_ids), 1), else_=0)), 0)
-        ).where(*conditions, was_in)
-        closed, won = conn.execute(query).one()
-        result[stage_id] = (int(closed), int(won))
-    return result
-
-
-def days_in_stage(
-    conn: Connection, pipeline_id: int, window: CalibrationWindow, names: Mapping[str, int]
-) -> dict[int, list[Decimal]]:
-    """The length in days of every stay in each stage that ended within the window."""
-    since = None if window.since is None else as_utc(datetime.combine(window.since, time.min))
-    until = None if window.until is None else as_utc(datetime.combine(window.until, time.max))
-    query = (
-        select(DEAL.id, DEAL.created_at, CHANGE.old_value, CHANGE.new_value, CHANGE.changed_at)
-        .join_from(CHANGE_T, DEAL_T, DEAL.id == CHANGE.deal_id)
-        .where(DEAL.pipeline_id == pipeline_id, CHANGE.field == "stage")
-        .order_by(DEAL.id, CHANGE.changed_at, CHANGE.id)
-    )
-    if since is not None:
-        # Only deals that left a stage in the window have a stay to count: their whole
-        # stage history is read (a stay may have begun long before), nobody else's.
-        moved = CHANGE_T.alias("moved")
-        query = query.where(
-            DEAL.id.in_(
-                select(moved.c.deal_id).where(moved.c.field == "stage", moved.c.changed_at >= since)
-            )
-        )
-    stays: dict[int, list[Decimal]] = {}
-    deal_id: int | None = None
-    entered = datetime.min
-    for row in conn.execute(query):
-        if row.id != deal_id:
-            deal_id, entered = row.id, as_utc(row.created_at)
-        left = as_utc(row.changed_at)
-        stage_id = names.get(row.old_value or "")
-        ended_inside = (since is None or left >= since) and (until is None or left <= until)
-        if stage_id is not None and ended_inside and left >= entered:
-            seconds = Decimal((left - entered).total_seconds())
-            stays.setdefault(stage_id, []).append(seconds / SECONDS_A_DAY)
-        entered = left
-    return stays
-
-
 def pending_proposals(conn: Connection, pipeline_id: int) -> dict[int, Proposal]:
     """The latest proposal per stage not yet accepted (an earlier one is superseded)."""
     accepted = select(LOG.proposal_id).where(
@@ -301,12 +227,19 @@ def process_stages(
 ) -> list[ProcessStage]:
     """Every stage of the pipeline (retired ones too) with its observed figures."""
     names = stage_names(conn, pipeline_id)
-    shares = observed_shares(conn, pipeline_id, window, names)
-    stays = days_in_stage(conn, pipeline_id, window, names)
+    kinds = select(STAGE.id, STAGE.kind).where(STAGE.pipeline_id == pipeline_id)
+    stage_kinds = {sid: kind for sid, kind in conn.execute(kinds)}
+    shares = observed_shares(conn, pipeline_id, window, names, stage_kinds)
+    medians = stay_medians(conn, pipeline_id, window, names)
     proposals = pending_proposals(conn, pipeline_id)
+    # The board's count of each column: the deals in the stage, archived ones left out.
+    # Led by the stage, the count is read from an index (ix_deal_stage_amount) alone.
+    open_stages = select(STAGE.id).where(
+        STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value
+    )
     counts = (
         select(DEAL.stage_id, func.count())
-        .where(DEAL.pipeline_id == pipeline_id)
+        .where(DEAL.stage_id.in_(open_stages.scalar_subquery()), DEAL.archived == false())
         .group_by(DEAL.stage_id)
     )
     open_deals: dict[int, int] = {sid: int(n) for sid, n in conn.execute(counts)}
@@ -325,7 +258,7 @@ def process_stages(
     stages = []
     for row in conn.execute(query).mappings():
         closed, won = shares.get(row["id"], (0, 0))
-        lengths = stays.get(row["id"], [])
+        stays, median_days = medians.get(row["id"], (0, None))
         is_open = row["kind"] == StageKind.OPEN.value
         stages.append(
             row_to(
@@ -335,8 +268,8 @@ def process_stages(
                 open_deals=int(open_deals.get(row["id"], 0)) if is_open else 0,
                 closed=closed,
                 won=won,
-                median_days=Decimal(median(lengths)) if lengths else None,
-                stays=len(lengths),
+                median_days=median_days,
+                stays=stays,
                 proposal=proposals.get(row["id"]),
             )
         )
@@ -349,10 +282,10 @@ __all__ = [
     "ProcessView",
     "Proposal",
     "Targets",
-    "days_in_stage",
     "observed_shares",
     "pending_proposals",
     "process_history",
     "process_stages",
     "stage_names",
+    "stay_medians",
 ]

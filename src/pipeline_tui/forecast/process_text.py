@@ -84,6 +84,8 @@ def change_text(e: HistoryEntry) -> str:
         return f"{e.stage}"
     if e.kind == "stage_added":
         return f"{e.new_value}"
+    if e.kind == "setting" and e.stage:  # a stage's days limit
+        return f"{e.stage}: {e.old_value} → {e.new_value}"
     return f"{e.old_value} → {e.new_value}"
 
 

@@ -24,6 +24,7 @@ class SettingsView:
     # filter's too).
     flag_push_count: int = 2
     stale_days: int = 30
+    flag_review_days: int = 7  # "since the last review" with no review ended yet
 
 
 def list_people(engine: Engine) -> list[Person]:
@@ -54,6 +55,7 @@ def load_settings(engine: Engine) -> SettingsView:
             settings.call_stale_days,
             settings.flag_push_count,
             settings.stale_days,
+            settings.flag_review_days,
         )
         .order_by(settings.id)
         .limit(1)
@@ -62,7 +64,7 @@ def load_settings(engine: Engine) -> SettingsView:
         row = conn.execute(query).first()
     if row is None:
         return SettingsView()
-    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale = row
+    month, currency, coverage, win_rate, head, own_team, call_stale, push, stale, review = row
     return SettingsView(
         int(month),
         currency,
@@ -73,4 +75,5 @@ def load_settings(engine: Engine) -> SettingsView:
         int(call_stale),
         max(1, int(push)),
         max(0, int(stale)),
+        max(0, int(review)),
     )

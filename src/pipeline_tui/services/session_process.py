@@ -6,8 +6,6 @@ an admin accepts one, changes the stages or the targets (`services.permissions`)
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..errors import NotFoundError
 from ..forecast import Scope, forecast_totals
 from ..forecast.calibration import calibration_window
@@ -16,8 +14,23 @@ from ..periods import quarter_containing
 from . import process as changes
 from .people import load_settings
 from .process import ProcessResult
-from .process_targets import set_target
+from .process_targets import setting_of
 from .session_base import SessionBase
+from .settings import (
+    SettingRow,
+    Value,
+    change_setting,
+    change_stage_days,
+    list_settings,
+    spec_of,
+)
+
+
+class Unread:
+    """No value given: the write is based on the session's own reading of the settings."""
+
+
+UNREAD = Unread()
 
 
 class ProcessDoor(SessionBase):
@@ -130,21 +143,54 @@ class ProcessDoor(SessionBase):
         return self.run(lambda: changes.retire_stage(self.engine, stage_id, reason, who=me))
 
     def set_target(self, which: str, value: str, reason: str | None = None) -> ProcessResult:
-        """`coverage` or `win-rate`; the session's settings follow at once."""
+        """`coverage` or `win-rate`: the same change as `change_setting`'s for the target."""
+        return self.change_setting(setting_of(which), value, reason)
+
+    def settings_list(self, pipeline_id: int | None = None) -> list[SettingRow]:
+        """Every setting with its value, default and meaning, then each open stage's days
+        limit (one pipeline's, or all)."""
+
+        def read() -> list[SettingRow]:
+            with self.engine.connect() as conn:
+                return list_settings(conn, pipeline_id)
+
+        return self.run(read)
+
+    def change_setting(
+        self,
+        name: str,
+        value: str,
+        reason: str | None = None,
+        *,
+        seen: Value | Unread = UNREAD,
+    ) -> ProcessResult:
+        """Sets a team setting (admin only) if it is still what was read: `seen`, else
+        the session's own reading. The session's settings follow at once."""
+        self._writable()
+        self.policy.check_admin("settings")
+        spec = spec_of(name)
+        based_on = getattr(self.settings, spec.name) if isinstance(seen, Unread) else seen
+        me = self.me.id
+        result = self.run(
+            lambda: change_setting(self.engine, spec.name, value, reason, who=me, seen=based_on)
+        )
+        self.reload_settings()
+        return result
+
+    def change_stage_days(
+        self, stage_id: int, value: str, reason: str | None = None, *, seen: int
+    ) -> ProcessResult:
+        """Sets an open stage's days limit (admin only) if it is still `seen`."""
         self._writable()
         self.policy.check_admin("settings")
         me = self.me.id
-        seen = (
-            self.settings.coverage_target if which == "coverage" else self.settings.win_rate_target
+        return self.run(
+            lambda: change_stage_days(self.engine, stage_id, value, reason, who=me, seen=seen)
         )
-        result = self.run(lambda: set_target(self.engine, which, value, reason, who=me, seen=seen))
-        fresh = self.run(lambda: load_settings(self.engine))
-        self.settings = replace(
-            self.settings,
-            coverage_target=fresh.coverage_target,
-            win_rate_target=fresh.win_rate_target,
-        )
-        return result
+
+    def reload_settings(self) -> None:
+        """Reads the settings again, so every figure and filter uses a change at once."""
+        self.settings = self.run(lambda: load_settings(self.engine))
 
 
 __all__ = ["ProcessDoor", "ProcessResult"]

@@ -68,6 +68,7 @@ from .session_people import PeopleDoor, PersonRow
 from .session_process import ProcessDoor, ProcessResult
 from .session_reads import ReadsDoor
 from .session_reviews import ReviewsDoor
+from .settings import SettingRow
 from .undo import UndoStack
 from .writes import EditResult, FieldChange
 
@@ -83,6 +84,7 @@ __all__ = [
     "FieldChange",
     "PersonRow",
     "ProcessResult",
+    "SettingRow",
     "Workspace",
     "WorkspaceError",
 ]

@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 from ...display import clean
 from ...errors import PipelineError, user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
-from ...periods import Period
+from ...periods import Period, quarter_containing
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
 from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
@@ -25,7 +25,7 @@ from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
 from ..widgets.forecast_bar import ForecastBar
-from ..widgets.legend import MarksLegend
+from ..widgets.legend import MarksLegend, legend_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
@@ -100,6 +100,7 @@ class MainScreen(Screen[None]):
         self.calls = CallTaker(workspace, self)
         self.new_deals = NewDealFlow(workspace, self)
         self.state: ViewState = ViewState.initial(workspace)
+        self._fiscal_month = workspace.settings.fiscal_year_start_month
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
@@ -262,10 +263,25 @@ class MainScreen(Screen[None]):
         self.query_one("#context", Static).update(text)
 
     # Loading ------------------------------------------------------------------------
+    def _follow_settings(self) -> None:
+        """A setting changed in this session (the process screen) holds from the next
+        reading on: the stale filter's days, the legend's words, the fiscal calendar."""
+        ws = self.workspace
+        settings = ws.settings
+        if self.state.stale_days != settings.stale_days:
+            self.state = replace(self.state, stale_days=settings.stale_days)
+        if self._fiscal_month != settings.fiscal_year_start_month:
+            # A period of the old calendar means nothing in the new: this quarter again.
+            self._fiscal_month = settings.fiscal_year_start_month
+            period = quarter_containing(ws.today(), self._fiscal_month)
+            self.state = replace(self.state, period=period)
+        self.query_one(MarksLegend).update(legend_text(settings))
+
     def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None:
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
         `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
+        self._follow_settings()
         self._show_context()
         ws = self.workspace
         flt = self.state.deal_filter(ws.today())

@@ -3,7 +3,8 @@ that went on to win from it, how long deals sit in it, the targets beside the te
 figures, and every change made to the process with who and why.
 
 Anyone looks; managers and admins propose the observed share as a stage's default (`a`);
-an admin accepts (`A`), adds, renames, moves and retires stages. The keys a person may
+an admin accepts (`A`), adds, renames, moves and retires stages, and changes the team's
+settings (`c` on the settings list: a value, then `; why` if wanted). The keys a person may
 not use are not shown (the session refuses them anyway).
 """
 
@@ -34,13 +35,13 @@ from ...forecast.process_text import (
     ratio_text,
     targets_note,
 )
-from ...services.workspace import ProcessResult, Workspace
+from ...services.workspace import ProcessResult, SettingRow, Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
 from ..widgets.prompt import Prompt, prompt_status_footer
 
 HISTORY_ROWS = 200
-ADMIN_ACTIONS = frozenset({"accept", "add", "rename", "move", "retire"})
+ADMIN_ACTIONS = frozenset({"accept", "add", "rename", "move", "retire", "change_setting"})
 NEW_STAGE = re.compile(r"^(?P<name>.*?)[\s,]+(?P<probability>-?\d+)\s*%?\s*$")
 KIND_WORDS = {
     "stage_added": "added",
@@ -50,6 +51,7 @@ KIND_WORDS = {
     "target": "target",
     "proposal": "proposed",
     "proposal_accepted": "accepted",
+    "setting": "setting",
 }
 
 
@@ -57,6 +59,7 @@ KIND_WORDS = {
 class ProcessData:
     view: ProcessView
     history: list[HistoryEntry]
+    settings: list[SettingRow]
 
 
 class ProcessLoaded(Message):
@@ -75,6 +78,7 @@ class ProcessScreen(Screen[None]):
         Binding("K", "move(-1)", "Move up", show=False, id="process.move_up"),
         Binding("J", "move(1)", "Move down", show=False, id="process.move_down"),
         Binding("x", "retire", "Retire", id="process.retire"),
+        Binding("c", "change_setting", "Change setting", id="process.change_setting"),
         Binding("p", "pipeline", "Pipeline", show=False, id="process.pipeline"),
     ]
 
@@ -84,6 +88,7 @@ class ProcessScreen(Screen[None]):
         self.pipeline_id = pipeline_id or workspace.pipelines[0][0]
         self.view: ProcessView | None = None
         self.stages: list[ProcessStage] = []
+        self.settings: list[SettingRow] = []
         self._stale = False
         # The last change's outcome stays in the title through reloads until the next key.
         self._note: tuple[str, bool] | None = None
@@ -93,6 +98,8 @@ class ProcessScreen(Screen[None]):
         with Vertical(id="process-body"):
             yield DataTable(id="process-stages", cursor_type="row", zebra_stripes=True)
             yield Static(id="process-targets")
+            yield Static(id="process-settings-caption", classes="caption")
+            yield DataTable(id="process-settings", cursor_type="row")
             yield Static("Changes to the process", id="process-history-caption", classes="caption")
             yield DataTable(id="process-history", cursor_type="row")
         yield from prompt_status_footer()
@@ -101,11 +108,22 @@ class ProcessScreen(Screen[None]):
         stages = self.query_one("#process-stages", DataTable)
         for title in ("Stage", "Default", "Observed win", "Median days", "Open", "Proposal"):
             stages.add_column(title, key=title)
+        settings = self.query_one("#process-settings", DataTable)
+        for title in ("Setting", "Value", "Default", "Meaning"):
+            settings.add_column(title, key=title)
         history = self.query_one("#process-history", DataTable)
         for title in ("When (UTC)", "Who", "What", "Change", "Why"):
             history.add_column(title, key=title)
         stages.focus()
+        self._reading()
         self._load(None)
+
+    def _reading(self) -> None:
+        """The layout at once, the figures when the read (off the UI thread) lands."""
+        self.query_one("#process-targets", Static).update(
+            Text("Reading the stage history…", style="dim")
+        )
+        self._title(None, error=False)
 
     # -- who may -------------------------------------------------------------------------
 
@@ -136,10 +154,11 @@ class ProcessScreen(Screen[None]):
         try:
             view = ws.process(self.pipeline_id)
             history = ws.process_history(self.pipeline_id, HISTORY_ROWS)
+            settings = ws.settings_list(self.pipeline_id)
         except PipelineError as exc:
             self.post_message(LoadFailed(user_message(exc, ws.secrets)))
             return
-        self.post_message(ProcessLoaded(ProcessData(view, history), done, follow))
+        self.post_message(ProcessLoaded(ProcessData(view, history, settings), done, follow))
 
     def on_data_changed(self, _message: DataChanged) -> None:
         if not self.is_current:
@@ -182,6 +201,7 @@ class ProcessScreen(Screen[None]):
             if rows:
                 table.move_cursor(row=rows[0])
         self.query_one("#process-targets", Static).update(self._targets(view))
+        self._show_settings(message.data.settings)
         self.query_one("#process-history-caption", Static).update(
             Text(f"Changes to the process ({len(message.data.history)} shown, newest first)")
         )
@@ -199,6 +219,25 @@ class ProcessScreen(Screen[None]):
             )
         kept()
         self._title(message.done, error=False)
+
+    def _show_settings(self, rows: list[SettingRow]) -> None:
+        """The settings, a changed value in bold; a stage's days limit under its name."""
+        self.settings = rows
+        how = "tab to the list, c changes one" if self.may_change else "an admin changes them"
+        self.query_one("#process-settings-caption", Static).update(Text(f"Settings ({how})"))
+        table = self.query_one("#process-settings", DataTable)
+        kept = keep_place(table)
+        table.clear()
+        for r in rows:
+            changed = r.value != r.default
+            table.add_row(
+                display_text(r.label),
+                display_text(r.value_text, "bold" if changed else ""),
+                Text(r.default_text, style="dim"),
+                Text(r.meaning, style="dim"),
+                key=f"{r.name}:{r.stage_id or ''}",
+            )
+        kept()
 
     def _observed(self, s: ProcessStage) -> Text:
         """The observed share, yellow when it is 10 points or more from the default."""
@@ -235,8 +274,11 @@ class ProcessScreen(Screen[None]):
             note, error = self._note
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(" Process ", style="bold reverse")
-        if self.view is not None:
+        if self.view is not None and self.view.pipeline_id == self.pipeline_id:
             title.append(clean(f"  {self.view.pipeline_name} · deals {self.view.window.text}"))
+        else:
+            name = dict(self.workspace.pipelines).get(self.pipeline_id, "")
+            title.append(clean(f"  {name} · reading…"))
         self.query_one("#process-title", Static).update(title)
         status = self.query_one("#status", Static)
         if note:
@@ -358,10 +400,44 @@ class ProcessScreen(Screen[None]):
 
         self._ask(f"Retire {clean(stage.name)} (its history stays)? Why:", submit)
 
+    def action_change_setting(self) -> None:
+        """The setting under the settings list's cursor: its value offered for editing,
+        `; why` after it kept in the history."""
+        table = self.query_one("#process-settings", DataTable)
+        if not self.settings or table.cursor_row < 0:
+            return
+        row = self.settings[min(table.cursor_row, len(self.settings) - 1)]
+        seen, stage_id = row.value, row.stage_id
+
+        def submit(text: str) -> str | None:
+            value, _, why = text.partition(";")
+            if not value.strip() and row.name != "head_login":
+                return f"Give a value for {row.label}: {row.meaning}"
+            if stage_id is not None:
+                days = value
+                self._write(
+                    lambda ws: ws.change_stage_days(stage_id, days, why, seen=int(seen or 0))
+                )
+            else:
+                self._write(lambda ws: ws.change_setting(row.name, value, why, seen=seen))
+            return None
+
+        def refocus() -> None:
+            table.focus()
+
+        self._note = None
+        self.query_one(Prompt).ask(
+            f"{clean(row.label)}, the new value (then ; why if you like):",
+            submit,
+            value=row.value_text,
+            on_close=refocus,
+        )
+
     def action_pipeline(self) -> None:
         ids = [pid for pid, _ in self.workspace.pipelines]
         here = ids.index(self.pipeline_id) if self.pipeline_id in ids else -1
         self.pipeline_id = ids[(here + 1) % len(ids)]
+        self._reading()
         self._load(None)
 
     @work(thread=True, exclusive=True, group="process-change")
