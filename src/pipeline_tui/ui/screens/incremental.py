@@ -86,8 +86,6 @@ class KeptBoard(Protocol):
 
     def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None: ...
 
-    def reload_live(self) -> None: ...
-
     def reorder_table(self, keep_deal: int | None) -> None:
         """The table's page read again (rows only: the header is current)."""
 
@@ -114,6 +112,7 @@ class BoardKeeper(Widget):
         self._live_due = False  # someone else changed something while edits were landing
         self._follow: int | None = None  # the deal the cursor follows after its edits
         self._live_seen: DealCard | None = None  # the cursor's deal before a live patch
+        self._reload_seen: DealCard | None = None  # and before a live reload of it all
 
     # What was read whole ---------------------------------------------------------------
     def board_read(self, snapshot: BoardSnapshot) -> None:
@@ -129,6 +128,30 @@ class BoardKeeper(Widget):
             opt.based_on(figures, list(opt.columns.values()), cards)
         else:
             opt.add_cards(cards)
+
+    def reload_live(self) -> None:
+        """Someone else changed something: read it all again, the cursor staying on its
+        deal (which is marked if it is what changed: `mark_live_change`)."""
+        seen = self.host.selected_deal()
+        self.host.reload(keep_deal=seen.id if seen else None)
+        self._reload_seen = seen
+
+    def mark_live_change(self) -> None:
+        """After a whole read: marks the cursor's deal if someone else changed it."""
+        seen, self._reload_seen = self._reload_seen, None
+        if seen is None:
+            return
+        host = self.host
+        # The deal may have moved stage: the cursor followed it to another column.
+        views = [host.table] if host.in_table else host.board.columns()
+        for view in views:
+            now = view.selected()
+            if (
+                now is not None
+                and now.id == seen.id
+                and self.workspace.changed_by_others(seen, now)
+            ):
+                view.mark_changed(now.id)
 
     def show_typed(self) -> None:
         """Edits typed while a read was under way, shown on top of what it read."""
@@ -157,7 +180,7 @@ class BoardKeeper(Widget):
         host = self.host
         if result is None:  # someone else's change got in the way: read it all again
             self._follow = None
-            host.reload_live()
+            self.reload_live()
             return
         # The cursor follows the edited deal (into another column after `]`) unless a key
         # typed meanwhile moved it on: then it stays where that key put it. An undo's deal
@@ -233,7 +256,7 @@ class BoardKeeper(Widget):
     def refresh_live(self) -> None:
         """Someone else changed something: read what, and only that."""
         if self._mark is None or self.optimism.figures is None:
-            self.host.reload_live()
+            self.reload_live()
             return
         if self.host.editor.busy or self.optimism.touched:  # after this session's edits land
             self._live_due = True
@@ -408,4 +431,4 @@ class BoardKeeper(Widget):
 
     def on_changes_unknown(self, message: ChangesUnknown) -> None:
         message.stop()
-        self.host.reload_live()
+        self.reload_live()

@@ -105,10 +105,8 @@ class MainScreen(Screen[None]):
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
-        # Live updates: someone else's change arrived while another screen was on top;
-        # and the deal under the cursor as it was before a live reload.
+        # Live updates: someone else's change arrived while another screen was on top.
         self._stale = False
-        self._live_seen: DealCard | None = None
         self.keeper = BoardKeeper(workspace, self)
 
     @property
@@ -409,7 +407,7 @@ class MainScreen(Screen[None]):
             self.board.reveal(target)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
-        self._mark_live_change()
+        self.keeper.mark_live_change()
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
@@ -440,7 +438,7 @@ class MainScreen(Screen[None]):
             keep_deal=message.keep_deal,
             highlight=message.highlight,
         )
-        self._mark_live_change()
+        self.keeper.mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.table.paging.cancel()
@@ -457,31 +455,6 @@ class MainScreen(Screen[None]):
         if self._stale:
             self._stale = False
             self.keeper.refresh_live()
-
-    def reload_live(self) -> None:
-        """Someone else changed something: read it all again, the cursor staying on its
-        deal (which is marked if it is what changed)."""
-        seen = self.selected_deal()
-        self.reload(keep_deal=seen.id if seen else None)
-        self._live_seen = seen
-
-    def _mark_live_change(self) -> None:
-        seen, self._live_seen = self._live_seen, None
-        if seen is None:
-            return
-        if self.in_table:
-            now = self.table.selected()
-            if now is not None and self._changed(seen, now):
-                self.table.mark_changed(now.id)
-            return
-        # The deal may have moved stage: the cursor followed it to another column.
-        for column in self.board.columns():
-            now = column.selected()
-            if now is not None and self._changed(seen, now):
-                column.mark_changed(now.id)
-
-    def _changed(self, seen: DealCard, now: DealCard) -> bool:
-        return now.id == seen.id and self.workspace.changed_by_others(seen, now)
 
     # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
     def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
