@@ -89,6 +89,8 @@ WRITES: dict[str, Callable[[Workspace], object]] = {
 # Everything else the session offers only reads (or is its own plumbing).
 READS = {
     "board", "page", "deals", "count", "deal", "forecast", "based_on", "team_of", "today",
+    # The board read a piece at a time (services/session_board.py).
+    "patch", "header", "change_mark", "changes_after",
     "ping", "run", "close", "open", "for_command", "resolve_scope", "report", "rollup",
     "calibration", "since_last_review", "changes", "reviews", "review_summary", "export",
     "open_review", "get_review", "review_deal", "review_forecast", "import_plan",

@@ -16,7 +16,7 @@ from pipeline_tui.ui.widgets.deal_table import TABLE_PAGE
 from ..ui_support import make_app, open_board, seed_file, settle
 
 DEALS = 30_000
-AGGREGATE = re.compile(r"\b(count|sum)\s*\(", re.IGNORECASE)
+AGGREGATE = re.compile(r"\b(count|sum|max)\s*\(", re.IGNORECASE)
 BY_ID = re.compile(r"deal\.id (=|IN)", re.IGNORECASE)
 
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, and_, or_
 
 from ..models import ForecastCategory, StageKind
@@ -32,6 +31,7 @@ from .metrics import (
     merge_unconverted,
     pipeline_caption,
 )
+from .totals import scope_figures, trailing_window
 
 CATEGORY_ORDER = [c.value for c in ForecastCategory]
 
@@ -91,7 +91,8 @@ def compute_rollup(
 
     if by in (GroupBy.REP, GroupBy.MANAGER):
         per_owner, owners = _per_owner(conn, period, scope, stages, people, quotas, today)
-        totals = _sum(per_owner.get(o, ForecastFigures()) for o in owners)
+        # The rows add up to it; it is read as one row, the header's way (`totals`).
+        totals = scope_figures(conn, period, scope, stages, today)
         totals = totals.with_quota(_quota_sum(quotas, owners))
         if by is GroupBy.REP:
             rows = [
@@ -110,14 +111,8 @@ def compute_rollup(
 
     column = DEAL.stage_id if by is GroupBy.STAGE else DEAL.forecast_category
     grouped = _figures(conn, column, period, scope, stages, today)
-    overall = _on_quota_basis(
-        _with_trailing(
-            _figures(conn, None, period, scope, stages, today),
-            _trailing(conn, None, period, scope, stages, today),
-        ),
-        _quota_basis(conn, None, period, scope, stages, today),
-    ).get(None, ForecastFigures())
-    totals = overall.with_quota(_quota_sum(quotas, people))
+    totals = scope_figures(conn, period, scope, stages, today)
+    totals = totals.with_quota(_quota_sum(quotas, people))
     if by is GroupBy.STAGE:
         order = sorted(
             (s for s in stages.values() if scope.pipeline_id in (None, s.pipeline_id)),
@@ -215,8 +210,11 @@ def _on_quota_basis(
 def forecast_totals(
     conn: Connection, period: Period, scope: Scope | None = None, *, today: date | None = None
 ) -> ForecastFigures:
-    """The scope's figures as one row: what the header shows."""
-    return compute_rollup(conn, period, GroupBy.REP, scope, today=today).totals
+    """The scope's figures as one row: what the header shows, and `report`'s totals
+    (`compute_rollup` reads them the same way): the lookups, then one aggregate."""
+    today = today or date.today()
+    scope, stages, _, people, quotas = _setting(conn, period, scope)
+    return scope_figures(conn, period, scope, stages, today).with_quota(_quota_sum(quotas, people))
 
 
 def _figures(
@@ -262,12 +260,6 @@ def _figures(
             unconverted=merge_unconverted(c.unconverted),
         )
     return result
-
-
-def trailing_window(period: Period, today: date) -> tuple[date, date]:
-    """The year of closed deals before the period (or before today, if sooner)."""
-    end = today if period.start is None else min(period.start, today)
-    return end - relativedelta(years=1), end - relativedelta(days=1)
 
 
 def _trailing(

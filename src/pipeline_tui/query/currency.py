@@ -63,6 +63,8 @@ class Converted:
     money: dict[str, Decimal] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     unconverted: dict[str, int] = field(default_factory=dict)  # currency -> deals
+    # The same for each of `Sums.involved_by`: name -> currency -> deals.
+    unconverted_by: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def amount(self, name: str) -> Decimal:
         return self.money.get(name, Decimal("0.00"))
@@ -81,6 +83,9 @@ class Sums:
     counts: Mapping[str, ColumnElement[bool]] = field(default_factory=dict)
     weighted: frozenset[str] = frozenset()
     involved: ColumnElement[bool] | None = None
+    # Further sets of deals counted as unconverted on their own (`Converted.unconverted_by`),
+    # for figures of several scopes summed in one query.
+    involved_by: Mapping[str, ColumnElement[bool]] = field(default_factory=dict)
 
 
 def converted_sums(
@@ -107,6 +112,7 @@ def converted_sums(
             for name, (cond, value) in sums.money.items()
         ),
         *(case((cond, 1), else_=0).label(f"c_{name}") for name, cond in sums.counts.items()),
+        *(case((cond, 1), else_=0).label(f"i_{name}") for name, cond in sums.involved_by.items()),
     ]
     inner = select(*inner_columns)
     if from_ is not None:
@@ -131,6 +137,10 @@ def converted_sums(
         if factor is None:
             if values["involved_"]:
                 out.unconverted[currency] = out.unconverted.get(currency, 0) + values["involved_"]
+            for name in sums.involved_by:
+                if values[f"i_{name}"]:
+                    by = out.unconverted_by.setdefault(name, {})
+                    by[currency] = by.get(currency, 0) + values[f"i_{name}"]
             continue
         into = exact.setdefault(k, {})
         for name in sums.money:

@@ -7,9 +7,9 @@ more: five passes over the same deals, most of the time to the first useful scre
 million deals. Here one pass over the deals closing in the trailing year or the period
 groups them by owner, stage, forecast category, period or not, currency and the rate in
 force, using the covering forecast index (`ix_deal_forecast`, led by the close date);
-the few hundred groups are then folded into exactly what `forecast.rollup` and
-`deals.stage_columns` give (each owner's figures rounded as the roll-up rounds them, then
-summed), so the board shows the numbers `report` prints. `tests/services/
+the few hundred groups are then folded into exactly what `forecast.totals.scope_figures`
+and `deals.stage_columns` give (every sum exact, converted per currency and rate, rounded
+once), so the board shows the numbers `report` prints. `tests/services/
 test_board_totals.py` holds the two ways equal.
 
 Only the board's plain view (the period, owners and pipeline, no search or filter) is
@@ -19,7 +19,7 @@ answered here; the caller falls back to the separate queries otherwise.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,14 +27,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, false, func, or_, select
 
 from ..forecast.metrics import ForecastFigures, merge_unconverted
-from ..forecast.rollup import (
-    _on_quota_basis,
-    _quota_sum,
-    _setting,
-    _sum,
-    _with_trailing,
-    trailing_window,
-)
+from ..forecast.rollup import _quota_sum, _setting, _with_trailing
+from ..forecast.totals import trailing_window
 from ..models import ForecastCategory, StageKind
 from ..periods import Period
 from ..query import DEAL, Scope, StageInfo, stage_ids
@@ -116,14 +110,17 @@ def board_totals(
 
     in_pipeline = set(stage_ids(stages, None, pipeline_id))
     mine = [g for g in groups if g.stage in in_pipeline]
-    per_owner = _with_trailing(_figures(mine, stages), _trailing(mine, stages))
-    per_owner = _on_quota_basis(
-        per_owner, _with_trailing(_figures(groups, stages), _trailing(groups, stages))
-    )
-    owners = (set(per_owner) | set(quotas)) & people
-    totals = _sum(per_owner.get(o, ForecastFigures()) for o in owners)
-    totals = totals.with_quota(_quota_sum(quotas, owners))
+    # The scope's figures are exact sums over all its deals, rounded once (as
+    # `forecast.totals.scope_figures` reads them): every group folds into one key.
+    totals = replace(_whole(mine, stages), quota_basis=_whole(groups, stages))
+    totals = totals.with_quota(_quota_sum(quotas, people))
     return totals, _columns(conn, mine, pipeline_id)
+
+
+def _whole(groups: Iterable[Group], stages: Mapping[int, StageInfo]) -> ForecastFigures:
+    """The groups' figures as one row: summed exactly, rounded once."""
+    one = [replace(g, owner=0) for g in groups]
+    return _with_trailing(_figures(one, stages), _trailing(one, stages)).get(0, ForecastFigures())
 
 
 def _groups(

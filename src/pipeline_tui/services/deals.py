@@ -10,6 +10,7 @@ way out if people really scroll that far.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -170,6 +171,19 @@ def stage_columns(
     engine: Engine, flt: Scope, pipeline_id: int, rules: FlagRules | None = None
 ) -> list[StageColumn]:
     """Every open stage of the pipeline, in order, with the totals of its matching deals."""
+    with engine.connect() as conn:
+        return stage_totals(conn, flt, pipeline_id, rules=rules)
+
+
+def stage_totals(
+    conn: Connection,
+    flt: Scope,
+    pipeline_id: int,
+    only: Collection[int] | None = None,
+    rules: FlagRules | None = None,
+) -> list[StageColumn]:
+    """The pipeline's open stages (those in `only`, when given), in order, with the
+    totals of their matching deals: one grouped query, whatever the number of stages."""
     stages_query = (
         select(STAGE.id, STAGE.name, STAGE.position, STAGE.default_probability, STAGE.retired)
         .where(STAGE.pipeline_id == pipeline_id, STAGE.kind == StageKind.OPEN.value)
@@ -178,6 +192,10 @@ def stage_columns(
     # The pipeline's open stages stand for both the pipeline and "open": with nothing else
     # to filter on, an index led by stage_id then answers the totals on its own.
     open_stages = stages_query.with_only_columns(STAGE.id).order_by(None).scalar_subquery()
+    in_stages = DEAL.stage_id.in_(open_stages)
+    if only is not None:
+        stages_query = stages_query.where(STAGE.id.in_(sorted(only)))
+        in_stages = DEAL.stage_id.in_(sorted(only))
     flt = replace(flt, pipeline_id=None, open_only=False)
     sums = Sums(
         money={
@@ -187,18 +205,17 @@ def stage_columns(
         counts={"count": true()},
         weighted=frozenset({"weighted"}),
     )
-    with engine.connect() as conn:
-        if flt.flagged:
-            flt, _ = with_flag_rules(conn, flt, rules)
-        stages = conn.execute(stages_query).all()
-        totals = converted_sums(
-            conn,
-            DEAL.stage_id,
-            sums,
-            [DEAL.stage_id.in_(open_stages), *where(flt)],
-            today=flt.today or date.today(),
-            from_=_filtered_from(flt),
-        )
+    if flt.flagged:
+        flt, _ = with_flag_rules(conn, flt, rules)
+    stages = conn.execute(stages_query).all()
+    totals = converted_sums(
+        conn,
+        DEAL.stage_id,
+        sums,
+        [in_stages, *where(flt)],
+        today=flt.today or date.today(),
+        from_=_filtered_from(flt),
+    )
     columns = []
     for stage_id, name, position, default_probability, retired in stages:
         total = totals.get(stage_id, Converted())
@@ -236,4 +253,5 @@ __all__ = [
     "get_deal",
     "list_deals",
     "stage_columns",
+    "stage_totals",
 ]

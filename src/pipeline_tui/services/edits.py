@@ -65,6 +65,16 @@ def _require_open(state: DealState, action: str) -> None:
         raise EditError(f"This deal is {state.stage.kind}; {action} only applies to open deals.")
 
 
+# Each keystroke edit's rule is a `Planner`: what the edit makes of the deal as found.
+# The write runs it inside its transaction; the screen runs the very same one on the card
+# it shows (`services.predict`), so what it shows before the write is what the write does.
+Planner = Callable[[DealState], Plan]
+
+
+def probability_plan(probability: int) -> Planner:
+    return _setting("probability", _check_probability(probability))
+
+
 def set_probability(
     engine: Engine,
     deal_id: int,
@@ -74,7 +84,7 @@ def set_probability(
     user_id: int | None,
     source: Source,
 ) -> EditResult:
-    plan = _setting("probability", _check_probability(probability))
+    plan = probability_plan(probability)
     return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 
 
@@ -88,13 +98,18 @@ def nudge_probability(
     source: Source,
 ) -> EditResult:
     """Add `delta` points, stopping at 0 and 100 rather than refusing."""
+    plan = nudge_plan(delta)
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def nudge_plan(delta: int) -> Planner:
     if isinstance(delta, bool) or not isinstance(delta, int):
         raise EditError(f"A probability step must be a whole number, not {delta!r}.")
 
     def plan(state: DealState) -> Plan:
         return Plan({"probability": min(100, max(0, state.row["probability"] + delta))})
 
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    return plan
 
 
 def move_stage(
@@ -112,6 +127,11 @@ def move_stage(
     The probability is the rep's judgement, so it only follows the stage's default when
     asked to; `proposed_probability` is always the new stage's default, for the UI to offer.
     """
+    plan = stage_plan(direction, accept_default_probability)
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def stage_plan(direction: int, accept_default_probability: bool = False) -> Planner:
     if direction not in (1, -1):
         raise EditError(f"A stage move is +1 or -1, not {direction!r}.")
 
@@ -134,7 +154,7 @@ def move_stage(
             values["probability"] = stage.default_probability
         return Plan(values, proposed_probability=stage.default_probability)
 
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    return plan
 
 
 def cycle_category(
@@ -146,12 +166,16 @@ def cycle_category(
     source: Source,
 ) -> EditResult:
     """pipeline -> best_case -> commit -> omitted -> pipeline; `closed` comes from won/lost."""
+    plan = category_plan()
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
 
+
+def category_plan() -> Planner:
     def plan(state: DealState) -> Plan:
         _require_open(state, "the forecast category cycle")
         return Plan({"forecast_category": next_category(state.row["forecast_category"])})
 
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    return plan
 
 
 def set_close_date(
@@ -166,6 +190,11 @@ def set_close_date(
 ) -> EditResult:
     """A move into a later fiscal quarter is a push and counts in `push_count`; None clears
     the date (which is not a push)."""
+    plan = close_date_plan(new_date, fiscal_year_start_month)
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def close_date_plan(new_date: date | None, fiscal_year_start_month: int = 1) -> Planner:
     if isinstance(new_date, datetime):
         new_date = new_date.date()
     if new_date is not None and not EARLIEST_CLOSE <= new_date <= LATEST_CLOSE:
@@ -187,7 +216,7 @@ def set_close_date(
                 values["push_count"] = state.row["push_count"] + 1
         return Plan(values)
 
-    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+    return plan
 
 
 def set_amount(
@@ -202,6 +231,11 @@ def set_amount(
 ) -> EditResult:
     """Amounts are kept to the cent (half-even), like everywhere else. With `currency`
     (`EUR 1.234,56` typed), the deal's currency becomes it in the same versioned write."""
+    plan = amount_plan(amount, currency)
+    return apply_edit(engine, deal_id, expected_version, plan, user_id=user_id, source=source)
+
+
+def amount_plan(amount: Decimal, currency: str | None = None) -> Planner:
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         raise EditError(f"An amount must be a Decimal, not {type(amount).__name__}.")
     amount = Decimal(amount)
@@ -212,14 +246,7 @@ def set_amount(
     values: dict[str, Any] = {"amount": from_minor(to_minor(amount))}
     if currency is not None:
         values["currency"] = currency
-    return apply_edit(
-        engine,
-        deal_id,
-        expected_version,
-        lambda state: Plan(values),
-        user_id=user_id,
-        source=source,
-    )
+    return lambda state: Plan(values)
 
 
 def add_note(

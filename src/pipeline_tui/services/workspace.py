@@ -60,6 +60,7 @@ from .logins import unknown_login
 from .maintenance import new_engine
 from .new_deals import CreatedDeal
 from .people import SettingsView, list_pipelines, load_settings
+from .session_board import BoardDoor, BoardPatch, ChangeFeed, ChangeMark
 from .session_calls import CallsDoor
 from .session_deals import DealsDoor
 from .session_imports import ImportsDoor
@@ -73,7 +74,10 @@ from .writes import EditResult, FieldChange
 
 # Results the front ends receive, named here so that they need not import the write modules.
 __all__ = [
+    "BoardPatch",
     "BoardSnapshot",
+    "ChangeFeed",
+    "ChangeMark",
     "ColumnPage",
     "CreatedDeal",
     "EditResult",
@@ -111,10 +115,14 @@ class ColumnPage:
 class BoardSnapshot:
     figures: ForecastFigures
     pages: list[ColumnPage]
+    # Read first: a change made while the rest was read is after it, so it is read again.
+    mark: ChangeMark = field(default_factory=ChangeMark)
 
 
 @dataclass
-class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor, ProcessDoor):
+class Workspace(
+    BoardDoor, ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, DealsDoor, ProcessDoor
+):
     """The session (see the module's docstring): `open` for the app, `for_command` for
     a CLI command. Use it as a context manager to let go of the database at the end."""
 
@@ -325,6 +333,7 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, Deal
         flt = self.seen(flt)
         pipeline_id = scope.pipeline_id
         assert pipeline_id is not None
+        mark = self.change_mark()
         # One reading of the flags' settings for every column: a page per stage follows.
         rules = self.run(lambda: flag_rules(self.engine, flt))
         figures, columns = self._board_totals(scope, flt, rules)
@@ -342,7 +351,7 @@ class Workspace(ReadsDoor, ReviewsDoor, CallsDoor, ImportsDoor, PeopleDoor, Deal
                     rules=rules,
                 )
             )
-        return BoardSnapshot(figures, pages)
+        return BoardSnapshot(figures, pages, mark)
 
     def _board_totals(
         self, scope: Scope, flt: DealFilter, rules: FlagRules

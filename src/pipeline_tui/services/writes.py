@@ -75,7 +75,7 @@ class EditResult:
 class DealState:
     """The deal as the edit found it, with its pipeline's stages for stage moves."""
 
-    row: RowMapping
+    row: Mapping[Any, Any]  # the deal's columns (a row as read, or a card's values)
     stages: list[StageOption]
 
     @property

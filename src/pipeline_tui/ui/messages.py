@@ -11,7 +11,13 @@ if TYPE_CHECKING:  # only named here: the app's first frame needs none of the se
     from ..forecast.metrics import ForecastFigures
     from ..services.deals import DealCard
     from ..services.detail import DealDetail
-    from ..services.workspace import BoardSnapshot, ColumnPage, EditResult
+    from ..services.workspace import (
+        BoardPatch,
+        BoardSnapshot,
+        ChangeMark,
+        ColumnPage,
+        EditResult,
+    )
 
 
 class BoardLoaded(Message):
@@ -102,3 +108,30 @@ class DataChanged(Message, bubble=False):
     def __init__(self, token: int) -> None:
         super().__init__()
         self.token = token
+
+
+class BoardPatched(Message):
+    """Part of the board read again: after this session's edits (`writes`: how many had
+    landed when the read began) or, with `mark`, someone else's changes."""
+
+    def __init__(
+        self,
+        patch: BoardPatch,
+        pages: list[ColumnPage],
+        deal_ids: frozenset[int],
+        *,
+        reorder: bool,
+        writes: int,
+        generation: int,
+        mark: ChangeMark | None = None,
+        stale_columns: bool = False,
+    ) -> None:
+        super().__init__()
+        self.patch, self.pages, self.deal_ids, self.reorder = patch, pages, deal_ids, reorder
+        self.writes, self.generation, self.mark = writes, generation, mark
+        # A stage read is no longer a column (a retired stage emptied): read it all again.
+        self.stale_columns = stale_columns
+
+
+class ChangesUnknown(Message):
+    """What someone else changed can't be told deal by deal: read everything again."""

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
-from typing import Any, ClassVar, Protocol
+from itertools import count
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from textual import work
 from textual.binding import ActiveBinding, Binding, BindingType
@@ -163,11 +164,24 @@ class EditHost(Protocol):
         """The cursor, if it is waiting for a page before it lands on the selected deal."""
 
 
+@runtime_checkable
+class PredictingHost(Protocol):
+    """A host that shows an edit's result when its key is pressed, before the write."""
+
+    def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
+        """`edit` was typed on `card` (as shown); `key` names it until it lands."""
+
+    def edit_landed(self, key: int, result: EditResult | None) -> None:
+        """The edit `key` was written (`result`) or not (None: refused, failed, dropped);
+        called before `after_edit`."""
+
+
 @dataclass(frozen=True)
 class _Queued:
     label: str
     step: Step | None
     card: DealCard | None
+    key: int = 0
     # A hold: the screen's own step, started when its turn comes; the queue waits for
     # `DealEditor.release`.
     start: Callable[[], object] | None = None
@@ -195,7 +209,19 @@ class DealEditor(Container):
         self._editing = False
         self._holds = 0  # holds queued or running: edits typed now wait for their deal
         self._running_label = ""
+        self._running_key = 0
+        self._keys = count(1)
         self._proposal: tuple[int, int] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """An edit is being written or waits its turn."""
+        return self._editing or bool(self._pending)
+
+    @property
+    def queued(self) -> int:
+        """Steps waiting behind the one running."""
+        return len(self._pending)
 
     def _prompt(self) -> Prompt:
         return self.screen.query_one(Prompt)
@@ -216,7 +242,11 @@ class DealEditor(Container):
             named = request_label(
                 step, chosen, chosen.currency if chosen else self.workspace.settings.currency
             )
-            self._pending.append(_Queued(named, step, chosen))
+            key = next(self._keys)
+            self._pending.append(_Queued(named, step, chosen, key))
+            host = self.host
+            if isinstance(host, PredictingHost) and chosen and not isinstance(step, History):
+                host.edit_typed(key, chosen, step)  # shown now, written in turn
         if not self._editing:
             self._next_edit()
 
@@ -238,7 +268,7 @@ class DealEditor(Container):
         if not self._pending:
             return
         queued = self._pending.popleft()
-        self._running_label = queued.label
+        self._running_label, self._running_key = queued.label, queued.key
         if queued.start is not None:
             queued.start()
             return
@@ -247,6 +277,7 @@ class DealEditor(Container):
         # (an empty column after `w` on its last deal, say): they need no selected deal.
         if queued.step is None or (card is None and not isinstance(queued.step, History)):
             self.host.show_status("No deal selected", error=True)
+            self._landed(queued.key, None)
             self._next_edit()
             return
         self._run_edit(queued.step, card)
@@ -303,6 +334,7 @@ class DealEditor(Container):
                     f"{result.proposed_probability}%, you have {deal.probability}%: "
                     f"y to use {result.proposed_probability}%"
                 )
+        self._landed(self._running_key, result)
         self.host.after_edit(result, follow=message.follow)
         self._next_edit()
 
@@ -310,14 +342,21 @@ class DealEditor(Container):
         message.stop()
         self.host.show_status(message.error, error=True)
         dropped = [queued.label for queued in self._pending]
+        keys = [self._running_key, *(queued.key for queued in self._pending)]
         self._pending.clear()
         self._editing, self._holds = False, 0
+        for key in keys:  # shown as typed: now as they are, unwritten
+            self._landed(key, None)
         if message.fault is not None:
             self._report_not_saved([self._running_label, *dropped], message)
         elif dropped:
             self._report_not_saved(dropped, message)
         if message.reload:
             self.host.after_edit(None)
+
+    def _landed(self, key: int, result: EditResult | None) -> None:
+        if key and isinstance(self.host, PredictingHost):
+            self.host.edit_landed(key, result)
 
     def _report_not_saved(self, labels: list[str], message: EditFailed) -> None:
         """Names every edit that was not saved: the failed one and those queued after it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -31,10 +31,14 @@ from ..widgets.prompt import Prompt, prompt_status_footer, refocus
 from .call_prompt import CALL_KEY, CallTaker
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
+from .incremental import BoardKeeper
 from .new_deal import NEW_DEAL, DealLocated, NewDealFlow
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .process import ProcessScreen
 from .review_flow import ReviewLauncher
+
+if TYPE_CHECKING:
+    from ...services.edit_types import Edit
 
 # The screens a key opens (roll-up, people, import, what changed) are imported by that
 # key: the board's first frame waits for this module, and the importer alone is a good
@@ -101,10 +105,9 @@ class MainScreen(Screen[None]):
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
         self.figures: ForecastFigures | None = None
-        # Live updates: someone else's change arrived while another screen was on top;
-        # and the deal under the cursor as it was before a live reload.
+        # Live updates: someone else's change arrived while another screen was on top.
         self._stale = False
-        self._live_seen: DealCard | None = None
+        self.keeper = BoardKeeper(workspace, self)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -123,6 +126,7 @@ class MainScreen(Screen[None]):
         yield self.periods
         yield self.calls
         yield self.new_deals
+        yield self.keeper
 
     def on_mount(self) -> None:
         self.periods.find_landing()  # calls `opened`, which loads the board
@@ -198,7 +202,19 @@ class MainScreen(Screen[None]):
                 self._offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
         self.reload(keep_deal=card.id)
 
-    # Helpers ------------------------------------------------------------------------
+    # Helpers (and what the board keeper is given) ------------------------------------
+    @property
+    def generation(self) -> int:
+        """Counts the reads asked for: an answer to an older one is dropped."""
+        return self._generation
+
+    def column_offset(self, stage_id: int) -> int:
+        return self._offsets.get(stage_id, 0)
+
+    def reorder_table(self, keep_deal: int | None) -> None:
+        flt = self.state.deal_filter(self.workspace.today())
+        self._load_table(flt, self._table_offset, keep_deal, None, self._generation, figures=False)
+
     @property
     def board(self) -> Board:
         return self.query_one(Board)
@@ -314,19 +330,28 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def _load_table(
-        self, flt: Any, offset: int, keep_deal: int | None, highlight: int | None, gen: int
+        self,
+        flt: Any,
+        offset: int,
+        keep_deal: int | None,
+        highlight: int | None,
+        gen: int,
+        *,
+        figures: bool = True,
     ) -> None:
+        """A page of the table, and the header unless `figures` is False (it is current:
+        only the rows' order changed)."""
         ws = self.workspace
         sort, descending = self.state.sort
         try:
-            figures = ws.forecast(self.state.scope, flt)
+            header = ws.header(self.state.scope, flt) if figures else None
             total = ws.count(flt)
             offset = max(0, min(offset, max(total - 1, 0)))
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception as exc:
             self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
             return
-        self.post_message(TableLoaded(figures, cards, offset, total, keep_deal, highlight, gen))
+        self.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
 
     @work(thread=True, group="page")
     def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
@@ -341,7 +366,7 @@ class MainScreen(Screen[None]):
         )
         self.post_message(ColumnLoaded(page, highlight, gen))
 
-    def _show_figures(self, figures: ForecastFigures) -> None:
+    def show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
         self._show_context()
         ws = self.workspace
@@ -356,20 +381,19 @@ class MainScreen(Screen[None]):
         if message.generation != self._generation:
             return
         ws = self.workspace
-        self._show_figures(message.snapshot.figures)
+        self.show_figures(message.snapshot.figures)
         follow = message.keep.pop(-1, None)
         if follow is not None:
             for page in message.snapshot.pages:
                 if any(card.id == follow for card in page.cards):
                     message.keep[page.stage.stage_id] = follow
         focused = self.board.focused_column()
+        pages = message.snapshot.pages
+        self.keeper.board_read(message.snapshot)
         await self.board.show(
-            message.snapshot.pages,
-            ws.settings.currency,
-            ws.today(),
-            keep=message.keep,
-            top=message.top,
+            pages, ws.settings.currency, ws.today(), keep=message.keep, top=message.top
         )
+        self.keeper.show_typed()  # typed while it was read: on top of it
         self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
         target = None
         if follow is not None:
@@ -383,7 +407,7 @@ class MainScreen(Screen[None]):
             self.board.reveal(target)
         elif focused is None and not self.prompt().is_open and not self.in_table:
             self.board.focus_column(0)
-        self._mark_live_change()
+        self.keeper.mark_live_change()
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
         if message.generation != self._generation:
@@ -393,14 +417,17 @@ class MainScreen(Screen[None]):
         if column is None:
             return
         self._offsets[message.page.stage.stage_id] = message.page.offset
+        self.keeper.optimism.add_cards(message.page.cards)
         column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
+        self.keeper.show_typed()
 
     def on_table_loaded(self, message: TableLoaded) -> None:
         if message.generation != self._generation:
             return
         ws = self.workspace
         if message.figures is not None:
-            self._show_figures(message.figures)
+            self.show_figures(message.figures)
+        self.keeper.table_read(message.figures, message.cards)
         self._table_offset = message.offset
         self.table.show(
             message.cards,
@@ -411,7 +438,7 @@ class MainScreen(Screen[None]):
             keep_deal=message.keep_deal,
             highlight=message.highlight,
         )
-        self._mark_live_change()
+        self.keeper.mark_live_change()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.table.paging.cancel()
@@ -422,47 +449,22 @@ class MainScreen(Screen[None]):
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
-        self.reload_live()
+        self.keeper.refresh_live()
 
     def on_screen_resume(self) -> None:
         if self._stale:
             self._stale = False
-            self.reload_live()
+            self.keeper.refresh_live()
 
-    def reload_live(self) -> None:
-        """Someone else changed something: read it all again, the cursor staying on its
-        deal (which is marked if it is what changed)."""
-        seen = self.selected_deal()
-        self.reload(keep_deal=seen.id if seen else None)
-        self._live_seen = seen
+    # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
+    def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
+        self.keeper.edit_typed(key, card, edit)
 
-    def _mark_live_change(self) -> None:
-        seen, self._live_seen = self._live_seen, None
-        if seen is None:
-            return
-        if self.in_table:
-            now = self.table.selected()
-            if now is not None and self._changed(seen, now):
-                self.table.mark_changed(now.id)
-            return
-        # The deal may have moved stage: the cursor followed it to another column.
-        for column in self.board.columns():
-            now = column.selected()
-            if now is not None and self._changed(seen, now):
-                column.mark_changed(now.id)
-
-    def _changed(self, seen: DealCard, now: DealCard) -> bool:
-        return now.id == seen.id and self.workspace.changed_by_others(seen, now)
+    def edit_landed(self, key: int, result: EditResult | None) -> None:
+        self.keeper.edit_landed(key, result)
 
     def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
-        # The cursor follows the edited deal (into another column after `]`) unless a key
-        # typed meanwhile moved it on: then it stays where that key put it. An undo's deal
-        # is followed wherever the cursor is: it is what the person wants to see.
-        selected = self.selected_deal()
-        follow = follow or (
-            selected is not None and result is not None and selected.id == result.deal.id
-        )
-        self.reload(keep_deal=result.deal.id if result and follow else None)
+        self.keeper.after_edit(result, follow=follow)
 
     # Paging -------------------------------------------------------------------------
     @on(DealList.EdgeReached)

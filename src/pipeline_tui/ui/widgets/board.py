@@ -241,7 +241,7 @@ class StageColumnView(Vertical):
         self.stage, self.first_row, self.cards, self.currency, self.today = (
             page.stage,
             page.offset,
-            page.cards,
+            list(page.cards),  # its own: an edit replaces a card in it (`replace_card`)
             currency,
             today,
         )
@@ -316,6 +316,21 @@ class StageColumnView(Vertical):
             codes = ",".join(code for code, _ in stage.unconverted)
             title.append(f" +{left_out} {clean(codes)}", style="yellow")
         self.query_one(".column-title", Static).update(title)
+
+    def show_totals(self, stage: StageColumn) -> None:
+        """The stage's totals as they are now; the cards stay as they are."""
+        self.stage = stage
+        self.draw_title()
+
+    def replace_card(self, card: DealCard) -> bool:
+        """Shows `card` in place of its deal's card, where this column holds it."""
+        index = next((i for i, c in enumerate(self.cards) if c.id == card.id), None)
+        if index is None:
+            return False
+        self.cards[index] = card
+        text = card_text(card, self.currency, self.today, self._card_width())
+        self.deal_list.replace_option_prompt_at_index(index, text)
+        return True
 
     @property
     def marked(self) -> int | None:

@@ -135,7 +135,7 @@ class DealTable(DataTable[Text]):
     def _fill(self, *, keep_deal: int | None = None, highlight: int | None = None) -> None:
         """Writes the rows of `self.cards`, the cursor on `keep_deal`, `highlight` or the
         row it was on; the Deal column as wide as leaves Amount, Prob and Close in view."""
-        cards, today = self.cards, self.today
+        cards = self.cards
         previous, scrolled = self.cursor_row, self.scroll_offset
         self._mark.forget()
         fitting = self._fitting_name_width()
@@ -146,28 +146,7 @@ class DealTable(DataTable[Text]):
         else:
             self.clear()
         for card in cards:
-            close = (
-                Text("none", style="bold red")
-                if card.close_date is None
-                else Text(
-                    card.close_date.isoformat(), style="red" if card.close_date < today else ""
-                )
-            )
-            self.add_row(
-                self._name_cell(card),
-                Text(self._amount_text(card), justify="right"),
-                Text(f"{card.probability}%", justify="right"),
-                close,
-                display_text(card.flag_marks, FLAG_STYLE),
-                display_text(card.stage_name),
-                display_text(card.forecast_category.replace("_", " ")),
-                display_text(card.owner_name),
-                display_text(card.account),
-                Text(format_money(card.weighted, card.currency or self.currency), justify="right"),
-                Text(str(card.push_count or ""), justify="right"),
-                Text(card.updated_at.date().isoformat()),
-                key=str(card.id),
-            )
+            self.add_row(*self._cells(card), key=str(card.id))
         if cards:
             row = highlight
             if keep_deal is not None:
@@ -178,6 +157,39 @@ class DealTable(DataTable[Text]):
             # as the cursor needs.
             self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
             self.move_cursor(row=max(0, min(row, len(cards) - 1)), animate=False)
+
+    def _cells(self, card: DealCard) -> list[Text]:
+        """The card's row, in the order of `COLUMNS`."""
+        today = self.today
+        close = (
+            Text("none", style="bold red")
+            if card.close_date is None
+            else Text(card.close_date.isoformat(), style="red" if card.close_date < today else "")
+        )
+        return [
+            self._name_cell(card),
+            Text(self._amount_text(card), justify="right"),
+            Text(f"{card.probability}%", justify="right"),
+            close,
+            display_text(card.flag_marks, FLAG_STYLE),
+            display_text(card.stage_name),
+            display_text(card.forecast_category.replace("_", " ")),
+            display_text(card.owner_name),
+            display_text(card.account),
+            Text(format_money(card.weighted, card.currency or self.currency), justify="right"),
+            Text(str(card.push_count or ""), justify="right"),
+            Text(card.updated_at.date().isoformat()),
+        ]
+
+    def replace_card(self, card: DealCard) -> bool:
+        """Shows `card` in its deal's row, where the table has one; the rows stay put."""
+        index = next((i for i, c in enumerate(self.cards) if c.id == card.id), None)
+        if index is None:
+            return False
+        self.cards[index] = card
+        for (key, *_), cell in zip(COLUMNS, self._cells(card), strict=True):
+            self.update_cell(str(card.id), key, cell)
+        return True
 
     def _edge(self, direction: int) -> None:
         self.paging.loading = True
