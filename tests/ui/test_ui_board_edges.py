@@ -223,6 +223,23 @@ async def test_the_table_at_80_columns_keeps_amount_probability_and_close(db: Pa
         assert table.scroll_x > 0
 
 
+async def test_the_kept_columns_are_as_wide_as_their_values_as_soon_as_filled(db: Path) -> None:
+    """DataTable measures rows a refresh after they are added: a frame drawn before that
+    (seen on a loaded machine, and in a snapshot) cut every amount and date to the width
+    of its header. The kept columns get their widths when the rows are written."""
+    app = make_app(db)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.table
+        table.show(table.cards, table.first_row, table.total, table.currency, table.today)
+        amounts = [len(table._amount_text(card)) for card in table.cards]
+        widths = {str(key.value): column.width for key, column in table.columns.items()}
+        assert widths["amount"] >= max(amounts) and widths["close_date"] >= len("2026-12-31")
+        assert widths["probability"] >= len("100%")
+
+
 async def test_a_narrow_table_shortens_the_deal_name_with_an_ellipsis(db: Path) -> None:
     app = make_app(db)
     # Here, not at the top: the old table had no such limits, and the other tests ran on it.

@@ -82,7 +82,7 @@ class DealTable(DataTable[Text]):
         self.currency = "USD"
         self.today = date.today()
         self.paging = PagedCursor()
-        self._name_width = NAME_WIDTH
+        self._name_width, self._amount_width = NAME_WIDTH, len("Amount")
         # The deal marked as just changed by someone else, while it is.
         self._mark = DealMark(self, self._restyle)
 
@@ -90,15 +90,26 @@ class DealTable(DataTable[Text]):
         self._add_columns()
 
     def _add_columns(self) -> None:
+        # The columns kept in view get their widths here, not from DataTable's measuring
+        # of the rows: that comes a refresh later, and a table drawn before it cut every
+        # amount and date to the width of its header.
+        kept = {
+            "name": self._name_width,
+            "amount": self._amount_width,
+            "probability": PROBABILITY_WIDTH,
+            "close_date": CLOSE_WIDTH,
+        }
         for key, title, width, _ in COLUMNS:
-            self.add_column(title, key=key, width=self._name_width if key == "name" else width)
+            self.add_column(title, key=key, width=kept.get(key, width))
 
     def _amount_text(self, card: DealCard) -> str:
         return format_money(card.amount, card.currency or self.currency)
 
-    def _fitting_name_width(self) -> int:
+    def _fitting_widths(self) -> tuple[int, int]:
+        """The Deal and Amount columns' widths for `self.cards` in this table's width."""
         amounts = [len(self._amount_text(card)) for card in self.cards]
-        return name_width(self.size.width, max([len("Amount"), *amounts]), self.cell_padding)
+        amount = max([len("Amount"), *amounts])
+        return name_width(self.size.width, amount, self.cell_padding), amount
 
     def _name_cell(self, card: DealCard) -> Text:
         name = display_text(card.name)
@@ -128,7 +139,7 @@ class DealTable(DataTable[Text]):
         self.paging.arrived()
 
     def on_resize(self) -> None:
-        if self.cards and self._fitting_name_width() != self._name_width:
+        if self.cards and self._fitting_widths() != (self._name_width, self._amount_width):
             selected = self.selected()
             self._fill(keep_deal=selected.id if selected else None)
 
@@ -138,9 +149,9 @@ class DealTable(DataTable[Text]):
         cards = self.cards
         previous, scrolled = self.cursor_row, self.scroll_offset
         self._mark.forget()
-        fitting = self._fitting_name_width()
-        if fitting != self._name_width:
-            self._name_width = fitting
+        fitting = self._fitting_widths()
+        if fitting != (self._name_width, self._amount_width):
+            self._name_width, self._amount_width = fitting
             self.clear(columns=True)
             self._add_columns()
         else:
@@ -187,6 +198,9 @@ class DealTable(DataTable[Text]):
         if index is None:
             return False
         self.cards[index] = card
+        if self._fitting_widths() != (self._name_width, self._amount_width):
+            self._fill(keep_deal=card.id)  # a wider amount: the columns are laid out again
+            return True
         for (key, *_), cell in zip(COLUMNS, self._cells(card), strict=True):
             self.update_cell(str(card.id), key, cell)
         return True
