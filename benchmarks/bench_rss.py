@@ -40,7 +40,7 @@ def session_peak(deals: int, timeout: float) -> float:
         pane.keys("D")
         time.sleep(0.5)
         pane.keys("D")
-        pane.wait([r"any close date", r"Deal +Account"], timeout)
+        pane.wait([r"any close date", r"Deal +Amount"], timeout)
         pane.settle(timeout=timeout)
         for _ in range(30):
             pane.keys("j" * 10, literal=True)

@@ -157,7 +157,7 @@ def main() -> int:
         db = seeded_db(deals)
         command = app_command(db, extra=[str(FRAME_LOG), "{log}"]).replace("'{log}'", "{log}")
         app = measure(
-            command, APP_READY, ["t", "D", "D"], [r"any close date", r"Deal +Account"],
+            command, APP_READY, ["t", "D", "D"], [r"any close date", r"Deal +Amount"],
             args.rows, args.rate, args.timeout, args.stall,
         )  # fmt: skip
         print(f"\n== {deals:,} deals ({db})")
