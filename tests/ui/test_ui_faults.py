@@ -10,7 +10,7 @@ import os
 import sqlite3
 import stat
 import subprocess
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,8 +158,11 @@ async def test_edits_queued_behind_a_failed_one_are_named_not_dropped(
         ws = app.workspace
         real_edit = ws.edit
 
+        queued = threading.Event()
+
         def slow_edit(*args: Any, **kwargs: Any) -> Any:
-            time.sleep(0.3)  # long enough for the next keystroke to queue behind it
+            # Held until the next keystroke has queued behind it (a sleep could lose that race).
+            assert queued.wait(timeout=30), "the second key never queued"
             return real_edit(*args, **kwargs)
 
         before = deal_row(db, deal_id)["probability"]
@@ -167,6 +170,7 @@ async def test_edits_queued_behind_a_failed_one_are_named_not_dropped(
         with sqlite3.connect(db) as other:  # someone else changes the deal meanwhile
             other.execute("UPDATE deal SET version = version + 1 WHERE id = ?", (deal_id,))
         await pilot.press("7", "plus")
+        queued.set()
         await settle(pilot)
         assert f"Probability +5% on {name} — not saved: an earlier edit failed" in "\n".join(notes)
         assert deal_row(db, deal_id)["probability"] == before
@@ -393,12 +397,15 @@ async def test_killed_connection_is_reported_reconnected_and_leaks_no_password(
             killed.append(pid)
             with admin.connect() as other:
                 other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            # Let the next keystroke queue up behind this edit before it fails.
-            time.sleep(0.3)
+            # Hold this edit until the next keystroke has queued up behind it: a fixed
+            # sleep lost that race on a loaded CI machine.
+            assert queued.wait(timeout=30), "the second key never queued"
 
+        queued = threading.Event()
         event.listen(app.workspace.engine, "before_cursor_execute", kill_own_backend)
         await pilot.press("7")
         await pilot.press("plus")
+        queued.set()
         await settle(pilot)
         await settle(pilot)
         event.remove(app.workspace.engine, "before_cursor_execute", kill_own_backend)
