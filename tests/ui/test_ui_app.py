@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.content import Content
 
 from pipeline_tui.config import UserConfig
@@ -60,7 +60,11 @@ async def test_palette_commands_fit_the_screen(db: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Pipeline: Renewals")
-        await pilot.pause(0.5)
+        for _ in range(100):  # the palette searches in the background
+            await pilot.pause(0.1)
+            found = app.screen.query(CommandList)
+            if found and any("Renewals" in str(o.prompt) for o in found.first().options):
+                break
         await pilot.press("enter")
         await settle(pilot)
         assert dict(app.workspace.pipelines)[screen.state.pipeline_id] == "Renewals"
@@ -132,7 +136,8 @@ async def test_import_screen_dry_runs_then_imports(db: Path) -> None:
         await pilot.press(*"Import a file")
         for _ in range(20):  # the palette searches in the background
             await pilot.pause(0.2)
-            if app.screen.query("CommandList Option"):
+            found = app.screen.query(CommandList)
+            if found and found.first().option_count:
                 break
         await pilot.press("down", "enter")
         await settle(pilot)

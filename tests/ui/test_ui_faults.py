@@ -75,7 +75,7 @@ def selected(screen: MainScreen) -> tuple[int, str]:
     return card.id, card.name
 
 
-async def wait_until(pilot: Any, condition: Any, seconds: float = 5.0) -> None:
+async def wait_until(pilot: Any, condition: Any, seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
             return
