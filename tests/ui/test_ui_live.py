@@ -311,3 +311,28 @@ async def test_without_a_watcher_the_app_says_so_and_works(
         await pilot.press("7")  # editing still works
         await settle(pilot)
         assert focused(screen).selected().probability == 70  # type: ignore[union-attr]
+
+
+async def test_a_setting_changed_elsewhere_reaches_the_open_board(url: str) -> None:
+    """An admin elsewhere sets `stale_days`: the open board's stale filter follows without a
+    key or a restart, and counts what the session counts for the same question."""
+    app = make_app(url, live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("o", "S")  # everyone's stale deals
+        await settle(pilot)
+        assert screen.state.stale and screen.state.stale_days == 30
+        assert screen.state.owner_ids is None
+        before = sum(c.stage.count for c in screen.board.columns())
+        admin = Workspace.open(url, "admin", today=lambda: TODAY)
+        try:
+            admin.change_setting("stale_days", "5", "weekly cadence")
+            since = time.monotonic()
+        finally:
+            admin.engine.dispose()
+        await shown_within(pilot, since, lambda: screen.state.stale_days == 5)
+        await settle(pilot)
+        ws = app.workspace
+        assert ws.settings.stale_days == 5
+        after = sum(c.stage.count for c in screen.board.columns())
+        assert after == ws.count(screen.state.deal_filter(ws.today())) > before

@@ -284,6 +284,9 @@ class BoardKeeper(Widget):
             if mark is not None:
                 feed = ws.changes_after(mark, limit=LIVE_LIMIT)
                 if feed.deal_ids is None or not feed.deal_ids:
+                    # Not (only) deals: perhaps the team's settings, which the whole
+                    # read that follows must already see.
+                    ws.reload_settings()
                     self.post_message(ChangesUnknown())
                     return
                 deal_ids, mark = feed.deal_ids, feed.mark
