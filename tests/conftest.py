@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ PG_SKIP_REASON = f"set {PG_ENV} to run the storage tests on PostgreSQL too"
 
 def pg_url() -> str | None:
     return os.environ.get(PG_ENV) or None
+
+
+def copy_sqlite_file(template: Path, target: Path) -> Path:
+    """A copy of a SQLite file that may still have a WAL (its writer's engine not yet
+    disposed): the WAL is written into the file first, so the copy has every commit."""
+    with closing(sqlite3.connect(template)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(template, target)
+    return target
 
 
 @pytest.fixture
