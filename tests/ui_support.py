@@ -7,8 +7,10 @@ back with plain SQL is the tests' own.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from textual import events
 from textual.pilot import Pilot
@@ -33,12 +35,25 @@ __all__ = [
     "copy_db",
     "count_changes",
     "deal_row",
+    "demo_template",
     "make_app",
     "open_board",
     "seed_file",
     "settle",
     "sql_engine",
 ]
+
+
+def demo_template(factory: pytest.TempPathFactory, deals: int = DEMO_DEALS) -> Path:
+    """The demo organisation of `deals` deals, seeded once per test process: a test takes
+    a copy (`copy_db`) and never opens this file. Seeding takes seconds, and two dozen test
+    modules start from the same organisation."""
+    path = factory.getbasetemp() / f"demo-{deals}.db"
+    if not path.exists():
+        partial = factory.mktemp("seeding") / path.name
+        seed_file(partial, deals)
+        os.replace(partial, path)
+    return path
 
 
 KEY_CHARACTERS = {"space": " ", "plus": "+", "minus": "-"}

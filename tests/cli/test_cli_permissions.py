@@ -12,6 +12,8 @@ from sqlalchemy import text
 from pipeline_tui.cli import main
 from pipeline_tui.storage import make_engine
 
+from ..conftest import copy_sqlite_file
+
 HEADER = (
     "external_id,name,account,owner,owner_login,pipeline,stage,status,amount,currency,"
     "probability,forecast_category,close_date,closed_date,created,stage_entered_at,"
@@ -38,22 +40,34 @@ def ok(*args: str) -> None:
     assert main(list(args)) == 0, args
 
 
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ada (the first person, so the admin); Dana manages Priya and Raj; Vic views. Made
+    once (seven commands) and copied for each test."""
+    folder = tmp_path_factory.mktemp("team")
+    path = str(folder / "team.db")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.delenv("PIPELINE_TUI_USER", raising=False)
+        ok("users", "add", "ada", "--name", "Ada", "--db", path)
+        admin = ("--db", path, "--user", "ada")
+        for login, extra in (
+            ("dana", ["--role", "manager"]),
+            ("priya", ["--manager", "dana"]),
+            ("raj", ["--manager", "dana"]),
+            ("vic", ["--role", "viewer"]),
+        ):
+            ok("users", "add", login, "--name", login.title(), *extra, *admin)
+        both = deals_csv(
+            folder / "both.csv", ("P-1", "priya", "10000.00"), ("R-1", "raj", "5000.00")
+        )
+        ok("import", both, *admin)
+    return Path(path)
+
+
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Ada (the first person, so the admin); Dana manages Priya and Raj; Vic views."""
+def db(team: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("PIPELINE_TUI_USER", raising=False)
-    path = str(tmp_path / "team.db")
-    ok("users", "add", "ada", "--name", "Ada", "--db", path)
-    for login, extra in (
-        ("dana", ["--role", "manager"]),
-        ("priya", ["--manager", "dana"]),
-        ("raj", ["--manager", "dana"]),
-        ("vic", ["--role", "viewer"]),
-    ):
-        ok("users", "add", login, "--name", login.title(), *extra, "--db", path, "--user", "ada")
-    both = deals_csv(tmp_path / "both.csv", ("P-1", "priya", "10000.00"), ("R-1", "raj", "5000.00"))
-    ok("import", both, "--db", path, "--user", "ada")
-    return path
+    return str(copy_sqlite_file(team, tmp_path / "team.db"))
 
 
 def everything(db: str) -> dict[str, list[tuple[object, ...]]]:

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 import time_machine
 
-from screenshots.demo import NOW, copy_db, make_app, seed_file
+from screenshots.demo import NOW, copy_db, make_app
 from screenshots.scenarios import SCENARIOS, SIZES
+
+from ..ui_support import demo_template
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("snapshots") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

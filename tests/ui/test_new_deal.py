@@ -20,9 +20,9 @@ from ..ui_support import (
     TODAY,
     copy_db,
     count_changes,
+    demo_template,
     make_app,
     open_board,
-    seed_file,
     settle,
     sql_engine,
 )
@@ -32,7 +32,7 @@ SIZE = (120, 36)
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("new_deal") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from pipeline_tui.config import UserConfig
 from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.deal import DealScreen
 
-from ..ui_support import TODAY, copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import TODAY, copy_db, demo_template, make_app, open_board, settle
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("app") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from ..ui_support import (
     copy_db,
     count_changes,
     deal_row,
+    demo_template,
     make_app,
     open_board,
-    seed_file,
     settle,
 )
 
@@ -32,7 +32,7 @@ SIZE = (120, 36)
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("board") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
 from pipeline_tui.ui.widgets.board import MIN_COLUMN_WIDTH
 
-from ..ui_support import copy_db, deal_row, make_app, open_board, seed_file, settle
+from ..ui_support import copy_db, deal_row, demo_template, make_app, open_board, settle
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("edges") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

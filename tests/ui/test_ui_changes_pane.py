@@ -11,12 +11,12 @@ from textual.widgets import DataTable, OptionList
 
 from pipeline_tui.ui.screens.changes import ChangesScreen
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("changes") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 async def open_changes(pilot: object) -> ChangesScreen:

@@ -12,7 +12,7 @@ from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.config_check import key_problem
 from pipeline_tui.ui.screens.main import MainScreen
 
-from ..ui_support import TODAY, copy_db, open_board, seed_file, settle
+from ..ui_support import TODAY, copy_db, demo_template, open_board, settle
 
 CONFIG = """\
 theme = "nordd"
@@ -27,7 +27,7 @@ theme = "nordd"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("config") / "template.db", deals=200)
+    return demo_template(tmp_path_factory, 200)
 
 
 def test_keys_that_are_and_are_not() -> None:

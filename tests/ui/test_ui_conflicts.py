@@ -14,14 +14,14 @@ from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.review import ReviewScreen
 from pipeline_tui.ui.widgets.prompt import Prompt
 
-from ..ui_support import copy_db, deal_row, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import copy_db, deal_row, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("conflicts") / "template.db", deals=200)
+    return demo_template(tmp_path_factory, 200)
 
 
 @pytest.fixture

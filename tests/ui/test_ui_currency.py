@@ -21,9 +21,9 @@ from ..ui_support import (
     changes_of,
     copy_db,
     deal_row,
+    demo_template,
     make_app,
     open_board,
-    seed_file,
     settle,
 )
 
@@ -32,7 +32,7 @@ SIZE = (160, 48)
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("currency") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -20,16 +20,18 @@ from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.changes import ChangesScreen
 
 from ..conftest import fresh_pg_schema
-from ..ui_support import DEMO_DEALS, TODAY, open_board, seed_file, settle
+from ..ui_support import DEMO_DEALS, TODAY, copy_db, demo_template, open_board, settle
 
 SIZE = (160, 48)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The demo organisation, seeded on each backend."""
     if request.param == "sqlite":
-        yield f"sqlite:///{seed_file(tmp_path / 'pipeline.db')}"
+        yield f"sqlite:///{copy_db(demo_template(tmp_path_factory), tmp_path / 'pipeline.db')}"
         return
     with fresh_pg_schema() as schema:
         text = schema.url.render_as_string(hide_password=False)

@@ -32,9 +32,9 @@ from ..ui_support import (
     copy_db,
     count_changes,
     deal_row,
+    demo_template,
     make_app,
     open_board,
-    seed_file,
     settle,
 )
 
@@ -44,7 +44,7 @@ PASSWORD = "s3cr3tpw"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("faults") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -21,14 +21,14 @@ from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.widgets.board import CARD_LINES, StageColumnView
 from pipeline_tui.ui.widgets.legend import MarksLegend
 
-from ..ui_support import TODAY, copy_db, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import TODAY, copy_db, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("flags") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -15,14 +15,14 @@ from pipeline_tui.ui.keys import keys_by_binding
 from pipeline_tui.ui.screens.deal import DealScreen
 from pipeline_tui.ui.screens.help import HelpScreen, describe_keys
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("help") / "template.db", deals=300)
+    return demo_template(tmp_path_factory, 300)
 
 
 @pytest.fixture

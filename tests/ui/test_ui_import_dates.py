@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle
 
 
 @pytest.fixture
 def db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    template = seed_file(tmp_path_factory.mktemp("import-dates") / "template.db")
+    template = demo_template(tmp_path_factory)
     return copy_db(template, tmp_path / "pipeline.db")
 
 

@@ -17,14 +17,14 @@ from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
 from pipeline_tui.ui.widgets.board import PAGE_SIZE
 from pipeline_tui.ui.widgets.deal_table import TABLE_PAGE
 
-from ..ui_support import burst, copy_db, deal_row, make_app, open_board, seed_file, settle
+from ..ui_support import burst, copy_db, deal_row, demo_template, make_app, open_board, settle
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("keys") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from pipeline_tui.ui.screens.rollup import RollupScreen
 from pipeline_tui.ui.widgets.board import StageColumnView
 
 from ..conftest import fresh_pg_schema
-from ..ui_support import TODAY, copy_db, make_app, seed_file
+from ..ui_support import TODAY, copy_db, demo_template, make_app
 
 SIZE = (160, 48)
 # How long to wait for another writer's change to reach the screen before calling it lost.
@@ -48,7 +48,7 @@ DEADLINE = 15.0
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("live") / "template.db", deals=600)
+    return demo_template(tmp_path_factory, 600)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -33,9 +33,9 @@ from ..ui_support import (
     copy_db,
     count_changes,
     deal_row,
+    demo_template,
     make_app,
     open_board,
-    seed_file,
     settle,
 )
 
@@ -48,7 +48,7 @@ LIVE_READS = 15
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("optimistic") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -115,10 +115,12 @@ async def test_a_history_opens_on_its_latest_open_deals(history: Path) -> None:
         assert on_board(screen) == open_deals_between(history, period.start, period.end) > 0
 
 
-async def test_a_live_database_opens_on_this_quarter(tmp_path: Path) -> None:
-    from ..ui_support import seed_file
+async def test_a_live_database_opens_on_this_quarter(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from ..ui_support import demo_template
 
-    db = seed_file(tmp_path / "live.db", deals=300)
+    db = copy_db(demo_template(tmp_path_factory, 300), tmp_path / "live.db")
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_board(pilot)

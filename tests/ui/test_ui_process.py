@@ -17,14 +17,14 @@ from pipeline_tui.ui.commands import commands_for
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.process import ProcessScreen
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("process") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

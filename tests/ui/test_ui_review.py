@@ -14,14 +14,14 @@ from pipeline_tui.ui.screens.review import ReviewScreen
 from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
 from pipeline_tui.ui.screens.review_summary import ReviewSummaryScreen
 
-from ..ui_support import copy_db, deal_row, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import copy_db, deal_row, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (140, 40)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("review") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 def walk(app: object) -> ReviewScreen:

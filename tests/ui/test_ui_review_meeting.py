@@ -17,14 +17,14 @@ from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
 from pipeline_tui.ui.screens.review_summary import ReviewSummaryScreen
 from pipeline_tui.ui.widgets.prompt import Prompt
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (160, 48)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("meeting") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

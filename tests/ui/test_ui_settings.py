@@ -17,14 +17,14 @@ from textual.widgets import DataTable, Input
 from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.process import ProcessScreen
 
-from ..ui_support import copy_db, make_app, open_board, seed_file, settle, sql_engine
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle, sql_engine
 
 SIZE = (80, 24)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("settings") / "template.db")
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ from pipeline_tui.ui.screens.main import MainScreen
 from pipeline_tui.ui.screens.review import ReviewScreen
 from pipeline_tui.ui.screens.review_setup import ReviewSetupScreen
 
-from ..ui_support import burst, copy_db, make_app, open_board, seed_file, settle
+from ..ui_support import burst, copy_db, demo_template, make_app, open_board, settle
 
 SIZES = [(160, 48), (80, 24)]
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_file(tmp_path_factory.mktemp("setup-races") / "template.db", deals=300)
+    return demo_template(tmp_path_factory, 300)
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from pipeline_tui.ui.screens.deal import DealScreen
 
-from ..ui_support import make_app, open_board, seed_file, settle
+from ..ui_support import copy_db, demo_template, make_app, open_board, settle
 
 SIZE = (160, 48)
 RAW = ("forecast_category", "close_date", "push_count", "best_case", "_")
@@ -20,8 +21,10 @@ def shown(screen: DealScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-async def test_edits_and_history_are_told_in_words(tmp_path: Path) -> None:
-    app = make_app(seed_file(tmp_path / "pipeline.db"))
+async def test_edits_and_history_are_told_in_words(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    app = make_app(copy_db(demo_template(tmp_path_factory), tmp_path / "pipeline.db"))
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot)
         await pilot.press("l", "enter")
