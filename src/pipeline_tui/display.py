@@ -9,7 +9,10 @@ carries an escape sequence looks odd instead of clearing the screen or setting t
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 
 from rich.text import Text
@@ -82,15 +85,62 @@ def markup_literal(value: object) -> str:
 
 
 # Markdown punctuation that means something inside a line: emphasis, links, images, code,
-# HTML, entities, table cells. Data never starts a line of the Markdown we write, so the
-# line-start markers (#, -, 1.) need no escape.
+# HTML, entities, table cells.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&|~])")
+# What makes a line a heading, list item, rule or setext underline when it starts one
+# (`# x`, `- x`, `+ x`, `1. x`, `---`, `===`): a table cell or a heading's text never
+# starts a line, but data that did would change the document's shape, so these are
+# escaped too. Money (`-$5`, `+$27,000`) starts no block and is left as it is.
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|[-+](?=\s|$)|[-=](?=[-=\s]*$))")
+_ORDERED_ITEM = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
+# A run of `#` at the end of a heading is its closing sequence, which Markdown drops.
+_CLOSING_HASHES = re.compile(r"(\s)(#+\s*)$")
 
 
 def markdown_literal(value: object) -> str:
     """`value` cleaned and backslash-escaped so that Markdown shows it as typed: a deal named
-    `[x](https://evil)` is text in a summary, never a link."""
-    return _MARKDOWN.sub(r"\\\1", clean(value))
+    `[x](https://evil)` is text in a summary, never a link; `# x` is never a heading."""
+    text = _MARKDOWN.sub(r"\\\1", clean(value))
+    text = _BLOCK_START.sub(r"\1\\\2", text)
+    text = _ORDERED_ITEM.sub(r"\1\\\2", text)
+    return _CLOSING_HASHES.sub(r"\1\\\2", text)
+
+
+def markdown_row(*cells: object) -> str:
+    """One row of a Markdown table, each cell data shown literally (`None` is empty): a
+    `|`, a line break or markup in a name never makes another cell, row or link."""
+    return "| " + " | ".join(markdown_literal(cell) for cell in cells) + " |"
+
+
+def markdown_header(columns: Sequence[str], right: Collection[str] = ()) -> list[str]:
+    """A Markdown table's header and separator lines; the columns named in `right` are
+    right-aligned (figures). Column names are the program's own words, written as given."""
+    separator = "|" + "|".join("---:" if c in right else "---" for c in columns) + "|"
+    return ["| " + " | ".join(columns) + " |", separator]
+
+
+# A number is a number to a spreadsheet, never a formula, even with a sign (a negative gap).
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+
+
+def csv_of(rows: Iterable[Mapping[str, object]], fields: Sequence[str]) -> str:
+    """`rows` as CSV with a header of `fields`, one line a row: the one writer behind every
+    report's `--format csv`. A cell is cleaned (a report is read on a terminal as often as
+    in a spreadsheet; `None` and a missing field are empty), and text a spreadsheet would
+    run as a formula (`=1+1`, `@SUM(A1)`, `-2+3`) gets a `'` in front, as an export's does."""
+    # Imported here: the importing package imports this module.
+    from .importing.formula import neutralise
+
+    def cell(value: object) -> str:
+        text = clean(value)
+        return text if _NUMBER.fullmatch(text) else neutralise(text)
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([cell(row.get(field)) for field in fields])
+    return out.getvalue()
 
 
 def join(*parts: Text | str) -> Text:

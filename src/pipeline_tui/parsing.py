@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from typing import overload
 
 from dateutil.parser import isoparse, isoparser, parserinfo
 from dateutil.relativedelta import relativedelta
@@ -27,6 +28,7 @@ __all__ = [
     "parse_date",
     "parse_money",
     "parse_probability",
+    "parse_text",
 ]
 
 
@@ -203,6 +205,36 @@ _MONTH_DAY_RE = re.compile(
     r"(?P<month>[a-z]{3,9})\.? (?P<day>[0-9]{1,2})(?:st|nd|rd|th)?,? (?P<year>[0-9]{4})",
     re.IGNORECASE,
 )
+
+
+@overload
+def parse_text(
+    value: str | None, limit: int, *, empty: str, too_long: str, error: type[InputError] = ...
+) -> str: ...
+@overload
+def parse_text(
+    value: str | None, limit: int, *, empty: None, too_long: str, error: type[InputError] = ...
+) -> str | None: ...
+def parse_text(
+    value: str | None,
+    limit: int,
+    *,
+    empty: str | None,
+    too_long: str,
+    error: type[InputError] = InputError,
+) -> str | None:
+    """Free text (a name, a note, a reason) without the space around it; None when nothing
+    is left and `empty` is None (the text may be left out). Raises `error(empty)` when
+    text is needed and there is none, and `error(too_long)` past `limit` characters: the
+    messages are the caller's, `too_long` naming `{length}` and `{limit}` if it wants."""
+    text = (value or "").strip()
+    if not text:
+        if empty is not None:
+            raise error(empty)
+        return None
+    if len(text) > limit:
+        raise error(too_long.format(length=len(text), limit=limit))
+    return text
 
 
 def parse_date(

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline_tui import cli
 from pipeline_tui.cli import commands, importing, reviews
-from pipeline_tui.display import clean
+from pipeline_tui.display import clean, markdown_literal
 
 from ..hostile import HOSTILE, MIXED, hostile_csv, seed_hostile, unsafe_chars
 
@@ -61,7 +61,8 @@ def test_report_with_calibration_and_as_markdown(
     code, out, _ = run(capsys, "report", "--db", str(db), *SCOPE, "--format", "csv")
     assert code == 0 and "[link=https://example.com]z[/link]␛]52;c;aGVsbG8=␇2," in out
     code, out, _ = run(capsys, "report", "--db", str(db), *SCOPE, "--format", "markdown")
-    assert code == 0 and "| [@click=screen.probability(9)]y[/]␛]0;title␇1 |" in out  # a login
+    # A login, as escaped Markdown: reads as typed.
+    assert code == 0 and "| \\[@click=screen.probability(9)\\]y\\[/\\]␛\\]0;title␇1 |" in out
     code, out, _ = run(
         capsys, "report", "--db", str(db), *SCOPE, "--calibration", "--format", "markdown"
     )
@@ -85,8 +86,9 @@ def test_changes_show_names_literally(
     args = ["changes", "--db", str(db), "--since", "2026-01-01", *SCOPE, "--format", fmt]
     code, out, _ = run(capsys, *args)
     assert code == 0
-    assert "␛]52;c;aGVsbG8=␇ 1" in out  # a rep
-    assert "[on red][@click=app.bell]v[/][/on red]" in out  # a deal new since then
+    shown = markdown_literal if fmt == "markdown" else clean  # Markdown reads as typed
+    assert shown("\x1b]52;c;aGVsbG8=\x07 1") in out  # a rep
+    assert shown("[on red][@click=app.bell]v[/][/on red]") in out  # a deal new since then
 
 
 def test_a_dry_run_shows_the_file_literally(

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline_tui.errors import InputError
 from pipeline_tui.money import CURRENCY_SYMBOLS, format_money
 from pipeline_tui.parsing import (
     Money,
@@ -16,6 +17,7 @@ from pipeline_tui.parsing import (
     parse_date,
     parse_money,
     parse_probability,
+    parse_text,
 )
 
 TODAY = date(2026, 11, 26)  # a Thursday
@@ -522,3 +524,27 @@ def test_probability_raises_only_parse_error(text: str) -> None:
 def test_date_raises_only_parse_error(text: str, dayfirst: bool, start: int, today: date) -> None:
     with contextlib.suppress(ParseError):
         parse_date(text, today=today, dayfirst=dayfirst, fiscal_year_start_month=start)
+
+
+class _Refused(InputError):
+    pass
+
+
+def test_parse_text_strips_and_leaves_out_an_optional_blank() -> None:
+    assert parse_text("  a note \n", 10, empty=None, too_long="long") == "a note"
+    assert parse_text("   ", 10, empty=None, too_long="long") is None
+    assert parse_text(None, 10, empty=None, too_long="long") is None
+    assert parse_text("x" * 10, 10, empty="empty", too_long="long") == "x" * 10
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(None, "Say something."), (" \t", "Say something."), ("x" * 11, "11 of 10 characters")],
+)
+def test_parse_text_refuses_with_the_callers_message(value: str | None, message: str) -> None:
+    with pytest.raises(_Refused) as refused:
+        parse_text(
+            value, 10, empty="Say something.", too_long="{length} of {limit} characters",
+            error=_Refused,
+        )  # fmt: skip
+    assert str(refused.value) == message

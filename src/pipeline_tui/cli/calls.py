@@ -8,8 +8,6 @@ numbers the roll-up shows.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from decimal import Decimal
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..display import clean, display_text, markdown_literal
+from ..display import clean, csv_of, display_text, markdown_header, markdown_literal, markdown_row
 from ..labels import date_text
 from ..money import format_money
 from . import OWNER_HELP, CliConsole, err, iso_date
@@ -139,18 +137,10 @@ def _print(
     if fmt == "json":
         print(json.dumps(extra | {"calls": rows}, indent=2))
     elif fmt == "csv":
-        stream = io.StringIO()
-        writer = csv.DictWriter(stream, fields, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else clean(row[k]) for k in fields})
-        print(stream.getvalue(), end="")
+        print(csv_of(rows, fields), end="")
     elif fmt == "markdown":
-        lines = [f"# {markdown_literal(title)}", "", "| " + " | ".join(fields) + " |"]
-        lines.append("|" + "|".join("---" for _ in fields) + "|")
-        for row in rows:
-            cells = ["" if row.get(k) is None else markdown_literal(row[k]) for k in fields]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines = [f"# {markdown_literal(title)}", "", *markdown_header(fields)]
+        lines += [markdown_row(*(row.get(k) for k in fields)) for row in rows]
         print("\n".join(lines))
     else:
         table = Table(title=display_text(title), title_justify="left", header_style="bold")

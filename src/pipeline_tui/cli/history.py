@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -12,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from ..display import clean, display_text
+from ..display import clean, csv_of, display_text, markdown_literal, markdown_row
 from ..labels import field_label, field_value
 from ..models import ChangeSource
 from . import CliConsole
@@ -36,7 +34,7 @@ def run_deal_changes(url: str, args: argparse.Namespace) -> int:
         data = {"deal": {"id": args.deal, "name": name}, "changes": rows}
         print(json.dumps(data, indent=2))  # escaped: no control character reaches the terminal
     elif args.format == "csv":
-        print(_csv(rows), end="")
+        print(csv_of(rows, CSV_FIELDS), end="")
     elif args.format == "markdown":
         print(_markdown(args.deal, name, rows, currency), end="")
     else:
@@ -95,40 +93,14 @@ def _table(deal_id: int, name: str, rows: list[dict[str, Any]], currency: str) -
     return table
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    from ..importing.formula import neutralise
-
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        writer.writerow([_csv_cell(row[f], neutralise) for f in CSV_FIELDS])
-    return stream.getvalue()
-
-
-def _csv_cell(value: Any, neutralise: Any) -> Any:
-    """Read on a terminal as often as in a spreadsheet: cleaned for the one, made inert
-    for the other (as every CSV export makes a cell that looks like a formula)."""
-    if value is None:
-        return ""
-    return neutralise(clean(value)) if isinstance(value, str) else value
-
-
 def _markdown(deal_id: int, name: str, rows: list[dict[str, Any]], currency: str) -> str:
-    def cell(text: str) -> str:
-        return clean(text).replace("|", "\\|")
-
-    lines = [f"# Changes to deal {deal_id} “{cell(name)}”", ""]
+    lines = [f"# Changes to deal {deal_id} “{markdown_literal(name)}”", ""]
     if not rows:
         return "\n".join([*lines, "No changes yet."]) + "\n"
     lines += ["| When (UTC) | Who | Field | Old | New | Source |", "|---|---|---|---|---|---|"]
     for row in rows:
-        cells = [
-            _when(row),
-            cell(row["who"] or "—"),
-            cell(row["label"]),
-            *(cell(value) for value in _change(row, currency)),
-            row["source"],
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+        old, new = _change(row, currency)
+        lines.append(
+            markdown_row(_when(row), row["who"] or "—", row["label"], old, new, row["source"])
+        )
     return "\n".join(lines) + "\n"

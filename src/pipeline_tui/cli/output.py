@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -15,7 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ..display import clean, display_text
+from ..display import csv_of, display_text, markdown_header, markdown_literal, markdown_row
 from ..forecast import Rollup
 from ..forecast.metrics import figures_dict, unconverted_text
 from ..money import format_money
@@ -38,28 +36,19 @@ def _flat_rows(rollup: Rollup) -> list[dict[str, Any]]:
 
 
 def as_csv(rollup: Rollup) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in _flat_rows(rollup):
-        # A report is read on a terminal as often as in a spreadsheet: keys are cleaned.
-        writer.writerow({k: "" if row[k] is None else clean(row[k]) for k in FIELDS})
-    return out.getvalue()
+    return csv_of(_flat_rows(rollup), FIELDS)
 
 
 def as_markdown(rollup: Rollup) -> str:
     left_out = unconverted_text(rollup.totals)
     lines = [
-        f"# {rollup.title}",
+        f"# {markdown_literal(rollup.title)}",
         "",
         f"Amounts in {rollup.currency}" + (f" {left_out}" if left_out else "") + ".",
         "",
-        "| " + " | ".join(FIELDS) + " |",
-        "|" + "|".join("---" if f == "key" else "---:" for f in FIELDS) + "|",
+        *markdown_header(FIELDS, right=FIELDS[1:]),
     ]
-    for row in _flat_rows(rollup):
-        cells = ["" if row[f] is None else clean(row[f]) for f in FIELDS]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    lines += [markdown_row(*(row[f] for f in FIELDS)) for row in _flat_rows(rollup)]
     return "\n".join(lines) + "\n"
 
 

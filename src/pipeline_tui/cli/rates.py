@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from datetime import date
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..display import display_text
+from ..display import csv_of, display_text
 from . import err, iso_date
 
 
@@ -61,11 +59,7 @@ def run_rates(url: str, args: argparse.Namespace, *, user: str | None = None) ->
     if args.format == "json":
         print(json.dumps({"reporting_currency": reporting, "rates": records}, indent=2))
     elif args.format == "csv":
-        stream = io.StringIO()
-        writer = csv.DictWriter(stream, ["currency", "date", "rate"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
-        print(stream.getvalue(), end="")
+        print(csv_of(records, ["currency", "date", "rate"]), end="")
     else:
         table = Table(
             title=display_text(f"Rates to {reporting}"), title_justify="left", header_style="bold"

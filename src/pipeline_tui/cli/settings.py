@@ -9,15 +9,13 @@ process log (`pipeline-tui process history`). The session decides who may.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
-from ..display import clean, display_text, markdown_literal
+from ..display import csv_of, display_text, markdown_row
 from ..errors import NotFoundError
 from . import CliConsole
 
@@ -113,25 +111,19 @@ def row_dict(row: SettingRow) -> dict[str, Any]:
 
 
 def _list(rows: list[SettingRow], fmt: str) -> None:
-    from ..importing.formula import neutralise
-
     if fmt == "json":
         print(json.dumps([row_dict(r) for r in rows], indent=2))
         return
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(FIELDS)
-        for r in rows:
-            cells = (r.name, r.pipeline, r.stage, r.value_text, r.default_text, r.meaning)
-            writer.writerow([neutralise(clean(c)) if c is not None else "" for c in cells])
-        print(buffer.getvalue(), end="")
+        # As the table shows them: `60%`, not JSON's 0.6.
+        texts = [row_dict(r) | {"value": r.value_text, "default": r.default_text} for r in rows]
+        print(csv_of(texts, FIELDS), end="")
         return
     if fmt == "markdown":
         print("| Setting | Value | Default | Meaning |\n|---|---:|---:|---|")
         for r in rows:
             shown = (_label(r), r.value_text, r.default_text, r.meaning)
-            print("| " + " | ".join(markdown_literal(c) for c in shown) + " |")
+            print(markdown_row(*shown))
         return
     table = Table(show_edge=False, pad_edge=False)
     for column, justify in (

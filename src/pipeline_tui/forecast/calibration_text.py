@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from ..display import clean
+from ..display import markdown_row
 from ..money import format_money
 from ..periods import Period
 from .accuracy import ForecastAccuracy, forecast_accuracy
@@ -80,7 +80,7 @@ def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> st
     ]
     for r in [*report.reps, report.total]:
         lines.append(
-            _row(
+            markdown_row(
                 r.label,
                 str(r.deals),
                 _num(r.brier),
@@ -91,7 +91,9 @@ def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> st
         )
     lines += ["", "### Reliability", "", "| Band | Deals | Stated | Won |", "|---|---:|---:|---:|"]
     for band in report.total.bands:
-        lines.append(_row(band.label, str(band.count), _pct(band.mean_stated), _pct(band.win_rate)))
+        lines.append(
+            markdown_row(band.label, str(band.count), _pct(band.mean_stated), _pct(band.win_rate))
+        )
     accuracy = report.accuracy
     lines += [
         "",
@@ -102,7 +104,7 @@ def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> st
     ]
     for o in [*accuracy.by_owner, accuracy.team]:
         lines.append(
-            _row(
+            markdown_row(
                 o.label,
                 str(len(o.points)),
                 _pct(o.mean_error),
@@ -118,7 +120,7 @@ def calibration_markdown(report: CalibrationReport, currency: str = "USD") -> st
         ]
         for p in accuracy.team.points:
             lines.append(
-                _row(
+                markdown_row(
                     f"{p.taken_at:%Y-%m-%d}",
                     p.period.key,
                     str(p.days_before_end),
@@ -141,8 +143,3 @@ def _pct(value: float | None) -> str:
 
 def _points(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.1f} pts"
-
-
-def _row(*cells: str) -> str:
-    # Rep names are data: printed to a terminal, so their control characters are replaced.
-    return "| " + " | ".join(clean(c).replace("|", "\\|") for c in cells) + " |"

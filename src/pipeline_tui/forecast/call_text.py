@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..display import markdown_literal
+from ..display import markdown_row
 from ..money import format_money
 from .call_accuracy import CallAccuracy
 from .call_status import CallStatus
@@ -66,7 +66,7 @@ def calls_markdown(accuracy: list[CallAccuracy], currency: str) -> str:
     for a in accuracy:
         last = a.last
         cells = [
-            markdown_literal(a.label),
+            a.label,
             a.scope,
             str(len(a.scored)),
             "—" if last is None else signed_money(last.error, currency),
@@ -74,5 +74,5 @@ def calls_markdown(accuracy: list[CallAccuracy], currency: str) -> str:
             percent(a.bias),
             sparkline(a.history),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(markdown_row(*cells))
     return "\n".join(lines) + "\n"

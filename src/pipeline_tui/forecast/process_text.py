@@ -3,12 +3,10 @@ format of `pipeline-tui process`, so they can't disagree."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..display import clean
+from ..display import csv_of, markdown_header, markdown_literal, markdown_row
 from .process import HistoryEntry, ProcessStage, ProcessView, Targets
 
 TENTH = Decimal("0.1")
@@ -165,26 +163,18 @@ def _flat(view: ProcessView) -> list[dict[str, Any]]:
 
 
 def as_csv(view: ProcessView) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in _flat(view):
-        writer.writerow({k: "" if row[k] is None else clean(row[k]) for k in COLUMNS})
-    return out.getvalue()
+    return csv_of(_flat(view), COLUMNS)
 
 
 def as_markdown(view: ProcessView) -> str:
     lines = [
-        f"# The process under review: {clean(view.pipeline_name)}",
+        f"# The process under review: {markdown_literal(view.pipeline_name)}",
         "",
         f"Observed: deals {view.window.text}.",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" if c == "stage" else "---:" for c in COLUMNS) + "|",
+        *markdown_header(COLUMNS, right=COLUMNS[1:]),
     ]
-    for row in _flat(view):
-        cells = ["" if row[c] is None else clean(row[c]) for c in COLUMNS]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    lines += [markdown_row(*(row[c] for c in COLUMNS)) for row in _flat(view)]
     lines += ["", f"Targets ({view.period_key}):", ""]
     for what, target, actual in targets_lines(view.targets):
         lines.append(f"- {what}: " + (f"target {target}, " if target else "") + f"actual {actual}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from ..display import clean
+from ..display import markdown_literal, markdown_row
 from ..labels import date_text
 from ..money import format_money
 from .metrics import unconverted_note
@@ -22,7 +22,7 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
     until = "now" if waterfall.until is None else f"{date_text(waterfall.until)} UTC"
     source = f" (snapshot {waterfall.snapshot_id})" if waterfall.snapshot_id else ""
     lines = [
-        f"# What changed: {clean(team.label)}, {waterfall.period.label}",
+        f"# What changed: {markdown_literal(team.label)}, {waterfall.period.label}",
         "",
         f"From {date_text(waterfall.since)} UTC{source} to {until}, in {currency}"
         + (f" {left_out}" if (left_out := unconverted_note(waterfall.unconverted)) else "")
@@ -30,12 +30,12 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
         "",
         "| | Amount | Deals |",
         "|---|---:|---:|",
-        _row("Start", money(team.start), str(team.start_count)),
+        markdown_row("Start", money(team.start), str(team.start_count)),
     ]
     for m in team.movements:
         if m.deals:
-            lines.append(_row(_signed_label(m.bar), money(m.amount), str(len(m.deals))))
-    lines += [_row("End", money(team.end), str(team.end_count)), ""]
+            lines.append(markdown_row(_signed_label(m.bar), money(m.amount), str(len(m.deals))))
+    lines += [markdown_row("End", money(team.end), str(team.end_count)), ""]
     if waterfall.reps:
         shown = [b for b in Bar if any(r.movement(b).deals for r in waterfall.reps)]
         lines += [
@@ -46,7 +46,7 @@ def waterfall_markdown(waterfall: Waterfall, currency: str = "USD") -> str:
         ]
         for rep in waterfall.reps:
             cells = [money(rep.movement(b).amount) if rep.movement(b).deals else "" for b in shown]
-            lines.append(_row(rep.label, money(rep.start), *cells, money(rep.end)))
+            lines.append(markdown_row(rep.label, money(rep.start), *cells, money(rep.end)))
         lines.append("")
     lines += _deals(team, money)
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -62,7 +62,7 @@ def _deals(team: WaterfallRow, money: Callable[[Decimal | None], str]) -> list[s
         lines += ["|---|---:|---:|---:|---|---|"]
         for d in m.deals[:DEALS_PER_BAR]:
             lines.append(
-                _row(
+                markdown_row(
                     d.name,
                     money(d.amount),
                     money(d.before) if d.before is not None else "—",
@@ -79,8 +79,3 @@ def _deals(team: WaterfallRow, money: Callable[[Decimal | None], str]) -> list[s
 
 def _signed_label(bar: Bar) -> str:
     return f"{'+' if bar.sign > 0 else '−'} {bar.label.lower()}"
-
-
-def _row(*cells: str) -> str:
-    # Names are data: printed to a terminal, so their control characters are replaced.
-    return "| " + " | ".join(clean(c).replace("|", "\\|") for c in cells) + " |"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from ..display import markdown_literal
+from ..display import markdown_literal, markdown_row
 from ..forecast.calls import CallFigures
 from ..labels import category_label, field_label, field_value
 from ..models import ItemStatus
@@ -55,7 +55,9 @@ def _changes(summary: ReviewSummary) -> list[str]:
         before, after = (
             field_value(c.field, v, summary.currency, missing="—") for v in (c.before, c.after)
         )
-        lines.append(_row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—"))
+        lines.append(
+            markdown_row(c.deal_name, field_label(c.field), before, after, c.changed_by or "—")
+        )
     return lines
 
 
@@ -74,7 +76,7 @@ def _judgments(summary: ReviewSummary) -> list[str]:
             if j.active
             else "withdrawn: the rep's call stands"
         )
-        lines.append(_row(j.deal_name, rep, manager, j.manager_name, j.note or ""))
+        lines.append(markdown_row(j.deal_name, rep, manager, j.manager_name, j.note or ""))
     return lines
 
 
@@ -102,7 +104,7 @@ def _calls(summary: ReviewSummary) -> list[str]:
     for c in summary.calls:
         who = f"{c.person_name} (team)" if c.scope == "team" else c.person_name
         before = "first call" if c.before is None else "kept" if c.kept else money(c.before)
-        lines.append(_row(who, money(c.commit), money(c.best_case), before, c.made_by_name))
+        lines.append(markdown_row(who, money(c.commit), money(c.best_case), before, c.made_by_name))
     return lines
 
 
@@ -126,7 +128,7 @@ def _deals(summary: ReviewSummary) -> list[str]:
         lines += ["| # | Deal | Stage | Amount | Status | Time |", "|---:|---|---|---:|---|---:|"]
         for item in walked:
             lines.append(
-                _row(
+                markdown_row(
                     str(item.position + 1),
                     item.deal_name,
                     item.stage_name,
@@ -152,12 +154,12 @@ def _forecast(summary: ReviewSummary, money: Callable[[Decimal | None], str]) ->
         b = None if end is None else value(end)
         if isinstance(a, float) or isinstance(b, float) or label == "Coverage":
             change = "—" if a is None or b is None else f"{float(b) - float(a):+.2f}x"
-            lines.append(_row(label, _ratio(a), _ratio(b), change))
+            lines.append(markdown_row(label, _ratio(a), _ratio(b), change))
         else:
             delta = None if a is None or b is None else Decimal(b) - Decimal(a)
             sign = "+" if delta is not None and delta > 0 else ""
             cells = (money(_dec(a)), money(_dec(b)), "—" if delta is None else sign + money(delta))
-            lines.append(_row(label, *cells))
+            lines.append(markdown_row(label, *cells))
     if any(c is not None and c.figures.all_pipelines for c in (start, end)):
         lines += ["", "Coverage and gap to quota cover all pipelines: quotas are per person."]
     return lines
@@ -194,10 +196,6 @@ def _escape(text: str) -> str:
     """Data as Markdown that reads as typed: no link, emphasis, HTML or control character
     in a name or note survives into the summary (the app renders it, people paste it)."""
     return markdown_literal(text)
-
-
-def _row(*cells: str) -> str:
-    return "| " + " | ".join(_escape(c) for c in cells) + " |"
 
 
 __all__: Sequence[str] = ["summary_markdown"]

@@ -25,6 +25,7 @@ from ..display import clean
 from ..labels import category_label
 from ..models import ForecastCategory, NoteKind, ReviewStatus, StageKind, utcnow
 from ..money import format_money, to_minor
+from ..parsing import parse_text
 from ..services.conflicts import conflict_message, when
 from ..services.writes import check_version
 from .errors import ReviewConflict, ReviewError
@@ -69,7 +70,8 @@ def record_judgment(
     if category is None and amount is None:
         raise ReviewError("A judgment needs a category or an amount (or withdraw it instead).")
     minor = None if amount is None else _amount_minor(amount)
-    text = _text(note, "note", required=False)
+    too_long = "That note is {length} characters; the limit is {limit}."
+    text = parse_text(note, MAX_TEXT, empty=None, too_long=too_long, error=ReviewError)
     seen = _Seen(check_version(expected_version), expected_judgment_id)
     return _write_judgment(
         engine,
@@ -153,7 +155,13 @@ def add_action_item(
 ) -> ActionItemView:
     """An action item on the deal (as it was at `expected_version`): what, who does it,
     by when."""
-    body = _text(text, "action item", required=True)
+    body = parse_text(
+        text,
+        MAX_TEXT,
+        empty="The action item needs some text.",
+        too_long="That action item is {length} characters; the limit is {limit}.",
+        error=ReviewError,
+    )
     version = check_version(expected_version)
     if isinstance(due_date, datetime):
         due_date = due_date.date()
@@ -289,14 +297,3 @@ def _amount_minor(amount: Decimal) -> int:
     if not value.is_finite() or not 0 <= value < MAX_AMOUNT:
         raise ReviewError(f"An amount must be at least 0 and below {MAX_AMOUNT:,}.")
     return to_minor(value)
-
-
-def _text(text: str | None, what: str, *, required: bool) -> str | None:
-    body = (text or "").strip()
-    if not body:
-        if required:
-            raise ReviewError(f"The {what} needs some text.")
-        return None
-    if len(body) > MAX_TEXT:
-        raise ReviewError(f"That {what} is {len(body)} characters; the limit is {MAX_TEXT}.")
-    return body

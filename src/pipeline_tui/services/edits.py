@@ -26,6 +26,7 @@ from ..models import (
     table_of,
 )
 from ..money import from_minor, to_minor
+from ..parsing import parse_text
 from ..periods import quarter_containing
 from .errors import EditError
 from .outcomes import mark_lost, mark_won
@@ -273,12 +274,13 @@ def add_note(
     except ValueError:
         allowed = ", ".join(k.value for k in NoteKind)
         raise EditError(f"Unknown note kind '{kind}'; use {allowed}.") from None
-    body = text.strip()
-    if not body:
-        raise EditError("A note needs some text.")
-    limit = MAX_NEXT_STEP if note_kind is NoteKind.NEXT_STEP else MAX_NOTE
-    if len(body) > limit:
-        raise EditError(f"That is {len(body)} characters; the limit is {limit}.")
+    body = parse_text(
+        text,
+        MAX_NEXT_STEP if note_kind is NoteKind.NEXT_STEP else MAX_NOTE,
+        empty="A note needs some text.",
+        too_long="That is {length} characters; the limit is {limit}.",
+        error=EditError,
+    )
 
     def write_note(conn: Connection, now: datetime) -> None:
         conn.execute(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, update
 
 from ..models import ForecastCategory, StageKind
+from ..parsing import parse_text
 from ..query import StageOption
 from .cards import DEAL, DEAL_TABLE
 from .errors import EditError
@@ -59,11 +60,13 @@ def mark_lost(
     today: date | None = None,
 ) -> EditResult:
     """Lost stage, 0%, category omitted, closed today, with the reason it was lost."""
-    why = reason.strip()
-    if not why:
-        raise EditError("Say why the deal was lost.")
-    if len(why) > MAX_LOST_REASON:
-        raise EditError(f"The reason is {len(why)} characters; the limit is {MAX_LOST_REASON}.")
+    why = parse_text(
+        reason,
+        MAX_LOST_REASON,
+        empty="Say why the deal was lost.",
+        too_long="The reason is {length} characters; the limit is {limit}.",
+        error=EditError,
+    )
     day = today or date.today()
 
     def plan(state: DealState) -> Plan:

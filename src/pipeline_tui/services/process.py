@@ -11,6 +11,8 @@ Permissions are the session's to check (`session_process`); this module only val
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,17 +90,21 @@ def check_name(conn: Connection, pipeline_id: int, name: str, *, other_than: int
     return text
 
 
+# A `_Stage`'s fields, in its order.
+_STAGE_COLUMNS = (
+    STAGE.id,
+    STAGE.pipeline_id,
+    STAGE.name,
+    STAGE.kind,
+    STAGE.position,
+    STAGE.default_probability,
+    STAGE.retired,
+)
+
+
 def _stages(conn: Connection, pipeline_id: int) -> list[_Stage]:
     query = (
-        select(
-            STAGE.id,
-            STAGE.pipeline_id,
-            STAGE.name,
-            STAGE.kind,
-            STAGE.position,
-            STAGE.default_probability,
-            STAGE.retired,
-        )
+        select(*_STAGE_COLUMNS)
         .where(STAGE.pipeline_id == pipeline_id)
         .order_by(STAGE.position, STAGE.id)
     )
@@ -106,17 +112,7 @@ def _stages(conn: Connection, pipeline_id: int) -> list[_Stage]:
 
 
 def _stage(conn: Connection, stage_id: int) -> _Stage:
-    row = conn.execute(
-        select(
-            STAGE.id,
-            STAGE.pipeline_id,
-            STAGE.name,
-            STAGE.kind,
-            STAGE.position,
-            STAGE.default_probability,
-            STAGE.retired,
-        ).where(STAGE.id == stage_id)
-    ).first()
+    row = conn.execute(select(*_STAGE_COLUMNS).where(STAGE.id == stage_id)).first()
     if row is None:
         raise NotFoundError(f"There is no stage {stage_id}")
     return _Stage(*row)
@@ -131,33 +127,52 @@ def _open_stage(conn: Connection, stage_id: int, doing: str) -> _Stage:
     return stage
 
 
-def record(
-    conn: Connection,
-    kind: ProcessChangeKind,
-    *,
-    who: int | None,
-    now: datetime,
-    pipeline_id: int | None,
-    stage_id: int | None = None,
-    old: str | None = None,
-    new: str | None = None,
-    reason: str | None = None,
-    proposal_id: int | None = None,
-) -> int:
-    result = conn.execute(
-        insert(LOG_T).values(
-            kind=kind.value,
-            pipeline_id=pipeline_id,
-            stage_id=stage_id,
-            old_value=old,
-            new_value=new,
-            reason=reason,
-            changed_by_id=who,
-            changed_at=now,
-            proposal_id=proposal_id,
+@dataclass(frozen=True)
+class ProcessWrite:
+    """One change to the process, in its transaction: who makes it, when, and why."""
+
+    conn: Connection
+    who: int | None
+    now: datetime
+    reason: str | None
+
+    def record(
+        self,
+        kind: ProcessChangeKind,
+        *,
+        pipeline_id: int | None,
+        stage_id: int | None = None,
+        old: str | None = None,
+        new: str | None = None,
+        proposal_id: int | None = None,
+    ) -> int:
+        """The change in `process_change`, with who, when and why; its id."""
+        result = self.conn.execute(
+            insert(LOG_T).values(
+                kind=kind.value,
+                pipeline_id=pipeline_id,
+                stage_id=stage_id,
+                old_value=old,
+                new_value=new,
+                reason=self.reason,
+                changed_by_id=self.who,
+                changed_at=self.now,
+                proposal_id=proposal_id,
+            )
         )
-    )
-    return _new_id(result)
+        return _new_id(result)
+
+
+@contextmanager
+def process_write(
+    engine: Engine, reason: str | None, *, who: int, required: bool = False, what: str = ""
+) -> Iterator[ProcessWrite]:
+    """The reason checked (before anything is read: bad input writes nothing), then one
+    transaction for the change, which it records with `ProcessWrite.record`."""
+    why = check_reason(reason, required=required, what=what)
+    now = utcnow()
+    with engine.begin() as conn:
+        yield ProcessWrite(conn, who, now, why)
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -191,9 +206,8 @@ def propose(
 ) -> ProcessResult:
     """A proposal to make `probability` the stage's default (for an admin to accept)."""
     new = check_probability(probability)
-    why = check_reason(reason)
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         stage = _open_stage(conn, stage_id, "given a new default")
         if seen_default is not None and stage.default_probability != seen_default:
             raise ProcessConflict(
@@ -202,16 +216,12 @@ def propose(
             )
         if stage.default_probability == new:
             raise InputError(f"{stage.name} already defaults to {new}%: nothing to propose")
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.PROPOSAL,
-            who=who,
-            now=now,
             pipeline_id=stage.pipeline_id,
             stage_id=stage.id,
             old=str(stage.default_probability),
             new=str(new),
-            reason=why,
         )
     return ProcessResult(
         f"Proposed {stage.name}: {stage.default_probability}% → {new}% (#{change_id}); "
@@ -223,9 +233,8 @@ def propose(
 def accept(engine: Engine, proposal_id: int, reason: str | None, *, who: int) -> ProcessResult:
     """Makes the proposal's probability the stage's default, for new deals and stage
     moves from now on; every deal keeps the probability its rep gave it."""
-    why = check_reason(reason, required=True, what="you accept it")
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who, required=True, what="you accept it") as write:
+        conn = write.conn
         row = conn.execute(
             select(LOG.kind, LOG.stage_id, LOG.old_value, LOG.new_value).where(
                 LOG.id == proposal_id
@@ -262,16 +271,12 @@ def accept(engine: Engine, proposal_id: int, reason: str | None, *, who: int) ->
                 f"{stage.name}'s default is {stage.default_probability}% now, not the {old}% "
                 f"proposal #{proposal_id} was based on: nothing was changed; propose again"
             )
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.PROPOSAL_ACCEPTED,
-            who=who,
-            now=now,
             pipeline_id=stage.pipeline_id,
             stage_id=stage.id,
             old=str(old),
             new=str(new),
-            reason=why,
             proposal_id=proposal_id,
         )
     return ProcessResult(
@@ -296,9 +301,8 @@ def add_stage(
 ) -> ProcessResult:
     """A new open stage, last of the open stages or at `position` (1 is first)."""
     default = check_probability(probability)
-    why = check_reason(reason)
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         text = check_name(conn, pipeline_id, name, other_than=None)
         stages = _stages(conn, pipeline_id)
         if not stages:
@@ -324,15 +328,11 @@ def add_stage(
         added = _Stage(stage_id, pipeline_id, text, StageKind.OPEN.value, -1, default, False)
         open_order.insert(index, added)
         _renumber(conn, _with_closed_last(stages, open_order))
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.STAGE_ADDED,
-            who=who,
-            now=now,
             pipeline_id=pipeline_id,
             stage_id=stage_id,
             new=f"{text} ({default}%, position {at})",
-            reason=why,
         )
     return ProcessResult(f"Added {text} at position {at}, defaulting to {default}%", change_id)
 
@@ -342,9 +342,8 @@ def rename_stage(
 ) -> ProcessResult:
     """Same stage, new name: its deals and history follow it (the history finds it by
     its earlier names through this change's record)."""
-    why = check_reason(reason)
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         stage = _stage(conn, stage_id)
         text = check_name(conn, stage.pipeline_id, name, other_than=stage.id)
         if text == stage.name:
@@ -356,16 +355,12 @@ def rename_stage(
             raise ProcessConflict(
                 f"The stage you saw as {seen_name} is called {stage.name} now: nothing was renamed"
             )
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.STAGE_RENAMED,
-            who=who,
-            now=now,
             pipeline_id=stage.pipeline_id,
             stage_id=stage.id,
             old=stage.name,
             new=text,
-            reason=why,
         )
     return ProcessResult(f"Renamed {stage.name} to {text}", change_id)
 
@@ -376,9 +371,8 @@ def move_stage(
     """One place earlier (-1) or later (+1) among the pipeline's active open stages."""
     if steps not in (-1, 1):
         raise InputError(f"A stage moves one place up (-1) or down (+1), not {steps}")
-    why = check_reason(reason)
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         stage = _open_stage(conn, stage_id, "moved")
         stages = _stages(conn, stage.pipeline_id)
         open_order = [s for s in stages if s.kind == StageKind.OPEN.value]
@@ -391,16 +385,12 @@ def move_stage(
         a, b = open_order.index(active[here]), open_order.index(active[there])
         open_order[a], open_order[b] = open_order[b], open_order[a]
         _renumber(conn, _with_closed_last(stages, open_order))
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.STAGE_MOVED,
-            who=who,
-            now=now,
             pipeline_id=stage.pipeline_id,
             stage_id=stage.id,
             old=str(here + 1),
             new=str(there + 1),
-            reason=why,
         )
     return ProcessResult(f"Moved {stage.name} to position {there + 1}", change_id)
 
@@ -408,9 +398,8 @@ def move_stage(
 def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int) -> ProcessResult:
     """No longer offered for moves or new deals; closed deals that passed through it,
     its history and the reports keep it. A stage still holding open deals is refused."""
-    why = check_reason(reason)
-    now = utcnow()
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         stage = _open_stage(conn, stage_id, "retired")
         active = [
             s
@@ -434,14 +423,10 @@ def retire_stage(engine: Engine, stage_id: int, reason: str | None, *, who: int)
         )
         if changed.rowcount != 1:
             raise ProcessConflict(f"{stage.name} was retired meanwhile")
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.STAGE_RETIRED,
-            who=who,
-            now=now,
             pipeline_id=stage.pipeline_id,
             stage_id=stage.id,
             old=stage.name,
-            reason=why,
         )
     return ProcessResult(f"Retired {stage.name}: its history stays", change_id)

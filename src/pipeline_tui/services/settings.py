@@ -22,8 +22,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Connection, Engine, func, select, update
 
 from ..errors import InputError, NotFoundError
-from ..models import Pipeline, ProcessChangeKind, Settings, Stage, StageKind, User, table_of, utcnow
-from .process import ProcessConflict, ProcessResult, check_reason, record
+from ..models import Pipeline, ProcessChangeKind, Settings, Stage, StageKind, User, table_of
+from .process import ProcessConflict, ProcessResult, process_write
 
 SETTINGS_T = table_of(Settings)
 STAGE_T = table_of(Stage)
@@ -304,9 +304,9 @@ def change_setting(
 ) -> ProcessResult:
     """Sets one team setting, if it is still `seen`; recorded in the process log."""
     spec = spec_of(name)
-    why = check_reason(reason)
     column = SETTINGS_T.c[spec.name]
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         new = spec.parse(spec.name, value, conn)
         settings_id = conn.execute(select(func.min(SETTINGS_T.c.id))).scalar_one()
         if settings_id is None:
@@ -324,15 +324,11 @@ def change_setting(
         if _same(current, new):
             raise InputError(f"{spec.name} is {text_of(spec.name, new)} already: nothing to change")
         conn.execute(update(SETTINGS_T).where(SETTINGS_T.c.id == settings_id).values({column: new}))
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.TARGET if spec.target else ProcessChangeKind.SETTING,
-            who=who,
-            now=utcnow(),
             pipeline_id=None,
             old=old_text,
             new=new_text,
-            reason=why,
         )
     what = "Target" if spec.target else "Setting"
     shown = f"{text_of(spec.name, current)} → {text_of(spec.name, new)}"
@@ -350,9 +346,9 @@ def change_stage_days(
 ) -> ProcessResult:
     """Sets an open stage's days limit, if it is still `seen`; recorded naming the stage."""
     new = _whole(DAYS_LIMIT, value, 1, DAYS_MAX)
-    why = check_reason(reason)
     stage = STAGE_T.c
-    with engine.begin() as conn:
+    with process_write(engine, reason, who=who) as write:
+        conn = write.conn
         row = conn.execute(
             select(stage.name, stage.pipeline_id, stage.days_limit, stage.kind, stage.retired)
             .where(stage.id == stage_id)
@@ -371,16 +367,12 @@ def change_stage_days(
         if current == new:
             raise InputError(f"{row.name}'s days limit is {new} already: nothing to change")
         conn.execute(update(STAGE_T).where(stage.id == stage_id).values(days_limit=new))
-        change_id = record(
-            conn,
+        change_id = write.record(
             ProcessChangeKind.SETTING,
-            who=who,
-            now=utcnow(),
             pipeline_id=int(row.pipeline_id),
             stage_id=stage_id,
             old=f"{DAYS_LIMIT} {current}",
             new=f"{DAYS_LIMIT} {new}",
-            reason=why,
         )
     return ProcessResult(f"Setting {row.name}: {DAYS_LIMIT} {current} → {new}", change_id)
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, insert, update
 from ..errors import InputError, NotFoundError, PermissionDenied
 from ..models import Role, User, table_of
 from ..org import OrgChart, Person
+from ..parsing import parse_text
 from ..query import load_org
 from .logins import unknown_login
 from .permissions import Policy
@@ -25,6 +26,7 @@ USER = USER_TABLE.c
 ROLES = tuple(r.value for r in Role)
 LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 NO_MANAGER = ("", "none", "-")
+_TOO_LONG = "{} is longer than {{limit}} characters"  # `{limit}` is parse_text's
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def add_user(
     """Adds a person. `policy` None: the database has no people, and this first person
     becomes its admin whatever `role` says."""
     login = _check_login(login)
-    name = _text(name, "--name", 128, required=True) or ""
+    name = parse_text(name, 128, empty="--name is empty", too_long=_TOO_LONG.format("--name"))
+    email = parse_text(email, 255, empty=None, too_long=_TOO_LONG.format("--email"))
+    team = parse_text(team, 128, empty=None, too_long=_TOO_LONG.format("--team"))
     role = _check_role(role)
     with engine.begin() as conn:
         org = load_org(conn)
@@ -89,10 +93,10 @@ def add_user(
             .values(
                 login=login,
                 display_name=name,
-                email=_text(email, "--email", 255, required=False),
+                email=email,
                 role=role,
                 manager_id=boss.id if boss else None,
-                team=_text(team, "--team", 128, required=False),
+                team=team,
                 active=True,
             )
         ).scalar_one()
@@ -195,17 +199,6 @@ def _check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"{role!r} is not a role; use {', '.join(ROLES)}")
     return role
-
-
-def _text(value: str | None, what: str, limit: int, *, required: bool) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise InputError(f"{what} is empty")
-        return None
-    if len(text) > limit:
-        raise InputError(f"{what} is longer than {limit} characters")
-    return text
 
 
 def _row(conn: Connection, person_id: int) -> PersonRow:
