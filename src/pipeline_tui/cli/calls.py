@@ -18,7 +18,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import clean, display_text, markdown_literal
-from ..labels import date_text
 from ..money import format_money
 from . import OWNER_HELP, CliConsole, err, iso_date
 
@@ -107,6 +106,8 @@ def run_calls(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         scored = [a for a in ws.call_accuracy(Scope()) if a.person_id == person.id]
     accuracy = scored[0] if scored else None
     extra = {"person": person.login, "accuracy": accuracy.as_dict() if accuracy else None}
+    from ..labels import date_text  # labels imports the models: only when calls print
+
     title = f"{person.display_name}'s calls"
     if args.format != "table":
         return _print(history, SHOW_FIELDS, args.format, title, extra)
