@@ -12,6 +12,10 @@ and `deals.stage_columns` give (every sum exact, converted per currency and rate
 once), so the board shows the numbers `report` prints. `tests/services/
 test_board_totals.py` holds the two ways equal.
 
+For everyone's deals, or all but a few people's (the head's team), that one statement
+reads the stages' covering index in its own order rather than sorting every deal in the
+range (`_everyones`); a narrow team's goes through the owner index (`_groups`).
+
 Only the board's plain view (the period, owners and pipeline, no search or filter) is
 answered here; the caller falls back to the separate queries otherwise.
 """
