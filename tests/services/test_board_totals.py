@@ -115,6 +115,35 @@ def test_the_first_screens_counts_and_sums_are_one_query_and_equal_the_report(
         assert sum(c.count for c in columns) > 0
 
 
+@pytest.mark.parametrize("one_currency", [False, True])
+def test_everyones_board_equals_the_report_in_one_currency_or_several(
+    url: str, one_currency: bool
+) -> None:
+    # Everyone's deals (no owner filter) and the vp's (all but two) are summed by stage
+    # without an owner key, every currency together, the others' then taken off.
+    if one_currency:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE deal SET currency = 'USD'"))
+        engine.dispose()
+    with Workspace.open(url, "vp", today=lambda: TODAY) as ws:
+        state = ViewState.initial(ws)
+        assert state.scope.owner_ids is not None  # admin and viewer are not the vp's
+        team = state.deal_filter(ws.today())
+        everyone = replace(team, owner_ids=None)
+        for flt in (team, everyone):
+            scope = replace(state.scope, owner_ids=flt.owner_ids)
+            pipeline_id = scope.pipeline_id
+            assert pipeline_id is not None
+            snapshot = ws.board(flt, scope, sort="amount", descending=True, offsets={},
+                                page_size=1)  # fmt: skip
+            assert snapshot.figures == ws.report(state.period, GroupBy.REP, scope).totals
+            columns = ws.run(lambda: stage_columns(ws.engine, ws.seen(flt), pipeline_id))  # noqa: B023
+            assert [p.stage for p in snapshot.pages] == columns
+            left_out = dict(snapshot.figures.unconverted)
+            assert (left_out == {}) == one_currency, left_out
+
+
 def test_a_filtered_board_and_other_periods_still_equal_the_report(url: str) -> None:
     with Workspace.open(url, "vp", today=lambda: TODAY) as ws:
         state = ViewState.initial(ws)
@@ -194,9 +223,16 @@ def test_the_query_reads_the_covering_forecast_index_alone(tmp_path: Path) -> No
                 str(row[-1])
                 for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)  # type: ignore[arg-type]
             )
+    # The closed and the open stages' deals from the stage-led covering index, the other
+    # currencies' from the close-date one; never the table.
+    assert "SEARCH deal USING COVERING INDEX ix_deal_stage_cover (stage_id=? AND close_date>?" in (
+        plan
+    ), plan
     assert "SEARCH deal USING COVERING INDEX ix_deal_forecast (close_date>? AND close_date<?)" in (
         plan
     ), plan
+    reads = [step for step in plan.split(" | ") if " deal " in f"{step} "]
+    assert all("COVERING INDEX" in step for step in reads), plan
 
 
 def test_the_header_is_the_exact_sum_rounded_once_on_every_path(url: str) -> None:

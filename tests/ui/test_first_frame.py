@@ -61,11 +61,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return seed_file(tmp_path_factory.mktemp("first-frame") / "pipeline.db", deals=300)
 
 
-def test_the_command_reaches_the_app_without_alembic_the_importer_or_the_screens(
-    db: Path,
-) -> None:
+def test_the_command_reaches_the_app_without_the_database_layer(db: Path) -> None:
     # What `pipeline-tui --db FILE` has imported when it hands over to the app: the
-    # identity check's session, but no migration tool and nothing only other commands use.
+    # identity check read the SQLite file with the standard library (`precheck`), so no
+    # SQLAlchemy, SQLModel, pydantic or migration tool, no session, and nothing only
+    # other commands use; the app's worker imports the session after the first frame.
     loaded = loaded_in_fresh_python(
         f"""
         import sys
@@ -78,11 +78,34 @@ def test_the_command_reaches_the_app_without_alembic_the_importer_or_the_screens
         assert main(["--db", {str(db)!r}, "--user", "vp"]) == 0
         """
     )
-    assert "pipeline_tui.services.workspace" in loaded  # the check ran
-    # No migration tool for a current schema, no PostgreSQL driver for a SQLite file.
-    assert not {m for m in loaded if m.split(".")[0] in ("alembic", "psycopg")}
-    prefixes = ("pipeline_tui.importing", "pipeline_tui.seed", "pipeline_tui.ui.screens")
+    assert "pipeline_tui.precheck" in loaded  # the check ran
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    prefixes = (
+        "pipeline_tui.services",
+        "pipeline_tui.storage",
+        "pipeline_tui.models",
+        "pipeline_tui.importing",
+        "pipeline_tui.seed",
+        "pipeline_tui.ui.screens",
+    )
     assert not {m for m in loaded if m.startswith(prefixes)}
+
+
+def test_a_login_nobody_has_is_refused_without_the_session_or_the_screen(db: Path) -> None:
+    loaded = loaded_in_fresh_python(
+        f"""
+        import sys
+        from pipeline_tui.cli import main
+        code = main(["--db", {str(db)!r}, "--user", "vpp"])
+        print(code, *sys.modules)
+        """
+    )
+    assert "2" in loaded  # the exit status: the message itself is `tests/cli/test_precheck.py`'s
+    # No session, no models, no screen. (The error's printing looks for passwords to hide
+    # with SQLAlchemy's URL parser: after the refusal, not before the first frame.)
+    heavy = ("sqlmodel", "pydantic", "alembic", "psycopg", "textual")
+    assert not {m for m in loaded if m.split(".")[0] in heavy}
+    assert not {m for m in loaded if m.startswith(("pipeline_tui.services", "pipeline_tui.ui"))}
 
 
 @pytest.fixture

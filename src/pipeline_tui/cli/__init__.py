@@ -300,16 +300,24 @@ def _run(argv: list[str]) -> int:
         url = make_demo_database(data_dir() / "demo.db")
         user = user or DEMO_USER  # the demo's people are made up: nobody is one of them
     _check_identity(url, user, typed=bool(given_user))
-    from .commands import run_app
+    # Straight to the UI package: `commands` would import the session, which the app's
+    # first frame does without (its worker imports it once the layout is on screen).
+    from ..ui.app import run
 
-    return run_app(url, user=user, config=config)
+    return run(url, user=user, config=config)
 
 
 def _check_identity(url: str, login: str | None, *, typed: bool) -> None:
     """Who opens the app is someone here (else one line on how to be added; a typed
     `--user` nobody has, with the nearest logins), before the screen takes over; the
-    session checks again when it opens. One session: this also brings the schema up to
-    date, so the app's own opening finds it current."""
+    session checks again when it opens. On a SQLite file at our schema the standard
+    library answers it (`precheck`: no database layer before the first frame); otherwise
+    one session, which also brings the schema up to date, so the app's own opening finds
+    it current."""
+    from ..precheck import check_identity
+
+    if check_identity(url, login, typed=typed):
+        return
     from .commands import session
 
     with session(url, login, check_user=typed) as ws:

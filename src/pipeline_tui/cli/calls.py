@@ -16,7 +16,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import clean, csv_of, display_text, markdown_header, markdown_literal, markdown_row
-from ..labels import date_text
 from ..money import format_money
 from . import OWNER_HELP, CliConsole, err, iso_date
 
@@ -105,6 +104,8 @@ def run_calls(url: str, args: argparse.Namespace, *, user: str | None) -> int:
         scored = [a for a in ws.call_accuracy(Scope()) if a.person_id == person.id]
     accuracy = scored[0] if scored else None
     extra = {"person": person.login, "accuracy": accuracy.as_dict() if accuracy else None}
+    from ..labels import date_text  # labels imports the models: only when calls print
+
     title = f"{person.display_name}'s calls"
     if args.format != "table":
         return _print(history, SHOW_FIELDS, args.format, title, extra)

@@ -11,7 +11,6 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..config import UserConfig
 from ..display import display_text
 from ..forecast import GroupBy, Rollup
 from ..services.people import SettingsView
@@ -200,11 +199,3 @@ def make_demo_database(path: Path) -> str:
     with session(url, create=True) as ws:
         ws.seed_demo(deals=5_000, seed=42)
     return url
-
-
-def run_app(url: str, *, user: str | None, config: UserConfig) -> int:
-    """The app, once `cli._check_identity` has migrated and checked the database (and who
-    opens it) before the screen takes over."""
-    from ..ui.app import run
-
-    return run(url, user=user, config=config)

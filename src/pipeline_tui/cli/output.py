@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
@@ -14,9 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import csv_of, display_text, markdown_header, markdown_literal, markdown_row
-from ..forecast import Rollup
-from ..forecast.metrics import figures_dict, unconverted_text
 from ..money import format_money
+
+if TYPE_CHECKING:
+    from ..forecast import Rollup
+
+# The forecast package (and the database layer under it) is imported by the functions
+# that print figures: `build_parser` imports this module for every command, the app too.
 
 FIELDS = [
     "key", "quota", "closed_won", "commit", "best_case", "pipeline", "weighted",
@@ -30,6 +34,8 @@ def as_json(rollup: Rollup) -> str:
 
 
 def _flat_rows(rollup: Rollup) -> list[dict[str, Any]]:
+    from ..forecast.metrics import figures_dict
+
     rows = [row.as_dict() for row in rollup.rows]
     rows.append(figures_dict(rollup.totals) | {"key": "TOTAL"})
     return rows
@@ -40,6 +46,8 @@ def as_csv(rollup: Rollup) -> str:
 
 
 def as_markdown(rollup: Rollup) -> str:
+    from ..forecast.metrics import unconverted_text
+
     left_out = unconverted_text(rollup.totals)
     lines = [
         f"# {markdown_literal(rollup.title)}",
@@ -142,6 +150,7 @@ def as_table(
 ) -> Table:
     """The roll-up without the columns named in `left_out`. Money never wraps or is cut:
     a name wraps instead, and `fit_columns` leaves columns out when even that won't fit."""
+    from ..forecast.metrics import unconverted_text
 
     def money(value: Decimal | None) -> str:
         return format_money(value, rollup.currency, compact=compact)

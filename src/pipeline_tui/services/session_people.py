@@ -11,7 +11,7 @@ from ..org import OrgChart, Person
 from ..query import Scope, load_org
 from .cards import deal_owner
 from .deals import DealCard
-from .identity import who_am_i
+from .identity import acting_person
 from .permissions import Policy
 from .session_base import SessionBase
 from .users import PersonRow, add_user, list_users, set_active, set_manager, set_role
@@ -30,10 +30,10 @@ class PeopleDoor(SessionBase):
         """The policy of whoever acts; None on a database with no people yet (whoever
         sets it up may write). A command run by someone who isn't a person here is
         refused, saying how to be added."""
-        if not self.org.people:
-            return None
         # Asked again each time: a deactivated person is refused, with how to come back.
-        me = who_am_i(self.org, self.person.login if self.person is not None else self.login)
+        me = acting_person(self.org, self.person, self.login)
+        if me is None:
+            return None
         return Policy(me, self.org, self.settings.reps_own_team_only)
 
     def owner_of(self, deal_id: int) -> int:

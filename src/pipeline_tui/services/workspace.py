@@ -54,9 +54,8 @@ from .deals import (
 )
 from .detail import DealDetail, get_deal
 from .edit_types import Edit, apply
-from .identity import os_login, who_am_i
+from .identity import command_person, who_am_i
 from .live import ChangeWatcher, watch
-from .logins import unknown_login
 from .maintenance import new_engine
 from .new_deals import CreatedDeal
 from .people import SettingsView, list_pipelines, load_settings
@@ -278,9 +277,7 @@ class Workspace(
                 )
             # Who runs the command: --user (or the environment's), else the OS login when
             # it is someone here; writes refuse anyone else (`acting_policy`).
-            person = org.by_login(user or os_login() or "") if org.people else None
-            if user and person is None and check_user:
-                raise NotFoundError(unknown_login(user, [p.login for p in org.people.values()]))
+            person = command_person(org, user, check_user=check_user)
         except BaseException:
             engine.dispose()
             raise

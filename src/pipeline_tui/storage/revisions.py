@@ -11,43 +11,9 @@ Alembic itself reads from the same scripts.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from pathlib import Path
-
 from sqlalchemy import Connection, inspect, text
 
-VERSIONS = Path(__file__).with_name("migrations") / "versions"
-VERSION_TABLE = "alembic_version"
-_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision(?:\s*:[^=]*)?=\s*(?:None|[\"']([^\"']+)[\"'])", re.MULTILINE)
-
-
-@lru_cache(maxsize=1)
-def shipped_chain() -> tuple[str, ...] | None:
-    """Every revision we ship, oldest first, read from the scripts' text; None when the
-    scripts are not one straight line this scan understands (then ask Alembic)."""
-    parents: dict[str, str | None] = {}
-    for script in VERSIONS.glob("*.py"):
-        source = script.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN.search(source)
-        if revision is None or down is None or revision[1] in parents:
-            return None
-        parents[revision[1]] = down[1]
-    children = {parent: child for child, parent in parents.items()}
-    if len(children) != len(parents):  # two scripts on one parent: a branch
-        return None
-    chain: list[str] = []
-    current = children.get(None)
-    while current is not None:
-        chain.append(current)
-        current = children.get(current)
-    return tuple(chain) if chain and len(chain) == len(parents) else None
-
-
-def shipped_head() -> str | None:
-    chain = shipped_chain()
-    return chain[-1] if chain else None
+from ..revision_scan import VERSION_TABLE, VERSIONS, shipped_chain, shipped_head
 
 
 def stored_revisions(connection: Connection) -> list[str] | None:
@@ -64,3 +30,13 @@ def is_current(connection: Connection) -> bool:
     and nothing to refuse."""
     head = shipped_head()
     return head is not None and stored_revisions(connection) == [head]
+
+
+__all__ = [
+    "VERSIONS",
+    "VERSION_TABLE",
+    "is_current",
+    "shipped_chain",
+    "shipped_head",
+    "stored_revisions",
+]
