@@ -57,7 +57,7 @@ WRITTEN = (
 )  # fmt: skip
 
 
-def FUZZ(max_examples: int) -> settings:  # noqa: N802  (reads as the settings it is)
+def fuzz_settings(max_examples: int) -> settings:
     # Each example starts the app (about a second on a quiet machine): few, and not shrunk,
     # so that a failure costs CI no more than a pass; the failing keys are in the message.
     return settings(
@@ -158,7 +158,7 @@ def assert_consistent(db: Path, before: dict[int, tuple[int, int]], bursts: obje
         assert (version > old_version) == (changes > old_changes), (deal, bursts)
 
 
-@FUZZ(max_examples=6)
+@fuzz_settings(max_examples=6)
 @given(bursts=BURSTS)
 async def test_any_keys_from_the_board(template: Path, bursts: list[list[str]]) -> None:
     with fresh_copy(template) as db, _data_home(db.parent):
@@ -167,7 +167,7 @@ async def test_any_keys_from_the_board(template: Path, bursts: list[list[str]]) 
         assert_consistent(db, before, bursts)
 
 
-@FUZZ(max_examples=2)
+@fuzz_settings(max_examples=2)
 @given(bursts=LOOKING_BURSTS)
 async def test_keys_that_only_look_write_nothing(template: Path, bursts: list[list[str]]) -> None:
     with fresh_copy(template) as db, _data_home(db.parent):
