@@ -216,3 +216,56 @@ async def test_tab_in_a_prompt_of_one_question_keeps_the_focus_there(
         await pilot.press("escape")
         await settle(pilot)
         assert not prompt.is_open
+
+
+async def test_an_edit_landing_while_the_board_is_redrawn_skips_the_columns_going(
+    template: Path, tmp_path: Path
+) -> None:
+    """A reload that changes the columns removes the old ones and awaits it; an edit
+    landing meanwhile redrew its card in a column whose cards were already gone
+    (`NoMatches: DealList`). The columns being removed are not the board's any more."""
+    db = copy_db(template, tmp_path / "pipeline.db")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        board = screen.board
+        card = next(c for c in board.columns() if c.cards).cards[0]
+        removal = board.remove_children()  # as `Board.show` does, then awaits it
+        assert board.columns() == []
+        for column in board.columns():  # what an edit landing now does
+            column.replace_card(card)
+        await removal
+        await settle(pilot)
+
+
+async def test_page_keys_before_a_list_is_laid_out(template: Path, tmp_path: Path) -> None:
+    """`pagedown` landing after a list got its options and cursor but before its next
+    layout (what changed `W`, or a board column just mounted, in a burst) raised
+    `KeyError` inside Textual's OptionList and stopped the app."""
+    from textual.widgets import OptionList
+    from textual.widgets.option_list import Option
+
+    from pipeline_tui.ui.screens.changes import ChangesScreen
+
+    db = copy_db(template, tmp_path / "pipeline.db")
+    app = make_app(db)
+    errors = watch_errors(app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        lists: list[OptionList] = [next(c for c in screen.board.columns() if c.cards).deal_list]
+        await pilot.press("W")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangesScreen)
+        lists.append(app.screen.query_one("#changes-bars", OptionList))
+        for options in lists:
+            # No size until the next layout, as a list has before its first one.
+            options.display = False
+            await pilot.pause()
+            options.clear_options()
+            options.add_options([Option(str(n)) for n in range(40)])
+            options.highlighted = 3
+            options.action_page_down()
+            options.action_page_up()
+            assert options.highlighted == 3
+        await settle(pilot)
+    assert errors == []
