@@ -269,3 +269,25 @@ async def test_page_keys_before_a_list_is_laid_out(template: Path, tmp_path: Pat
             assert options.highlighted == 3
         await settle(pilot)
     assert errors == []
+
+
+async def test_escape_closes_a_prompt_the_focus_has_left(template: Path, tmp_path: Path) -> None:
+    """A prompt can open while a key of the same burst moves the focus away (`a` or `N`,
+    then `t` switching to the table): escape then went to the board, clearing filters, and
+    the prompt stayed open with nothing able to close it."""
+    from pipeline_tui.ui.widgets.prompt import Prompt
+
+    db = copy_db(template, tmp_path / "pipeline.db")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        prompt = screen.query_one(Prompt)
+        assert prompt.is_open
+        screen.action_toggle_view()  # as the `t` handled after the prompt opened does
+        await settle(pilot)
+        assert app.focused is not None and prompt not in app.focused.ancestors_with_self
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not prompt.is_open
