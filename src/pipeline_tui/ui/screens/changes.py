@@ -28,6 +28,7 @@ from ...periods import Period
 from ...services.workspace import Workspace
 from ..live import keep_place
 from ..messages import DataChanged, LoadFailed
+from ..widgets.option_list import PagedOptionList
 from ..widgets.prompt import Prompt, refocus
 
 BAR_WIDTH = 30
@@ -109,7 +110,7 @@ class ChangesScreen(Screen[None]):
         yield Static(id="changes-title")
         with Horizontal(id="changes-body"):
             with Vertical(id="changes-left"):
-                yield OptionList(id="changes-bars")
+                yield PagedOptionList(id="changes-bars")
                 yield DataTable(id="changes-reps", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="changes-deals", cursor_type="row", zebra_stripes=True)
         yield Prompt(id="prompt")

@@ -674,6 +674,12 @@ class MainScreen(Screen[None]):
         )
 
     def action_clear_filters(self) -> None:
+        # A prompt that opened while a key in the same burst moved the focus away (`N`
+        # then `t`) gets no escape of its own: this one closes it first.
+        prompt = self.prompt()
+        if prompt.is_open:
+            prompt.action_cancel()
+            return
         st = self.state
         if st.filtered:
             cleared = replace(

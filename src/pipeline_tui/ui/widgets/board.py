@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical
 from textual.message import Message
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...display import clean
@@ -25,6 +25,7 @@ from ...money import format_money
 from ...services.deals import DealCard, StageColumn
 from ...services.workspace import ColumnPage
 from ..live import DealMark
+from .option_list import PagedOptionList
 from .paging import PagedCursor
 
 PAGE_SIZE = 40
@@ -83,7 +84,7 @@ def card_text(card: DealCard, currency: str, today: date, width: int) -> Text:
     return Text("\n").join([title, who, figures])
 
 
-class DealList(OptionList):
+class DealList(PagedOptionList):
     """The cards of one stage; vim keys beside the arrows."""
 
     # The column draws the frame, so the list has none; `:focus` is named again because
@@ -380,7 +381,9 @@ class Board(HorizontalScroll):
         self._fits = 1  # how many columns fit side by side
 
     def columns(self) -> list[StageColumnView]:
-        return list(self.query(StageColumnView))
+        # Not those being removed (a reload's `show` awaits their removal): their cards may
+        # already be gone while an edit landing meanwhile redraws a card.
+        return [c for c in self.query(StageColumnView) if not c._pruning]
 
     def column_for_stage(self, stage_id: int) -> StageColumnView | None:
         return next((c for c in self.columns() if c.stage.stage_id == stage_id), None)

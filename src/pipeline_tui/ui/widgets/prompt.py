@@ -88,6 +88,9 @@ class Prompt(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
         Binding("tab", "move_on", "Next", id="prompt.move_on"),
+        # Otherwise tab (or shift+tab) moves the focus out of the open prompt: it stays
+        # open with no key reaching it, and escape clears the board's filters instead.
+        Binding("tab,shift+tab", "stay", "Stay in the prompt", show=False, id="prompt.stay"),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -173,7 +176,7 @@ class Prompt(Vertical):
             field.value, field.cursor_position = ahead, len(ahead)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Tab keeps moving the focus in a prompt of one question.
+        # In a prompt of one question tab has nowhere to move on to: `stay` takes it.
         return self._tab_moves_on if action == "move_on" else True
 
     def action_move_on(self) -> None:
@@ -182,6 +185,9 @@ class Prompt(Vertical):
         value = field.value
         offered = self._complete(value) if self._complete is not None and value else None
         self._answer(offered or value, self._typed_after(value))
+
+    def action_stay(self) -> None:
+        """The focus stays in the line being answered."""
 
     def action_cancel(self) -> None:
         self.close()
