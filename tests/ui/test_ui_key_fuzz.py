@@ -19,11 +19,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from textual.command import CommandList
 
 from pipeline_tui.services.integrity import check_database
 from pipeline_tui.storage import make_engine
 from pipeline_tui.ui.app import PipelineApp
 from pipeline_tui.ui.screens.main import MainScreen
+from pipeline_tui.ui.widgets.legend import MarksLegend
 
 from ..ui_support import burst, copy_db, make_app, open_board, seed_file, settle, sql_engine
 
@@ -291,3 +293,28 @@ async def test_escape_closes_a_prompt_the_focus_has_left(template: Path, tmp_pat
         await pilot.press("escape")
         await settle(pilot)
         assert not prompt.is_open
+
+
+async def test_a_second_enter_in_the_palette_runs_nothing_twice(
+    template: Path, tmp_path: Path
+) -> None:
+    """`enter enter` on a chosen command dismissed the palette twice (`ScreenStackError`,
+    the app stopped) and ran the command twice: here the legend would toggle back off."""
+    app = make_app(copy_db(template, tmp_path / "pipeline.db"))
+    errors = watch_errors(app)
+    async with app.run_test(size=SIZE) as pilot:
+        board = await open_board(pilot)
+        legend = board.query_one(MarksLegend)
+        assert not legend.display
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Legend of card marks")
+        for _ in range(100):  # the palette searches in the background
+            await pilot.pause(0.05)
+            found = app.screen.query(CommandList)
+            if found and found.first().highlighted is not None:
+                break
+        burst(pilot, "enter", "enter", "enter")
+        await settle(pilot)
+        assert errors == [] and app.is_running
+        assert isinstance(app.screen, MainScreen)
+        assert legend.display  # toggled once

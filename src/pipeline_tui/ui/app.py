@@ -252,6 +252,15 @@ class PipelineApp(App[int]):
         except (OSError, ConfigError) as exc:
             self.notify(clean(f"Couldn't save the theme: {exc}"), severity="warning", markup=False)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, made steady under bursts of keys (`palette.py`)."""
+        from textual.command import CommandPalette
+
+        from .palette import SteadyPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SteadyPalette(id="--command-palette"))
+
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
