@@ -258,7 +258,7 @@ class PipelineApp(App[int]):
 
         from .palette import SteadyPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(SteadyPalette(id="--command-palette"))
 
     def action_help(self) -> None:
