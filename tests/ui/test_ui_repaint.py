@@ -88,6 +88,16 @@ async def test_idle_board_and_unchanged_figures_draw_nothing(
         for _ in range(IDLE_FRAMES):
             await pilot.pause(0.02)
         assert (drawn.layouts, drawn.renders) == (0, 0), "showing the same again drew"
+        # The table likewise: any cell updated makes it draw every row again.
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.in_table and screen.table.cards
+        drawn.layouts = drawn.renders = 0
+        for card in list(screen.table.cards):
+            assert screen.table.replace_card(card)
+        for _ in range(IDLE_FRAMES):
+            await pilot.pause(0.02)
+        assert (drawn.layouts, drawn.renders) == (0, 0), "the table drew the same rows again"
 
 
 async def test_probability_key_repaints_its_card_without_a_layout(
