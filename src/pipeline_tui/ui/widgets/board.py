@@ -495,7 +495,9 @@ class Board(HorizontalScroll):
         left = "◂ " if first else ""
         right = " ▸" if last < len(columns) else ""
         stages = f"stages {first + 1}–{min(last, len(columns))} of {len(columns)}"
-        self.border_subtitle = f"{left}{stages}{right}" if paged else ""
+        subtitle = f"{left}{stages}{right}" if paged else ""
+        if self.border_subtitle != subtitle:  # setting it repaints the board, even if equal
+            self.border_subtitle = subtitle
         self.scroll_to(x=0, animate=False, immediate=True)
 
     def focus_column(self, index: int) -> None:
