@@ -173,7 +173,12 @@ class PipelineApp(App[int]):
 
     def on_data_changed(self, message: DataChanged) -> None:
         for screen in self.screen_stack:
-            screen.post_message(DataChanged(message.token))
+            # Not to the app's own first screen (the splash, under the main one): it reads
+            # nothing, and a message to it repaints the whole screen above it (Textual
+            # passes a background screen's repaint up), which cost every live change, the
+            # session's own writes included, a whole-screen frame.
+            if type(screen) is not Screen:
+                screen.post_message(DataChanged(message.token))
 
     # Faults -------------------------------------------------------------------------
     def _database_waiting(self) -> None:

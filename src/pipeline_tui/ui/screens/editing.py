@@ -58,6 +58,7 @@ from ...storage.faults import ConnectionLost, why_not_saved
 from ..messages import CheckConnection, EditDone, EditFailed
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, refocus
+from ..widgets.steady import show_fixed
 
 EDIT_BINDINGS: list[BindingType] = [
     *[
@@ -128,7 +129,7 @@ def status_line(screen: Screen[Any], text: str, *, error: bool = False) -> None:
     """The one-line message above the footer; every editing screen has `#status`."""
     status = screen.query_one("#status", Static)
     # Status lines quote deal names, typed values and errors: data, never markup.
-    status.update(display_text(text, "bold red" if error else ""))
+    show_fixed(status, display_text(text, "bold red" if error else ""))
     status.set_class(error, "error")
 
 

@@ -28,6 +28,7 @@ from ..widgets.forecast_bar import ForecastBar
 from ..widgets.legend import MarksLegend, legend_text
 from ..widgets.paging import PagedCursor
 from ..widgets.prompt import Prompt, prompt_status_footer, refocus
+from ..widgets.steady import show_fixed
 from .call_prompt import CALL_KEY, CallTaker
 from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
@@ -258,7 +259,7 @@ class MainScreen(Screen[None]):
         left_out = unconverted_text(self.figures) if self.figures is not None else ""
         if left_out:
             text.append(f" · {left_out}", style="bold yellow")
-        self.query_one("#context", Static).update(text)
+        show_fixed(self.query_one("#context", Static), text)
 
     # Loading ------------------------------------------------------------------------
     def _follow_settings(self) -> None:

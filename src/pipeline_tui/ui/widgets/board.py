@@ -8,13 +8,15 @@ same to draw as one with ten.
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical
+from textual.css.styles import RulesMap
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 from textual.widgets.option_list import Option
@@ -27,6 +29,7 @@ from ...services.workspace import ColumnPage
 from ..live import DealMark
 from .option_list import PagedOptionList
 from .paging import PagedCursor
+from .steady import same_text, show_fixed
 
 PAGE_SIZE = 40
 CARD_LINES = 3  # every card is exactly this tall (`card_text`)
@@ -127,6 +130,36 @@ class DealList(PagedOptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.column = column
         self.paging = PagedCursor()
+
+    def show_prompt(self, index: int, prompt: Text) -> None:
+        """Shows `prompt` as the card at `index`: nothing is drawn when the card already
+        says that, and only its own lines otherwise.
+
+        `replace_option_prompt_at_index` forgets every card's rendering and repaints the
+        whole list, which was half of a keystroke's own work. A card keeps its height (it
+        is always `CARD_LINES` tall), so the others' lines stay where they are and only
+        this card's are drawn again. This reaches into OptionList's caches (textual is
+        pinned); where the height would change, the list is redrawn the ordinary way."""
+        option = self.get_option_at_index(index)
+        if same_text(option.prompt, prompt):
+            return
+        content = self.scrollable_content_region
+        first_line = self._index_to_line.get(index) if content else None
+        height = self._heights.get(index)
+        if first_line is None or height is None:
+            self.replace_option_prompt_at_index(index, prompt)
+            return
+        padding = self.get_component_styles("option-list--option").padding
+        width = content.width - self._get_left_gutter_width() - padding.width
+        option._set_prompt(prompt)
+        if self._get_visual(option).get_height(cast(RulesMap, self.styles), width) != height:
+            self._clear_caches()  # its height changed: every card below it moves
+            return
+        cache = self._option_render_cache
+        stale = [k for k in cache.keys() if k[0] is option]  # noqa: SIM118 (no __iter__)
+        for key in stale:
+            cache.discard(key)
+        self.refresh(Region(0, first_line - int(self.scroll_y), content.width, height))
 
     def _edge(self, direction: int) -> None:
         self.paging.loading = True
@@ -316,7 +349,7 @@ class StageColumnView(Vertical):
             left_out = sum(n for _, n in stage.unconverted)
             codes = ",".join(code for code, _ in stage.unconverted)
             title.append(f" +{left_out} {clean(codes)}", style="yellow")
-        self.query_one(".column-title", Static).update(title)
+        show_fixed(self.query_one(".column-title", Static), title)
 
     def show_totals(self, stage: StageColumn) -> None:
         """The stage's totals as they are now; the cards stay as they are."""
@@ -330,7 +363,7 @@ class StageColumnView(Vertical):
             return False
         self.cards[index] = card
         text = card_text(card, self.currency, self.today, self._card_width())
-        self.deal_list.replace_option_prompt_at_index(index, text)
+        self.deal_list.show_prompt(index, text)
         return True
 
     @property
@@ -348,7 +381,7 @@ class StageColumnView(Vertical):
         text = card_text(self.cards[index], self.currency, self.today, self._card_width())
         if style is not None:
             text.stylize(style)
-        self.deal_list.replace_option_prompt_at_index(index, text)
+        self.deal_list.show_prompt(index, text)
         return True
 
 
@@ -465,7 +498,9 @@ class Board(HorizontalScroll):
         left = "◂ " if first else ""
         right = " ▸" if last < len(columns) else ""
         stages = f"stages {first + 1}–{min(last, len(columns))} of {len(columns)}"
-        self.border_subtitle = f"{left}{stages}{right}" if paged else ""
+        subtitle = f"{left}{stages}{right}" if paged else ""
+        if self.border_subtitle != subtitle:  # setting it repaints the board, even if equal
+            self.border_subtitle = subtitle
         self.scroll_to(x=0, animate=False, immediate=True)
 
     def focus_column(self, index: int) -> None:

@@ -16,6 +16,7 @@ from ...services.deals import DealCard
 from ..live import DealMark
 from .board import FLAG_STYLE
 from .paging import PagedCursor
+from .steady import same_text
 
 TABLE_PAGE = 100
 
@@ -201,8 +202,12 @@ class DealTable(DataTable[Text]):
         if self._fitting_widths() != (self._name_width, self._amount_width):
             self._fill(keep_deal=card.id)  # a wider amount: the columns are laid out again
             return True
+        row = str(card.id)
         for (key, *_), cell in zip(COLUMNS, self._cells(card), strict=True):
-            self.update_cell(str(card.id), key, cell)
+            # Any update drops the table's rendered rows; a read that changed nothing in
+            # the row (the session's own write coming back) leaves them drawn.
+            if not same_text(self.get_cell(row, key), cell):
+                self.update_cell(row, key, cell)
         return True
 
     def _edge(self, direction: int) -> None:

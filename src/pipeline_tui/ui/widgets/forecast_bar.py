@@ -11,6 +11,7 @@ from textual.containers import Grid
 from textual.widgets import Static
 
 from ...money import format_money
+from .steady import show_fixed
 
 if TYPE_CHECKING:  # the app's first frame shows this bar before the domain is imported
     from ...forecast.metrics import ForecastFigures
@@ -29,7 +30,7 @@ class Tile(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(label + "\n", style="dim")
         text.append(value, style=f"bold {style}".strip())
-        self.update(text)
+        show_fixed(self, text)  # two lines, as wide as the grid makes it
 
 
 class ForecastBar(Grid):
