@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, event
 
 from pipeline_tui.forecast import forecast_totals
 from pipeline_tui.periods import parse_period
+from pipeline_tui.query import Scope
 
 from ..factories import Builder
 
@@ -78,3 +79,23 @@ def test_a_later_period_leaves_out_the_gap_before_it(sqlite_engine: Engine) -> N
     assert figures.pipeline == Decimal("30000")
     assert figures.closed_won == Decimal("0")
     assert figures.trailing_won_value == Decimal("5000")
+
+
+def test_the_scope_s_people_are_asked_for_once(sqlite_engine: Engine) -> None:
+    """A scope of some people names them once, not in each of the two dozen sums: at 460
+    people that was 13,000 parameters and ~11 MiB of SQLite's memory to compile."""
+    b = Builder(sqlite_engine)
+    ann, bob = b.user("ann"), b.user("bob")
+    b.deal(ann, "Negotiate", "40000", date(2026, 12, 10), probability=80, category="commit")
+    b.deal(bob, "Negotiate", "9000", date(2026, 12, 10), probability=80, category="commit")
+    b.deal(ann, "Won", "20000", date(2026, 9, 30), category="closed")
+    b.deal(bob, "Won", "3000", date(2026, 9, 30), category="closed")
+    b.commit()
+    assert ann.id is not None and b.pipeline.id is not None
+    q4 = parse_period("2026Q4", today=TODAY)
+    scope = Scope(frozenset({ann.id}), b.pipeline.id)
+    with figures_statements(sqlite_engine) as seen, sqlite_engine.connect() as conn:
+        figures = forecast_totals(conn, q4, scope, today=TODAY)
+    assert figures.commit == Decimal("40000") and figures.trailing_won_value == Decimal("20000")
+    assert figures.quota_basis is not None and figures.quota_basis.commit == Decimal("40000")
+    assert [statement.count("owner_id IN") for statement, _ in seen] == [1]

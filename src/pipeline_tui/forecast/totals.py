@@ -44,9 +44,13 @@ def scope_figures(
 ) -> ForecastFigures:
     """The scope's figures without quota, from one grouped query (a row per currency and
     rate in force; one row when every deal is in the reporting currency)."""
-    parts = {"": scope}
+    # Every part has the scope's people: they are asked for once, in the WHERE, rather
+    # than in each of the two dozen sums (at 460 people that was 13,000 parameters, and
+    # several MiB of SQLite's memory to compile the statement).
+    owners = scope.owner_ids
+    parts = {"": replace(scope, owner_ids=None)}
     if scope.pipeline_id is not None:  # quotas are per person: gap and coverage see all
-        parts["basis_"] = replace(scope, pipeline_id=None)
+        parts["basis_"] = replace(scope, owner_ids=None, pipeline_id=None)
     start, end = trailing_window(period, today)
     window = Period("trailing", "window", start, end)
     is_open = DEAL.stage_id.in_(stage_ids(stages, StageKind.OPEN))
@@ -93,6 +97,8 @@ def scope_figures(
         involved_by=involved,
     )
     conditions = _reach(conn, or_(*reach), period, window)
+    if owners is not None:
+        conditions.append(DEAL.owner_id.in_(sorted(owners)))
     found = converted_sums(conn, None, sums, conditions, today=today).get(None, Converted())
     figures = _figures(found, "", found.unconverted)
     if "basis_" in parts:
