@@ -3,6 +3,8 @@ before the cursor gets there, so no key waits for the database and none is lost.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,3 +114,34 @@ def test_the_real_app_keeps_its_startup_heap_out_of_full_collections(
     assert app_module.run("sqlite://", user=None, config=UserConfig()) == 0
     assert started == [True]
     assert make_app(Path("unused.db")).freeze_heap is False
+
+
+async def test_a_turn_while_the_page_is_still_read_ahead_waits_for_that_read(
+    db: Path, reads: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_table(pilot)
+        table = screen.table
+        table.move_cursor(row=TABLE_PAGE - 2 - PREFETCH_MARGIN)
+        await settle(pilot)
+        reads.clear()
+        gate, asked = threading.Event(), threading.Event()
+        counting = Workspace.deals
+
+        def held(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+            asked.set()
+            assert gate.wait(30)
+            return counting(self, *args, **kwargs)
+
+        monkeypatch.setattr(Workspace, "deals", held)
+        await pilot.press("j")  # the page beyond is asked for, and held
+        assert await asyncio.to_thread(asked.wait, 30)
+        start = table.first_row + table.cursor_row
+        keys = PREFETCH_MARGIN + 5  # past the page's end while it is still being read
+        burst(pilot, *["j"] * keys)
+        await pilot.pause()
+        gate.set()
+        await settle(pilot, 8)
+        assert table.first_row + table.cursor_row == start + keys
+        assert reads == Counter(deals=1)  # the turn took the read under way, not another

@@ -114,6 +114,9 @@ class MainScreen(Screen[None]):
         # The table's neighbouring page, read before the cursor reaches it: (generation,
         # offset, cards), its cards None while the read is under way.
         self._prefetch: tuple[int, int, list[DealCard] | None] | None = None
+        # A page turn waiting for that read, under way when the cursor got there: (offset,
+        # the cursor's row in it); reading it again would only double the wait.
+        self._turn: tuple[int, int] | None = None
         self.figures: ForecastFigures | None = None
         # Live updates: someone else's change arrived while another screen was on top.
         self._stale = False
@@ -222,7 +225,7 @@ class MainScreen(Screen[None]):
         return self._offsets.get(stage_id, 0)
 
     def reorder_table(self, keep_deal: int | None) -> None:
-        self._prefetch = None
+        self._prefetch = self._turn = None
         flt = self.state.deal_filter(self.workspace.today())
         self._load_table(flt, self._table_offset, keep_deal, None, self._generation, figures=False)
 
@@ -290,7 +293,7 @@ class MainScreen(Screen[None]):
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
         `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
-        self._prefetch = None
+        self._prefetch = self._turn = None
         self._follow_settings()
         self._show_context()
         ws = self.workspace
@@ -475,19 +478,28 @@ class MainScreen(Screen[None]):
             or ahead[:2] != (message.generation, message.offset)
         ):
             return
-        if message.cards is None:
-            self._prefetch = None
+        if message.cards is None and self._turn is None:
+            self._prefetch = None  # failed: the turn reads it again, and says any fault
             return
         self._prefetch = (message.generation, message.offset, message.cards)
+        if self._turn is not None:
+            self._turn_page()
+
+    def _drop_prefetch(self) -> None:
+        """Forgets the page read ahead (it may show deals as they were); a turn waiting
+        for it reads the page afresh."""
+        self._prefetch = None
+        if self._turn is not None:
+            self._turn_page()
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self._prefetch = None
+        self._prefetch = self._turn = None
         self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
     # Live updates -------------------------------------------------------------------
     def on_data_changed(self, _message: DataChanged) -> None:
-        self._prefetch = None  # read before the change
+        self._drop_prefetch()  # read before the change
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
@@ -501,15 +513,15 @@ class MainScreen(Screen[None]):
     # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
     # A page read ahead before an edit would show the deal as it was: it is read again.
     def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
-        self._prefetch = None
+        self._drop_prefetch()
         self.keeper.edit_typed(key, card, edit)
 
     def edit_landed(self, key: int, result: EditResult | None) -> None:
-        self._prefetch = None
+        self._drop_prefetch()
         self.keeper.edit_landed(key, result)
 
     def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
-        self._prefetch = None
+        self._drop_prefetch()
         self.keeper.after_edit(result, follow=follow)
 
     # Paging -------------------------------------------------------------------------
@@ -557,30 +569,30 @@ class MainScreen(Screen[None]):
 
     @on(DealTable.EdgeReached)
     def _table_edge(self, message: DealTable.EdgeReached) -> None:
-        table = self.table
-        offset, highlight = self._page_beyond(message.direction)
+        self._turn = self._page_beyond(message.direction)
+        ahead = self._prefetch
+        if ahead is not None and ahead[1] != self._turn[0]:
+            self._prefetch = None  # read for the other way
+        if self._prefetch is None or self._prefetch[2] is not None:
+            self._turn_page()
+        # else: the page is being read ahead; `on_table_prefetched` turns to it
+
+    def _turn_page(self) -> None:
+        """Shows the page `_turn` asks for: the one read ahead if it is there, else reads
+        only its rows (the figures and the count stand: a page turned, nothing changed)."""
+        assert self._turn is not None
+        (offset, highlight), self._turn = self._turn, None
         ahead, self._prefetch = self._prefetch, None
         self._generation += 1
-        if ahead is not None and ahead[0] == self._generation - 1 and ahead[1] == offset:
-            cards = ahead[2]
-            if cards is not None:
-                # Read ahead: shown now, before the next key, with no database read.
-                gen = self._generation
-                self.on_table_loaded(
-                    TableLoaded(None, cards, offset, table.total, None, highlight, gen)
-                )
-                return
-        # Only the rows: the figures and the count stand (a page turned, nothing changed).
-        ws = self.workspace
-        self._load_table(
-            self.state.deal_filter(ws.today()),
-            offset,
-            None,
-            highlight,
-            self._generation,
-            figures=False,
-            total=table.total,
-        )
+        table, gen = self.table, self._generation
+        if ahead is not None and ahead[1] == offset and ahead[2] is not None:
+            # Read ahead: shown now, before the next key, with no database read.
+            self.on_table_loaded(
+                TableLoaded(None, ahead[2], offset, table.total, None, highlight, gen)
+            )
+            return
+        flt = self.state.deal_filter(self.workspace.today())
+        self._load_table(flt, offset, None, highlight, gen, figures=False, total=table.total)
 
     # Navigation and scope -----------------------------------------------------------
     def action_column(self, step: int) -> None:
