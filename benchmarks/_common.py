@@ -10,6 +10,7 @@ capture (a few ms), for the app and its baseline alike, which is why only ratios
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import math
 import os
@@ -66,6 +67,16 @@ def seeded_db(deals: int, root: Path = ROOT) -> Path:
     db = CACHE / f"deals-{deals}-r{schema_revision(root)}.db"
     if db.exists():
         return db
+    # Two benchmarks seeding the same size at once (people share the cache) would delete
+    # each other's partial file: the second waits for the first and then reuses its copy.
+    with open(CACHE / f".seeding-{deals}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if db.exists():
+            return db
+        return _seed(deals, db, root)
+
+
+def _seed(deals: int, db: Path, root: Path) -> Path:
     partial = CACHE / f"seeding-{deals}-r{schema_revision(root)}.db"
     for stale in CACHE.glob(f"{partial.name}*"):
         stale.unlink()

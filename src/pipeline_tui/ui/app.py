@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -64,13 +65,18 @@ class PipelineApp(App[int]):
         clock: Callable[[], float] = time.monotonic,
         save_config: bool = True,
         live: bool = False,
+        freeze_heap: bool = False,
     ) -> None:
         """`live`: show others' changes as they happen. `run` turns it on; tests and the
         pictures leave it off unless they test it, so that nothing depends on when a
-        poll lands and their workers all finish."""
+        poll lands and their workers all finish. `freeze_heap`: once the session is open,
+        keep what is in memory by then (modules, the database layer, the screens: some
+        240,000 objects) out of the garbage collector's full passes, each of which
+        otherwise stopped the screen for 0.25 s while a held key scrolled the table.
+        `run` turns it on; tests, which start many apps in one process, leave it off."""
         super().__init__()
         self.url, self.user, self.today_fn, self.clock = url, user, today, clock
-        self.live = live
+        self.live, self.freeze_heap = live, freeze_heap
         self.config = config or UserConfig()
         self.save_config = save_config
         self._workspace: Workspace | None = None
@@ -145,6 +151,8 @@ class PipelineApp(App[int]):
                 markup=False,
             )
         self.push_screen(MainScreen(ws, self.clock))
+        if self.freeze_heap:
+            gc.freeze()  # no collection first: it would cost the first frame as much
         if self.live:
             self._watch_changes()
 
@@ -283,7 +291,7 @@ class PipelineApp(App[int]):
 
 
 def run(url: str, *, user: str | None, config: UserConfig) -> int:
-    app = PipelineApp(url, user=user, config=config, live=True)
+    app = PipelineApp(url, user=user, config=config, live=True, freeze_heap=True)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)
 

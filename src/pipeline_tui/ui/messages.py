@@ -52,6 +52,14 @@ class TableLoaded(Message):
         self.keep_deal, self.highlight, self.generation = keep_deal, highlight, generation
 
 
+class TablePrefetched(Message):
+    """The table's next page, read ahead of the cursor; `cards` None if the read failed."""
+
+    def __init__(self, cards: list[DealCard] | None, offset: int, generation: int) -> None:
+        super().__init__()
+        self.cards, self.offset, self.generation = cards, offset, generation
+
+
 class EditDone(Message):
     """`follow`: the cursor goes to the deal changed (an undo's, say), wherever it was."""
 

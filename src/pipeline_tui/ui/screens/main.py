@@ -20,7 +20,14 @@ from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_t
 from ...periods import Period, quarter_containing
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
-from ..messages import BoardLoaded, ColumnLoaded, DataChanged, LoadFailed, TableLoaded
+from ..messages import (
+    BoardLoaded,
+    ColumnLoaded,
+    DataChanged,
+    LoadFailed,
+    TableLoaded,
+    TablePrefetched,
+)
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
 from ..widgets.board import PAGE_SIZE, Board, DealList
 from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
@@ -105,6 +112,12 @@ class MainScreen(Screen[None]):
         self._generation = 0
         self._offsets: dict[int, int] = {}
         self._table_offset = 0
+        # The table's neighbouring page, read before the cursor reaches it: (generation,
+        # offset, cards), its cards None while the read is under way.
+        self._prefetch: tuple[int, int, list[DealCard] | None] | None = None
+        # A page turn waiting for that read, under way when the cursor got there: (offset,
+        # the cursor's row in it); reading it again would only double the wait.
+        self._turn: tuple[int, int] | None = None
         self.figures: ForecastFigures | None = None
         # Live updates: someone else's change arrived while another screen was on top.
         self._stale = False
@@ -213,6 +226,7 @@ class MainScreen(Screen[None]):
         return self._offsets.get(stage_id, 0)
 
     def reorder_table(self, keep_deal: int | None) -> None:
+        self._prefetch = self._turn = None
         flt = self.state.deal_filter(self.workspace.today())
         self._load_table(flt, self._table_offset, keep_deal, None, self._generation, figures=False)
 
@@ -280,6 +294,7 @@ class MainScreen(Screen[None]):
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
         `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
+        self._prefetch = self._turn = None
         self._follow_settings()
         self._show_context()
         ws = self.workspace
@@ -339,20 +354,35 @@ class MainScreen(Screen[None]):
         gen: int,
         *,
         figures: bool = True,
+        total: int | None = None,
     ) -> None:
         """A page of the table, and the header unless `figures` is False (it is current:
-        only the rows' order changed)."""
+        only the rows' order changed); the rows counted again unless `total` is given (a
+        page turned: the count and the figures are those of the page before)."""
         ws = self.workspace
         sort, descending = self.state.sort
         try:
             header = ws.header(self.state.scope, flt) if figures else None
-            total = ws.count(flt)
+            if total is None:
+                total = ws.count(flt)
             offset = max(0, min(offset, max(total - 1, 0)))
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception as exc:
             self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
             return
         self.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
+
+    @work(thread=True, exclusive=True, group="prefetch")
+    def _prefetch_table(self, flt: Any, offset: int, gen: int) -> None:
+        """The table's next page, read ahead: only its rows. A failure says nothing here:
+        the page is read again, and any fault said, when the cursor gets there."""
+        ws = self.workspace
+        sort, descending = self.state.sort
+        try:
+            cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
+        except Exception:
+            cards = None
+        self.post_message(TablePrefetched(cards, offset, gen))
 
     @work(thread=True, group="page")
     def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
@@ -441,12 +471,36 @@ class MainScreen(Screen[None]):
         )
         self.keeper.mark_live_change()
 
+    def on_table_prefetched(self, message: TablePrefetched) -> None:
+        ahead = self._prefetch
+        if (
+            ahead is None
+            or message.generation != self._generation
+            or ahead[:2] != (message.generation, message.offset)
+        ):
+            return
+        if message.cards is None and self._turn is None:
+            self._prefetch = None  # failed: the turn reads it again, and says any fault
+            return
+        self._prefetch = (message.generation, message.offset, message.cards)
+        if self._turn is not None:
+            self._turn_page()
+
+    def _drop_prefetch(self) -> None:
+        """Forgets the page read ahead (it may show deals as they were); a turn waiting
+        for it reads the page afresh."""
+        self._prefetch = None
+        if self._turn is not None:
+            self._turn_page()
+
     def on_load_failed(self, message: LoadFailed) -> None:
+        self._prefetch = self._turn = None
         self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
     # Live updates -------------------------------------------------------------------
     def on_data_changed(self, _message: DataChanged) -> None:
+        self._drop_prefetch()  # read before the change
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
@@ -458,13 +512,17 @@ class MainScreen(Screen[None]):
             self.keeper.refresh_live()
 
     # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
+    # A page read ahead before an edit would show the deal as it was: it is read again.
     def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
+        self._drop_prefetch()
         self.keeper.edit_typed(key, card, edit)
 
     def edit_landed(self, key: int, result: EditResult | None) -> None:
+        self._drop_prefetch()
         self.keeper.edit_landed(key, result)
 
     def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
+        self._drop_prefetch()
         self.keeper.after_edit(result, follow=follow)
 
     # Paging -------------------------------------------------------------------------
@@ -485,23 +543,57 @@ class MainScreen(Screen[None]):
             highlight = column.first_row - offset - 1
         self._load_column(column.stage.stage_id, offset, highlight, self._generation)
 
+    def _page_beyond(self, direction: int) -> tuple[int, int]:
+        """The offset of the page a move past the table's edge shows, and the cursor's row
+        in it: half a page on, so that moving back does not turn the page again at once."""
+        table, half = self.table, TABLE_PAGE // 2
+        if direction == 2:
+            return max(0, table.total - TABLE_PAGE), TABLE_PAGE - 1
+        if direction == -2:
+            return 0, 0
+        if direction == 1:
+            return table.first_row + half, len(table.cards) - half
+        offset = max(0, table.first_row - half)
+        return offset, table.first_row - offset - 1
+
+    @on(DealTable.NearEdge)
+    def _table_near_edge(self, message: DealTable.NearEdge) -> None:
+        table = self.table
+        if message.first_row != table.first_row or not self.in_table or table.paging.loading:
+            return
+        offset, _ = self._page_beyond(message.direction)
+        if self._prefetch is not None and self._prefetch[:2] == (self._generation, offset):
+            return  # asked for already
+        self._prefetch = (self._generation, offset, None)
+        flt = self.state.deal_filter(self.workspace.today())
+        self._prefetch_table(flt, offset, self._generation)
+
     @on(DealTable.EdgeReached)
     def _table_edge(self, message: DealTable.EdgeReached) -> None:
-        table, half = self.table, TABLE_PAGE // 2
-        if message.direction == 2:
-            offset, highlight = max(0, table.total - TABLE_PAGE), TABLE_PAGE - 1
-        elif message.direction == -2:
-            offset, highlight = 0, 0
-        elif message.direction == 1:
-            offset, highlight = table.first_row + half, len(table.cards) - half
-        else:
-            offset = max(0, table.first_row - half)
-            highlight = table.first_row - offset - 1
+        self._turn = self._page_beyond(message.direction)
+        ahead = self._prefetch
+        if ahead is not None and ahead[1] != self._turn[0]:
+            self._prefetch = None  # read for the other way
+        if self._prefetch is None or self._prefetch[2] is not None:
+            self._turn_page()
+        # else: the page is being read ahead; `on_table_prefetched` turns to it
+
+    def _turn_page(self) -> None:
+        """Shows the page `_turn` asks for: the one read ahead if it is there, else reads
+        only its rows (the figures and the count stand: a page turned, nothing changed)."""
+        assert self._turn is not None
+        (offset, highlight), self._turn = self._turn, None
+        ahead, self._prefetch = self._prefetch, None
         self._generation += 1
-        ws = self.workspace
-        self._load_table(
-            self.state.deal_filter(ws.today()), offset, None, highlight, self._generation
-        )
+        table, gen = self.table, self._generation
+        if ahead is not None and ahead[1] == offset and ahead[2] is not None:
+            # Read ahead: shown now, before the next key, with no database read.
+            self.on_table_loaded(
+                TableLoaded(None, ahead[2], offset, table.total, None, highlight, gen)
+            )
+            return
+        flt = self.state.deal_filter(self.workspace.today())
+        self._load_table(flt, offset, None, highlight, gen, figures=False, total=table.total)
 
     # Navigation and scope -----------------------------------------------------------
     def action_column(self, step: int) -> None:

@@ -19,6 +19,10 @@ from .paging import PagedCursor
 from .steady import same_text
 
 TABLE_PAGE = 100
+# How close to its page's end the cursor comes before the page beyond is read: a held key
+# (30-100 rows a second) takes longer than that read to cover it, so the page is there when
+# the cursor reaches the end and no key waits for the database.
+PREFETCH_MARGIN = 30
 
 # (column key, title, width or None to fit, the sort a click on its header picks). What a
 # forecast turns on comes first: Deal, Amount, Prob and Close stay in view however narrow
@@ -70,6 +74,14 @@ class DealTable(DataTable[Text]):
             super().__init__()
             self.direction = direction
 
+    class NearEdge(Message):
+        """The cursor is within `PREFETCH_MARGIN` rows of the page's end (`direction` 1)
+        or start (-1), and there are rows beyond: time to read them."""
+
+        def __init__(self, direction: int, first_row: int) -> None:
+            super().__init__()
+            self.direction, self.first_row = direction, first_row
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
             cursor_type="row",
@@ -83,6 +95,8 @@ class DealTable(DataTable[Text]):
         self.currency = "USD"
         self.today = date.today()
         self.paging = PagedCursor()
+        # The page (its first row) and direction a `NearEdge` was last posted for: once each.
+        self._near: tuple[int, int] | None = None
         self._name_width, self._amount_width = NAME_WIDTH, len("Amount")
         # The deal marked as just changed by someone else, while it is.
         self._mark = DealMark(self, self._restyle)
@@ -136,6 +150,7 @@ class DealTable(DataTable[Text]):
     ) -> None:
         self.cards, self.first_row, self.total = cards, offset, total
         self.currency, self.today = currency, today
+        self._near = None
         self._fill(keep_deal=keep_deal, highlight=highlight)
         self.paging.arrived()
 
@@ -232,6 +247,18 @@ class DealTable(DataTable[Text]):
         self.update_cell(str(deal_id), "name", name)
         return True
 
+    def _near_edge(self) -> None:
+        """Asks for the page beyond the one shown once the cursor nears its end."""
+        if self.cursor_row >= len(self.cards) - 1 - PREFETCH_MARGIN:
+            direction = 1 if self.first_row + len(self.cards) < self.total else 0
+        elif self.cursor_row <= PREFETCH_MARGIN:
+            direction = -1 if self.first_row > 0 else 0
+        else:
+            direction = 0
+        if direction and self._near != (self.first_row, direction):
+            self._near = (self.first_row, direction)
+            self.post_message(self.NearEdge(direction, self.first_row))
+
     def action_cursor_down(self) -> None:
         if self.paging.waits(self.action_cursor_down):
             return
@@ -239,6 +266,7 @@ class DealTable(DataTable[Text]):
             self._edge(1)
             return
         super().action_cursor_down()
+        self._near_edge()
 
     def action_cursor_up(self) -> None:
         if self.paging.waits(self.action_cursor_up):
@@ -247,6 +275,7 @@ class DealTable(DataTable[Text]):
             self._edge(-1)
             return
         super().action_cursor_up()
+        self._near_edge()
 
     def action_first(self) -> None:
         if self.paging.waits(self.action_first):
