@@ -110,9 +110,15 @@ def main() -> int:
                 app.keys(*(str(d) for d in burst))
                 with contextlib.suppress(TimeoutError):
                     app.wait([on_line(line, 50)], args.timeout)
-                time.sleep(2.0)  # the writes behind the screen
-                final = card_line(app.screen())[1]
+                # The screen shows each key at once; the writes queue behind it, in order,
+                # and at 1M each waits for the previous one's reads: wait for them to land.
+                shown_at = time.monotonic()
                 recorded = probability_changes(db) - before
+                while recorded < len(burst) and time.monotonic() - shown_at < args.timeout:
+                    time.sleep(0.2)
+                    recorded = probability_changes(db) - before
+                landed = time.monotonic() - shown_at
+                final = card_line(app.screen())[1]
 
                 # Two moves right then a digit, no pause: the third column's card takes it.
                 columns = column_percents(app.screen(), line)
@@ -144,7 +150,8 @@ def main() -> int:
         lost = len(burst) - recorded
         print(
             f"burst of {len(burst)} digits with no pause: card shows {final}% (expected 50%), "
-            f"{recorded} probability changes recorded -> "
+            f"{recorded} probability changes recorded ({landed:.1f} s after the screen showed "
+            "the last) -> "
             + ("no key lost" if final == 50 and lost == 0 else f"KEYS LOST ({max(lost, 0)})")
         )
         print(f"burst `l l {digit}` with no pause: {moved} -> "

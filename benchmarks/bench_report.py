@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from benchmarks._common import python_env, seeded_db
-from tests.cli.test_cli import independent_totals
+from tests.independent_sql import independent_totals
 
 TODAY = "2026-11-26"
 
