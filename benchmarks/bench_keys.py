@@ -90,6 +90,7 @@ def main() -> int:
                 bare.wait(BARE_READY, args.timeout)
                 line, shown = card_line(app.screen())
                 app_times, bare_times = [], []
+                at_start = probability_changes(db)
                 for sample in range(args.samples + 1):
                     digit = 3 if shown == 70 else 7
                     sent = app.keys(str(digit))
@@ -106,6 +107,13 @@ def main() -> int:
                 # Ends at 5, which nothing before it shows, so 50% means the last key arrived.
                 burst = [d for d in (1, 2, 3, 4, 6, 8, 9, 1, 2, 4) if d * 10 != shown][:9]
                 burst.append(5)
+                # The samples' writes first (they may still be queued): count the burst's alone.
+                waited = time.monotonic()
+                while (
+                    probability_changes(db) < at_start + args.samples + 1
+                    and time.monotonic() - waited < args.timeout
+                ):
+                    time.sleep(0.2)
                 before = probability_changes(db)
                 app.keys(*(str(d) for d in burst))
                 with contextlib.suppress(TimeoutError):
