@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
@@ -15,19 +15,21 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
-from ...errors import PipelineError
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period, quarter_containing
 from ...services.deals import DealCard
 from ...services.workspace import EditResult, Workspace
 from ..messages import (
     BoardLoaded,
+    ColumnLoaded,
     DataChanged,
     LoadFailed,
+    TableLoaded,
+    TablePrefetched,
 )
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
-from ..widgets.board import PAGE_SIZE, Board, DealList
-from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
+from ..widgets.board import Board, DealList
+from ..widgets.deal_table import SORT_BY_COLUMN, DealTable
 from ..widgets.forecast_bar import ForecastBar
 from ..widgets.legend import MarksLegend, legend_text
 from ..widgets.paging import PagedCursor
@@ -181,32 +183,7 @@ class MainScreen(Screen[None]):
         return (columns[0].stage.stage_id, columns[0].stage.name) if columns else None
 
     def deal_added(self, card: DealCard) -> None:
-        self._locate(card, self._generation)
-
-    @work(thread=True, group="locate")
-    def _locate(self, card: DealCard, gen: int) -> None:
-        """The page the new deal is on, so that the reload puts the cursor on it."""
-        ws = self.workspace
-        sort, descending = self.state.sort
-        flt = self.state.deal_filter(ws.today())
-        if not self.in_table:
-            flt = replace(flt, stage_id=card.stage_id)
-        try:
-            position = ws.position(flt, card.id, sort=sort, descending=descending)
-        except PipelineError:
-            position = None  # the reload shows the board anyway, and says what is wrong
-        self.post_message(DealLocated(card, position, gen))
-
-    def on_deal_located(self, message: DealLocated) -> None:
-        if message.generation != self._generation:
-            return  # the person has moved on meanwhile: leave the board where they are
-        position, card = message.position, message.card
-        if position is not None:
-            if self.in_table:
-                self.pager.table_offset = max(0, position - TABLE_PAGE // 2)
-            else:
-                self.pager.offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
-        self.reload(keep_deal=card.id)
+        self.pager.locate(card, self._generation)
 
     # Helpers (and what the board keeper is given) ------------------------------------
     @property
@@ -330,37 +307,21 @@ class MainScreen(Screen[None]):
             win_rate_target=ws.settings.win_rate_target,
         )
 
+    # The page reader's answers, handed back to it (see `pages`) ----------------------
     async def on_board_loaded(self, message: BoardLoaded) -> None:
-        if message.generation != self._generation:
-            return
-        ws = self.workspace
-        self.show_figures(message.snapshot.figures)
-        follow = message.keep.pop(-1, None)
-        if follow is not None:
-            for page in message.snapshot.pages:
-                if any(card.id == follow for card in page.cards):
-                    message.keep[page.stage.stage_id] = follow
-        focused = self.board.focused_column()
-        pages = message.snapshot.pages
-        self.keeper.board_read(message.snapshot)
-        await self.board.show(
-            pages, ws.settings.currency, ws.today(), keep=message.keep, top=message.top
-        )
-        self.keeper.show_typed()  # typed while it was read: on top of it
-        self.pager.offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
-        target = None
-        if follow is not None:
-            target = next(
-                (c for c in self.board.columns() if (s := c.selected()) and s.id == follow), None
-            )
-        if target is not None:
-            # Typing into an open prompt goes on: a reload never takes its focus away.
-            if not self.prompt().is_open:
-                self.set_focus(target.deal_list)  # now, for the keys already queued
-            self.board.reveal(target)
-        elif focused is None and not self.prompt().is_open and not self.in_table:
-            self.board.focus_column(0)
-        self.keeper.mark_live_change()
+        await self.pager.show_board(message)
+
+    def on_column_loaded(self, message: ColumnLoaded) -> None:
+        self.pager.column_loaded(message)
+
+    def on_table_loaded(self, message: TableLoaded) -> None:
+        self.pager.table_loaded(message)
+
+    def on_table_prefetched(self, message: TablePrefetched) -> None:
+        self.pager.table_prefetched(message)
+
+    def on_deal_located(self, message: DealLocated) -> None:
+        self.pager.deal_located(message)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.pager.forget_ahead()

@@ -1,32 +1,38 @@
 """The main screen's reading of pages: the board whole, a column's page, the table's pages.
 
 `PageReader` is a part the main screen composes (no visual of its own), as `BoardKeeper`
-is: it owns where each list is (its offset), the workers that read a page, the table's
-page read ahead, and the page turns. The screen keeps what a whole board read means
-(`BoardLoaded`: focus, the keeper), and reaches it only through `PagedBoard`.
+is: it owns where each list is (its offset), the workers that read the pages and their
+answers, the table's page read ahead, the page turns, and the page a new deal is on. It
+reaches the screen only through `PagedBoard`; the screen hands on its lists' edges.
 
-The board's and the table's reads share one exclusive worker group on this one node, as
-they did on the screen: a newer read of either cancels an older one of both.
+The workers' answers go to the screen, which hands each back: in its queue, as before,
+none lands while the board is being shown (`show_board` awaits it). The board's and the
+table's reads share one exclusive worker group on this node: a newer one cancels both.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
 from textual.widget import Widget
 
-from ...errors import user_message
+from ...errors import PipelineError, user_message
 from ...services.workspace import Workspace
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded, TablePrefetched
 from ..widgets.board import PAGE_SIZE, DealList
 from ..widgets.deal_table import TABLE_PAGE, DealTable
+from .new_deal import DealLocated
 
 if TYPE_CHECKING:
+    from textual.message import Message
+
     from ...forecast.metrics import ForecastFigures
     from ...services.deals import DealCard
     from ..state import ViewState
     from ..widgets.board import Board
+    from ..widgets.prompt import Prompt
     from .incremental import BoardKeeper
 
 
@@ -53,6 +59,13 @@ class PagedBoard(Protocol):
 
     def show_figures(self, figures: ForecastFigures) -> None: ...
 
+    def post_message(self, message: Message) -> bool:
+        """Where the workers' answers go: handed back to this part in the screen's queue."""
+
+    def prompt(self) -> Prompt: ...
+
+    def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None: ...
+
 
 class PageReader(Widget):
     def __init__(self, workspace: Workspace, host: PagedBoard) -> None:
@@ -77,6 +90,20 @@ class PageReader(Widget):
         self._prefetch = self._turn = None
 
     # Workers ------------------------------------------------------------------------
+    @work(thread=True, group="locate")
+    def locate(self, card: DealCard, gen: int) -> None:
+        """The page a new deal is on, so that the reload puts the cursor on it."""
+        ws, state = self.workspace, self.host.state
+        sort, descending = state.sort
+        flt = state.deal_filter(ws.today())
+        if not self.host.in_table:
+            flt = replace(flt, stage_id=card.stage_id)
+        try:
+            position = ws.position(flt, card.id, sort=sort, descending=descending)
+        except PipelineError:
+            position = None  # the reload shows the board anyway, and says what is wrong
+        self.host.post_message(DealLocated(card, position, gen))
+
     @work(thread=True, exclusive=True, group="load")
     def load_board(
         self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int, top: bool = False
@@ -93,11 +120,11 @@ class PageReader(Widget):
                 page_size=PAGE_SIZE,
             )
         except Exception as exc:  # shown to the person; the app stays usable
-            self.post_message(
+            self.host.post_message(
                 LoadFailed(f"Couldn't load the board: {user_message(exc, ws.secrets)}")
             )
             return
-        self.post_message(BoardLoaded(snapshot, keep, gen, top=top))
+        self.host.post_message(BoardLoaded(snapshot, keep, gen, top=top))
 
     @work(thread=True, exclusive=True, group="load")
     def load_table(
@@ -123,9 +150,11 @@ class PageReader(Widget):
             offset = max(0, min(offset, max(total - 1, 0)))
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception as exc:
-            self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
+            self.host.post_message(
+                LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}")
+            )
             return
-        self.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
+        self.host.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
 
     @work(thread=True, exclusive=True, group="prefetch")
     def _prefetch_table(self, flt: Any, offset: int, gen: int) -> None:
@@ -137,7 +166,7 @@ class PageReader(Widget):
             cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
         except Exception:
             cards = None
-        self.post_message(TablePrefetched(cards, offset, gen))
+        self.host.post_message(TablePrefetched(cards, offset, gen))
 
     @work(thread=True, group="page")
     def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
@@ -150,10 +179,44 @@ class PageReader(Widget):
         page = ws.page(
             flt, column.stage, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
         )
-        self.post_message(ColumnLoaded(page, highlight, gen))
+        self.host.post_message(ColumnLoaded(page, highlight, gen))
 
     # What was read ------------------------------------------------------------------
-    def on_column_loaded(self, message: ColumnLoaded) -> None:
+    async def show_board(self, message: BoardLoaded) -> None:
+        """The board read whole."""
+        host = self.host
+        if message.generation != host.generation:
+            return
+        ws, board, keeper = self.workspace, host.board, host.keeper
+        host.show_figures(message.snapshot.figures)
+        follow = message.keep.pop(-1, None)
+        if follow is not None:
+            for page in message.snapshot.pages:
+                if any(card.id == follow for card in page.cards):
+                    message.keep[page.stage.stage_id] = follow
+        focused = board.focused_column()
+        pages = message.snapshot.pages
+        keeper.board_read(message.snapshot)
+        await board.show(
+            pages, ws.settings.currency, ws.today(), keep=message.keep, top=message.top
+        )
+        keeper.show_typed()  # typed while it was read: on top of it
+        self.offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
+        target = None
+        if follow is not None:
+            target = next(
+                (c for c in board.columns() if (s := c.selected()) and s.id == follow), None
+            )
+        if target is not None:
+            # Typing into an open prompt goes on: a reload never takes its focus away.
+            if not host.prompt().is_open:
+                self.screen.set_focus(target.deal_list)  # now, for the keys already queued
+            board.reveal(target)
+        elif focused is None and not host.prompt().is_open and not host.in_table:
+            board.focus_column(0)
+        keeper.mark_live_change()
+
+    def column_loaded(self, message: ColumnLoaded) -> None:
         host = self.host
         if message.generation != host.generation:
             return
@@ -166,7 +229,7 @@ class PageReader(Widget):
         column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
         host.keeper.show_typed()
 
-    def on_table_loaded(self, message: TableLoaded) -> None:
+    def table_loaded(self, message: TableLoaded) -> None:
         host = self.host
         if message.generation != host.generation:
             return
@@ -186,7 +249,7 @@ class PageReader(Widget):
         )
         host.keeper.mark_live_change()
 
-    def on_table_prefetched(self, message: TablePrefetched) -> None:
+    def table_prefetched(self, message: TablePrefetched) -> None:
         ahead = self._prefetch
         if (
             ahead is None
@@ -200,6 +263,17 @@ class PageReader(Widget):
         self._prefetch = (message.generation, message.offset, message.cards)
         if self._turn is not None:
             self._turn_page()
+
+    def deal_located(self, message: DealLocated) -> None:
+        if message.generation != self.host.generation:
+            return  # the person has moved on meanwhile: leave the board where they are
+        position, card = message.position, message.card
+        if position is not None:
+            if self.host.in_table:
+                self.table_offset = max(0, position - TABLE_PAGE // 2)
+            else:
+                self.offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
+        self.host.reload(keep_deal=card.id)
 
     def drop_prefetch(self) -> None:
         """Forgets the page read ahead (it may show deals as they were); a turn waiting
@@ -257,7 +331,7 @@ class PageReader(Widget):
             self._prefetch = None  # read for the other way
         if self._prefetch is None or self._prefetch[2] is not None:
             self._turn_page()
-        # else: the page is being read ahead; `on_table_prefetched` turns to it
+        # else: the page is being read ahead; `table_prefetched` turns to it
 
     def _turn_page(self) -> None:
         """Shows the page `_turn` asks for: the one read ahead if it is there, else reads
@@ -269,7 +343,7 @@ class PageReader(Widget):
         table = self.host.table
         if ahead is not None and ahead[1] == offset and ahead[2] is not None:
             # Read ahead: shown now, before the next key, with no database read.
-            self.on_table_loaded(
+            self.table_loaded(
                 TableLoaded(None, ahead[2], offset, table.total, None, highlight, gen)
             )
             return
