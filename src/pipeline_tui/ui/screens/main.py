@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical
@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 
 from ...display import clean
-from ...errors import PipelineError, user_message
 from ...forecast.metrics import ForecastFigures, pipeline_caption, unconverted_text
 from ...periods import Period, quarter_containing
 from ...services.deals import DealCard
@@ -29,8 +28,8 @@ from ..messages import (
     TablePrefetched,
 )
 from ..state import CATEGORY_FILTERS, DATE_FILTERS, SORTS, ViewState
-from ..widgets.board import PAGE_SIZE, Board, DealList
-from ..widgets.deal_table import SORT_BY_COLUMN, TABLE_PAGE, DealTable
+from ..widgets.board import Board, DealList
+from ..widgets.deal_table import SORT_BY_COLUMN, DealTable
 from ..widgets.forecast_bar import ForecastBar
 from ..widgets.legend import MarksLegend, legend_text
 from ..widgets.paging import PagedCursor
@@ -41,6 +40,7 @@ from .deal import DealScreen
 from .editing import DealEditor, screen_keys_first, status_line
 from .incremental import BoardKeeper
 from .new_deal import NEW_DEAL, DealLocated, NewDealFlow
+from .pages import PageReader
 from .period_finder import GO_TO_PERIOD, PeriodFinder
 from .process import ProcessScreen
 from .review_flow import ReviewLauncher
@@ -110,18 +110,11 @@ class MainScreen(Screen[None]):
         self.state: ViewState = ViewState.initial(workspace)
         self._fiscal_month = workspace.settings.fiscal_year_start_month
         self._generation = 0
-        self._offsets: dict[int, int] = {}
-        self._table_offset = 0
-        # The table's neighbouring page, read before the cursor reaches it: (generation,
-        # offset, cards), its cards None while the read is under way.
-        self._prefetch: tuple[int, int, list[DealCard] | None] | None = None
-        # A page turn waiting for that read, under way when the cursor got there: (offset,
-        # the cursor's row in it); reading it again would only double the wait.
-        self._turn: tuple[int, int] | None = None
         self.figures: ForecastFigures | None = None
         # Live updates: someone else's change arrived while another screen was on top.
         self._stale = False
         self.keeper = BoardKeeper(workspace, self)
+        self.pager = PageReader(workspace, self)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -141,6 +134,7 @@ class MainScreen(Screen[None]):
         yield self.calls
         yield self.new_deals
         yield self.keeper
+        yield self.pager
 
     def on_mount(self) -> None:
         self.periods.find_landing()  # calls `opened`, which loads the board
@@ -189,32 +183,7 @@ class MainScreen(Screen[None]):
         return (columns[0].stage.stage_id, columns[0].stage.name) if columns else None
 
     def deal_added(self, card: DealCard) -> None:
-        self._locate(card, self._generation)
-
-    @work(thread=True, group="locate")
-    def _locate(self, card: DealCard, gen: int) -> None:
-        """The page the new deal is on, so that the reload puts the cursor on it."""
-        ws = self.workspace
-        sort, descending = self.state.sort
-        flt = self.state.deal_filter(ws.today())
-        if not self.in_table:
-            flt = replace(flt, stage_id=card.stage_id)
-        try:
-            position = ws.position(flt, card.id, sort=sort, descending=descending)
-        except PipelineError:
-            position = None  # the reload shows the board anyway, and says what is wrong
-        self.post_message(DealLocated(card, position, gen))
-
-    def on_deal_located(self, message: DealLocated) -> None:
-        if message.generation != self._generation:
-            return  # the person has moved on meanwhile: leave the board where they are
-        position, card = message.position, message.card
-        if position is not None:
-            if self.in_table:
-                self._table_offset = max(0, position - TABLE_PAGE // 2)
-            else:
-                self._offsets[card.stage_id] = max(0, position - PAGE_SIZE // 2)
-        self.reload(keep_deal=card.id)
+        self.pager.locate(card, self._generation)
 
     # Helpers (and what the board keeper is given) ------------------------------------
     @property
@@ -222,13 +191,18 @@ class MainScreen(Screen[None]):
         """Counts the reads asked for: an answer to an older one is dropped."""
         return self._generation
 
+    def next_generation(self) -> int:
+        self._generation += 1
+        return self._generation
+
     def column_offset(self, stage_id: int) -> int:
-        return self._offsets.get(stage_id, 0)
+        return self.pager.offsets.get(stage_id, 0)
 
     def reorder_table(self, keep_deal: int | None) -> None:
-        self._prefetch = self._turn = None
+        pager = self.pager
+        pager.forget_ahead()
         flt = self.state.deal_filter(self.workspace.today())
-        self._load_table(flt, self._table_offset, keep_deal, None, self._generation, figures=False)
+        pager.load_table(flt, pager.table_offset, keep_deal, None, self._generation, figures=False)
 
     @property
     def board(self) -> Board:
@@ -294,7 +268,7 @@ class MainScreen(Screen[None]):
         """Fetch what is on screen again, keeping each cursor on its deal if it's still there;
         `top`: start each list at its first deal instead (a new sort order)."""
         self._generation += 1
-        self._prefetch = self._turn = None
+        self.pager.forget_ahead()
         self._follow_settings()
         self._show_context()
         ws = self.workspace
@@ -307,7 +281,7 @@ class MainScreen(Screen[None]):
             hidden.paging.cancel()
         if self.in_table:
             first = 0 if top else None
-            self._load_table(flt, self._table_offset, keep_deal, first, self._generation)
+            self.pager.load_table(flt, self.pager.table_offset, keep_deal, first, self._generation)
         else:
             keep = (
                 {}
@@ -320,82 +294,7 @@ class MainScreen(Screen[None]):
             )
             if keep_deal is not None:
                 keep = {k: v for k, v in keep.items()} | {-1: keep_deal}
-            self._load_board(flt, dict(self._offsets), keep, self._generation, top)
-
-    @work(thread=True, exclusive=True, group="load")
-    def _load_board(
-        self, flt: Any, offsets: dict[int, int], keep: dict[int, int], gen: int, top: bool = False
-    ) -> None:
-        ws = self.workspace
-        sort, descending = self.state.sort
-        try:
-            snapshot = ws.board(
-                flt,
-                self.state.scope,
-                sort=sort,
-                descending=descending,
-                offsets=offsets,
-                page_size=PAGE_SIZE,
-            )
-        except Exception as exc:  # shown to the person; the app stays usable
-            self.post_message(
-                LoadFailed(f"Couldn't load the board: {user_message(exc, ws.secrets)}")
-            )
-            return
-        self.post_message(BoardLoaded(snapshot, keep, gen, top=top))
-
-    @work(thread=True, exclusive=True, group="load")
-    def _load_table(
-        self,
-        flt: Any,
-        offset: int,
-        keep_deal: int | None,
-        highlight: int | None,
-        gen: int,
-        *,
-        figures: bool = True,
-        total: int | None = None,
-    ) -> None:
-        """A page of the table, and the header unless `figures` is False (it is current:
-        only the rows' order changed); the rows counted again unless `total` is given (a
-        page turned: the count and the figures are those of the page before)."""
-        ws = self.workspace
-        sort, descending = self.state.sort
-        try:
-            header = ws.header(self.state.scope, flt) if figures else None
-            if total is None:
-                total = ws.count(flt)
-            offset = max(0, min(offset, max(total - 1, 0)))
-            cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
-        except Exception as exc:
-            self.post_message(LoadFailed(f"Couldn't load deals: {user_message(exc, ws.secrets)}"))
-            return
-        self.post_message(TableLoaded(header, cards, offset, total, keep_deal, highlight, gen))
-
-    @work(thread=True, exclusive=True, group="prefetch")
-    def _prefetch_table(self, flt: Any, offset: int, gen: int) -> None:
-        """The table's next page, read ahead: only its rows. A failure says nothing here:
-        the page is read again, and any fault said, when the cursor gets there."""
-        ws = self.workspace
-        sort, descending = self.state.sort
-        try:
-            cards = ws.deals(flt, sort=sort, descending=descending, offset=offset, limit=TABLE_PAGE)
-        except Exception:
-            cards = None
-        self.post_message(TablePrefetched(cards, offset, gen))
-
-    @work(thread=True, group="page")
-    def _load_column(self, stage_id: int, offset: int, highlight: int, gen: int) -> None:
-        ws = self.workspace
-        column = self.board.column_for_stage(stage_id)
-        if column is None:
-            return
-        sort, descending = self.state.sort
-        flt = self.state.deal_filter(ws.today())
-        page = ws.page(
-            flt, column.stage, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
-        )
-        self.post_message(ColumnLoaded(page, highlight, gen))
+            self.pager.load_board(flt, dict(self.pager.offsets), keep, self._generation, top)
 
     def show_figures(self, figures: ForecastFigures) -> None:
         self.figures = figures
@@ -408,99 +307,30 @@ class MainScreen(Screen[None]):
             win_rate_target=ws.settings.win_rate_target,
         )
 
+    # The page reader's answers, handed back to it (see `pages`) ----------------------
     async def on_board_loaded(self, message: BoardLoaded) -> None:
-        if message.generation != self._generation:
-            return
-        ws = self.workspace
-        self.show_figures(message.snapshot.figures)
-        follow = message.keep.pop(-1, None)
-        if follow is not None:
-            for page in message.snapshot.pages:
-                if any(card.id == follow for card in page.cards):
-                    message.keep[page.stage.stage_id] = follow
-        focused = self.board.focused_column()
-        pages = message.snapshot.pages
-        self.keeper.board_read(message.snapshot)
-        await self.board.show(
-            pages, ws.settings.currency, ws.today(), keep=message.keep, top=message.top
-        )
-        self.keeper.show_typed()  # typed while it was read: on top of it
-        self._offsets = {p.stage.stage_id: p.offset for p in message.snapshot.pages}
-        target = None
-        if follow is not None:
-            target = next(
-                (c for c in self.board.columns() if (s := c.selected()) and s.id == follow), None
-            )
-        if target is not None:
-            # Typing into an open prompt goes on: a reload never takes its focus away.
-            if not self.prompt().is_open:
-                self.set_focus(target.deal_list)  # now, for the keys already queued
-            self.board.reveal(target)
-        elif focused is None and not self.prompt().is_open and not self.in_table:
-            self.board.focus_column(0)
-        self.keeper.mark_live_change()
+        await self.pager.show_board(message)
 
     def on_column_loaded(self, message: ColumnLoaded) -> None:
-        if message.generation != self._generation:
-            return
-        ws = self.workspace
-        column = self.board.column_for_stage(message.page.stage.stage_id)
-        if column is None:
-            return
-        self._offsets[message.page.stage.stage_id] = message.page.offset
-        self.keeper.optimism.add_cards(message.page.cards)
-        column.show(message.page, ws.settings.currency, ws.today(), highlight=message.highlight)
-        self.keeper.show_typed()
+        self.pager.column_loaded(message)
 
     def on_table_loaded(self, message: TableLoaded) -> None:
-        if message.generation != self._generation:
-            return
-        ws = self.workspace
-        if message.figures is not None:
-            self.show_figures(message.figures)
-        self.keeper.table_read(message.figures, message.cards)
-        self._table_offset = message.offset
-        self.table.show(
-            message.cards,
-            message.offset,
-            message.total,
-            ws.settings.currency,
-            ws.today(),
-            keep_deal=message.keep_deal,
-            highlight=message.highlight,
-        )
-        self.keeper.mark_live_change()
+        self.pager.table_loaded(message)
 
     def on_table_prefetched(self, message: TablePrefetched) -> None:
-        ahead = self._prefetch
-        if (
-            ahead is None
-            or message.generation != self._generation
-            or ahead[:2] != (message.generation, message.offset)
-        ):
-            return
-        if message.cards is None and self._turn is None:
-            self._prefetch = None  # failed: the turn reads it again, and says any fault
-            return
-        self._prefetch = (message.generation, message.offset, message.cards)
-        if self._turn is not None:
-            self._turn_page()
+        self.pager.table_prefetched(message)
 
-    def _drop_prefetch(self) -> None:
-        """Forgets the page read ahead (it may show deals as they were); a turn waiting
-        for it reads the page afresh."""
-        self._prefetch = None
-        if self._turn is not None:
-            self._turn_page()
+    def on_deal_located(self, message: DealLocated) -> None:
+        self.pager.deal_located(message)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self._prefetch = self._turn = None
+        self.pager.forget_ahead()
         self.table.paging.cancel()
         self.show_status(message.error, error=True)
 
     # Live updates -------------------------------------------------------------------
     def on_data_changed(self, _message: DataChanged) -> None:
-        self._drop_prefetch()  # read before the change
+        self.pager.drop_prefetch()  # read before the change
         if not self.is_current:  # read again when it shows, not behind another screen
             self._stale = True
             return
@@ -514,86 +344,29 @@ class MainScreen(Screen[None]):
     # What the editor is told (`editing.PredictingHost`): the keeper shows and reads it.
     # A page read ahead before an edit would show the deal as it was: it is read again.
     def edit_typed(self, key: int, card: DealCard, edit: Edit) -> None:
-        self._drop_prefetch()
+        self.pager.drop_prefetch()
         self.keeper.edit_typed(key, card, edit)
 
     def edit_landed(self, key: int, result: EditResult | None) -> None:
-        self._drop_prefetch()
+        self.pager.drop_prefetch()
         self.keeper.edit_landed(key, result)
 
     def after_edit(self, result: EditResult | None, *, follow: bool = False) -> None:
-        self._drop_prefetch()
+        self.pager.drop_prefetch()
         self.keeper.after_edit(result, follow=follow)
 
-    # Paging -------------------------------------------------------------------------
+    # Paging: the page reader turns the lists' pages ----------------------------------
     @on(DealList.EdgeReached)
     def _column_edge(self, message: DealList.EdgeReached) -> None:
-        column, step = message.column, message.direction
-        half = PAGE_SIZE // 2
-        count = column.stage.count
-        if step == 2:
-            offset, highlight = max(0, count - PAGE_SIZE), PAGE_SIZE - 1
-        elif step == -2:
-            offset, highlight = 0, 0
-        elif step == 1:
-            offset = column.first_row + half
-            highlight = len(column.cards) - half
-        else:
-            offset = max(0, column.first_row - half)
-            highlight = column.first_row - offset - 1
-        self._load_column(column.stage.stage_id, offset, highlight, self._generation)
-
-    def _page_beyond(self, direction: int) -> tuple[int, int]:
-        """The offset of the page a move past the table's edge shows, and the cursor's row
-        in it: half a page on, so that moving back does not turn the page again at once."""
-        table, half = self.table, TABLE_PAGE // 2
-        if direction == 2:
-            return max(0, table.total - TABLE_PAGE), TABLE_PAGE - 1
-        if direction == -2:
-            return 0, 0
-        if direction == 1:
-            return table.first_row + half, len(table.cards) - half
-        offset = max(0, table.first_row - half)
-        return offset, table.first_row - offset - 1
+        self.pager.column_edge(message)
 
     @on(DealTable.NearEdge)
     def _table_near_edge(self, message: DealTable.NearEdge) -> None:
-        table = self.table
-        if message.first_row != table.first_row or not self.in_table or table.paging.loading:
-            return
-        offset, _ = self._page_beyond(message.direction)
-        if self._prefetch is not None and self._prefetch[:2] == (self._generation, offset):
-            return  # asked for already
-        self._prefetch = (self._generation, offset, None)
-        flt = self.state.deal_filter(self.workspace.today())
-        self._prefetch_table(flt, offset, self._generation)
+        self.pager.table_near_edge(message)
 
     @on(DealTable.EdgeReached)
     def _table_edge(self, message: DealTable.EdgeReached) -> None:
-        self._turn = self._page_beyond(message.direction)
-        ahead = self._prefetch
-        if ahead is not None and ahead[1] != self._turn[0]:
-            self._prefetch = None  # read for the other way
-        if self._prefetch is None or self._prefetch[2] is not None:
-            self._turn_page()
-        # else: the page is being read ahead; `on_table_prefetched` turns to it
-
-    def _turn_page(self) -> None:
-        """Shows the page `_turn` asks for: the one read ahead if it is there, else reads
-        only its rows (the figures and the count stand: a page turned, nothing changed)."""
-        assert self._turn is not None
-        (offset, highlight), self._turn = self._turn, None
-        ahead, self._prefetch = self._prefetch, None
-        self._generation += 1
-        table, gen = self.table, self._generation
-        if ahead is not None and ahead[1] == offset and ahead[2] is not None:
-            # Read ahead: shown now, before the next key, with no database read.
-            self.on_table_loaded(
-                TableLoaded(None, ahead[2], offset, table.total, None, highlight, gen)
-            )
-            return
-        flt = self.state.deal_filter(self.workspace.today())
-        self._load_table(flt, offset, None, highlight, gen, figures=False, total=table.total)
+        self.pager.table_edge(message)
 
     # Navigation and scope -----------------------------------------------------------
     def action_column(self, step: int) -> None:
@@ -632,7 +405,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         self.state = state
         if not keep_offsets:
-            self._offsets, self._table_offset = {}, 0
+            self.pager.forget_offsets()
         self.reload(top=top)
 
     def action_rollup(self) -> None:
