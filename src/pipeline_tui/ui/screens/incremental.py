@@ -60,11 +60,10 @@ def same_place(before: DealCard, now: DealCard, sort: str) -> bool:
     return before.stage_id == now.stage_id and same_key
 
 
-class KeptBoard(Protocol):
-    """What the main screen gives its `BoardKeeper`."""
+class ShownBoard(Protocol):
+    """What the main screen shows, as its composed parts (this keeper, the page reader) see it."""
 
     state: ViewState
-    editor: DealEditor
 
     @property
     def board(self) -> Board: ...
@@ -77,6 +76,12 @@ class KeptBoard(Protocol):
 
     @property
     def generation(self) -> int: ...
+
+
+class KeptBoard(ShownBoard, Protocol):
+    """What the main screen gives its `BoardKeeper`."""
+
+    editor: DealEditor
 
     def column_offset(self, stage_id: int) -> int: ...
 

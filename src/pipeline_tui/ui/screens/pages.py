@@ -23,6 +23,7 @@ from ...services.workspace import Workspace
 from ..messages import BoardLoaded, ColumnLoaded, LoadFailed, TableLoaded, TablePrefetched
 from ..widgets.board import PAGE_SIZE, DealList
 from ..widgets.deal_table import TABLE_PAGE, DealTable
+from .incremental import ShownBoard
 from .new_deal import DealLocated
 
 if TYPE_CHECKING:
@@ -30,29 +31,14 @@ if TYPE_CHECKING:
 
     from ...forecast.metrics import ForecastFigures
     from ...services.deals import DealCard
-    from ..state import ViewState
-    from ..widgets.board import Board
     from ..widgets.prompt import Prompt
     from .incremental import BoardKeeper
 
 
-class PagedBoard(Protocol):
+class PagedBoard(ShownBoard, Protocol):
     """What the main screen gives its `PageReader`."""
 
-    state: ViewState
     keeper: BoardKeeper
-
-    @property
-    def board(self) -> Board: ...
-
-    @property
-    def table(self) -> DealTable: ...
-
-    @property
-    def in_table(self) -> bool: ...
-
-    @property
-    def generation(self) -> int: ...
 
     def next_generation(self) -> int:
         """A new read asked for: the answers to older ones are dropped."""
