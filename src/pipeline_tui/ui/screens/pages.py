@@ -53,6 +53,23 @@ class PagedBoard(ShownBoard, Protocol):
     def reload(self, *, keep_deal: int | None = None, top: bool = False) -> None: ...
 
 
+def page_beyond(
+    direction: int, first_row: int, shown: int, total: int, size: int
+) -> tuple[int, int]:
+    """The offset of the page a move past a list's edge shows (`direction` 1 or -1 a row,
+    2 or -2 to the end or the start), and the cursor's row in it: half a page on, so that
+    moving back does not turn the page again at once. The same for a column and the table."""
+    half = size // 2
+    if direction == 2:
+        return max(0, total - size), size - 1
+    if direction == -2:
+        return 0, 0
+    if direction == 1:
+        return first_row + half, shown - half
+    offset = max(0, first_row - half)
+    return offset, first_row - offset - 1
+
+
 class PageReader(Widget):
     def __init__(self, workspace: Workspace, host: PagedBoard) -> None:
         super().__init__(id="page-reader")
@@ -270,33 +287,15 @@ class PageReader(Widget):
 
     # Paging (the screen hands on its lists' edge messages) ----------------------------
     def column_edge(self, message: DealList.EdgeReached) -> None:
-        column, step = message.column, message.direction
-        half = PAGE_SIZE // 2
-        count = column.stage.count
-        if step == 2:
-            offset, highlight = max(0, count - PAGE_SIZE), PAGE_SIZE - 1
-        elif step == -2:
-            offset, highlight = 0, 0
-        elif step == 1:
-            offset = column.first_row + half
-            highlight = len(column.cards) - half
-        else:
-            offset = max(0, column.first_row - half)
-            highlight = column.first_row - offset - 1
+        column = message.column
+        offset, highlight = page_beyond(
+            message.direction, column.first_row, len(column.cards), column.stage.count, PAGE_SIZE
+        )
         self._load_column(column.stage.stage_id, offset, highlight, self.host.generation)
 
     def _page_beyond(self, direction: int) -> tuple[int, int]:
-        """The offset of the page a move past the table's edge shows, and the cursor's row
-        in it: half a page on, so that moving back does not turn the page again at once."""
-        table, half = self.host.table, TABLE_PAGE // 2
-        if direction == 2:
-            return max(0, table.total - TABLE_PAGE), TABLE_PAGE - 1
-        if direction == -2:
-            return 0, 0
-        if direction == 1:
-            return table.first_row + half, len(table.cards) - half
-        offset = max(0, table.first_row - half)
-        return offset, table.first_row - offset - 1
+        table = self.host.table
+        return page_beyond(direction, table.first_row, len(table.cards), table.total, TABLE_PAGE)
 
     def table_near_edge(self, message: DealTable.NearEdge) -> None:
         host = self.host
