@@ -414,9 +414,10 @@ class Board(HorizontalScroll):
         self._fits = 1  # how many columns fit side by side
 
     def columns(self) -> list[StageColumnView]:
-        # Not those being removed (a reload's `show` awaits their removal): their cards may
-        # already be gone while an edit landing meanwhile redraws a card.
-        return [c for c in self.query(StageColumnView) if not c._pruning]
+        # Only columns whole: not those being removed (a reload's `show` awaits their
+        # removal), whose cards may already be gone while an edit landing meanwhile
+        # redraws a card; nor those still being mounted, whose list is not there yet.
+        return [c for c in self.query(StageColumnView) if c.is_mounted and not c._pruning]
 
     def column_for_stage(self, stage_id: int) -> StageColumnView | None:
         return next((c for c in self.columns() if c.stage.stage_id == stage_id), None)
