@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -154,9 +153,6 @@ def steady(scenario: Scenario) -> Scenario:
             await settle(pilot)
             await pilot.wait_for_scheduled_animations()
             for table in pilot.app.screen.query(DataTable):
-                # What the table does when it next idles, done now: on a loaded machine a
-                # snapshot caught the process screen's tables still cut to their headers.
-                await table._on_idle(events.Idle())
                 table.refresh(layout=True)
             await pilot.pause(0.25)
             shown = pilot.app.export_screenshot()
